@@ -1,0 +1,3 @@
+//! Reusable pieces of the dashboard.
+
+pub mod layout;

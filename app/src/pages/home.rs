@@ -1,0 +1,148 @@
+//! The overview page: what Signet is, and a check that this browser can do Signet's crypto
+//! (an RSA-2048 key and an Apple certificate signing request made right here with
+//! `signet-core`).
+
+use leptos::{prelude::*, task::spawn_local};
+use signet_core::ios::csr::{CsrSubject, PendingCsr};
+
+/// Where the browser check stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Check {
+    Idle,
+    Running,
+    Done { pem: String, millis: f64 },
+    Failed(String),
+}
+
+/// The landing page.
+#[component]
+pub fn Home() -> impl IntoView {
+    view! {
+        <section class="hero">
+            <h1>"Your app signing credentials, end-to-end encrypted"</h1>
+            <p class="lead">
+                "Signet generates, stores and shares Android keystores, iOS certificates, "
+                "provisioning profiles and service keys for your team. Keys are made and "
+                "encrypted in your browser or the signet CLI; the server only ever holds ciphertext."
+            </p>
+        </section>
+        <div class="cards">
+            <CryptoCheck />
+            <section class="card">
+                <h2>"What's coming next"</h2>
+                <ul class="checklist">
+                    <li>"Teams with owner, admin, developer and viewer roles"</li>
+                    <li>"One-click Android upload keystores"</li>
+                    <li>"iOS distribution certificates from a CSR, provisioning profiles"</li>
+                    <li>"Push keys, FCM and App Store Connect keys"</li>
+                    <li>"signet pull for local builds and CI"</li>
+                </ul>
+            </section>
+        </div>
+    }
+}
+
+/// Generates an RSA-2048 key and a CSR in the browser and shows the request.
+#[component]
+fn CryptoCheck() -> impl IntoView {
+    let common_name = RwSignal::new("Signet browser check".to_owned());
+    let email = RwSignal::new("you@example.com".to_owned());
+    let state = RwSignal::new(Check::Idle);
+
+    let generate = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if state.get_untracked() == Check::Running {
+            return;
+        }
+        state.set(Check::Running);
+        let subject = CsrSubject {
+            common_name: common_name.get_untracked(),
+            email: email.get_untracked(),
+            country: Some("US".to_owned()),
+        };
+        spawn_local(async move {
+            // Let the browser paint the "Generating…" state before the CPU-heavy work.
+            gloo_timers::future::TimeoutFuture::new(30).await;
+            let started = js_sys::Date::now();
+            let result = PendingCsr::generate(&subject).and_then(|csr| csr.csr_pem());
+            let millis = js_sys::Date::now() - started;
+            state.set(match result {
+                Ok(pem) => Check::Done { pem, millis },
+                Err(e) => Check::Failed(e.to_string()),
+            });
+        });
+    };
+
+    view! {
+        <section class="card" aria-labelledby="crypto-check-title">
+            <h2 id="crypto-check-title">"Check this browser"</h2>
+            <p class="muted">
+                "Generate an RSA-2048 key and an Apple certificate signing request locally. "
+                "Nothing is sent to the server; the key is discarded when you leave the page."
+            </p>
+            <form class="form" on:submit=generate>
+                <label for="csr-cn">"Common name"</label>
+                <input
+                    id="csr-cn"
+                    type="text"
+                    required
+                    prop:value=move || common_name.get()
+                    on:input=move |ev| common_name.set(event_target_value(&ev))
+                />
+                <label for="csr-email">"Email"</label>
+                <input
+                    id="csr-email"
+                    type="email"
+                    required
+                    prop:value=move || email.get()
+                    on:input=move |ev| email.set(event_target_value(&ev))
+                />
+                <button
+                    id="generate-csr"
+                    class="button primary"
+                    type="submit"
+                    disabled=move || state.get() == Check::Running
+                >
+                    {move || {
+                        if state.get() == Check::Running {
+                            "Generating…"
+                        } else {
+                            "Generate key and CSR"
+                        }
+                    }}
+                </button>
+            </form>
+            <div aria-live="polite">
+                {move || match state.get() {
+                    Check::Idle => ().into_any(),
+                    Check::Running => {
+                        view! {
+                            <p class="status" id="csr-status">
+                                <span class="spinner" aria-hidden="true"></span>
+                                "Generating an RSA-2048 key in your browser…"
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Check::Done { pem, millis } => {
+                        view! {
+                            <p class="status success" id="csr-status">
+                                {format!("Key and CSR generated in {millis:.0} ms.")}
+                            </p>
+                            <pre class="pem" id="csr-pem">{pem}</pre>
+                        }
+                            .into_any()
+                    }
+                    Check::Failed(message) => {
+                        view! {
+                            <p class="status error-text" id="csr-status" role="alert">
+                                {message}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </section>
+    }
+}

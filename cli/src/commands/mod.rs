@@ -1,0 +1,3 @@
+//! One module per `signet` subcommand.
+
+pub mod serve;

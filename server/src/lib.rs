@@ -1,0 +1,71 @@
+//! # signet-server
+//!
+//! The HTTP side of Signet. It stores only ciphertext and public metadata and is the one place
+//! that decides who may fetch what. The `signet serve` command (in `signet-cli`) runs it; tests
+//! run the same [`router`] on a loopback port.
+//!
+//! - [`config`] — where to listen, where the data and the dashboard live.
+//! - [`store`] — the database (SQLite embedded by default, Postgres for scale-out).
+//! - [`routes`] — the `/api/…` handlers.
+//! - [`dashboard`] — serving the built dashboard (`dist/`).
+//! - [`headers`] — security headers on every response.
+//! - [`error`] — the one error type, rendered as `{"error":{"code","message"}}`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod dashboard;
+pub mod error;
+pub mod headers;
+pub mod routes;
+pub mod store;
+
+use std::{future::Future, sync::Arc};
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::ServerConfig;
+pub use error::{ApiError, ServerError};
+pub use store::Store;
+
+/// The version reported by `/api/health` and shown in the dashboard's footer.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<Store>,
+}
+
+/// The whole application: `/api/…` plus the dashboard, with security headers.
+pub fn router(state: AppState, dist: &std::path::Path) -> Router {
+    Router::new()
+        .nest("/api", routes::api_router())
+        .merge(dashboard::router(dist))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .with_state(state)
+}
+
+/// Opens the store, checks the dashboard exists, and serves until `shutdown` resolves.
+///
+/// In-flight requests are allowed to finish after `shutdown` (graceful shutdown).
+pub async fn serve(
+    config: ServerConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    dashboard::check_dist(&config.dist)?;
+    let store = Store::open(&config).await?;
+    let state = AppState {
+        store: Arc::new(store),
+    };
+    let app = router(state.clone(), &config.dist);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Io)?;
+    state.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! Embedded schema migrations, one list per backend.
+//!
+//! Each migration runs once, in order, inside a transaction, and is recorded in
+//! `signet_migrations`. Replicas starting together on one Postgres serialise on an advisory
+//! lock so a migration never runs twice.
+
+use sqlx::{PgPool, SqlitePool};
+
+/// `(version, name, sql)` — append only; never edit a released migration.
+type Migration = (i64, &'static str, &'static str);
+
+const SQLITE: &[Migration] = &[(
+    1,
+    "meta",
+    include_str!("../../migrations/sqlite/0001_meta.sql"),
+)];
+
+const POSTGRES: &[Migration] = &[(
+    1,
+    "meta",
+    include_str!("../../migrations/postgres/0001_meta.sql"),
+)];
+
+const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS signet_migrations (
+    version BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)";
+
+/// Applies the pending SQLite migrations.
+pub(super) async fn sqlite(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(CREATE_LEDGER).execute(pool).await?;
+    for &(version, name, sql) in SQLITE {
+        let mut tx = pool.begin().await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM signet_migrations WHERE version = ?")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_none() {
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO signet_migrations (version, name, applied_at) VALUES (?, ?, datetime('now'))",
+            )
+            .bind(version)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Applies the pending Postgres migrations under an advisory lock.
+pub(super) async fn postgres(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Any constant works; it only has to be the same for every replica.
+    sqlx::query("SELECT pg_advisory_xact_lock(7061636b)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::raw_sql(CREATE_LEDGER).execute(&mut *tx).await?;
+    for &(version, name, sql) in POSTGRES {
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM signet_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_none() {
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO signet_migrations (version, name, applied_at) VALUES ($1, $2, now()::text)",
+            )
+            .bind(version)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await
+}

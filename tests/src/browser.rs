@@ -1,0 +1,195 @@
+//! Headless Chromium through chromedriver, for tests that use the dashboard as a person would.
+//!
+//! chromedriver runs in its own process group on a free loopback port; dropping [`Browser`]
+//! kills the whole group, so a failing test never leaves Chromium behind.
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Flags that make Chromium quiet and reliable on a headless machine with no network.
+const CHROME_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-breakpad",
+    "--disable-crash-reporter",
+    "--window-size=1280,900",
+];
+
+/// A WebDriver session in a fresh Chromium profile.
+#[derive(Debug)]
+pub struct Browser {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium. Fails with a clear message when Chromium
+    /// or chromedriver is not installed.
+    pub async fn start() -> Result<Self> {
+        let chromium = env_path("SIGNET_TEST_CHROMIUM", CHROMIUM);
+        let chromedriver = env_path("SIGNET_TEST_CHROMEDRIVER", CHROMEDRIVER);
+        for (what, path) in [("Chromium", &chromium), ("chromedriver", &chromedriver)] {
+            if !path.is_file() {
+                bail!(
+                    "{what} is not installed (looked for {}). The browser tests need Debian's \
+                     chromium and chromium-driver packages: run the tests with `cargo xtask test`, \
+                     which installs them, or `apt-get install chromium chromium-driver`",
+                    path.display()
+                );
+            }
+        }
+        let port = free_port()?;
+        let mut command = Command::new(&chromedriver);
+        command
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let driver = command
+            .spawn()
+            .with_context(|| format!("cannot start {}", chromedriver.display()))?;
+        let profile = tempfile::tempdir()?;
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": chromium, "args": args }),
+        );
+        let mut guard = DriverGuard(Some(driver));
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    let driver = guard.0.take().context("driver")?;
+                    return Ok(Self {
+                        client,
+                        driver,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("could not start a Chromium session through chromedriver: {last_error}")
+    }
+
+    /// Waits (up to `secs`) for an element matching `css`.
+    pub async fn wait_for(&self, css: &str, secs: u64) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element `{css}` appeared within {secs} s"))
+    }
+
+    /// Waits (up to `secs`) until the element matching `css` has text containing `needle`, and
+    /// returns its whole text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str, secs: u64) -> Result<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        let mut last = String::new();
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = element.text().await {
+                    if text.contains(needle) {
+                        return Ok(text);
+                    }
+                    last = text;
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("`{css}` did not show \"{needle}\" within {secs} s (last text: {last:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Saves a PNG screenshot as `target/screenshots/NAME.png` and returns the path.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let path = crate::paths::screenshot(name)?;
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Ends the WebDriver session (Chromium exits) and stops chromedriver.
+    pub async fn close(mut self) -> Result<()> {
+        let result = self.client.clone().close().await;
+        kill_group(&mut self.driver);
+        result.context("closing the browser session")
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        kill_group(&mut self.driver);
+    }
+}
+
+/// Kills chromedriver if a session could not be created.
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            kill_group(child);
+        }
+    }
+}
+
+/// Kills the process group led by `child` (chromedriver and the Chromium it started).
+fn kill_group(child: &mut Child) {
+    if matches!(child.try_wait(), Ok(Some(_))) {
+        return;
+    }
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn env_path(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

@@ -1,0 +1,14 @@
+//! # signet-tests — the harness
+//!
+//! Helpers shared by the one integration test binary (`tests/integration/`):
+//! - [`server`] — the real server, started in-process on a loopback port with a real SQLite
+//!   file in a temp dir, or the real `signet` binary as a child process;
+//! - [`browser`] — headless Chromium driven through chromedriver (WebDriver);
+//! - [`tools`] — the real `openssl` & co. that validate what we produce;
+//! - [`paths`] — where the built dashboard, the binary and screenshots live.
+#![forbid(unsafe_code)]
+
+pub mod browser;
+pub mod paths;
+pub mod server;
+pub mod tools;

@@ -1,0 +1,170 @@
+//! The real server for tests.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+use signet_server::ServerConfig;
+use tokio::{sync::oneshot, task::JoinHandle};
+
+/// `signet-server` running in this process on `127.0.0.1:<free port>`, with its SQLite
+/// database in a temporary directory. Shut down (gracefully) on drop.
+#[derive(Debug)]
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The data directory (holds `signet.db`).
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), signet_server::ServerError>>>,
+}
+
+impl TestServer {
+    /// Starts the server with the built dashboard and a fresh SQLite database.
+    pub async fn start() -> Result<Self> {
+        let dist = crate::paths::dist()?;
+        let data_dir = tempfile::tempdir()?;
+        Self::start_with(ServerConfig {
+            data_dir: data_dir.path().to_path_buf(),
+            dist,
+            database_url: None,
+        }, data_dir)
+        .await
+    }
+
+    /// Starts the server with `config`; `data_dir` is kept alive as long as the server.
+    pub async fn start_with(config: ServerConfig, data_dir: tempfile::TempDir) -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(signet_server::serve(config, listener, async move {
+            let _ = rx.await;
+        }));
+        let server = Self {
+            url: format!("http://{addr}"),
+            addr,
+            data_dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        };
+        server.wait_healthy().await?;
+        Ok(server)
+    }
+
+    async fn wait_healthy(&self) -> Result<()> {
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(response) = client.get(format!("{}/api/health", self.url)).send().await {
+                if response.status().is_success() {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        bail!("the test server at {} never became healthy", self.url)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and returns what `serve` returned.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .context("the server did not shut down within 10 s")??
+                .context("the server returned an error")?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The real `signet serve` binary as a child process in its own process group.
+#[derive(Debug)]
+pub struct ServeProcess {
+    /// `http://127.0.0.1:PORT`, read from the line the server prints.
+    pub url: String,
+    child: Child,
+}
+
+impl ServeProcess {
+    /// Starts `signet serve --bind 127.0.0.1:0` with `data_dir` and `dist`, and waits for the
+    /// "running at" line.
+    pub fn start(data_dir: &Path, dist: &Path) -> Result<Self> {
+        let bin = crate::paths::signet_bin()?;
+        let mut child = Command::new(&bin)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--dist")
+            .arg(dist)
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let Some(url) = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .map(|u| u.trim_end_matches('/').to_owned())
+        else {
+            let _ = child.kill();
+            bail!("signet serve did not print its URL; it printed: {line:?}");
+        };
+        Ok(Self { url, child })
+    }
+
+    /// Sends `signal` (e.g. `TERM`) with the `kill` command.
+    pub fn signal(&self, signal: &str) -> Result<()> {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()?;
+        if !status.success() {
+            bail!("kill -{signal} failed");
+        }
+        Ok(())
+    }
+
+    /// Waits up to `limit` for the process to exit and returns its exit code.
+    pub fn wait_exit(&mut self, limit: Duration) -> Result<Option<i32>> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status.code());
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("signet serve did not exit within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

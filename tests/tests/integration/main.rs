@@ -1,0 +1,6 @@
+//! Signet's one integration test binary (one binary links once; many would each link the
+//! whole server). Each module is a group of user-visible behaviours.
+
+mod api_health;
+mod browser_dashboard;
+mod serve_binary;

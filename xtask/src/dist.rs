@@ -1,0 +1,118 @@
+//! Building the dashboard into `dist/`: compile `signet-app` for wasm32, generate the JS glue
+//! with wasm-bindgen (as a library, so its version always matches the `wasm-bindgen` crate in
+//! `Cargo.lock`), then add `index.html`, the stylesheet and gzip siblings the server sends to
+//! browsers that accept them.
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::{cmd, step, toolchain::WasmToolchain};
+
+/// The module that starts the app. A file, not an inline script, so the CSP can forbid inline
+/// scripts.
+const BOOT_JS: &str = "import init from './app.js?v={{ASSET_VERSION}}';\n\
+init({ module_or_path: './app_bg.wasm?v={{ASSET_VERSION}}' });\n";
+
+/// Builds the dashboard; returns the `dist/` path.
+pub fn dist() -> Result<PathBuf> {
+    let toolchain = WasmToolchain::detect()?;
+    build_wasm(&toolchain)?;
+    let wasm = toolchain
+        .target_dir
+        .join("wasm32-unknown-unknown/wasm-release/signet_app.wasm");
+    package(&wasm)
+}
+
+fn build_wasm(toolchain: &WasmToolchain) -> Result<()> {
+    step("building the dashboard (signet-app → wasm32, profile wasm-release)");
+    cmd::run(
+        toolchain
+            .cargo("build")
+            .args(["--package", "signet-app", "--lib", "--profile", "wasm-release"]),
+    )
+}
+
+fn package(wasm: &Path) -> Result<PathBuf> {
+    let root = crate::root();
+    let dist = root.join("dist");
+    let staging = root.join("target/dist-staging");
+    if staging.exists() {
+        fs::remove_dir_all(&staging).context("cannot clear target/dist-staging")?;
+    }
+    fs::create_dir_all(&staging).context("cannot create target/dist-staging")?;
+
+    step("generating the JS glue (wasm-bindgen)");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(wasm)
+        .web(true)?
+        .typescript(false)
+        .out_name("app")
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .generate(&staging)
+        .context("wasm-bindgen could not process the dashboard's wasm")?;
+
+    let css = fs::read(root.join("app/style/signet.css")).context("reading app/style/signet.css")?;
+    fs::write(staging.join("signet.css"), &css)?;
+
+    // Cache busting: every asset URL carries a hash of the build.
+    let mut hasher = Sha256::new();
+    for name in ["app_bg.wasm", "app.js", "signet.css"] {
+        hasher.update(fs::read(staging.join(name)).with_context(|| format!("reading {name}"))?);
+    }
+    let version = hex::encode(&hasher.finalize()[..6]);
+    let template =
+        fs::read_to_string(root.join("index.html")).context("reading the index.html template")?;
+    fs::write(
+        staging.join("index.html"),
+        template.replace("{{ASSET_VERSION}}", &version),
+    )?;
+    fs::write(
+        staging.join("boot.js"),
+        BOOT_JS.replace("{{ASSET_VERSION}}", &version),
+    )?;
+
+    let mut report = Vec::new();
+    for name in ["app_bg.wasm", "app.js", "boot.js", "signet.css", "index.html"] {
+        let raw = fs::read(staging.join(name))?;
+        let gz = gzip(&raw)?;
+        fs::write(staging.join(format!("{name}.gz")), &gz)?;
+        report.push((name, raw.len(), gz.len()));
+    }
+
+    if dist.exists() {
+        fs::remove_dir_all(&dist).context("cannot remove the old dist/")?;
+    }
+    fs::rename(&staging, &dist).context("cannot move the new build into dist/")?;
+
+    let (raw_total, gz_total) = report
+        .iter()
+        .fold((0, 0), |(r, g), (_, raw, gz)| (r + raw, g + gz));
+    eprintln!("dashboard built into {}:", dist.display());
+    for (name, raw, gz) in &report {
+        eprintln!("  {name:<12} {:>8.1} KB  ({:>6.1} KB gzip)", kb(*raw), kb(*gz));
+    }
+    eprintln!(
+        "  {:<12} {:>8.1} KB  ({:>6.1} KB gzip)",
+        "total",
+        kb(raw_total),
+        kb(gz_total)
+    );
+    Ok(dist)
+}
+
+fn kb(bytes: usize) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data)?;
+    Ok(encoder.finish()?)
+}

@@ -1,0 +1,79 @@
+//! `cargo xtask` — Signet's build tasks.
+//!
+//! - `cargo xtask run [signet serve flags]` — build the dashboard, then run the server.
+//! - `cargo xtask dist` — build only the dashboard into `dist/`.
+//! - `cargo xtask test` — fmt, clippy, native tests, wasm32 build checks, dashboard build and
+//!   the browser tests, installing what they need (apt, as root) on a fresh machine.
+//!
+//! Everything a fresh Debian machine lacks is detected and installed here, so the two
+//! commands in the README are all a newcomer (or CI) runs. See `docs/development.md`.
+
+mod apt;
+mod cmd;
+mod dist;
+mod run;
+mod test;
+mod toolchain;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [args]
+
+tasks:
+  run [FLAGS]   build the dashboard and start `signet serve` (FLAGS go to signet serve,
+                e.g. --bind 127.0.0.1:9000; default http://127.0.0.1:8080)
+  dist          build the dashboard into dist/
+  test          every check and test, browser tests included (what CI runs)
+";
+
+fn main() -> std::process::ExitCode {
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_deref() {
+        Some("run") => run::run(&rest),
+        Some("dist") => dist::dist().map(|_| ()),
+        Some("test") => test::test(&rest),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(anyhow::anyhow!("unknown task `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nxtask: error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Prints a step header, so a long log says where it is.
+fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+/// True when running in CI (`CI=true` or `CI=1`).
+fn in_ci() -> bool {
+    matches!(std::env::var("CI").as_deref(), Ok("true" | "1"))
+}
+
+/// Fails with `message` unless `condition` holds.
+fn ensure(condition: bool, message: impl FnOnce() -> String) -> Result<()> {
+    if !condition {
+        bail!(message());
+    }
+    Ok(())
+}

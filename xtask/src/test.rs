@@ -1,0 +1,58 @@
+//! `cargo xtask test`: everything CI checks, in the order that fails fastest.
+
+use anyhow::Result;
+
+use crate::{apt, cmd, dist, step, toolchain::WasmToolchain};
+
+/// Programs the tests drive, and their Debian packages.
+const TEST_TOOLS: &[apt::Need] = &[
+    apt::Need { path: "/usr/bin/chromium", package: "chromium" },
+    apt::Need { path: "/usr/bin/chromedriver", package: "chromium-driver" },
+    apt::Need { path: "/usr/bin/openssl", package: "openssl" },
+];
+
+/// Runs every check; `args` are passed to `cargo test` (e.g. a test name filter).
+pub fn test(args: &[String]) -> Result<()> {
+    step("cargo fmt --check");
+    cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))?;
+
+    step("cargo clippy -D warnings (native, every crate and target)");
+    cmd::run(cmd::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    let toolchain = WasmToolchain::detect()?;
+    step("signet-core builds for wasm32");
+    cmd::run(toolchain.cargo("build").args(["--package", "signet-core"]))?;
+
+    let dist = dist::dist()?;
+
+    apt::ensure(TEST_TOOLS, "the browser and artifact tests")?;
+
+    step("doc tests");
+    cmd::run(cmd::cargo().args(["test", "--doc", "--workspace", "--exclude", "signet-app"]))?;
+
+    // Unit, API and browser tests last, so the runner's summary closes the output. nextest
+    // (preinstalled on these machines) prints one summary for the whole run; plain
+    // `cargo test` is the fallback.
+    let nextest = cmd::succeeds(cmd::cargo().args(["nextest", "--version"]));
+    let mut tests = cmd::cargo();
+    if nextest {
+        step("cargo nextest run (unit tests, API tests, browser tests)");
+        tests.args(["nextest", "run", "--no-fail-fast"]);
+    } else {
+        step("cargo test (unit tests, API tests, browser tests)");
+        tests.args(["test", "--no-fail-fast"]);
+    }
+    tests
+        .args(["--workspace", "--exclude", "signet-app", "--all-targets"])
+        .env("SIGNET_TEST_DIST", &dist)
+        .env("SIGNET_TEST_REQUIRE_BROWSER", "1")
+        .args(args);
+    cmd::run(&mut tests)
+}
