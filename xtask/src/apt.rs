@@ -30,7 +30,8 @@ pub fn ensure(needs: &[Need], why: &str) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let packages: Vec<&str> = missing.iter().map(|n| n.package).collect();
+    let mut packages: Vec<&str> = missing.iter().map(|n| n.package).collect();
+    packages.dedup();
     let list = packages.join(" ");
     if !is_root() {
         bail!(
