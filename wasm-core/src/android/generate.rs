@@ -87,12 +87,12 @@ impl DistinguishedName {
                 "the certificate's common name (CN) is empty: use your app's package name".into(),
             ));
         }
-        if let Some(c) = &self.country {
-            if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) {
-                return Err(Error::InvalidInput(format!(
-                    "\"{c}\" is not a country code: use two letters such as US or DE"
-                )));
-            }
+        if let Some(c) = &self.country
+            && (c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()))
+        {
+            return Err(Error::InvalidInput(format!(
+                "\"{c}\" is not a country code: use two letters such as US or DE"
+            )));
         }
         Ok(())
     }

@@ -713,13 +713,11 @@ pub(crate) fn read(bytes: &[u8], password: &str) -> Result<Vec<RawEntry>> {
         .expect(CONTEXT_0, "authSafe content")
         .map_err(parse_err)?;
     let auth_safe = data_content(content)?;
-    match r.optional(SEQUENCE, "MacData").map_err(parse_err)? {
-        Some(mac_data) => {
-            if !verify_mac(mac_data, auth_safe, password)? {
-                return Err(Error::WrongKeystorePassword);
-            }
-        }
-        None => {} // No MAC: nothing to check the store password against until decryption.
+    // Without a MAC, the store password is first checked when something is decrypted.
+    if let Some(mac_data) = r.optional(SEQUENCE, "MacData").map_err(parse_err)?
+        && !verify_mac(mac_data, auth_safe, password)?
+    {
+        return Err(Error::WrongKeystorePassword);
     }
 
     let mut bags = Vec::new();
