@@ -31,11 +31,14 @@ impl TestServer {
     pub async fn start() -> Result<Self> {
         let dist = crate::paths::dist()?;
         let data_dir = tempfile::tempdir()?;
-        Self::start_with(ServerConfig {
-            data_dir: data_dir.path().to_path_buf(),
-            dist,
-            database_url: None,
-        }, data_dir)
+        Self::start_with(
+            ServerConfig {
+                data_dir: data_dir.path().to_path_buf(),
+                dist,
+                database_url: None,
+            },
+            data_dir,
+        )
         .await
     }
 
