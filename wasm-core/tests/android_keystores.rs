@@ -361,6 +361,7 @@ fn generated_jks_round_trips_with_distinct_non_ascii_passwords() {
     let entry = opened.key_entry("myalias").expect("key");
     assert_eq!(entry.key, ks.key);
     assert_eq!(entry.chain, vec![ks.certificate.clone()]);
+    assert_eq!(opened.entries()[0].created_ms, Some(1_800_000_000_000));
     let opened = Keystore::open(&file.bytes, "pässwörd€", None).expect("open");
     assert!(matches!(
         opened.key_entry("myalias"),
@@ -524,4 +525,36 @@ fn bad_parameters_are_refused() {
     params.dname.country = Some("Germany".into());
     let err = UploadKeystore::generate(&params, 0).expect_err("bad country");
     assert!(err.to_string().contains("country code"), "{err}");
+}
+
+/// Rough timings (run with `--ignored --nocapture`; dependencies are built with opt-level 2
+/// even in the dev profile). Not an assertion: the bench belongs to `cargo xtask bench`.
+#[test]
+#[ignore]
+fn timings() {
+    let params = UploadKeystoreParams::for_package("com.acme.app");
+    let mut gen_ms = Vec::new();
+    let mut jks_ms = Vec::new();
+    for _ in 0..9 {
+        let t = std::time::Instant::now();
+        let ks = UploadKeystore::generate(&params, 1_800_000_000).expect("generate");
+        gen_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = std::time::Instant::now();
+        let file = ks.encode(KeystoreFormat::Jks).expect("jks");
+        let opened = Keystore::open(
+            &file.bytes,
+            file.store_password.expose(),
+            Some(file.key_password.expose()),
+        )
+        .expect("open");
+        opened.key_entry(&file.alias).expect("key");
+        jks_ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    gen_ms.sort_by(f64::total_cmp);
+    jks_ms.sort_by(f64::total_cmp);
+    println!(
+        "RSA-2048 keystore generation median {:.1} ms (min {:.1}, max {:.1})",
+        gen_ms[4], gen_ms[0], gen_ms[8]
+    );
+    println!("JKS write+read median {:.3} ms", jks_ms[4]);
 }

@@ -160,6 +160,8 @@ pub struct UploadKeystore {
     pub key: PrivateKey,
     /// The self-signed certificate, DER.
     pub certificate: Vec<u8>,
+    /// When it was made (unix seconds): the JKS entry's creation date.
+    pub created_unix: u64,
 }
 
 impl UploadKeystore {
@@ -207,6 +209,7 @@ impl UploadKeystore {
             key_password,
             key: PrivateKey::from_rsa(key)?,
             certificate,
+            created_unix: now_unix,
         })
     }
 
@@ -231,7 +234,7 @@ impl UploadKeystore {
                     &chain,
                     &self.store_password,
                     &self.key_password,
-                    0,
+                    self.created_unix.saturating_mul(1000),
                 )?,
                 self.key_password.clone(),
             ),
