@@ -336,7 +336,7 @@ fn we_read_pkcs12_openssl_makes_now_including_legacy() -> Result<()> {
             "-days",
             "365",
             "-subj",
-            "/CN=Signet Test/O=Acme",
+            "/O=Acme/CN=Signet Test",
         ],
     )?;
     let fingerprint = tools::run_ok(
