@@ -100,10 +100,10 @@ pub fn keytool_entry(listing: &str, alias: &str) -> Result<KeytoolEntry> {
             continue;
         }
         let set = |field: &mut String, prefix: &str| {
-            if field.is_empty() {
-                if let Some(v) = line.strip_prefix(prefix) {
-                    *field = v.to_owned();
-                }
+            if let Some(v) = line.strip_prefix(prefix)
+                && field.is_empty()
+            {
+                *field = v.to_owned();
             }
         };
         set(&mut entry.entry_type, "Entry type: ");
