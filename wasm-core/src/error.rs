@@ -27,6 +27,71 @@ pub enum Error {
         /// The encoder's explanation.
         reason: String,
     },
+    /// The bytes are neither a JKS nor a PKCS#12 keystore (wrong file, or not a keystore at all).
+    #[error(
+        "not a keystore (neither JKS nor PKCS#12): choose the .jks, .keystore, .p12 or .pfx file \
+         your app is signed with"
+    )]
+    NotAKeystore,
+
+    /// The keystore's integrity check (JKS digest, PKCS#12 MAC) failed with the given store
+    /// password.
+    #[error(
+        "wrong keystore password: the keystore's integrity check failed; enter the store password (storePassword)"
+    )]
+    WrongKeystorePassword,
+
+    /// The store password was right but the key entry's password was not.
+    #[error(
+        "wrong key password for alias {alias}: enter the key password (keyPassword), which may \
+         differ from the keystore password"
+    )]
+    WrongKeyPassword {
+        /// The entry whose key could not be decrypted.
+        alias: String,
+    },
+
+    /// The keystore has no entry with the requested alias.
+    #[error("no entry named \"{alias}\" in this keystore; the aliases present are: {}", if present.is_empty() { "(none)".to_owned() } else { present.join(", ") })]
+    UnknownAlias {
+        /// The alias that was asked for.
+        alias: String,
+        /// The aliases the keystore does hold.
+        present: Vec<String>,
+    },
+
+    /// The alias names a trusted certificate (or another kind of entry) with no private key.
+    #[error(
+        "the entry \"{alias}\" holds no private key (it is a {kind}): choose the alias of the signing key"
+    )]
+    NotAKeyEntry {
+        /// The alias that was asked for.
+        alias: String,
+        /// What the entry holds instead.
+        kind: &'static str,
+    },
+
+    /// The file looks like a keystore of the given format but is damaged or truncated.
+    #[error(
+        "the {format} keystore is damaged or truncated ({reason}): use an intact copy of the file"
+    )]
+    MalformedKeystore {
+        /// `JKS` or `PKCS#12`.
+        format: &'static str,
+        /// What exactly was wrong.
+        reason: String,
+    },
+
+    /// The keystore uses a feature this implementation does not read (e.g. JCEKS, an unusual
+    /// cipher).
+    #[error(
+        "unsupported keystore: {0}; convert it with `keytool -importkeystore -deststoretype PKCS12`"
+    )]
+    UnsupportedKeystore(String),
+
+    /// A certificate could not be parsed as X.509 DER.
+    #[error("not a valid X.509 certificate ({0}): provide the DER or PEM certificate file")]
+    MalformedCertificate(String),
 }
 
 /// `Result` with [`Error`].

@@ -4,6 +4,8 @@
 //! dependencies, so the same code runs natively (the `signet` CLI, the tests) and in the
 //! browser (the dashboard, compiled to `wasm32-unknown-unknown`).
 //!
+//! - [`android`] — Android keystores: generation, JKS and PKCS#12 read/write.
+//! - [`cert`] — certificate facts: fingerprints, subject, serial, validity.
 //! - [`ios`] — Apple signing material: certificate signing requests.
 //! - [`wire`] — the JSON types of the HTTP API, shared by the dashboard, server and CLI.
 //!
@@ -14,6 +16,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod android;
+pub mod cert;
 pub mod error;
 pub mod ios;
 pub mod wire;

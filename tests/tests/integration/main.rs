@@ -3,4 +3,5 @@
 
 mod api_health;
 mod browser_dashboard;
+mod formats_android;
 mod serve_binary;
