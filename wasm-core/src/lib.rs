@@ -5,6 +5,7 @@
 //! browser (the dashboard, compiled to `wasm32-unknown-unknown`).
 //!
 //! - [`ios`] — Apple signing material: certificate signing requests.
+//! - [`vault`] — the end-to-end encryption scheme (keys, wraps, sealed items, invites).
 //! - [`wire`] — the JSON types of the HTTP API, shared by the dashboard, server and CLI.
 //!
 //! Two rules hold throughout:
@@ -16,6 +17,7 @@
 
 pub mod error;
 pub mod ios;
+pub mod vault;
 pub mod wire;
 
 pub use error::{Error, Result};
