@@ -94,6 +94,16 @@ impl UserKeyPair {
         Ok(Self { agreement, signing })
     }
 
+    /// Fixed keys for pinned test vectors.
+    #[cfg(test)]
+    pub(crate) fn from_scalars_for_tests(agreement: [u8; 32], signing: [u8; 32]) -> Self {
+        #[allow(clippy::unwrap_used)]
+        Self {
+            agreement: SecretKey::from_slice(&agreement).unwrap(),
+            signing: SigningKey::from_slice(&signing).unwrap(),
+        }
+    }
+
     /// The public halves, the ECDH key signed by the ECDSA key.
     pub fn public_keys(&self) -> Result<SignedPublicKeys> {
         let mut bytes = Vec::with_capacity(PUBLIC_KEYS_LEN);
