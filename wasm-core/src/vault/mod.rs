@@ -40,4 +40,6 @@ pub mod team_key;
 pub mod user_key;
 
 #[cfg(test)]
+mod attack_tests;
+#[cfg(test)]
 mod tests;
