@@ -19,6 +19,10 @@ use super::{
     team_key::{SelfWrappedTeamKey, TeamKey, TeamKeyVersionGuard},
     user_key::{UserKey, WrappedUserKey},
 };
+// In wasm32 the same tests run under wasm-bindgen-test (Node or a browser).
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use crate::{Error, Result};
 
 const TEAM: &str = "team-a";

@@ -23,6 +23,10 @@ use super::{
     team_key::{SelfWrappedTeamKey, TeamKey, TeamKeyVersionGuard},
     user_key::{UserKey, WrappedUserKey},
 };
+// In wasm32 the same tests run under wasm-bindgen-test (Node or a browser).
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use crate::Error;
 
 /// Argon2id parameters that skip the floor so the suite stays fast (one test uses the real
