@@ -119,6 +119,14 @@ impl InviteRecord {
     /// invitation. On success the record becomes `Accepted` and the server must then delete
     /// the invite-wrapped team key it held.
     pub fn accept(&mut self, presented_token: &str, now: i64) -> Result<()> {
+        // The token first: someone without the link learns nothing about the invitation.
+        if !verify_presented(
+            PresentedSecret::InviteToken,
+            presented_token,
+            &self.token_hash,
+        ) {
+            return Err(Error::InviteNotUsable("the link is wrong or incomplete"));
+        }
         match self.status {
             InviteStatus::Accepted => {
                 return Err(Error::InviteNotUsable("it was already accepted"));
@@ -132,13 +140,6 @@ impl InviteRecord {
             return Err(Error::InviteNotUsable(
                 "it has expired; ask for a new invitation",
             ));
-        }
-        if !verify_presented(
-            PresentedSecret::InviteToken,
-            presented_token,
-            &self.token_hash,
-        ) {
-            return Err(Error::InviteNotUsable("the link is wrong or incomplete"));
         }
         self.status = InviteStatus::Accepted;
         Ok(())

@@ -182,6 +182,23 @@ fn real_default_argon2id_parameters_derive() {
     );
 }
 
+/// The Argon2id cost in WebAssembly, for comparison with the native `vault_bench` example
+/// (printed by the test runner; `Instant` does not exist in wasm32, the JS clock does).
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[test]
+fn wasm_argon2id_default_parameters_timing() {
+    let salt = KdfSalt::generate().unwrap();
+    let mut ms = Vec::new();
+    for _ in 0..3 {
+        let t = js_sys::Date::now();
+        derive_account_keys("a real password", &salt, &KdfParams::DEFAULT).unwrap();
+        ms.push(js_sys::Date::now() - t);
+    }
+    wasm_bindgen_test::console_log!(
+        "wasm32 Argon2id m=64MiB t=3 p=1 (debug test profile, deps opt-level 2): {ms:?} ms"
+    );
+}
+
 #[test]
 fn recovery_code_format_and_tolerant_parsing() {
     let code = RecoveryCode::generate().unwrap();
