@@ -14,7 +14,7 @@
 //! | 18 | n + 16 | AES-256-GCM ciphertext ‖ tag |
 //!
 //! The associated data is `"signet-vault/v1" ‖ bytes 0..6 ‖ binding`, where the *binding* is
-//! the context the box belongs to (team id, item id, kind, …) encoded by [`Binding`]: each
+//! the context the box belongs to (team id, item id, kind, …) encoded as follows: each
 //! field as a big-endian `u32` length followed by its bytes, in a fixed order per purpose.
 //! The binding is not stored in the box: the reader supplies it from where it found the box,
 //! so a box moved elsewhere fails to open. Changing the header changes the AAD, so it fails
