@@ -92,6 +92,61 @@ pub enum Error {
     /// A certificate could not be parsed as X.509 DER.
     #[error("not a valid X.509 certificate ({0}): provide the DER or PEM certificate file")]
     MalformedCertificate(String),
+
+    // --- vault (the end-to-end encryption scheme) ---
+    /// Key-derivation parameters (usually supplied by the server with the account) are outside
+    /// the range this client accepts: too weak to protect the password, or so costly that they
+    /// look like a denial of service.
+    #[error("refusing the account's key-derivation parameters: {0}")]
+    KdfParams(String),
+
+    /// A ciphertext or wrapped key could not be opened. Deliberately says nothing more: wrong
+    /// key, wrong context (moved to another item, team or kind) and tampering all look alike.
+    #[error("could not decrypt: wrong key, wrong place, or the data was altered")]
+    OpenFailed,
+
+    /// An encoded vault object was not well formed (bad base64, wrong length, bad key point).
+    #[error("malformed {what}: {reason}")]
+    Malformed {
+        /// What was being decoded, e.g. "wrapped item key".
+        what: &'static str,
+        /// What was wrong with it.
+        reason: String,
+    },
+
+    /// An encoded vault object carries a format version or purpose this client does not know.
+    /// It is refused rather than guessed at; a newer Signet may read it.
+    #[error("unsupported {what} format version {version}: update Signet to read it")]
+    UnsupportedVersion {
+        /// What was being decoded.
+        what: &'static str,
+        /// The version byte found.
+        version: u8,
+    },
+
+    /// A signature did not verify: the signed data was altered, or it was signed by someone
+    /// other than the expected person (for example a key substituted by the server).
+    #[error("the signature on {0} does not verify: it was altered or signed by someone else")]
+    BadSignature(&'static str),
+
+    /// A team key older than one already seen was offered: a rollback (replay) of the team key.
+    #[error(
+        "team key version {offered} is older than version {highest_seen} already seen: refusing a rolled-back team key"
+    )]
+    StaleTeamKey {
+        /// The highest version this client has seen for the team.
+        highest_seen: u32,
+        /// The version offered.
+        offered: u32,
+    },
+
+    /// A recovery code, invite secret or robot token was not in the expected format.
+    #[error("{0}")]
+    BadSecretFormat(String),
+
+    /// An invitation cannot be accepted (already used, revoked, expired or the wrong secret).
+    #[error("this invitation cannot be used: {0}")]
+    InviteNotUsable(&'static str),
 }
 
 /// `Result` with [`Error`].

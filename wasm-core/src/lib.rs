@@ -7,6 +7,7 @@
 //! - [`android`] — Android keystores: generation, JKS and PKCS#12 read/write.
 //! - [`cert`] — certificate facts: fingerprints, subject, serial, validity.
 //! - [`ios`] — Apple signing material: certificate signing requests.
+//! - [`vault`] — the end-to-end encryption scheme (keys, wraps, sealed items, invites).
 //! - [`wire`] — the JSON types of the HTTP API, shared by the dashboard, server and CLI.
 //!
 //! Two rules hold throughout:
@@ -20,6 +21,7 @@ pub mod android;
 pub mod cert;
 pub mod error;
 pub mod ios;
+pub mod vault;
 pub mod wire;
 
 pub use error::{Error, Result};
