@@ -4,7 +4,10 @@
 //! dependencies, so the same code runs natively (the `signet` CLI, the tests) and in the
 //! browser (the dashboard, compiled to `wasm32-unknown-unknown`).
 //!
-//! - [`ios`] — Apple signing material: certificate signing requests.
+//! - [`ios`] — Apple signing material: certificate signing requests, issued certificates,
+//!   provisioning profiles.
+//! - [`keys`] — Apple `.p8` keys (APNs, App Store Connect), Google service-account JSON, and
+//!   the JWTs they sign.
 //! - [`wire`] — the JSON types of the HTTP API, shared by the dashboard, server and CLI.
 //!
 //! Two rules hold throughout:
@@ -16,6 +19,7 @@
 
 pub mod error;
 pub mod ios;
+pub mod keys;
 pub mod wire;
 
 pub use error::{Error, Result};
