@@ -8,9 +8,9 @@
 //! reading what a person needs to recognise it. The matched pair is a [`SigningIdentity`],
 //! what a `.p12` holds.
 
-use der::{Decode, DecodePem, Encode, Tag, asn1::ObjectIdentifier};
+use der::{Decode, DecodePem, Encode, Tag, Tagged, asn1::ObjectIdentifier};
 use rsa::{
-    RsaPrivateKey, RsaPublicKey,
+    PrivateKey, PublicKey,
     pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey},
 };
 use sha1::Sha1;
@@ -38,7 +38,7 @@ pub struct AppleCertificate {
     serial_hex: String,
     not_before: i64,
     not_after: i64,
-    public_key: Option<RsaPublicKey>,
+    public_key: Option<PublicKey>,
 }
 
 impl AppleCertificate {
@@ -86,7 +86,7 @@ impl AppleCertificate {
             not_before: unix(validity.not_before)?,
             not_after: unix(validity.not_after)?,
             // Apple's signing certificates are RSA; anything else simply matches no RSA key.
-            public_key: RsaPublicKey::from_public_key_der(&spki).ok(),
+            public_key: PublicKey::from_public_key_der(&spki).ok(),
             der,
         })
     }
@@ -143,7 +143,7 @@ impl AppleCertificate {
     }
 
     /// Whether this certificate certifies the public half of `key`.
-    pub fn matches_key(&self, key: &RsaPrivateKey) -> bool {
+    pub fn matches_key(&self, key: &PrivateKey) -> bool {
         self.public_key.as_ref() == Some(key.as_ref())
     }
 
@@ -175,7 +175,7 @@ impl AppleCertificate {
 /// A distribution certificate together with the private key it certifies: what a `.p12`
 /// carries to a Mac or a CI runner. The key is zeroized on drop; `Debug` redacts it.
 pub struct SigningIdentity {
-    key: RsaPrivateKey,
+    key: PrivateKey,
     certificate: AppleCertificate,
 }
 
@@ -190,7 +190,7 @@ impl core::fmt::Debug for SigningIdentity {
 
 impl SigningIdentity {
     /// Pairs a certificate with a key, refusing a certificate issued for another key.
-    pub fn new(key: RsaPrivateKey, certificate: AppleCertificate) -> Result<Self> {
+    pub fn new(key: PrivateKey, certificate: AppleCertificate) -> Result<Self> {
         if !certificate.matches_key(&key) {
             return Err(Error::CertificateKeyMismatch {
                 certificate: certificate.describe(),
@@ -204,7 +204,7 @@ impl SigningIdentity {
     /// [`PendingCsr::private_key_pkcs8_pem`](super::csr::PendingCsr::private_key_pkcs8_pem)
     /// gives it).
     pub fn import(pending_key_pem: &str, cer: &[u8]) -> Result<Self> {
-        let key = RsaPrivateKey::from_pkcs8_pem(pending_key_pem.trim()).map_err(|e| {
+        let key = PrivateKey::from_pkcs8_pem(pending_key_pem.trim()).map_err(|e| {
             Error::Malformed {
                 what: "pending private key",
                 reason: format!("{e}; the stored signing request is damaged, generate a new CSR"),
@@ -219,7 +219,7 @@ impl SigningIdentity {
     }
 
     /// The private key, for the PKCS#12 writer.
-    pub fn private_key(&self) -> &RsaPrivateKey {
+    pub fn private_key(&self) -> &PrivateKey {
         &self.key
     }
 

@@ -13,7 +13,7 @@ use der::{
 };
 use getrandom::SysRng;
 use rsa::{
-    RsaPrivateKey,
+    PrivateKey,
     pkcs1v15::SigningKey,
     pkcs8::{EncodePrivateKey, EncodePublicKey},
     signature::{SignatureEncoding, Signer},
@@ -95,13 +95,13 @@ fn encoding(what: &'static str) -> impl Fn(der::Error) -> Error {
 }
 
 /// Generates an RSA private key of `bits` bits (2048 or 4096) from the system RNG.
-pub fn generate_rsa_key(bits: usize) -> Result<RsaPrivateKey> {
+pub fn generate_rsa_key(bits: usize) -> Result<PrivateKey> {
     if bits != 2048 && bits != 4096 {
         return Err(Error::InvalidInput(format!(
             "RSA keys of {bits} bits are not supported: use 2048 or 4096"
         )));
     }
-    RsaPrivateKey::new(&mut SysRng, bits).map_err(|e| Error::Rsa(e.to_string()))
+    PrivateKey::new(&mut SysRng, bits).map_err(|e| Error::Rsa(e.to_string()))
 }
 
 /// A fresh RSA-2048 private key and the signed request for it.
@@ -109,7 +109,7 @@ pub fn generate_rsa_key(bits: usize) -> Result<RsaPrivateKey> {
 /// `Debug` shows only the request; the private key is reachable through
 /// [`PendingCsr::private_key_pkcs8_pem`], whose result is zeroized on drop.
 pub struct PendingCsr {
-    key: RsaPrivateKey,
+    key: PrivateKey,
     request: CertReq,
 }
 
@@ -131,7 +131,7 @@ impl PendingCsr {
     }
 
     /// Builds the request for an existing key (used for fixed-key tests).
-    pub fn for_key(key: RsaPrivateKey, subject: &CsrSubject) -> Result<Self> {
+    pub fn for_key(key: PrivateKey, subject: &CsrSubject) -> Result<Self> {
         subject.validate()?;
         let spki_der = key
             .to_public_key()
@@ -140,8 +140,12 @@ impl PendingCsr {
                 what: "public key",
                 reason: e.to_string(),
             })?;
-        let public_key = SubjectPublicKeyInfoOwned::try_from(spki_der.as_bytes())
-            .map_err(encoding("public key"))?;
+        let public_key = SubjectPublicKeyInfoOwned::try_from(spki_der.as_bytes()).map_err(|e| {
+            Error::Encoding {
+                what: "public key",
+                reason: e.to_string(),
+            }
+        })?;
         let info = CertReqInfo {
             version: Version::V1,
             subject: subject.to_name()?,

@@ -7,7 +7,7 @@
 //! exp}`) at `token_uri` for an access token.
 
 use rsa::{
-    RsaPrivateKey,
+    PrivateKey,
     pkcs1v15::SigningKey,
     pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding},
     signature::{SignatureEncoding, Signer},
@@ -39,7 +39,7 @@ pub struct ServiceAccountKey {
     client_email: String,
     client_id: Option<String>,
     token_uri: String,
-    key: RsaPrivateKey,
+    key: PrivateKey,
 }
 
 impl core::fmt::Debug for ServiceAccountKey {
@@ -121,7 +121,7 @@ impl ServiceAccountKey {
             _ => None,
         };
         let pem = Zeroizing::new(take_string(&mut fields, "private_key")?);
-        let key = RsaPrivateKey::from_pkcs8_pem(pem.trim()).map_err(|e| {
+        let key = PrivateKey::from_pkcs8_pem(pem.trim()).map_err(|e| {
             invalid(
                 "private_key",
                 format!(
@@ -240,7 +240,7 @@ fn take_string(fields: &mut Map<String, Value>, field: &'static str) -> Result<S
 #[cfg(test)]
 mod tests {
     use rsa::{
-        RsaPublicKey,
+        PublicKey,
         pkcs1v15::{Signature, VerifyingKey},
         pkcs8::DecodePublicKey,
         signature::Verifier,
@@ -282,7 +282,7 @@ mod tests {
         assert_eq!(token, KAT.trim());
         let decoded = jwt::decode_unverified(&token).expect("decode");
         let signature = Signature::try_from(decoded.signature.as_slice()).expect("sig");
-        VerifyingKey::<Sha256>::new(RsaPublicKey::from_public_key_pem(PUBLIC_PEM).expect("pub"))
+        VerifyingKey::<Sha256>::new(PublicKey::from_public_key_pem(PUBLIC_PEM).expect("pub"))
             .verify(decoded.signing_input.as_bytes(), &signature)
             .expect("verifies");
         assert_eq!(decoded.claims["exp"], 1_700_003_600);
