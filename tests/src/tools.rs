@@ -101,7 +101,15 @@ pub fn openssl_verify_jwt(token: &str, public_key_pem: &str, dir: &Path) -> Resu
     let public = write_file(dir, "jwt-public.pem", public_key_pem.as_bytes())?;
     let out = run(
         "openssl",
-        &["dgst", "-sha256", "-verify", &public, "-signature", &signature, &input],
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            &public,
+            "-signature",
+            &signature,
+            &input,
+        ],
     )?;
     if !out.success || !out.text.contains("Verified OK") {
         bail!("openssl refused the JWT signature:\n{}", out.text);
@@ -123,8 +131,19 @@ pub fn openssl_throwaway_ca(dir: &Path) -> Result<(String, String)> {
     run_ok(
         "openssl",
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &cert,
-            "-days", "30", "-subj", "/CN=Signet Test WWDR CA/O=Signet Tests/C=US",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &cert,
+            "-days",
+            "30",
+            "-subj",
+            "/CN=Signet Test WWDR CA/O=Signet Tests/C=US",
         ],
     )?;
     Ok((cert, key))
@@ -141,8 +160,23 @@ pub fn openssl_issue_certificate(csr_pem: &str, subject: &str, dir: &Path) -> Re
     run_ok(
         "openssl",
         &[
-            "x509", "-req", "-in", &csr, "-CA", &ca, "-CAkey", &ca_key, "-set_serial",
-            "0x7E57C0DE01", "-days", "365", "-subj", subject, "-outform", "DER", "-out",
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-set_serial",
+            "0x7E57C0DE01",
+            "-days",
+            "365",
+            "-subj",
+            subject,
+            "-outform",
+            "DER",
+            "-out",
             &out_path,
         ],
     )?;
@@ -154,7 +188,16 @@ pub fn openssl_sha1_fingerprint(cert_der: &[u8], dir: &Path) -> Result<String> {
     let cert = write_file(dir, "fingerprint.cer", cert_der)?;
     let text = run_ok(
         "openssl",
-        &["x509", "-inform", "DER", "-in", &cert, "-noout", "-fingerprint", "-sha1"],
+        &[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            &cert,
+            "-noout",
+            "-fingerprint",
+            "-sha1",
+        ],
     )?;
     text.trim()
         .rsplit_once('=')
@@ -173,23 +216,59 @@ pub fn openssl_sign_profile(plist: &[u8], ber: bool, dir: &Path) -> Result<Vec<u
     run_ok(
         "openssl",
         &[
-            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", &signer_key, "-out", &signer_csr,
-            "-subj", "/CN=Apple iPhone OS Provisioning Profile Signing (test)",
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &signer_key,
+            "-out",
+            &signer_csr,
+            "-subj",
+            "/CN=Apple iPhone OS Provisioning Profile Signing (test)",
         ],
     )?;
     run_ok(
         "openssl",
         &[
-            "x509", "-req", "-in", &signer_csr, "-CA", &ca, "-CAkey", &ca_key, "-set_serial",
-            "2", "-days", "30", "-out", &signer,
+            "x509",
+            "-req",
+            "-in",
+            &signer_csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-set_serial",
+            "2",
+            "-days",
+            "30",
+            "-out",
+            &signer,
         ],
     )?;
     let input = write_file(dir, "profile.plist", plist)?;
     let out = dir.join("profile.mobileprovision");
     let out_path = out.to_string_lossy();
     let mut args = vec![
-        "cms", "-sign", "-binary", "-nodetach", "-outform", "DER", "-in", &input, "-signer",
-        &signer, "-inkey", &signer_key, "-certfile", &ca, "-md", "sha256", "-out", &out_path,
+        "cms",
+        "-sign",
+        "-binary",
+        "-nodetach",
+        "-outform",
+        "DER",
+        "-in",
+        &input,
+        "-signer",
+        &signer,
+        "-inkey",
+        &signer_key,
+        "-certfile",
+        &ca,
+        "-md",
+        "sha256",
+        "-out",
+        &out_path,
     ];
     if ber {
         args.push("-stream");
@@ -208,11 +287,23 @@ pub fn openssl_has_indefinite_length(bytes: &[u8], dir: &Path) -> Result<bool> {
 pub fn openssl_cms_content(bytes: &[u8], dir: &Path) -> Result<Vec<u8>> {
     let file = write_file(dir, "content.p7", bytes)?;
     let out = Command::new("openssl")
-        .args(["cms", "-verify", "-noverify", "-binary", "-inform", "DER", "-in", &file])
+        .args([
+            "cms",
+            "-verify",
+            "-noverify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            &file,
+        ])
         .output()
         .context("cannot run openssl")?;
     if !out.status.success() {
-        bail!("openssl cms -verify failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "openssl cms -verify failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(out.stdout)
 }

@@ -16,7 +16,10 @@ use signet_core::{
 };
 use signet_tests::tools;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm-core/tests/fixtures/apple");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../wasm-core/tests/fixtures/apple"
+);
 const TEAM: &str = "A1B2C3D4E5";
 const APPLE_SUBJECT: &str =
     "/UID=A1B2C3D4E5/CN=Apple Distribution: Acme Inc (A1B2C3D4E5)/OU=A1B2C3D4E5/O=Acme Inc/C=US";
@@ -103,7 +106,11 @@ fn profile_fixtures_read_like_openssl_extracts_them() -> anyhow::Result<()> {
         );
         let profile = ProvisioningProfile::from_mobileprovision(&bytes)?;
         let plist = tools::openssl_cms_content(&bytes, dir.path())?;
-        assert_eq!(profile, ProvisioningProfile::from_plist_xml(&plist)?, "{file}");
+        assert_eq!(
+            profile,
+            ProvisioningProfile::from_plist_xml(&plist)?,
+            "{file}"
+        );
         assert_eq!(profile.profile_type, ty, "{file}");
         assert_eq!(profile.team_id, TEAM);
         let cert = fixture("distribution.cer")?;
@@ -132,11 +139,17 @@ fn fresh_profile_for_our_certificate_validates_and_refuses_mismatches() -> anyho
     assert_ne!(plist, template);
 
     let profile_bytes = tools::openssl_sign_profile(plist.as_bytes(), true, dir.path())?;
-    assert!(tools::openssl_has_indefinite_length(&profile_bytes, dir.path())?);
+    assert!(tools::openssl_has_indefinite_length(
+        &profile_bytes,
+        dir.path()
+    )?);
     let started = std::time::Instant::now();
     let profile = ProvisioningProfile::from_mobileprovision(&profile_bytes)?;
     let parse_time = started.elapsed();
-    eprintln!("profile parse: {parse_time:?} for {} bytes", profile_bytes.len());
+    eprintln!(
+        "profile parse: {parse_time:?} for {} bytes",
+        profile_bytes.len()
+    );
 
     let now = i64::try_from(now()?)?;
     profile.validate("com.acme.widget", identity.certificate().der(), now)?;
@@ -144,18 +157,25 @@ fn fresh_profile_for_our_certificate_validates_and_refuses_mismatches() -> anyho
         .validate("org.example.app", identity.certificate().der(), now)
         .expect_err("wrong bundle id");
     assert!(
-        err.to_string().starts_with("this profile was issued for com.acme.*, not org.example.app"),
+        err.to_string()
+            .starts_with("this profile was issued for com.acme.*, not org.example.app"),
         "{err}"
     );
     let other = AppleCertificate::from_cer(&fixture("distribution.cer")?)?;
     let err = profile
         .validate("com.acme.app", other.der(), now)
         .expect_err("certificate not in the profile");
-    assert!(matches!(err, Error::ProfileCertificateMismatch { .. }), "{err}");
+    assert!(
+        matches!(err, Error::ProfileCertificateMismatch { .. }),
+        "{err}"
+    );
     let err = profile
         .check_not_expired(4_070_908_800) // 2099-01-01
         .expect_err("expired");
-    assert!(err.to_string().contains("expired on 2099-01-01 00:00 UTC"), "{err}");
+    assert!(
+        err.to_string().contains("expired on 2099-01-01 00:00 UTC"),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -182,12 +202,20 @@ fn apns_provider_token_verifies_with_openssl() -> anyhow::Result<()> {
     let mut tampered = token.into_bytes();
     let at = tampered.len() - 5;
     tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
-    assert!(tools::openssl_verify_jwt(std::str::from_utf8(&tampered)?, &public, dir.path()).is_err());
+    assert!(
+        tools::openssl_verify_jwt(std::str::from_utf8(&tampered)?, &public, dir.path()).is_err()
+    );
 
     // A freshly generated .p8 (openssl genpkey, as Apple's portal would hand one out).
     let fresh = tools::run_ok(
         "openssl",
-        &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ],
     )?;
     let key = ApplePushKey::from_p8(fresh.as_bytes(), "ZZ99YY88XX", TEAM)?;
     let public = tools::openssl_public_key(&fresh, dir.path())?;

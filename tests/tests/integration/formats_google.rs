@@ -35,7 +35,13 @@ fn oauth_assertion_verifies_with_openssl() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let pem = tools::run_ok(
         "openssl",
-        &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ],
     )?;
     let public = tools::openssl_public_key(&pem, dir.path())?;
     let key = ServiceAccountKey::from_json(&key_file(&pem))?;
@@ -60,10 +66,8 @@ fn oauth_assertion_verifies_with_openssl() -> anyhow::Result<()> {
     // The committed fixture too, against the public key OpenSSL derives from its JSON.
     let fixture = std::fs::read(FIXTURE)?;
     let json: serde_json::Value = serde_json::from_slice(&fixture)?;
-    let public = tools::openssl_public_key(
-        json["private_key"].as_str().unwrap_or_default(),
-        dir.path(),
-    )?;
+    let public =
+        tools::openssl_public_key(json["private_key"].as_str().unwrap_or_default(), dir.path())?;
     let token = ServiceAccountKey::from_json(&fixture)?.oauth_assertion(FCM_SCOPE, iat)?;
     tools::openssl_verify_jwt(&token, &public, dir.path())?;
     Ok(())
@@ -72,13 +76,16 @@ fn oauth_assertion_verifies_with_openssl() -> anyhow::Result<()> {
 #[test]
 fn traditional_rsa_pem_is_refused_with_the_field_named() -> anyhow::Result<()> {
     // Google's files hold PKCS#8; an "RSA PRIVATE KEY" (PKCS#1) pasted in is named.
-    let pkcs1 = tools::run_ok(
-        "openssl",
-        &["genrsa", "-traditional", "2048"],
-    )?;
+    let pkcs1 = tools::run_ok("openssl", &["genrsa", "-traditional", "2048"])?;
     let err = ServiceAccountKey::from_json(&key_file(&pkcs1)).expect_err("PKCS#1");
     assert!(
-        matches!(err, Error::InvalidField { field: "private_key", .. }),
+        matches!(
+            err,
+            Error::InvalidField {
+                field: "private_key",
+                ..
+            }
+        ),
         "{err}"
     );
     Ok(())

@@ -63,7 +63,9 @@ fn read_at(input: &[u8], depth: usize) -> Result<(Element<'_>, &[u8]), BerError>
     if depth > MAX_DEPTH {
         return Err("elements are nested too deeply");
     }
-    let (&first, mut rest) = input.split_first().ok_or("the data ends where an element should start")?;
+    let (&first, mut rest) = input
+        .split_first()
+        .ok_or("the data ends where an element should start")?;
     let class = first >> 6;
     let constructed = first & 0x20 != 0;
     let mut number = u32::from(first & 0x1f);
@@ -214,9 +216,9 @@ mod tests {
             &[],
             &[0x30],
             &[0x30, 0x05, 0x02],
-            &[0x30, 0x80, 0x02, 0x01, 0x01],    // no end marker
-            &[0x04, 0x80, 0x00, 0x00],          // primitive indefinite
-            &[0x04, 0x85, 1, 2, 3, 4, 5],        // 5-byte length
+            &[0x30, 0x80, 0x02, 0x01, 0x01],       // no end marker
+            &[0x04, 0x80, 0x00, 0x00],             // primitive indefinite
+            &[0x04, 0x85, 1, 2, 3, 4, 5],          // 5-byte length
             &[0x04, 0x84, 0xff, 0xff, 0xff, 0xff], // length beyond input
             &[0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00],
         ];

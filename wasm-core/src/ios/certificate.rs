@@ -47,7 +47,8 @@ impl AppleCertificate {
     pub fn from_cer(bytes: &[u8]) -> Result<Self> {
         let trimmed = bytes.trim_ascii_start();
         let certificate = if trimmed.starts_with(b"-----BEGIN") {
-            let text = core::str::from_utf8(trimmed).map_err(|_| malformed("the PEM is not text"))?;
+            let text =
+                core::str::from_utf8(trimmed).map_err(|_| malformed("the PEM is not text"))?;
             Certificate::from_pem(text.trim().replace("\r\n", "\n"))
         } else {
             Certificate::from_der(bytes)
@@ -69,7 +70,8 @@ impl AppleCertificate {
         let subject = tbs.subject();
         let validity = tbs.validity();
         let unix = |t: x509_cert::time::Time| {
-            i64::try_from(t.to_unix_duration().as_secs()).map_err(|_| malformed("a date is out of range"))
+            i64::try_from(t.to_unix_duration().as_secs())
+                .map_err(|_| malformed("a date is out of range"))
         };
         let spki = tbs
             .subject_public_key_info()
@@ -204,12 +206,11 @@ impl SigningIdentity {
     /// [`PendingCsr::private_key_pkcs8_pem`](super::csr::PendingCsr::private_key_pkcs8_pem)
     /// gives it).
     pub fn import(pending_key_pem: &str, cer: &[u8]) -> Result<Self> {
-        let key = PrivateKey::from_pkcs8_pem(pending_key_pem.trim()).map_err(|e| {
-            Error::Malformed {
+        let key =
+            PrivateKey::from_pkcs8_pem(pending_key_pem.trim()).map_err(|e| Error::Malformed {
                 what: "pending private key",
                 reason: format!("{e}; the stored signing request is damaged, generate a new CSR"),
-            }
-        })?;
+            })?;
         Self::new(key, AppleCertificate::from_cer(cer)?)
     }
 
@@ -328,7 +329,9 @@ mod tests {
     fn expiry_is_checked_against_the_time_given() {
         let cert = AppleCertificate::from_cer(CER).expect("cer");
         assert!(cert.check_not_expired(cert.not_after() - 1).is_ok());
-        let err = cert.check_not_expired(cert.not_after()).expect_err("expired");
+        let err = cert
+            .check_not_expired(cert.not_after())
+            .expect_err("expired");
         assert!(err.to_string().contains("expired on"), "{err}");
     }
 
@@ -342,11 +345,19 @@ mod tests {
 
     #[test]
     fn garbage_and_truncations_are_errors_not_panics() {
-        for input in [&b""[..], b"hello", b"-----BEGIN CERTIFICATE-----\nAAAA\n", b"\x30\x80"] {
+        for input in [
+            &b""[..],
+            b"hello",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n",
+            b"\x30\x80",
+        ] {
             assert!(AppleCertificate::from_cer(input).is_err());
         }
         for cut in 0..CER.len() {
-            assert!(AppleCertificate::from_cer(&CER[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                AppleCertificate::from_cer(&CER[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
         assert!(SigningIdentity::import("not a key", CER).is_err());
     }
@@ -355,6 +366,9 @@ mod tests {
     fn debug_redacts_the_key() {
         let identity = SigningIdentity::import(KEY, CER).expect("matches");
         let debug = format!("{identity:?}");
-        assert!(debug.contains("redacted") && !debug.contains("PRIVATE"), "{debug}");
+        assert!(
+            debug.contains("redacted") && !debug.contains("PRIVATE"),
+            "{debug}"
+        );
     }
 }

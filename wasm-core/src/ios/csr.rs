@@ -59,12 +59,12 @@ impl CsrSubject {
                 self.email
             )));
         }
-        if let Some(country) = &self.country {
-            if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
-                return Err(Error::InvalidInput(format!(
-                    "\"{country}\" is not a country code: use two capital letters such as US or DE"
-                )));
-            }
+        if let Some(country) = &self.country
+            && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            return Err(Error::InvalidInput(format!(
+                "\"{country}\" is not a country code: use two capital letters such as US or DE"
+            )));
         }
         Ok(())
     }

@@ -159,7 +159,12 @@ impl ProvisioningProfile {
         let strings = |value: Option<&Value>| -> Vec<String> {
             value
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_string).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_string)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
 
@@ -213,7 +218,13 @@ impl ProvisioningProfile {
         let developer_certificates = root
             .get("DeveloperCertificates")
             .and_then(Value::as_array)
-            .map(|certs| certs.iter().filter_map(Value::as_data).map(developer_certificate).collect())
+            .map(|certs| {
+                certs
+                    .iter()
+                    .filter_map(Value::as_data)
+                    .map(developer_certificate)
+                    .collect()
+            })
             .unwrap_or_default();
 
         Ok(Self {
@@ -375,26 +386,42 @@ fn signed_content(bytes: &[u8]) -> core::result::Result<Vec<u8>, &'static str> {
     let [signed_data] = signed_data.as_slice() else {
         return Err("the signed data is malformed");
     };
-    expect(signed_data.tag, Tag::SEQUENCE, "the signed data is malformed")?;
+    expect(
+        signed_data.tag,
+        Tag::SEQUENCE,
+        "the signed data is malformed",
+    )?;
     let fields = ber::children(signed_data.content)?;
     let [version, digests, encap, ..] = fields.as_slice() else {
         return Err("the signed data is incomplete");
     };
     expect(version.tag, Tag::INTEGER, "the signed data has no version")?;
-    expect(digests.tag, Tag::SET, "the signed data has no digest algorithms")?;
+    expect(
+        digests.tag,
+        Tag::SET,
+        "the signed data has no digest algorithms",
+    )?;
     expect(encap.tag, Tag::SEQUENCE, "the signed data has no content")?;
     let encap = ber::children(encap.content)?;
     let [content_type, rest @ ..] = encap.as_slice() else {
         return Err("the signed data has no content type");
     };
-    expect(content_type.tag, Tag::OID, "the signed data has no content type")?;
+    expect(
+        content_type.tag,
+        Tag::OID,
+        "the signed data has no content type",
+    )?;
     if content_type.content != OID_DATA {
         return Err("the signed content is not data");
     }
     let [explicit] = rest else {
         return Err("the signature is detached: the file carries no profile");
     };
-    expect(explicit.tag, Tag::context(0), "the signed content is malformed")?;
+    expect(
+        explicit.tag,
+        Tag::context(0),
+        "the signed content is malformed",
+    )?;
     let inner = ber::children(explicit.content)?;
     let [octets] = inner.as_slice() else {
         return Err("the signed content is malformed");
@@ -402,8 +429,16 @@ fn signed_content(bytes: &[u8]) -> core::result::Result<Vec<u8>, &'static str> {
     ber::octet_string(*octets)
 }
 
-fn expect(found: Tag, wanted: Tag, problem: &'static str) -> core::result::Result<(), &'static str> {
-    if found == wanted { Ok(()) } else { Err(problem) }
+fn expect(
+    found: Tag,
+    wanted: Tag,
+    problem: &'static str,
+) -> core::result::Result<(), &'static str> {
+    if found == wanted {
+        Ok(())
+    } else {
+        Err(problem)
+    }
 }
 
 /// Refuses plists nested deeper than [`MAX_PLIST_DEPTH`] before `plist` builds (and later
@@ -533,34 +568,60 @@ mod tests {
         assert_eq!(p.bundle_id, "com.acme.*");
         assert_eq!(
             p.devices,
-            ["00008030-001A2B3C4D5E802E", "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"]
+            [
+                "00008030-001A2B3C4D5E802E",
+                "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+            ]
         );
         assert!(p.check_bundle_id("com.acme.app").is_ok());
         assert!(p.check_bundle_id("com.acme.app.widget").is_ok());
         let err = p.check_bundle_id("org.other.app").expect_err("other");
-        assert!(err.to_string().contains("issued for com.acme.*, not org.other.app"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("issued for com.acme.*, not org.other.app"),
+            "{err}"
+        );
     }
 
     #[test]
     fn validation_names_what_is_wrong() {
         let p = ProvisioningProfile::from_mobileprovision(APPSTORE).expect("profile");
-        p.validate("com.acme.app", CER, JUNE_2026).expect("all good");
+        p.validate("com.acme.app", CER, JUNE_2026)
+            .expect("all good");
 
-        let err = p.validate("com.acme.other", CER, JUNE_2026).expect_err("bundle");
+        let err = p
+            .validate("com.acme.other", CER, JUNE_2026)
+            .expect_err("bundle");
         assert_eq!(
             err.to_string(),
             "this profile was issued for com.acme.app, not com.acme.other: pick the profile made \
              for com.acme.other, or create one for it in the Apple developer portal"
         );
 
-        let err = p.validate("com.acme.app", OTHER_CER, JUNE_2026).expect_err("cert");
-        assert!(matches!(err, Error::ProfileCertificateMismatch { .. }), "{err}");
+        let err = p
+            .validate("com.acme.app", OTHER_CER, JUNE_2026)
+            .expect_err("cert");
+        assert!(
+            matches!(err, Error::ProfileCertificateMismatch { .. }),
+            "{err}"
+        );
         let text = err.to_string();
-        assert!(text.contains(&AppleCertificate::from_cer(OTHER_CER).expect("c").sha1_fingerprint()));
-        assert!(text.contains("Apple Distribution: Acme Inc (A1B2C3D4E5)"), "{text}");
+        assert!(
+            text.contains(
+                &AppleCertificate::from_cer(OTHER_CER)
+                    .expect("c")
+                    .sha1_fingerprint()
+            )
+        );
+        assert!(
+            text.contains("Apple Distribution: Acme Inc (A1B2C3D4E5)"),
+            "{text}"
+        );
 
         assert!(p.check_not_expired(EXPIRY - 1).is_ok());
-        let err = p.validate("com.acme.app", CER, EXPIRY).expect_err("expired");
+        let err = p
+            .validate("com.acme.app", CER, EXPIRY)
+            .expect_err("expired");
         assert_eq!(
             err.to_string(),
             "the provisioning profile \"Acme App Store\" expired on 2027-01-15 10:00 UTC: \
@@ -632,9 +693,18 @@ mod tests {
         for (key, broken) in [
             ("UUID", good.replace("<key>UUID</key>", "<key>X</key>")),
             ("Name", good.replace("<key>Name</key>", "<key>X</key>")),
-            ("ExpirationDate", good.replace("<key>ExpirationDate</key>", "<key>X</key>")),
-            ("application-identifier", good.replace("application-identifier", "x")),
-            ("Entitlements", good.replace("<key>Entitlements</key>", "<key>X</key>")),
+            (
+                "ExpirationDate",
+                good.replace("<key>ExpirationDate</key>", "<key>X</key>"),
+            ),
+            (
+                "application-identifier",
+                good.replace("application-identifier", "x"),
+            ),
+            (
+                "Entitlements",
+                good.replace("<key>Entitlements</key>", "<key>X</key>"),
+            ),
         ] {
             let err = ProvisioningProfile::from_plist_xml(broken.as_bytes()).expect_err(key);
             assert!(err.to_string().contains(key), "{key}: {err}");
@@ -646,8 +716,8 @@ mod tests {
         let cases: &[&[u8]] = &[
             b"",
             b"<?xml version=\"1.0\"?><plist><dict>",
-            APPSTORE_PLIST,                  // a bare plist is not a .mobileprovision
-            CER,                             // a certificate is DER, but not CMS
+            APPSTORE_PLIST, // a bare plist is not a .mobileprovision
+            CER,            // a certificate is DER, but not CMS
             &[0x30, 0x80, 0x00, 0x00],
             &[0x30, 0x03, 0x06, 0x01, 0x00],
         ];

@@ -254,7 +254,7 @@ pub(crate) mod tests {
             vec![0x30, 0x82, 0xff],
             vec![0xff, 0xfe, 0x00],
             text.replace("PRIVATE KEY", "PUBLIC KEY").into_bytes(),
-            text[..text.len() / 2].as_bytes().to_vec(),
+            text.as_bytes()[..text.len() / 2].to_vec(),
             text.replacen('M', "!", 1).into_bytes(),
             rsa_pkcs8.as_bytes().to_vec(),
         ];

@@ -82,7 +82,8 @@ pub fn decode_unverified(token: &str) -> Result<UnverifiedToken> {
         reason: reason.to_owned(),
     };
     let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(malformed("a token has exactly three dot-separated parts"));
     };
@@ -124,14 +125,17 @@ mod tests {
             typ: None,
             kid: Some("ABC123DEFG".into()),
         };
-        let input = signing_input(&header, &serde_json::json!({"iss": "A1B2C3D4E5"}))
-            .expect("input");
+        let input =
+            signing_input(&header, &serde_json::json!({"iss": "A1B2C3D4E5"})).expect("input");
         let (h, c) = input.split_once('.').expect("dot");
         assert_eq!(
             base64url_decode(h).expect("b64"),
             br#"{"alg":"ES256","kid":"ABC123DEFG"}"#
         );
-        assert_eq!(base64url_decode(c).expect("b64"), br#"{"iss":"A1B2C3D4E5"}"#);
+        assert_eq!(
+            base64url_decode(c).expect("b64"),
+            br#"{"iss":"A1B2C3D4E5"}"#
+        );
     }
 
     #[test]

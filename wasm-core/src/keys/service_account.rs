@@ -306,7 +306,10 @@ mod tests {
                 matches!(err, Error::InvalidField { field: f, .. } if f == field),
                 "{field}: {err}"
             );
-            assert!(err.to_string().contains(&format!("`{field}` is missing")), "{err}");
+            assert!(
+                err.to_string().contains(&format!("`{field}` is missing")),
+                "{err}"
+            );
 
             let mut map = fixture();
             map.insert(field.into(), Value::from(42));
@@ -316,7 +319,11 @@ mod tests {
         }
         let cases = [
             ("type", "authorized_user", "not \"service_account\""),
-            ("private_key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "PKCS#8"),
+            (
+                "private_key",
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                "PKCS#8",
+            ),
             ("client_email", "nobody", "not an email"),
             ("token_uri", "http://example.com/token", "https"),
             ("private_key_id", "not hex!", "hexadecimal"),
@@ -338,7 +345,16 @@ mod tests {
         map.insert("private_key".into(), Value::from(p8));
         let err = ServiceAccountKey::from_json(&serde_json::to_vec(&map).expect("json"))
             .expect_err("EC key");
-        assert!(matches!(err, Error::InvalidField { field: "private_key", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::InvalidField {
+                    field: "private_key",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -347,7 +363,10 @@ mod tests {
             assert!(ServiceAccountKey::from_json(input).is_err());
         }
         for cut in (0..JSON.len()).step_by(7) {
-            assert!(ServiceAccountKey::from_json(&JSON[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                ServiceAccountKey::from_json(&JSON[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 
@@ -355,6 +374,9 @@ mod tests {
     fn debug_redacts_the_key() {
         let key = ServiceAccountKey::from_json(JSON).expect("valid");
         let debug = format!("{key:?}");
-        assert!(debug.contains("redacted") && !debug.contains("PRIVATE"), "{debug}");
+        assert!(
+            debug.contains("redacted") && !debug.contains("PRIVATE"),
+            "{debug}"
+        );
     }
 }
