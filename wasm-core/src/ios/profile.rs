@@ -30,9 +30,9 @@ const WHAT: &str = "provisioning profile";
 /// Larger than any real profile (those with 100 devices are ~40 KB).
 const MAX_PROFILE_BYTES: usize = 4 << 20;
 
-/// Plists nest a few levels; deeper input is hostile (and would overflow the stack when
-/// dropped).
-const MAX_PLIST_DEPTH: usize = 64;
+/// A profile's plist holds a few dozen arrays and dictionaries; far more is hostile (deep
+/// nesting would overflow the stack when the value is dropped).
+const MAX_PLIST_COLLECTIONS: usize = 512;
 
 /// `1.2.840.113549.1.7.2`, id-signedData, as DER content octets.
 const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
@@ -136,7 +136,7 @@ impl ProvisioningProfile {
 
     /// Parses the XML plist inside a profile (as `security cms -D -i` prints it).
     pub fn from_plist_xml(xml: &[u8]) -> Result<Self> {
-        check_nesting(xml)?;
+        check_collections(xml)?;
         let value = Value::from_reader_xml(xml)
             .map_err(|e| malformed(format!("its content is not an XML property list ({e})")))?;
         let Value::Dictionary(root) = value else {
@@ -441,37 +441,30 @@ fn expect(
     }
 }
 
-/// Refuses plists nested deeper than [`MAX_PLIST_DEPTH`] before `plist` builds (and later
-/// recursively drops) them. Counts `<array>`/`<dict>` tags outside comments and CDATA.
-fn check_nesting(xml: &[u8]) -> Result<()> {
-    let mut depth = 0usize;
+/// Refuses plists with more than [`MAX_PLIST_COLLECTIONS`] arrays and dictionaries before
+/// `plist` builds them: nesting is bounded by the count, so neither building, converting nor
+/// (recursively) dropping the value can exhaust the stack. Every `<array`/`<dict` opening
+/// tag is counted, wherever it appears: counting too many can only refuse, never let a deep
+/// plist through (closing tags are not trusted, they could hide in comments or attributes).
+fn check_collections(xml: &[u8]) -> Result<()> {
+    let mut count = 0usize;
     let mut i = 0;
     while let Some(offset) = xml[i..].iter().position(|&b| b == b'<') {
         i += offset;
-        let rest = &xml[i..];
-        let skip_to = |end: &[u8]| {
-            rest.windows(end.len())
-                .position(|w| w == end)
-                .map_or(xml.len(), |p| i + p + end.len())
-        };
-        if rest.starts_with(b"<!--") {
-            i = skip_to(b"-->");
-            continue;
-        }
-        if rest.starts_with(b"<![CDATA[") {
-            i = skip_to(b"]]>");
-            continue;
-        }
-        let tag_end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
-        let tag = &rest[..tag_end];
-        let self_closing = tag.ends_with(b"/");
-        if (tag.starts_with(b"<array") || tag.starts_with(b"<dict")) && !self_closing {
-            depth += 1;
-            if depth > MAX_PLIST_DEPTH {
-                return Err(malformed("its property list is nested too deeply".into()));
+        // A tag's first bytes are enough; the bounded look keeps `<<<<…` linear.
+        let window = &xml[i..xml.len().min(i + 64)];
+        let tag = &window[..window
+            .iter()
+            .position(|&b| b == b'>')
+            .unwrap_or(window.len())];
+        if (tag.starts_with(b"<array") || tag.starts_with(b"<dict")) && !tag.ends_with(b"/") {
+            count += 1;
+            if count > MAX_PLIST_COLLECTIONS {
+                return Err(malformed(format!(
+                    "its property list has more than {MAX_PLIST_COLLECTIONS} arrays and \
+                     dictionaries, far more than any profile"
+                )));
             }
-        } else if tag.starts_with(b"</array") || tag.starts_with(b"</dict") {
-            depth = depth.saturating_sub(1);
         }
         i += 1;
     }
@@ -479,7 +472,7 @@ fn check_nesting(xml: &[u8]) -> Result<()> {
 }
 
 /// A plist value as JSON: data becomes base64, dates ISO 8601 text. Depth is bounded by
-/// [`check_nesting`].
+/// [`check_collections`].
 fn to_json(value: &Value) -> Json {
     use base64::{Engine, engine::general_purpose::STANDARD};
     match value {
@@ -743,11 +736,15 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused_before_parsing() {
+        // Closing tags hidden where the parser would not see them do not help.
+        let sneaky = "<array><!-- </array> -->".repeat(600);
+        let err = ProvisioningProfile::from_plist_xml(sneaky.as_bytes()).expect_err("sneaky");
+        assert!(matches!(err, Error::Malformed { .. }), "{err}");
         let deep = format!(
             "<plist><dict>{}</dict></plist>",
             "<array>".repeat(100_000) + &"</array>".repeat(100_000)
         );
         let err = ProvisioningProfile::from_plist_xml(deep.as_bytes()).expect_err("deep");
-        assert!(err.to_string().contains("nested too deeply"), "{err}");
+        assert!(err.to_string().contains("more than 512 arrays"), "{err}");
     }
 }
