@@ -58,6 +58,23 @@ pub fn run_ok(program: &str, args: &[&str]) -> Result<String> {
     Ok(out.text)
 }
 
+/// Runs a tool that must succeed and returns only its standard output (key generators print
+/// progress on stderr).
+pub fn run_stdout(program: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run {program}: is it installed?"))?;
+    if !out.status.success() {
+        bail!(
+            "{program} {} failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
 /// A JWS signature as raw `r ‖ s` (64 bytes) turned into the DER `ECDSA-Sig-Value`
 /// OpenSSL expects: SEQUENCE { INTEGER r, INTEGER s }.
 pub fn ecdsa_raw_to_der(raw: &[u8]) -> Result<Vec<u8>> {
@@ -120,7 +137,7 @@ pub fn openssl_verify_jwt(token: &str, public_key_pem: &str, dir: &Path) -> Resu
 /// The public key of a PEM private key, as `openssl pkey -pubout` derives it.
 pub fn openssl_public_key(private_key_pem: &str, dir: &Path) -> Result<String> {
     let key = write_file(dir, "private-for-pubout.pem", private_key_pem.as_bytes())?;
-    run_ok("openssl", &["pkey", "-in", &key, "-pubout"])
+    run_stdout("openssl", &["pkey", "-in", &key, "-pubout"])
 }
 
 /// A throwaway CA in `dir` (`ca.pem`, `ca.key`), as Apple's WWDR CA stands in the real

@@ -67,7 +67,7 @@ fn certificate_issued_for_our_csr_is_imported_and_matched() -> anyhow::Result<()
 
     // The same certificate in PEM, as `openssl x509 -outform PEM` writes it.
     let der_path = tools::write_file(dir.path(), "issued-again.cer", &cer)?;
-    let pem = tools::run_ok("openssl", &["x509", "-inform", "DER", "-in", &der_path])?;
+    let pem = tools::run_stdout("openssl", &["x509", "-inform", "DER", "-in", &der_path])?;
     let from_pem = SigningIdentity::import(&csr.private_key_pkcs8_pem()?, pem.as_bytes())?;
     assert_eq!(from_pem.certificate(), cert);
     Ok(())
@@ -207,7 +207,7 @@ fn apns_provider_token_verifies_with_openssl() -> anyhow::Result<()> {
     );
 
     // A freshly generated .p8 (openssl genpkey, as Apple's portal would hand one out).
-    let fresh = tools::run_ok(
+    let fresh = tools::run_stdout(
         "openssl",
         &[
             "genpkey",

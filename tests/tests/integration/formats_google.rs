@@ -33,7 +33,7 @@ fn key_file(private_key_pem: &str) -> Vec<u8> {
 #[test]
 fn oauth_assertion_verifies_with_openssl() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let pem = tools::run_ok(
+    let pem = tools::run_stdout(
         "openssl",
         &[
             "genpkey",
@@ -76,7 +76,7 @@ fn oauth_assertion_verifies_with_openssl() -> anyhow::Result<()> {
 #[test]
 fn traditional_rsa_pem_is_refused_with_the_field_named() -> anyhow::Result<()> {
     // Google's files hold PKCS#8; an "RSA PRIVATE KEY" (PKCS#1) pasted in is named.
-    let pkcs1 = tools::run_ok("openssl", &["genrsa", "-traditional", "2048"])?;
+    let pkcs1 = tools::run_stdout("openssl", &["genrsa", "-traditional", "2048"])?;
     let err = ServiceAccountKey::from_json(&key_file(&pkcs1)).expect_err("PKCS#1");
     assert!(
         matches!(
