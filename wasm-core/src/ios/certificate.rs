@@ -190,6 +190,9 @@ impl core::fmt::Debug for SigningIdentity {
     }
 }
 
+/// The one secret field, the RSA key, zeroizes itself on drop.
+impl zeroize::ZeroizeOnDrop for SigningIdentity {}
+
 impl SigningIdentity {
     /// Pairs a certificate with a key, refusing a certificate issued for another key.
     pub fn new(key: PrivateKey, certificate: AppleCertificate) -> Result<Self> {
@@ -360,6 +363,13 @@ mod tests {
             );
         }
         assert!(SigningIdentity::import("not a key", CER).is_err());
+    }
+
+    #[test]
+    fn secrets_are_zeroized_on_drop() {
+        fn zeroized<T: zeroize::ZeroizeOnDrop>() {}
+        zeroized::<SigningIdentity>();
+        zeroized::<PrivateKey>();
     }
 
     #[test]

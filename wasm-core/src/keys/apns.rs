@@ -32,6 +32,9 @@ impl core::fmt::Debug for P8Key {
     }
 }
 
+/// The only field, a `p256` signing key, zeroizes its scalar on drop.
+impl zeroize::ZeroizeOnDrop for P8Key {}
+
 impl P8Key {
     /// Reads a `.p8` file: PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, as Apple's portal
     /// downloads it, CRLF line ends tolerated) or the same in DER.
@@ -265,6 +268,13 @@ pub(crate) mod tests {
         for cut in 0..P8_PEM.len() {
             let _ = P8Key::from_p8(&P8_PEM[..cut]);
         }
+    }
+
+    #[test]
+    fn secrets_are_zeroized_on_drop() {
+        fn zeroized<T: zeroize::ZeroizeOnDrop>() {}
+        zeroized::<P8Key>();
+        zeroized::<SigningKey>();
     }
 
     #[test]

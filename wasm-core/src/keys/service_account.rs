@@ -54,6 +54,9 @@ impl core::fmt::Debug for ServiceAccountKey {
     }
 }
 
+/// The one secret field, the RSA key, zeroizes itself on drop.
+impl zeroize::ZeroizeOnDrop for ServiceAccountKey {}
+
 #[derive(Serialize)]
 struct AssertionClaims<'a> {
     iss: &'a str,
@@ -368,6 +371,13 @@ mod tests {
                 "cut at {cut}"
             );
         }
+    }
+
+    #[test]
+    fn secrets_are_zeroized_on_drop() {
+        fn zeroized<T: zeroize::ZeroizeOnDrop>() {}
+        zeroized::<ServiceAccountKey>();
+        zeroized::<PrivateKey>();
     }
 
     #[test]
