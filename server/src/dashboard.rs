@@ -24,8 +24,6 @@ pub fn check_dist(dist: &Path) -> Result<(), ServerError> {
 /// The static files, with `index.html` as the fallback for client-side routes.
 pub fn router(dist: &Path) -> Router<AppState> {
     let index = ServeFile::new(dist.join("index.html"));
-    let files = ServeDir::new(dist)
-        .precompressed_gzip()
-        .fallback(index);
+    let files = ServeDir::new(dist).precompressed_gzip().fallback(index);
     Router::new().fallback_service(files)
 }

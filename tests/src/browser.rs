@@ -122,13 +122,13 @@ impl Browser {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);
         let mut last = String::new();
         loop {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await {
-                if let Ok(text) = element.text().await {
-                    if text.contains(needle) {
-                        return Ok(text);
-                    }
-                    last = text;
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+            {
+                if text.contains(needle) {
+                    return Ok(text);
                 }
+                last = text;
             }
             if std::time::Instant::now() > deadline {
                 bail!("`{css}` did not show \"{needle}\" within {secs} s (last text: {last:?})");

@@ -31,11 +31,14 @@ impl TestServer {
     pub async fn start() -> Result<Self> {
         let dist = crate::paths::dist()?;
         let data_dir = tempfile::tempdir()?;
-        Self::start_with(ServerConfig {
-            data_dir: data_dir.path().to_path_buf(),
-            dist,
-            database_url: None,
-        }, data_dir)
+        Self::start_with(
+            ServerConfig {
+                data_dir: data_dir.path().to_path_buf(),
+                dist,
+                database_url: None,
+            },
+            data_dir,
+        )
         .await
     }
 
@@ -61,10 +64,10 @@ impl TestServer {
     async fn wait_healthy(&self) -> Result<()> {
         let client = reqwest::Client::new();
         for _ in 0..200 {
-            if let Ok(response) = client.get(format!("{}/api/health", self.url)).send().await {
-                if response.status().is_success() {
-                    return Ok(());
-                }
+            if let Ok(response) = client.get(format!("{}/api/health", self.url)).send().await
+                && response.status().is_success()
+            {
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }

@@ -26,7 +26,10 @@ pub fn is_root() -> bool {
 /// Makes sure every `need` is installed, installing the missing packages with apt-get when we
 /// are root. `why` says what they are for, in the error shown to non-root users.
 pub fn ensure(needs: &[Need], why: &str) -> Result<()> {
-    let missing: Vec<&Need> = needs.iter().filter(|n| !Path::new(n.path).exists()).collect();
+    let missing: Vec<&Need> = needs
+        .iter()
+        .filter(|n| !Path::new(n.path).exists())
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }

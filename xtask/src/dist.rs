@@ -31,11 +31,13 @@ pub fn dist() -> Result<PathBuf> {
 
 fn build_wasm(toolchain: &WasmToolchain) -> Result<()> {
     step("building the dashboard (signet-app → wasm32, profile wasm-release)");
-    cmd::run(
-        toolchain
-            .cargo("build")
-            .args(["--package", "signet-app", "--lib", "--profile", "wasm-release"]),
-    )
+    cmd::run(toolchain.cargo("build").args([
+        "--package",
+        "signet-app",
+        "--lib",
+        "--profile",
+        "wasm-release",
+    ]))
 }
 
 fn package(wasm: &Path) -> Result<PathBuf> {
@@ -58,7 +60,8 @@ fn package(wasm: &Path) -> Result<PathBuf> {
         .generate(&staging)
         .context("wasm-bindgen could not process the dashboard's wasm")?;
 
-    let css = fs::read(root.join("app/style/signet.css")).context("reading app/style/signet.css")?;
+    let css =
+        fs::read(root.join("app/style/signet.css")).context("reading app/style/signet.css")?;
     fs::write(staging.join("signet.css"), &css)?;
 
     // Cache busting: every asset URL carries a hash of the build.
@@ -79,7 +82,13 @@ fn package(wasm: &Path) -> Result<PathBuf> {
     )?;
 
     let mut report = Vec::new();
-    for name in ["app_bg.wasm", "app.js", "boot.js", "signet.css", "index.html"] {
+    for name in [
+        "app_bg.wasm",
+        "app.js",
+        "boot.js",
+        "signet.css",
+        "index.html",
+    ] {
         let raw = fs::read(staging.join(name))?;
         let gz = gzip(&raw)?;
         fs::write(staging.join(format!("{name}.gz")), &gz)?;
@@ -96,7 +105,11 @@ fn package(wasm: &Path) -> Result<PathBuf> {
         .fold((0, 0), |(r, g), (_, raw, gz)| (r + raw, g + gz));
     eprintln!("dashboard built into {}:", dist.display());
     for (name, raw, gz) in &report {
-        eprintln!("  {name:<12} {:>8.1} KB  ({:>6.1} KB gzip)", kb(*raw), kb(*gz));
+        eprintln!(
+            "  {name:<12} {:>8.1} KB  ({:>6.1} KB gzip)",
+            kb(*raw),
+            kb(*gz)
+        );
     }
     eprintln!(
         "  {:<12} {:>8.1} KB  ({:>6.1} KB gzip)",

@@ -17,8 +17,6 @@ mod toolchain;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
-
 const USAGE: &str = "\
 usage: cargo xtask <task> [args]
 
@@ -63,17 +61,4 @@ fn root() -> PathBuf {
 /// Prints a step header, so a long log says where it is.
 fn step(what: &str) {
     eprintln!("\n==> {what}");
-}
-
-/// True when running in CI (`CI=true` or `CI=1`).
-fn in_ci() -> bool {
-    matches!(std::env::var("CI").as_deref(), Ok("true" | "1"))
-}
-
-/// Fails with `message` unless `condition` holds.
-fn ensure(condition: bool, message: impl FnOnce() -> String) -> Result<()> {
-    if !condition {
-        bail!(message());
-    }
-    Ok(())
 }

@@ -6,13 +6,34 @@ use crate::{apt, cmd, dist, step, toolchain::WasmToolchain};
 
 /// Programs the tests drive, and their Debian packages.
 const TEST_TOOLS: &[apt::Need] = &[
-    apt::Need { path: "/usr/bin/chromium", package: "chromium" },
-    apt::Need { path: "/usr/bin/chromedriver", package: "chromium-driver" },
-    apt::Need { path: "/usr/bin/openssl", package: "openssl" },
-    apt::Need { path: "/usr/bin/keytool", package: "openjdk-17-jdk-headless" },
-    apt::Need { path: "/usr/bin/jarsigner", package: "openjdk-17-jdk-headless" },
-    apt::Need { path: "/usr/bin/apksigner", package: "apksigner" },
-    apt::Need { path: "/usr/bin/zipalign", package: "zipalign" },
+    apt::Need {
+        path: "/usr/bin/chromium",
+        package: "chromium",
+    },
+    apt::Need {
+        path: "/usr/bin/chromedriver",
+        package: "chromium-driver",
+    },
+    apt::Need {
+        path: "/usr/bin/openssl",
+        package: "openssl",
+    },
+    apt::Need {
+        path: "/usr/bin/keytool",
+        package: "openjdk-17-jdk-headless",
+    },
+    apt::Need {
+        path: "/usr/bin/jarsigner",
+        package: "openjdk-17-jdk-headless",
+    },
+    apt::Need {
+        path: "/usr/bin/apksigner",
+        package: "apksigner",
+    },
+    apt::Need {
+        path: "/usr/bin/zipalign",
+        package: "zipalign",
+    },
 ];
 
 /// Runs every check; `args` are passed to `cargo test` (e.g. a test name filter).

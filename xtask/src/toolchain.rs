@@ -76,9 +76,9 @@ impl WasmToolchain {
     /// the variables inherited from the outer `cargo run` stripped.
     pub fn cargo(&self, subcommand: &str) -> Command {
         let mut command = match self.route {
-            Route::Rustup => Command::new(
-                std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()),
-            ),
+            Route::Rustup => {
+                Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+            }
             Route::Debian => Command::new(DEBIAN_CARGO),
         };
         for (key, _) in std::env::vars_os() {
@@ -87,8 +87,14 @@ impl WasmToolchain {
                 || key.starts_with("CARGO_BIN_")
                 || matches!(
                     key.as_ref(),
-                    "CARGO" | "CARGO_MANIFEST_DIR" | "CARGO_MANIFEST_PATH" | "CARGO_CRATE_NAME"
-                        | "CARGO_PRIMARY_PACKAGE" | "RUSTC" | "RUSTDOC" | "RUSTC_WRAPPER"
+                    "CARGO"
+                        | "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "RUSTC"
+                        | "RUSTDOC"
+                        | "RUSTC_WRAPPER"
                 )
             {
                 command.env_remove(key.as_ref());
@@ -123,13 +129,8 @@ fn rustup() -> Result<Option<Route>> {
         return Ok(None);
     }
     crate::step("adding the wasm32 target to the rustup toolchain (60 s limit)");
-    let added = cmd::succeeds(Command::new("timeout").args([
-        "60",
-        "rustup",
-        "target",
-        "add",
-        TARGET,
-    ]));
+    let added =
+        cmd::succeeds(Command::new("timeout").args(["60", "rustup", "target", "add", TARGET]));
     if added && rustup_has_target() {
         return Ok(Some(Route::Rustup));
     }
@@ -162,14 +163,30 @@ fn rustup_has_target() -> bool {
 fn debian() -> Result<Route> {
     let recent = debian_rustc_minor().is_some_and(|minor| minor >= MIN_MINOR);
     // `/usr/bin/rustc` may be Debian's old `rustc` package; rustc-web replaces it.
-    let rustc_path = if recent { DEBIAN_RUSTC } else { "/nonexistent/rustc-web" };
+    let rustc_path = if recent {
+        DEBIAN_RUSTC
+    } else {
+        "/nonexistent/rustc-web"
+    };
     apt::ensure(
         &[
-            apt::Need { path: rustc_path, package: "rustc-web" },
-            apt::Need { path: DEBIAN_CARGO, package: "cargo-web" },
-            apt::Need { path: DEBIAN_STD_SRC, package: "rust-web-src" },
+            apt::Need {
+                path: rustc_path,
+                package: "rustc-web",
+            },
+            apt::Need {
+                path: DEBIAN_CARGO,
+                package: "cargo-web",
+            },
+            apt::Need {
+                path: DEBIAN_STD_SRC,
+                package: "rust-web-src",
+            },
             // A dangling link until lld-22 is installed; `exists` follows it.
-            apt::Need { path: DEBIAN_LLD, package: "lld-22" },
+            apt::Need {
+                path: DEBIAN_LLD,
+                package: "lld-22",
+            },
         ],
         "building the dashboard without rustup's wasm32 target (the Debian route)",
     )?;

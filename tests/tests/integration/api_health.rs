@@ -11,7 +11,8 @@ async fn health_reports_version_and_sqlite_backend() -> anyhow::Result<()> {
     let response = reqwest::get(format!("{}/api/health", server.url)).await?;
     assert_eq!(response.status(), 200);
     assert_eq!(
-        response.headers()["cache-control"], "no-store",
+        response.headers()["cache-control"],
+        "no-store",
         "API answers must never be cached"
     );
     let health: Health = response.json().await?;
@@ -72,7 +73,10 @@ async fn the_database_is_a_sqlite_file_in_wal_mode_under_the_data_dir() -> anyho
     let server = TestServer::start().await?;
     let db = server.data_dir.path().join("signet.db");
     let header = std::fs::read(&db)?;
-    assert!(header.starts_with(b"SQLite format 3\0"), "not a SQLite file");
+    assert!(
+        header.starts_with(b"SQLite format 3\0"),
+        "not a SQLite file"
+    );
     // Byte 18/19 of the header are 2/2 in WAL mode.
     assert_eq!((header[18], header[19]), (2, 2), "journal mode is not WAL");
     server.stop().await
@@ -133,6 +137,9 @@ async fn an_unsupported_database_url_is_refused_without_echoing_its_password() -
         .expect_err("mysql is not supported");
     let message = error.to_string();
     assert!(message.contains("postgres://"), "{message}");
-    assert!(!message.contains("hunter2"), "the password leaked: {message}");
+    assert!(
+        !message.contains("hunter2"),
+        "the password leaked: {message}"
+    );
     Ok(())
 }

@@ -18,20 +18,28 @@ async fn dashboard_shows_server_version_and_makes_a_csr_openssl_verifies() -> an
         )
         .await?;
     assert!(footer.contains("sqlite"), "{footer}");
-    let title = browser.wait_for_text("h1", "end-to-end encrypted", 10).await?;
+    let title = browser
+        .wait_for_text("h1", "end-to-end encrypted", 10)
+        .await?;
     assert!(!title.is_empty());
 
     browser.wait_for("#generate-csr", 10).await?.click().await?;
     let pem = browser
         .wait_for_text("#csr-pem", "-----END CERTIFICATE REQUEST-----", 90)
         .await?;
-    assert!(pem.starts_with("-----BEGIN CERTIFICATE REQUEST-----"), "{pem}");
+    assert!(
+        pem.starts_with("-----BEGIN CERTIFICATE REQUEST-----"),
+        "{pem}"
+    );
     let screenshot = browser.screenshot("dashboard-home").await?;
     assert!(std::fs::metadata(&screenshot)?.len() > 10_000);
 
     let dir = tempfile::tempdir()?;
     let text = tools::openssl_verify_csr(&pem, dir.path())?;
-    assert!(text.contains("CN=Signet browser check") || text.contains("CN = Signet browser check"), "{text}");
+    assert!(
+        text.contains("CN=Signet browser check") || text.contains("CN = Signet browser check"),
+        "{text}"
+    );
     assert!(text.contains("2048 bit"), "{text}");
 
     browser.close().await?;
@@ -51,7 +59,10 @@ async fn navigation_reaches_every_section_and_unknown_pages_say_so() -> anyhow::
         ("/audit", "Audit log"),
         ("/nowhere", "Page not found"),
     ] {
-        browser.client.goto(&format!("{}{path}", server.url)).await?;
+        browser
+            .client
+            .goto(&format!("{}{path}", server.url))
+            .await?;
         browser.wait_for_text("main h1", heading, 30).await?;
     }
     browser.close().await?;

@@ -7,7 +7,7 @@
 //! `pending_csr` credential until Apple's certificate comes back.
 
 use der::{
-    Any, Encode, EncodePem, Tag,
+    Any, Decode, Encode, EncodePem, Tag,
     asn1::{ObjectIdentifier, SetOfVec},
     pem::LineEnding,
 };
@@ -83,7 +83,9 @@ impl CsrSubject {
         if let Some(country) = &self.country {
             push(OID_COUNTRY, Tag::PrintableString, country)?;
         }
-        Ok(Name::hazmat_from_rdn_sequence(rdns))
+        // `Name` has no safe constructor from an `RdnSequence`; the DER round trip is exact.
+        let der = rdns.to_der().map_err(encoding("subject"))?;
+        Name::from_der(&der).map_err(encoding("subject"))
     }
 }
 
