@@ -6,14 +6,17 @@
 //!
 //! - [`android`] — Android keystores: generation, JKS and PKCS#12 read/write.
 //! - [`cert`] — certificate facts: fingerprints, subject, serial, validity.
-//! - [`ios`] — Apple signing material: certificate signing requests.
+//! - [`ios`] — Apple signing material: certificate signing requests, issued certificates,
+//!   provisioning profiles.
+//! - [`keys`] — Apple `.p8` keys (APNs, App Store Connect), Google service-account JSON, and
+//!   the JWTs they sign.
 //! - [`vault`] — the end-to-end encryption scheme (keys, wraps, sealed items, invites).
 //! - [`wire`] — the JSON types of the HTTP API, shared by the dashboard, server and CLI.
 //!
 //! Two rules hold throughout:
 //! - **Time is an argument.** Nothing here calls `SystemTime::now()` (it panics on wasm32).
 //! - **Randomness comes from the OS** through `getrandom` (`crypto.getRandomValues` in the
-//!   browser; the `wasm_js` backend is enabled by the app crate, not here).
+//!   browser: `signet-core` selects the `wasm_js` backend for wasm32 so it builds and tests on its own).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -21,6 +24,7 @@ pub mod android;
 pub mod cert;
 pub mod error;
 pub mod ios;
+pub mod keys;
 pub mod vault;
 pub mod wire;
 

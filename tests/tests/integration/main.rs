@@ -4,4 +4,6 @@
 mod api_health;
 mod browser_dashboard;
 mod formats_android;
+mod formats_apple;
+mod formats_google;
 mod serve_binary;
