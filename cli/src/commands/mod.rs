@@ -1,3 +1,7 @@
 //! One module per `signet` subcommand.
 
+pub mod csr;
+pub mod files;
+pub mod inspect;
+pub mod keystore;
 pub mod serve;

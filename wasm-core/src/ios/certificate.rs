@@ -227,6 +227,30 @@ impl SigningIdentity {
         &self.key
     }
 
+    /// The `.p12` a Mac or a CI runner imports: this key and certificate under `password`.
+    /// [`Pkcs12Variant::Legacy`](crate::android::pkcs12::Pkcs12Variant::Legacy) (3DES, SHA-1
+    /// MAC) is the one macOS Keychain accepts; the certificate's common name becomes the
+    /// name Keychain Access shows.
+    pub fn to_p12(
+        &self,
+        password: &crate::android::Password,
+        variant: crate::android::pkcs12::Pkcs12Variant,
+    ) -> Result<Vec<u8>> {
+        let key = crate::android::PrivateKey::from_rsa(&self.key)?;
+        let name = self
+            .certificate
+            .common_name()
+            .unwrap_or("iOS Distribution")
+            .to_owned();
+        crate::android::pkcs12::write(
+            &key,
+            &[self.certificate.der().to_vec()],
+            password,
+            &name,
+            variant,
+        )
+    }
+
     /// The private key as unencrypted PKCS#8 DER, zeroized on drop: for the `.p12` writer
     /// and for sealing, nowhere else.
     pub fn private_key_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
