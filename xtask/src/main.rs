@@ -25,6 +25,8 @@ tasks:
                 e.g. --bind 127.0.0.1:9000; default http://127.0.0.1:8080)
   dist          build the dashboard into dist/
   test          every check and test, browser tests included (what CI runs)
+  bench         medians of key generation, keystore, CSR, profile and KDF operations,
+                with `openssl genrsa 2048` measured in the same run as the reference
 ";
 
 fn main() -> std::process::ExitCode {
@@ -35,6 +37,7 @@ fn main() -> std::process::ExitCode {
         Some("run") => run::run(&rest),
         Some("dist") => dist::dist().map(|_| ()),
         Some("test") => test::test(&rest),
+        Some("bench") => bench(),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())
@@ -48,6 +51,12 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask bench`: timing goals are measured here, never asserted in tests.
+fn bench() -> anyhow::Result<()> {
+    step("signet-bench (formats and KDF, natively)");
+    cmd::run(cmd::cargo().args(["run", "--package", "signet-tests", "--bin", "signet-bench"]))
 }
 
 /// The workspace root (the parent of `xtask/`).
