@@ -65,6 +65,11 @@ pub fn test(args: &[String]) -> Result<()> {
 
     apt::ensure(TEST_TOOLS, "the browser and artifact tests")?;
 
+    // Test runners build test harnesses, not plain binaries: the tests that drive the real
+    // `signet` binary need it built first.
+    step("building the signet binary the tests drive");
+    cmd::run(cmd::cargo().args(["build", "--package", "signet-cli", "--bin", "signet"]))?;
+
     step("doc tests");
     cmd::run(cmd::cargo().args(["test", "--doc", "--workspace", "--exclude", "signet-app"]))?;
 
