@@ -60,3 +60,9 @@ pub fn cargo() -> Command {
     command.current_dir(crate::root());
     command
 }
+
+/// Builds the `signet` binary (`target/debug/signet`), which `run` starts and the tests drive.
+pub fn build_signet() -> Result<()> {
+    crate::step("building the signet binary");
+    run(cargo().args(["build", "--package", "signet-cli", "--bin", "signet"]))
+}

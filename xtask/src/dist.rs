@@ -19,10 +19,14 @@ use crate::{cmd, step, toolchain::WasmToolchain};
 const BOOT_JS: &str = "import init from './app.js?v={{ASSET_VERSION}}';\n\
 init({ module_or_path: './app_bg.wasm?v={{ASSET_VERSION}}' });\n";
 
-/// Builds the dashboard; returns the `dist/` path.
+/// Builds the dashboard with whichever wasm32 toolchain is found; returns the `dist/` path.
 pub fn dist() -> Result<PathBuf> {
-    let toolchain = WasmToolchain::detect()?;
-    build_wasm(&toolchain)?;
+    build(&WasmToolchain::detect()?)
+}
+
+/// Builds the dashboard with `toolchain`; returns the `dist/` path.
+pub fn build(toolchain: &WasmToolchain) -> Result<PathBuf> {
+    build_wasm(toolchain)?;
     let wasm = toolchain
         .target_dir
         .join("wasm32-unknown-unknown/wasm-release/signet_app.wasm");

@@ -7,8 +7,7 @@ use crate::{cmd, dist, step};
 /// Builds everything and runs the server in the foreground; `args` go to `signet serve`.
 pub fn run(args: &[String]) -> Result<()> {
     let dist = dist::dist()?;
-    step("building the signet binary");
-    cmd::run(cmd::cargo().args(["build", "--package", "signet-cli", "--bin", "signet"]))?;
+    cmd::build_signet()?;
     let root = crate::root();
     let signet = root.join("target/debug/signet");
     let mut serve = std::process::Command::new(&signet);

@@ -61,14 +61,13 @@ pub fn test(args: &[String]) -> Result<()> {
             .args(["--package", "signet-core", "--lib", "--no-run"]),
     )?;
 
-    let dist = dist::dist()?;
+    let dist = dist::build(&toolchain)?;
 
     apt::ensure(TEST_TOOLS, "the browser and artifact tests")?;
 
     // Test runners build test harnesses, not plain binaries: the tests that drive the real
     // `signet` binary need it built first.
-    step("building the signet binary the tests drive");
-    cmd::run(cmd::cargo().args(["build", "--package", "signet-cli", "--bin", "signet"]))?;
+    cmd::build_signet()?;
 
     step("doc tests");
     cmd::run(cmd::cargo().args(["test", "--doc", "--workspace", "--exclude", "signet-app"]))?;
