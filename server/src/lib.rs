@@ -13,10 +13,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod headers;
+pub mod ids;
 pub mod routes;
 pub mod store;
 
@@ -62,10 +64,13 @@ pub async fn serve(
         store: Arc::new(store),
     };
     let app = router(state.clone(), &config.dist);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServerError::Io)?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(ServerError::Io)?;
     state.store.close().await;
     Ok(())
 }

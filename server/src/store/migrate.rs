@@ -4,22 +4,36 @@
 //! `signet_migrations`. Replicas starting together on one Postgres serialise on an advisory
 //! lock so a migration never runs twice.
 
-use sqlx::{PgPool, SqlitePool};
+use sqlx::AnyPool;
 
 /// `(version, name, sql)` — append only; never edit a released migration.
 type Migration = (i64, &'static str, &'static str);
 
-const SQLITE: &[Migration] = &[(
-    1,
-    "meta",
-    include_str!("../../migrations/sqlite/0001_meta.sql"),
-)];
+const SQLITE: &[Migration] = &[
+    (
+        1,
+        "meta",
+        include_str!("../../migrations/sqlite/0001_meta.sql"),
+    ),
+    (
+        2,
+        "core",
+        include_str!("../../migrations/sqlite/0002_core.sql"),
+    ),
+];
 
-const POSTGRES: &[Migration] = &[(
-    1,
-    "meta",
-    include_str!("../../migrations/postgres/0001_meta.sql"),
-)];
+const POSTGRES: &[Migration] = &[
+    (
+        1,
+        "meta",
+        include_str!("../../migrations/postgres/0001_meta.sql"),
+    ),
+    (
+        2,
+        "core",
+        include_str!("../../migrations/postgres/0002_core.sql"),
+    ),
+];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS signet_migrations (
     version BIGINT PRIMARY KEY,
@@ -28,19 +42,19 @@ const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS signet_migrations (
 )";
 
 /// Applies the pending SQLite migrations.
-pub(super) async fn sqlite(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+pub(super) async fn sqlite(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(CREATE_LEDGER).execute(pool).await?;
     for &(version, name, sql) in SQLITE {
         let mut tx = pool.begin().await?;
         let done: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM signet_migrations WHERE version = ?")
+            sqlx::query_scalar("SELECT version FROM signet_migrations WHERE version = $1")
                 .bind(version)
                 .fetch_optional(&mut *tx)
                 .await?;
         if done.is_none() {
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
             sqlx::query(
-                "INSERT INTO signet_migrations (version, name, applied_at) VALUES (?, ?, datetime('now'))",
+                "INSERT INTO signet_migrations (version, name, applied_at) VALUES ($1, $2, datetime('now'))",
             )
             .bind(version)
             .bind(name)
@@ -53,7 +67,7 @@ pub(super) async fn sqlite(pool: &SqlitePool) -> Result<(), sqlx::Error> {
 }
 
 /// Applies the pending Postgres migrations under an advisory lock.
-pub(super) async fn postgres(pool: &PgPool) -> Result<(), sqlx::Error> {
+pub(super) async fn postgres(pool: &AnyPool) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     // Any constant works; it only has to be the same for every replica.
     sqlx::query("SELECT pg_advisory_xact_lock(7061636b)")

@@ -2,27 +2,64 @@
 //!
 //! SQLite (a file under the data dir, WAL, `synchronous=FULL`, foreign keys on) is the
 //! embedded default; PostgreSQL is used when `DATABASE_URL=postgres://…`, which is how several
-//! stateless replicas share one database. Each backend has its own migrations, embedded in the
-//! binary and applied at start ([`migrate`]).
+//! stateless replicas share one database.
+//!
+//! Both backends run the same SQL through sqlx's `Any` driver: the schema is deliberately
+//! portable (TEXT, BIGINT, Unix-second times, 0/1 booleans, `$n` placeholders, which SQLite
+//! also understands), so one implementation serves both and one story test proves both.
+//! What differs lives in [`sqlite`] and [`postgres`] (connection set-up) and in each backend's
+//! migration list ([`migrate`]). SQLite gets a separate single-connection *writer* pool:
+//! writes queue in process instead of fighting over the database lock, while reads run in
+//! parallel under WAL.
+//!
+//! Query methods are grouped by what they are about: [`accounts`], [`teams`], [`invites`],
+//! [`apps`], [`credentials`], [`robots`], [`audit`], [`rate_limit`].
 
+pub mod accounts;
+pub mod apps;
+pub mod audit;
+pub mod credentials;
+pub mod invites;
 mod migrate;
 mod postgres;
+pub mod rate_limit;
+pub mod robots;
 mod sqlite;
+pub mod teams;
 
-use crate::{ServerConfig, ServerError};
+use sqlx::{Any, AnyPool, Transaction};
 
-/// An open database, one variant per backend.
-#[derive(Debug)]
-pub enum Store {
+use crate::{ApiError, ServerConfig, ServerError};
+
+/// Which database engine is behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
     /// The embedded default.
-    Sqlite(sqlx::SqlitePool),
+    Sqlite,
     /// Shared by many replicas.
-    Postgres(sqlx::PgPool),
+    Postgres,
 }
+
+/// An open database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+    /// Reads (and, on Postgres, writes too).
+    read: AnyPool,
+    /// Writes: one connection on SQLite, the same pool as `read` on Postgres.
+    write: AnyPool,
+    /// A random value made once per installation (shared by replicas): keys the made-up
+    /// pre-login answers for unknown emails.
+    instance_secret: std::sync::Arc<str>,
+}
+
+/// A write transaction.
+pub type Tx = Transaction<'static, Any>;
 
 impl Store {
     /// Opens (and creates/migrates when needed) the database `config` names.
     pub async fn open(config: &ServerConfig) -> Result<Self, ServerError> {
+        sqlx::any::install_default_drivers();
         match config.database_url.as_deref() {
             None | Some("") => sqlite::open(&config.sqlite_path()).await,
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -37,27 +74,83 @@ impl Store {
 
     /// `"sqlite"` or `"postgres"`, as reported by `/api/health`.
     pub fn backend(&self) -> &'static str {
-        match self {
-            Self::Sqlite(_) => "sqlite",
-            Self::Postgres(_) => "postgres",
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
         }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> Backend {
+        self.backend
     }
 
     /// A round trip to the database, for health checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        match self {
-            Self::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-            Self::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-        }
+        sqlx::query("SELECT 1").execute(&self.read).await.map(drop)
     }
 
     /// Closes every connection (checkpointing the SQLite WAL).
     pub async fn close(&self) {
-        match self {
-            Self::Sqlite(pool) => pool.close().await,
-            Self::Postgres(pool) => pool.close().await,
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// The installation's secret (see the field).
+    pub(crate) fn instance_secret(&self) -> &str {
+        &self.instance_secret
+    }
+
+    /// Assembles a store after migrations, loading (or making) the installation secret.
+    async fn assemble(
+        backend: Backend,
+        read: AnyPool,
+        write: AnyPool,
+    ) -> Result<Self, sqlx::Error> {
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(|e| sqlx::Error::Protocol(format!("random: {e}")))?;
+        sqlx::query(
+            "INSERT INTO signet_meta (key, value) VALUES ('instance_secret', $1) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(signet_core::vault::envelope::to_base64(&fresh))
+        .execute(&write)
+        .await?;
+        let secret: String =
+            sqlx::query_scalar("SELECT value FROM signet_meta WHERE key = 'instance_secret'")
+                .fetch_one(&write)
+                .await?;
+        Ok(Self {
+            backend,
+            read,
+            write,
+            instance_secret: secret.into(),
+        })
+    }
+
+    /// Starts a write transaction.
+    pub(crate) async fn begin(&self) -> Result<Tx, ApiError> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// Writes an online, consistent copy of the database to `out` (SQLite: `VACUUM INTO`).
+    /// Postgres deployments back up with `pg_dump`; this refuses with a message saying so.
+    pub async fn backup(&self, out: &std::path::Path) -> Result<(), ServerError> {
+        match self.backend {
+            Backend::Sqlite => sqlite::backup(&self.read, out).await,
+            Backend::Postgres => Err(ServerError::Database {
+                backend: "postgres",
+                reason: "`signet backup` copies the embedded SQLite database; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
+            }),
         }
     }
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// Strips a password from a connection URL before it goes into an error message or a log.
@@ -67,6 +160,18 @@ fn redact_url(url: &str) -> String {
             format!("{}://***{}", &url[..scheme_end], &url[at..])
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Whether a database error is a uniqueness (or primary key) violation.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation()
+                || db.message().contains("UNIQUE constraint failed")
+                || db.code().as_deref() == Some("23505")
+        }
+        _ => false,
     }
 }
 

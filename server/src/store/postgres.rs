@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::any::AnyPoolOptions;
 
-use super::{Store, migrate, redact_url};
+use super::{Backend, Store, migrate, redact_url};
 use crate::ServerError;
 
 /// Connects to `url` and applies migrations.
@@ -13,12 +13,14 @@ pub(super) async fn open(url: &str) -> Result<Store, ServerError> {
         backend: "postgres",
         reason: format!("{}: {e}", redact_url(url)),
     };
-    let pool = PgPoolOptions::new()
+    let pool = AnyPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)
         .await
         .map_err(db_error)?;
     migrate::postgres(&pool).await.map_err(db_error)?;
-    Ok(Store::Postgres(pool))
+    Store::assemble(Backend::Postgres, pool.clone(), pool)
+        .await
+        .map_err(db_error)
 }

@@ -1,0 +1,429 @@
+//! Who is calling, and what they may do: the one place authorization is decided.
+//!
+//! Handlers never check roles themselves; they ask for an extractor that only succeeds for
+//! the right caller, and every extractor reads the database on every request, so a role
+//! change, a removal, a logout or a revoked token takes effect on the next request:
+//!
+//! - [`SignedIn`]: a user with a live session (cookie or `Authorization: Bearer`).
+//! - [`Member<MIN>`]: a signed-in member of the path's `{team}` with at least role `MIN`
+//!   ([`VIEWER`], [`DEVELOPER`], [`ADMIN`], [`OWNER`]). Non-members get 404, so a team's
+//!   existence does not leak; too low a role gets 403. Trashed teams are 404.
+//! - [`Reader`]: a member of any role, or a robot token of that team (`Authorization:
+//!   Robot <id>.<auth half>`), for the read-only routes robots may use.
+//! - [`TrashedTeamOwner`]: an owner of the path's team while it is in the trash (to restore).
+//!
+//! Cookie-authenticated writes must carry the [`CSRF_HEADER`](signet_core::wire::CSRF_HEADER).
+
+use std::{collections::HashMap, net::SocketAddr};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, Path},
+    http::{HeaderMap, Method, header, request::Parts},
+};
+use signet_core::{
+    vault::server_side::{PresentedSecret, verify_presented},
+    wire::{CSRF_HEADER, Role, SESSION_COOKIE},
+};
+
+use crate::{
+    ApiError, AppState,
+    ids::{check_uuid, session_hash},
+    store::{accounts::SessionRow, audit::Actor, now, robots::RobotRow, teams::TeamRow},
+};
+
+/// Browser sessions end after 12 idle hours or 7 days.
+pub const BROWSER_IDLE: i64 = 12 * 3600;
+/// Browser sessions end at the latest after 7 days.
+pub const BROWSER_ABSOLUTE: i64 = 7 * 24 * 3600;
+/// CLI sessions end after 30 idle days.
+pub const CLI_IDLE: i64 = 30 * 24 * 3600;
+/// CLI sessions end at the latest after 90 days.
+pub const CLI_ABSOLUTE: i64 = 90 * 24 * 3600;
+
+/// `Member<VIEWER>`: any member.
+pub const VIEWER: u8 = 0;
+/// `Member<DEVELOPER>`: developers, admins, owners.
+pub const DEVELOPER: u8 = 1;
+/// `Member<ADMIN>`: admins and owners.
+pub const ADMIN: u8 = 2;
+/// `Member<OWNER>`: owners.
+pub const OWNER: u8 = 3;
+
+/// The role a `Member<N>` requires.
+pub const fn role_for(min: u8) -> Role {
+    match min {
+        0 => Role::Viewer,
+        1 => Role::Developer,
+        2 => Role::Admin,
+        _ => Role::Owner,
+    }
+}
+
+/// The client's IP address (the TCP peer; a reverse proxy's address when behind one).
+pub fn client_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// How a request authenticated.
+enum Credential {
+    Cookie(String),
+    Bearer(String),
+    Robot { id: String, auth: String },
+}
+
+fn credential(headers: &HeaderMap) -> Result<Option<Credential>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let text = value
+            .to_str()
+            .map_err(|_| ApiError::Unauthenticated("the Authorization header is not valid text"))?;
+        if let Some(token) = text.strip_prefix("Bearer ") {
+            return Ok(Some(Credential::Bearer(token.trim().to_owned())));
+        }
+        if let Some(rest) = text.strip_prefix("Robot ") {
+            let (id, auth) = rest.trim().split_once('.').ok_or(ApiError::Unauthenticated(
+                "a robot Authorization header looks like `Robot <id>.<auth>`; let the signet CLI build it from SIGNET_TOKEN",
+            ))?;
+            return Ok(Some(Credential::Robot {
+                id: id.to_owned(),
+                auth: auth.to_owned(),
+            }));
+        }
+        return Err(ApiError::Unauthenticated(
+            "unsupported Authorization scheme; use `Bearer <session token>` (signet login) or a robot token",
+        ));
+    }
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(text) = value.to_str() else { continue };
+        for pair in text.split(';') {
+            if let Some((name, token)) = pair.trim().split_once('=')
+                && name == SESSION_COOKIE
+            {
+                return Ok(Some(Credential::Cookie(token.to_owned())));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn session(parts: &Parts, state: &AppState) -> Result<Option<SessionRow>, ApiError> {
+    let token = match credential(&parts.headers)? {
+        None | Some(Credential::Robot { .. }) => return Ok(None),
+        Some(Credential::Cookie(token)) => {
+            if is_write(&parts.method) && !parts.headers.contains_key(CSRF_HEADER) {
+                return Err(ApiError::Csrf);
+            }
+            token
+        }
+        Some(Credential::Bearer(token)) => token,
+    };
+    let now = now();
+    let hash = session_hash(&token);
+    let Some(s) = state.store.session(&hash, now).await? else {
+        return Err(ApiError::Unauthenticated(
+            "your session has ended (signed out, expired or revoked); sign in again",
+        ));
+    };
+    let idle = if s.client == "cli" {
+        CLI_IDLE
+    } else {
+        BROWSER_IDLE
+    };
+    if now - s.last_seen_at > idle {
+        state.store.revoke_session(&hash, now).await?;
+        return Err(ApiError::Unauthenticated(
+            "your session ended after a period of inactivity; sign in again",
+        ));
+    }
+    if now - s.last_seen_at >= 60 {
+        state.store.touch_session(&hash, now).await?;
+    }
+    Ok(Some(s))
+}
+
+async fn robot(parts: &Parts, state: &AppState) -> Result<Option<RobotRow>, ApiError> {
+    let Some(Credential::Robot { id, auth }) = credential(&parts.headers)? else {
+        return Ok(None);
+    };
+    const BAD: ApiError = ApiError::Unauthenticated(
+        "this robot token is unknown, revoked or expired; ask an admin for a new one",
+    );
+    let Some(row) = state.store.robot(&id).await? else {
+        return Err(BAD);
+    };
+    let now = now();
+    if !verify_presented(PresentedSecret::RobotAuth, &auth, &row.auth_hash)
+        || row.revoked_at.is_some()
+        || now >= row.expires_at
+    {
+        return Err(BAD);
+    }
+    state.store.touch_robot(&row.id, now).await?;
+    Ok(Some(row))
+}
+
+/// A user with a live session.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session (token hash, user, client kind).
+    pub session: SessionRow,
+    /// For the audit log.
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if matches!(credential(&parts.headers)?, Some(Credential::Robot { .. })) {
+            return Err(ApiError::Forbidden(
+                "robot tokens can only read credentials; this needs a signed-in user".into(),
+            ));
+        }
+        let session = session(parts, state)
+            .await?
+            .ok_or(ApiError::Unauthenticated(
+                "sign in first (no session cookie or Authorization header was sent)",
+            ))?;
+        let actor = Actor {
+            user_id: Some(session.user_id.clone()),
+            email: Some(session.email.clone()),
+            robot_id: None,
+            ip: client_ip(parts),
+        };
+        Ok(Self { session, actor })
+    }
+}
+
+/// The path's `{team}` (and every other path parameter), checked to be a UUID.
+async fn path_params(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<HashMap<String, String>, ApiError> {
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("bad path: {e}")))?;
+    if let Some(team) = params.get("team") {
+        check_uuid(team, "the team id in the path")?;
+    }
+    Ok(params)
+}
+
+/// A signed-in member of the path's team with at least role `role_for(MIN)`.
+#[derive(Debug, Clone)]
+pub struct Member<const MIN: u8> {
+    /// The caller.
+    pub user: SignedIn,
+    /// The team (not in the trash).
+    pub team: TeamRow,
+    /// The caller's role in it.
+    pub role: Role,
+}
+
+impl<const MIN: u8> Member<MIN> {
+    /// The team id.
+    pub fn team_id(&self) -> &str {
+        &self.team.id
+    }
+
+    /// The caller's user id.
+    pub fn user_id(&self) -> &str {
+        &self.user.session.user_id
+    }
+
+    /// For the audit log.
+    pub fn actor(&self) -> &Actor {
+        &self.user.actor
+    }
+}
+
+async fn membership(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(SignedIn, TeamRow, Role), ApiError> {
+    let params = path_params(parts, state).await?;
+    let team_id = params.get("team").ok_or(ApiError::NotFound)?.clone();
+    let user = SignedIn::from_request_parts(parts, state).await?;
+    let (team, role) = state
+        .store
+        .membership(&team_id, &user.session.user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok((user, team, role))
+}
+
+impl<const MIN: u8> FromRequestParts<AppState> for Member<MIN> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let (user, team, role) = membership(parts, state).await?;
+        if team.deleted_at.is_some() {
+            return Err(ApiError::NotFound);
+        }
+        let needed = role_for(MIN);
+        if role < needed {
+            return Err(ApiError::Forbidden(format!(
+                "this needs the {needed} role (or higher) in this team; you are {role}. Ask an admin"
+            )));
+        }
+        Ok(Self { user, team, role })
+    }
+}
+
+/// An owner of the path's team while it is in the trash.
+#[derive(Debug, Clone)]
+pub struct TrashedTeamOwner {
+    /// The caller.
+    pub user: SignedIn,
+    /// The trashed team.
+    pub team: TeamRow,
+}
+
+impl FromRequestParts<AppState> for TrashedTeamOwner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let (user, team, role) = membership(parts, state).await?;
+        if team.deleted_at.is_none() {
+            return Err(ApiError::conflict(
+                "not_in_trash",
+                "this team is not in the trash",
+            ));
+        }
+        if role < Role::Owner {
+            return Err(ApiError::NotFound);
+        }
+        Ok(Self { user, team })
+    }
+}
+
+/// Who reads: a member (any role) or a robot token of the path's team.
+#[derive(Debug, Clone)]
+pub enum Reader {
+    /// A signed-in member.
+    Member(Member<VIEWER>),
+    /// A robot token of this team.
+    Robot {
+        /// The token.
+        robot: RobotRow,
+        /// Its team.
+        team: TeamRow,
+        /// For the audit log.
+        actor: Actor,
+    },
+}
+
+impl Reader {
+    /// The team.
+    pub fn team(&self) -> &TeamRow {
+        match self {
+            Self::Member(m) => &m.team,
+            Self::Robot { team, .. } => team,
+        }
+    }
+
+    /// The caller's role; robots count as developers for reading payloads, within scope.
+    pub fn may_read_secrets(&self) -> bool {
+        match self {
+            Self::Member(m) => m.role >= Role::Developer,
+            Self::Robot { .. } => true,
+        }
+    }
+
+    /// For the audit log.
+    pub fn actor(&self) -> &Actor {
+        match self {
+            Self::Member(m) => m.actor(),
+            Self::Robot { actor, .. } => actor,
+        }
+    }
+
+    /// The robot token id, for robots.
+    pub fn robot(&self) -> Option<&RobotRow> {
+        match self {
+            Self::Member(_) => None,
+            Self::Robot { robot, .. } => Some(robot),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(robot) = robot(parts, state).await? {
+            let params = path_params(parts, state).await?;
+            let team_id = params.get("team").ok_or(ApiError::NotFound)?;
+            if *team_id != robot.team_id {
+                return Err(ApiError::NotFound);
+            }
+            let team = state
+                .store
+                .team(team_id)
+                .await?
+                .filter(|t| t.deleted_at.is_none())
+                .ok_or(ApiError::NotFound)?;
+            let actor = Actor {
+                user_id: None,
+                email: None,
+                robot_id: Some(robot.id.clone()),
+                ip: client_ip(parts),
+            };
+            return Ok(Self::Robot { robot, team, actor });
+        }
+        Member::<VIEWER>::from_request_parts(parts, state)
+            .await
+            .map(Self::Member)
+    }
+}
+
+/// A robot token (for `GET /api/robot/whoami`).
+#[derive(Debug, Clone)]
+pub struct Robot(pub RobotRow);
+
+impl FromRequestParts<AppState> for Robot {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        robot(parts, state)
+            .await?
+            .map(Self)
+            .ok_or(ApiError::Unauthenticated(
+                "send a robot token (the signet CLI does this from SIGNET_TOKEN)",
+            ))
+    }
+}
+
+/// The session token presented, if any (for logout).
+pub fn presented_session_token(headers: &HeaderMap) -> Option<String> {
+    match credential(headers) {
+        Ok(Some(Credential::Cookie(t) | Credential::Bearer(t))) => Some(t),
+        _ => None,
+    }
+}
+
+/// A [`Reader`] allowed to receive secrets: a developer or higher, or a robot token (whose
+/// scope the handler checks per credential). Viewers get 403.
+#[derive(Debug, Clone)]
+pub struct SecretReader(pub Reader);
+
+impl FromRequestParts<AppState> for SecretReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let reader = Reader::from_request_parts(parts, state).await?;
+        if !reader.may_read_secrets() {
+            return Err(ApiError::Forbidden(
+                "viewers can see metadata but not credential payloads or keys; ask an admin for the developer role".into(),
+            ));
+        }
+        Ok(Self(reader))
+    }
+}

@@ -1,0 +1,115 @@
+//! The append-only audit log. Entries are written in the same transaction as the change they
+//! record, so a change and its record land together or not at all.
+
+use signet_core::wire::audit::AuditEntry;
+use sqlx::Row;
+
+use super::{Store, Tx};
+use crate::ApiError;
+
+/// Who did something, from where.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    /// The signed-in user.
+    pub user_id: Option<String>,
+    /// Their email.
+    pub email: Option<String>,
+    /// Or the robot token.
+    pub robot_id: Option<String>,
+    /// Client IP address.
+    pub ip: String,
+}
+
+/// One entry to append.
+#[derive(Debug, Clone)]
+pub struct Record<'a> {
+    /// The team it concerns (none for sign-ins).
+    pub team_id: Option<&'a str>,
+    /// What happened (one of [`signet_core::wire::audit::ACTIONS`]).
+    pub action: &'static str,
+    /// `credential`, `member`, ….
+    pub target_type: &'static str,
+    /// The target's id.
+    pub target_id: &'a str,
+    /// Short detail; never a secret.
+    pub detail: String,
+}
+
+const INSERT: &str = "INSERT INTO audit_log (team_id, at, action, actor_user_id, actor_email, \
+     actor_robot_id, target_type, target_id, detail, ip) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// Appends `record` inside `tx`.
+pub async fn append(
+    tx: &mut Tx,
+    actor: &Actor,
+    record: Record<'_>,
+    now: i64,
+) -> Result<(), ApiError> {
+    debug_assert!(signet_core::wire::audit::ACTIONS.contains(&record.action));
+    sqlx::query(INSERT)
+        .bind(record.team_id)
+        .bind(now)
+        .bind(record.action)
+        .bind(actor.user_id.as_deref())
+        .bind(actor.email.as_deref())
+        .bind(actor.robot_id.as_deref())
+        .bind(record.target_type)
+        .bind(record.target_id)
+        .bind(record.detail)
+        .bind(&actor.ip)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Appends one entry on its own (for actions that change nothing else, like a payload
+    /// read).
+    pub async fn audit(&self, actor: &Actor, record: Record<'_>, now: i64) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        append(&mut tx, actor, record, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A page of a team's log, newest first, entries with id < `before`, optionally one
+    /// action only.
+    pub async fn audit_page(
+        &self,
+        team_id: &str,
+        before: Option<i64>,
+        action: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, ApiError> {
+        let rows = sqlx::query(
+            "SELECT id, at, action, actor_user_id, actor_email, actor_robot_id, target_type, \
+             target_id, detail, ip FROM audit_log \
+             WHERE team_id = $1 AND id < $2 AND ($3 = '' OR action = $3) \
+             ORDER BY id DESC LIMIT $4",
+        )
+        .bind(team_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(action.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    action: r.try_get("action")?,
+                    actor_user_id: r.try_get("actor_user_id")?,
+                    actor_email: r.try_get("actor_email")?,
+                    actor_robot_id: r.try_get("actor_robot_id")?,
+                    target_type: r.try_get("target_type")?,
+                    target_id: r.try_get("target_id")?,
+                    detail: r.try_get("detail")?,
+                    ip: r.try_get("ip")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+}

@@ -1,0 +1,441 @@
+//! Credentials: metadata, sealed payloads, revisions, trash.
+
+use signet_core::wire::credential::{
+    CredentialInfo, CredentialKind, CredentialPayload, UpdateCredentialRequest,
+};
+use sqlx::{Row, any::AnyRow};
+
+use super::{
+    Store,
+    audit::{self, Actor, Record},
+    is_unique_violation,
+    teams::{lock_team, version},
+};
+use crate::ApiError;
+
+/// A new credential as stored.
+#[derive(Debug, Clone)]
+pub struct NewCredential<'a> {
+    /// Client-chosen UUID.
+    pub id: &'a str,
+    /// The team.
+    pub team_id: &'a str,
+    /// Kind.
+    pub kind: CredentialKind,
+    /// Label.
+    pub label: &'a str,
+    /// Metadata JSON text.
+    pub metadata: &'a str,
+    /// Signature over it.
+    pub metadata_signature: &'a str,
+    /// Team key version.
+    pub key_version: i64,
+    /// Wrapped item key.
+    pub wrapped_key: &'a str,
+    /// Sealed payload.
+    pub payload: &'a str,
+}
+
+macro_rules! info_columns {
+    () => {
+        "c.id, c.team_id, c.kind, c.label, c.metadata, c.metadata_signature, c.author_id, \
+    c.revision, c.created_by, u.email, c.created_at, c.updated_at, c.deleted_at, c.key_version, c.wrapped_key"
+    };
+}
+
+fn info_from_row(r: &AnyRow, with_key: bool) -> Result<CredentialInfo, ApiError> {
+    let kind: String = r.try_get("kind")?;
+    Ok(CredentialInfo {
+        id: r.try_get("id")?,
+        team_id: r.try_get("team_id")?,
+        kind: CredentialKind::parse(&kind)
+            .ok_or_else(|| ApiError::Internal(format!("bad kind {kind:?}")))?,
+        label: r.try_get("label")?,
+        metadata: r.try_get("metadata")?,
+        metadata_signature: r.try_get("metadata_signature")?,
+        author_id: r.try_get("author_id")?,
+        revision: r.try_get("revision")?,
+        created_by: r.try_get("created_by")?,
+        created_by_email: r.try_get("email")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        deleted_at: r.try_get("deleted_at")?,
+        key_version: version(r.try_get("key_version")?)?,
+        wrapped_key: if with_key {
+            Some(r.try_get("wrapped_key")?)
+        } else {
+            None
+        },
+    })
+}
+
+async fn check_key_version(
+    tx: &mut super::Tx,
+    team_id: &str,
+    key_version: i64,
+) -> Result<(), ApiError> {
+    let team = lock_team(tx, team_id).await?;
+    if team.key_version != key_version {
+        return Err(ApiError::conflict(
+            "key_version_changed",
+            format!(
+                "the team key is now version {}, not {key_version}; reload the team key and encrypt again",
+                team.key_version
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Stores a new credential at revision 1.
+    pub async fn create_credential(
+        &self,
+        c: &NewCredential<'_>,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let author = actor.user_id.as_deref().unwrap_or_default();
+        let mut tx = self.begin().await?;
+        check_key_version(&mut tx, c.team_id, c.key_version).await?;
+        let inserted = sqlx::query(
+            "INSERT INTO credentials (id, team_id, kind, label, metadata, metadata_signature, author_id, \
+             key_version, wrapped_key, payload, revision, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $7, $11, $11)",
+        )
+        .bind(c.id)
+        .bind(c.team_id)
+        .bind(c.kind.as_str())
+        .bind(c.label)
+        .bind(c.metadata)
+        .bind(c.metadata_signature)
+        .bind(author)
+        .bind(c.key_version)
+        .bind(c.wrapped_key)
+        .bind(c.payload)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(ApiError::conflict(
+                    "already_exists",
+                    "a credential with this id already exists; generate a new id",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            Record {
+                team_id: Some(c.team_id),
+                action: "credential.created",
+                target_type: "credential",
+                target_id: c.id,
+                detail: format!("{} \"{}\"", c.kind.as_str(), c.label),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A team's credentials (metadata), newest first; the trash instead when `deleted`.
+    /// `only` restricts to the given ids (robot scope).
+    pub async fn credentials(
+        &self,
+        team_id: &str,
+        deleted: bool,
+        with_keys: bool,
+    ) -> Result<Vec<CredentialInfo>, ApiError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            info_columns!(),
+            " FROM credentials c JOIN users u ON u.id = c.created_by \
+             WHERE c.team_id = $1 AND (c.deleted_at IS NULL) = $2 ORDER BY c.created_at DESC, c.id"
+        ))
+        .bind(team_id)
+        .bind(!deleted)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| info_from_row(r, with_keys)).collect()
+    }
+
+    /// One credential's metadata (trashed or not).
+    pub async fn credential(
+        &self,
+        team_id: &str,
+        id: &str,
+        with_key: bool,
+    ) -> Result<CredentialInfo, ApiError> {
+        let row = sqlx::query(concat!("SELECT ", info_columns!(), " FROM credentials c JOIN users u ON u.id = c.created_by WHERE c.id = $1 AND c.team_id = $2"))
+        .bind(id)
+        .bind(team_id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+        info_from_row(&row, with_key)
+    }
+
+    /// A credential's sealed payload, recording the read in the audit log (same transaction:
+    /// no read without its record).
+    pub async fn read_payload(
+        &self,
+        team_id: &str,
+        id: &str,
+        robot_id: Option<&str>,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<CredentialPayload, ApiError> {
+        let row = sqlx::query(
+            "SELECT c.id, c.kind, c.revision, c.key_version, c.wrapped_key, c.payload, c.label, g.wrapped_key AS robot_key \
+             FROM credentials c LEFT JOIN robot_grants g ON g.credential_id = c.id AND g.robot_id = $3 \
+             WHERE c.id = $1 AND c.team_id = $2 AND c.deleted_at IS NULL",
+        )
+        .bind(id)
+        .bind(team_id)
+        .bind(robot_id.unwrap_or(""))
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+        let kind: String = row.try_get("kind")?;
+        let label: String = row.try_get("label")?;
+        let robot_key: Option<String> = row.try_get("robot_key")?;
+        if robot_id.is_some() && robot_key.is_none() {
+            return Err(ApiError::OutOfScope(format!(
+                "this robot token was not granted credential {id}; ask an admin to make a token that covers it"
+            )));
+        }
+        self.audit(
+            actor,
+            Record {
+                team_id: Some(team_id),
+                action: "credential.payload_read",
+                target_type: "credential",
+                target_id: id,
+                detail: format!("{kind} \"{label}\""),
+            },
+            now,
+        )
+        .await?;
+        Ok(CredentialPayload {
+            id: row.try_get("id")?,
+            kind: CredentialKind::parse(&kind)
+                .ok_or_else(|| ApiError::Internal(format!("bad kind {kind:?}")))?,
+            revision: row.try_get("revision")?,
+            key_version: version(row.try_get("key_version")?)?,
+            wrapped_key: if robot_id.is_none() {
+                Some(row.try_get("wrapped_key")?)
+            } else {
+                None
+            },
+            robot_wrapped_key: robot_key,
+            payload: row.try_get("payload")?,
+        })
+    }
+
+    /// Updates a credential only if `revision` is current (else 409, nothing written).
+    /// Returns the new revision.
+    pub async fn update_credential(
+        &self,
+        team_id: &str,
+        id: &str,
+        req: &UpdateCredentialRequest,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<i64, ApiError> {
+        let author = actor.user_id.as_deref().unwrap_or_default();
+        let mut tx = self.begin().await?;
+        if let Some(sealed) = &req.sealed {
+            check_key_version(&mut tx, team_id, i64::from(sealed.key_version)).await?;
+        }
+        let done = match &req.sealed {
+            Some(sealed) => sqlx::query(
+                "UPDATE credentials SET label = $1, metadata = $2, metadata_signature = $3, author_id = $4, \
+                 key_version = $5, wrapped_key = $6, payload = $7, revision = revision + 1, updated_at = $8 \
+                 WHERE id = $9 AND team_id = $10 AND revision = $11 AND deleted_at IS NULL",
+            )
+            .bind(&req.label)
+            .bind(&req.metadata)
+            .bind(&req.metadata_signature)
+            .bind(author)
+            .bind(i64::from(sealed.key_version))
+            .bind(&sealed.wrapped_key)
+            .bind(&sealed.payload)
+            .bind(now)
+            .bind(id)
+            .bind(team_id)
+            .bind(req.revision)
+            .execute(&mut *tx)
+            .await?,
+            None => sqlx::query(
+                "UPDATE credentials SET label = $1, metadata = $2, metadata_signature = $3, author_id = $4, \
+                 revision = revision + 1, updated_at = $5 \
+                 WHERE id = $6 AND team_id = $7 AND revision = $8 AND deleted_at IS NULL",
+            )
+            .bind(&req.label)
+            .bind(&req.metadata)
+            .bind(&req.metadata_signature)
+            .bind(author)
+            .bind(now)
+            .bind(id)
+            .bind(team_id)
+            .bind(req.revision)
+            .execute(&mut *tx)
+            .await?,
+        };
+        if done.rows_affected() == 0 {
+            let current: Option<(i64, Option<i64>)> = sqlx::query_as(
+                "SELECT revision, deleted_at FROM credentials WHERE id = $1 AND team_id = $2",
+            )
+            .bind(id)
+            .bind(team_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match current {
+                None => ApiError::NotFound,
+                Some((_, Some(_))) => ApiError::conflict(
+                    "in_trash",
+                    "this credential is in the trash; restore it before changing it",
+                ),
+                Some((revision, None)) => ApiError::conflict(
+                    "stale_revision",
+                    format!(
+                        "someone changed this credential meanwhile (it is at revision {revision}, you sent {}); reload it and apply your change again — nothing was overwritten",
+                        req.revision
+                    ),
+                ),
+            });
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            Record {
+                team_id: Some(team_id),
+                action: "credential.updated",
+                target_type: "credential",
+                target_id: id,
+                detail: format!("\"{}\" revision {}", req.label, req.revision + 1),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(req.revision + 1)
+    }
+
+    /// Moves to the trash (`true`) or restores (`false`).
+    pub async fn trash_credential(
+        &self,
+        team_id: &str,
+        id: &str,
+        trash: bool,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        let done = if trash {
+            sqlx::query("UPDATE credentials SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND team_id = $3 AND deleted_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .bind(team_id)
+                .execute(&mut *tx)
+                .await?
+        } else {
+            sqlx::query("UPDATE credentials SET deleted_at = NULL, updated_at = $1 WHERE id = $2 AND team_id = $3 AND deleted_at IS NOT NULL")
+                .bind(now)
+                .bind(id)
+                .bind(team_id)
+                .execute(&mut *tx)
+                .await?
+        };
+        if done.rows_affected() == 0 {
+            let exists: Option<Option<i64>> = sqlx::query_scalar(
+                "SELECT deleted_at FROM credentials WHERE id = $1 AND team_id = $2",
+            )
+            .bind(id)
+            .bind(team_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match exists {
+                None => ApiError::NotFound,
+                Some(_) if trash => {
+                    ApiError::conflict("in_trash", "this credential is already in the trash")
+                }
+                Some(_) => {
+                    ApiError::conflict("not_in_trash", "this credential is not in the trash")
+                }
+            });
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            Record {
+                team_id: Some(team_id),
+                action: if trash {
+                    "credential.deleted"
+                } else {
+                    "credential.restored"
+                },
+                target_type: "credential",
+                target_id: id,
+                detail: String::new(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a trashed credential for good (assignments and robot grants go with it).
+    pub async fn purge_credential(
+        &self,
+        team_id: &str,
+        id: &str,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "DELETE FROM credentials WHERE id = $1 AND team_id = $2 AND deleted_at IS NOT NULL",
+        )
+        .bind(id)
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT id FROM credentials WHERE id = $1 AND team_id = $2")
+                    .bind(id)
+                    .bind(team_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match exists {
+                None => ApiError::NotFound,
+                Some(_) => ApiError::conflict(
+                    "not_in_trash",
+                    "move the credential to the trash before purging it",
+                ),
+            });
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            Record {
+                team_id: Some(team_id),
+                action: "credential.purged",
+                target_type: "credential",
+                target_id: id,
+                detail: String::new(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,351 @@
+//! Invitations: made by admins, accepted once by whoever holds the link.
+
+use signet_core::{
+    Error as CoreError,
+    vault::server_side::{InviteRecord, InviteStatus},
+    wire::{
+        Role,
+        team::{InviteInfo, InvitePreview, InviteState},
+    },
+};
+use sqlx::{Row, any::AnyRow};
+
+use super::{
+    Store,
+    audit::{self, Actor, Record},
+    is_unique_violation,
+    teams::{lock_team, version},
+};
+use crate::ApiError;
+
+/// A new invitation as stored.
+#[derive(Debug, Clone)]
+pub struct NewInvite<'a> {
+    /// Client-chosen UUID.
+    pub id: &'a str,
+    /// The team.
+    pub team_id: &'a str,
+    /// The role it grants.
+    pub role: Role,
+    /// Hash of the invite token.
+    pub token_hash: String,
+    /// Team key under the invite wrap key.
+    pub wrapped_team_key: &'a str,
+    /// Its version.
+    pub key_version: i64,
+    /// Admin's note.
+    pub note: Option<&'a str>,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+fn status_of(text: &str) -> InviteStatus {
+    match text {
+        "accepted" => InviteStatus::Accepted,
+        "revoked" => InviteStatus::Revoked,
+        _ => InviteStatus::Pending,
+    }
+}
+
+fn status_text(s: InviteStatus) -> &'static str {
+    match s {
+        InviteStatus::Pending => "pending",
+        InviteStatus::Accepted => "accepted",
+        InviteStatus::Revoked => "revoked",
+    }
+}
+
+fn info_from_row(r: &AnyRow, now: i64) -> Result<InviteInfo, ApiError> {
+    let status: String = r.try_get("status")?;
+    let expires_at: i64 = r.try_get("expires_at")?;
+    let role: String = r.try_get("role")?;
+    Ok(InviteInfo {
+        id: r.try_get("id")?,
+        role: Role::parse(&role).ok_or_else(|| ApiError::Internal(format!("bad role {role:?}")))?,
+        state: match status_of(&status) {
+            InviteStatus::Accepted => InviteState::Accepted,
+            InviteStatus::Revoked => InviteState::Revoked,
+            InviteStatus::Pending if now >= expires_at => InviteState::Expired,
+            InviteStatus::Pending => InviteState::Pending,
+        },
+        created_by: r.try_get("created_by")?,
+        created_by_email: r.try_get("email")?,
+        created_at: r.try_get("created_at")?,
+        expires_at,
+        note: r.try_get("note")?,
+        accepted_by: r.try_get("accepted_by")?,
+    })
+}
+
+fn not_usable(e: CoreError) -> ApiError {
+    match e {
+        CoreError::InviteNotUsable(why) if why.contains("wrong") => ApiError::BadCredentials(
+            "this invitation link is wrong or incomplete; copy the whole link",
+        ),
+        CoreError::InviteNotUsable(why) => {
+            ApiError::Gone(format!("this invitation cannot be used: {why}"))
+        }
+        other => ApiError::BadRequest(other.to_string()),
+    }
+}
+
+impl Store {
+    /// Stores a new pending invitation.
+    pub async fn create_invite(
+        &self,
+        invite: &NewInvite<'_>,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        let team = lock_team(&mut tx, invite.team_id).await?;
+        if team.key_version != invite.key_version {
+            return Err(ApiError::conflict(
+                "key_version_changed",
+                format!(
+                    "the team key is version {}; wrap that one for the invitation",
+                    team.key_version
+                ),
+            ));
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO invites (id, team_id, role, token_hash, wrapped_team_key, key_version, note, \
+             status, created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)",
+        )
+        .bind(invite.id)
+        .bind(invite.team_id)
+        .bind(invite.role.as_str())
+        .bind(&invite.token_hash)
+        .bind(invite.wrapped_team_key)
+        .bind(invite.key_version)
+        .bind(invite.note)
+        .bind(actor.user_id.as_deref())
+        .bind(now)
+        .bind(invite.expires_at)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(ApiError::conflict(
+                    "already_exists",
+                    "an invitation with this id already exists",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            Record {
+                team_id: Some(invite.team_id),
+                action: "invite.created",
+                target_type: "invite",
+                target_id: invite.id,
+                detail: format!("role {}", invite.role),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A team's invitations, newest first.
+    pub async fn invites(&self, team_id: &str, now: i64) -> Result<Vec<InviteInfo>, ApiError> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.role, i.status, i.created_by, u.email, i.created_at, i.expires_at, i.note, i.accepted_by \
+             FROM invites i JOIN users u ON u.id = i.created_by WHERE i.team_id = $1 \
+             ORDER BY i.created_at DESC, i.id",
+        )
+        .bind(team_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| info_from_row(r, now)).collect()
+    }
+
+    /// Withdraws a pending invitation (and forgets its wrapped key).
+    pub async fn revoke_invite(
+        &self,
+        team_id: &str,
+        invite_id: &str,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE invites SET status = 'revoked', wrapped_team_key = NULL \
+             WHERE id = $1 AND team_id = $2 AND status = 'pending'",
+        )
+        .bind(invite_id)
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT status FROM invites WHERE id = $1 AND team_id = $2")
+                    .bind(invite_id)
+                    .bind(team_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return match exists {
+                None => Err(ApiError::NotFound),
+                Some(status) => Err(ApiError::conflict(
+                    "not_pending",
+                    format!("this invitation is already {status}"),
+                )),
+            };
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            Record {
+                team_id: Some(team_id),
+                action: "invite.revoked",
+                target_type: "invite",
+                target_id: invite_id,
+                detail: String::new(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks the token and returns what the invitee needs to decide and to unwrap the key.
+    pub async fn preview_invite(
+        &self,
+        invite_id: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<InvitePreview, ApiError> {
+        let r = sqlx::query(
+            "SELECT i.id, i.team_id, t.name, i.role, i.token_hash, i.wrapped_team_key, i.key_version, \
+             i.status, i.expires_at, u.email, u.fingerprint, t.deleted_at \
+             FROM invites i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.created_by \
+             WHERE i.id = $1",
+        )
+        .bind(invite_id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(ApiError::BadCredentials("this invitation link is wrong or incomplete; copy the whole link"))?;
+        let status: String = r.try_get("status")?;
+        let mut record = InviteRecord {
+            token_hash: r.try_get("token_hash")?,
+            expires_at: r.try_get("expires_at")?,
+            status: status_of(&status),
+        };
+        record.accept(token, now).map_err(not_usable)?;
+        let deleted: Option<i64> = r.try_get("deleted_at")?;
+        if deleted.is_some() {
+            return Err(ApiError::Gone("this invitation's team was deleted".into()));
+        }
+        let role: String = r.try_get("role")?;
+        let wrapped: Option<String> = r.try_get("wrapped_team_key")?;
+        Ok(InvitePreview {
+            id: r.try_get("id")?,
+            team_id: r.try_get("team_id")?,
+            team_name: r.try_get("name")?,
+            role: Role::parse(&role)
+                .ok_or_else(|| ApiError::Internal(format!("bad role {role:?}")))?,
+            invited_by: r.try_get("email")?,
+            invited_by_fingerprint: r.try_get("fingerprint")?,
+            expires_at: record.expires_at,
+            wrapped_team_key: wrapped
+                .ok_or_else(|| ApiError::Gone("this invitation cannot be used any more".into()))?,
+            key_version: version(r.try_get("key_version")?)?,
+        })
+    }
+
+    /// Accepts once: checks the token, state, expiry and key version, adds the member with
+    /// their self-wrap, marks the invitation used and forgets its wrapped key.
+    pub async fn accept_invite(
+        &self,
+        invite_id: &str,
+        token: &str,
+        self_wrap: &str,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(String, Role), ApiError> {
+        let user_id = actor.user_id.as_deref().unwrap_or_default();
+        let mut tx = self.begin().await?;
+        let r = sqlx::query("SELECT team_id, role, token_hash, status, expires_at, key_version FROM invites WHERE id = $1")
+            .bind(invite_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(ApiError::BadCredentials("this invitation link is wrong or incomplete; copy the whole link"))?;
+        let team_id: String = r.try_get("team_id")?;
+        let status: String = r.try_get("status")?;
+        let mut record = InviteRecord {
+            token_hash: r.try_get("token_hash")?,
+            expires_at: r.try_get("expires_at")?,
+            status: status_of(&status),
+        };
+        record.accept(token, now).map_err(not_usable)?;
+        let team = lock_team(&mut tx, &team_id).await?;
+        if team.deleted_at.is_some() {
+            return Err(ApiError::Gone("this invitation's team was deleted".into()));
+        }
+        let key_version: i64 = r.try_get("key_version")?;
+        if team.key_version != key_version {
+            return Err(ApiError::Gone(
+                "the team's key changed after this invitation was made; ask an admin for a new invitation".into(),
+            ));
+        }
+        let role_text: String = r.try_get("role")?;
+        let role = Role::parse(&role_text)
+            .ok_or_else(|| ApiError::Internal(format!("bad role {role_text:?}")))?;
+        let joined = sqlx::query(
+            "INSERT INTO members (team_id, user_id, role, key_version, key_kind, wrapped_team_key, joined_at) \
+             VALUES ($1, $2, $3, $4, 'self_wrap', $5, $6)",
+        )
+        .bind(&team_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(key_version)
+        .bind(self_wrap)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match joined {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(ApiError::conflict(
+                    "already_member",
+                    "you are already a member of this team",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let used = sqlx::query(
+            "UPDATE invites SET status = $1, accepted_by = $2, wrapped_team_key = NULL WHERE id = $3 AND status = 'pending'",
+        )
+        .bind(status_text(InviteStatus::Accepted))
+        .bind(user_id)
+        .bind(invite_id)
+        .execute(&mut *tx)
+        .await?;
+        if used.rows_affected() != 1 {
+            return Err(ApiError::Gone(
+                "this invitation cannot be used: it was already accepted".into(),
+            ));
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            Record {
+                team_id: Some(&team_id),
+                action: "member.joined",
+                target_type: "member",
+                target_id: user_id,
+                detail: format!("as {role} by invitation {invite_id}"),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((team_id, role))
+    }
+}

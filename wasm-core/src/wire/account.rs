@@ -1,0 +1,171 @@
+//! Accounts: `POST /api/auth/…`, `GET /api/auth/me`.
+//!
+//! Registration and login never send a password: the client derives an auth key from it
+//! (Argon2id + HKDF, [`crate::vault::kdf`]) and sends that; the server stores only a hash.
+
+use serde::{Deserialize, Serialize};
+
+use crate::vault::kdf::KdfParams;
+
+/// Which kind of client signs in. Browsers get an HttpOnly cookie and never see the session
+/// token; the CLI gets the token in the body to send as `Authorization: Bearer …`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    /// The dashboard: session in a `__Host-` cookie.
+    #[default]
+    Browser,
+    /// The CLI: session token returned in the body.
+    Cli,
+}
+
+/// `POST /api/auth/prelogin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreloginRequest {
+    /// The account's email address.
+    pub email: String,
+}
+
+/// The KDF parameters and salt to derive the auth key with. Unknown emails get deterministic
+/// made-up values, so the answer does not reveal whether an account exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreloginResponse {
+    /// Argon2id parameters (check them with [`KdfParams::check`] before use).
+    pub kdf_params: KdfParams,
+    /// The 16-byte salt, base64url.
+    pub kdf_salt: String,
+}
+
+/// `POST /api/auth/register`: everything public or encrypted, plus the auth keys the server
+/// hashes before storing. See [`crate::vault::account::Registration`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// Email address (case-insensitive, unique).
+    pub email: String,
+    /// Argon2id parameters.
+    pub kdf_params: KdfParams,
+    /// Salt, base64url.
+    pub kdf_salt: String,
+    /// Login proof, base64url.
+    pub auth_key: String,
+    /// Recovery proof, base64url.
+    pub recovery_auth_key: String,
+    /// The user key wrapped under the password KEK.
+    pub wrapped_user_key: String,
+    /// The user key wrapped under the recovery code.
+    pub recovery_wrapped_user_key: String,
+    /// Self-signed public keys.
+    pub public_keys: String,
+    /// Private keys sealed under the user key.
+    pub sealed_private_keys: String,
+    /// Browser or CLI session.
+    #[serde(default)]
+    pub client: ClientKind,
+}
+
+/// `POST /api/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// Email address.
+    pub email: String,
+    /// Login proof, base64url.
+    pub auth_key: String,
+    /// Browser or CLI session.
+    #[serde(default)]
+    pub client: ClientKind,
+}
+
+/// A signed-in user as others may see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// The user's id (UUID).
+    pub id: String,
+    /// Email address.
+    pub email: String,
+    /// Fingerprint of the user's signing key, to compare out of band.
+    pub fingerprint: String,
+}
+
+/// The encrypted keys a client needs to unlock an account with the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountKeys {
+    /// Argon2id parameters.
+    pub kdf_params: KdfParams,
+    /// Salt, base64url.
+    pub kdf_salt: String,
+    /// The user key under the password KEK.
+    pub wrapped_user_key: String,
+    /// Public keys.
+    pub public_keys: String,
+    /// Private keys under the user key.
+    pub sealed_private_keys: String,
+}
+
+/// The answer to register, login, recovery and `GET /api/auth/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// Who is signed in.
+    pub user: UserInfo,
+    /// The encrypted keys to unlock with.
+    pub keys: AccountKeys,
+    /// The session token, only for CLI sessions (browsers get a cookie instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Unix seconds at which the session ends at the latest.
+    pub expires_at: i64,
+}
+
+/// `POST /api/auth/password`: the current proof plus a new salt, auth key and re-wrapped
+/// user key ([`crate::vault::account::PasswordChange`]). Every other session is signed out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChangeRequest {
+    /// Proof of the current password.
+    pub current_auth_key: String,
+    /// New Argon2id parameters.
+    pub kdf_params: KdfParams,
+    /// New salt.
+    pub kdf_salt: String,
+    /// New login proof.
+    pub auth_key: String,
+    /// The same user key under the new KEK.
+    pub wrapped_user_key: String,
+}
+
+/// `POST /api/auth/recovery/begin`: proves knowledge of the recovery code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryBeginRequest {
+    /// Email address.
+    pub email: String,
+    /// Recovery proof, base64url.
+    pub recovery_auth_key: String,
+}
+
+/// What the recovery code unlocks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryBeginResponse {
+    /// The user key under the recovery code.
+    pub recovery_wrapped_user_key: String,
+    /// Private keys under the user key.
+    pub sealed_private_keys: String,
+}
+
+/// `POST /api/auth/recovery/complete`: sets a new password after recovery. Every other
+/// session is signed out and a new one starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCompleteRequest {
+    /// Email address.
+    pub email: String,
+    /// Recovery proof, base64url.
+    pub recovery_auth_key: String,
+    /// New Argon2id parameters.
+    pub kdf_params: KdfParams,
+    /// New salt.
+    pub kdf_salt: String,
+    /// New login proof.
+    pub auth_key: String,
+    /// The user key under the new KEK.
+    pub wrapped_user_key: String,
+    /// Browser or CLI session.
+    #[serde(default)]
+    pub client: ClientKind,
+}

@@ -1,0 +1,135 @@
+//! The JSON types of Signet's HTTP API, shared by the dashboard, the server and the CLI, so
+//! the three can never disagree about a field name.
+//!
+//! Every opaque cryptographic value (wrapped keys, sealed payloads, public keys, signatures,
+//! login proofs) travels as the URL-safe base64 text of its vault encoding
+//! ([`crate::vault`]); the server stores it as text and never decodes more than it must to
+//! check its shape.
+//!
+//! - [`account`] — register, pre-login, login, sessions, password change, recovery.
+//! - [`team`] — teams, members, team keys, rotation, invitations.
+//! - [`app`] — apps and credential assignments.
+//! - [`credential`] — credentials (metadata, payloads, trash).
+//! - [`robot`] — robot (CI) tokens.
+//! - [`audit`] — the audit log.
+
+pub mod account;
+pub mod app;
+pub mod audit;
+pub mod credential;
+pub mod robot;
+pub mod team;
+
+use serde::{Deserialize, Serialize};
+
+/// The header every state-changing request authenticated by the session cookie must carry
+/// (any value). Browsers only send custom headers from the page's own origin, so a forged
+/// cross-site form or `fetch` cannot perform writes (CSRF protection).
+pub const CSRF_HEADER: &str = "x-signet-csrf";
+
+/// The name of the browser session cookie (`__Host-`: Secure, path `/`, no domain).
+pub const SESSION_COOKIE: &str = "__Host-signet_session";
+
+/// `GET /api/health`: liveness plus what a person debugging a deployment wants to know first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always `"ok"` when the server answers and its database responds.
+    pub status: String,
+    /// The server's version (`CARGO_PKG_VERSION` of `signet-server`).
+    pub version: String,
+    /// The storage backend in use: `"sqlite"` or `"postgres"`.
+    pub database: String,
+}
+
+/// The body of every failed API request: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ErrorDetail,
+}
+
+/// A machine-readable code and a human-readable message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable, snake_case, for programs (`not_found`, `stale_revision`, ...).
+    pub code: String,
+    /// What was wrong and what to do, for people.
+    pub message: String,
+}
+
+/// A member's role in a team. Ordered: `Owner > Admin > Developer > Viewer`, so a check reads
+/// `role >= Role::Admin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sees metadata only: never payloads or wrapped keys.
+    Viewer,
+    /// Reads payloads, creates and changes credentials and apps.
+    Developer,
+    /// Also manages members, invitations, robot tokens, purges; reads the audit log.
+    Admin,
+    /// Also renames and deletes the team, makes and demotes owners.
+    Owner,
+}
+
+impl Role {
+    /// The lowercase name used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Developer => "developer",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    /// Parses the lowercase name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "owner" => Some(Self::Owner),
+            "admin" => Some(Self::Admin),
+            "developer" => Some(Self::Developer),
+            "viewer" => Some(Self::Viewer),
+            _ => None,
+        }
+    }
+
+    /// Every role, highest first.
+    pub const ALL: [Role; 4] = [Self::Owner, Self::Admin, Self::Developer, Self::Viewer];
+}
+
+impl core::fmt::Display for Role {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One page of a list, newest first; pass `next_before` back as `before` for the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The entries on this page.
+    pub entries: Vec<T>,
+    /// The cursor for the next (older) page, absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_order_from_viewer_to_owner() {
+        assert!(Role::Owner > Role::Admin);
+        assert!(Role::Admin > Role::Developer);
+        assert!(Role::Developer > Role::Viewer);
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_eq!(
+                serde_json::to_string(&role).unwrap_or_default(),
+                format!("\"{role}\"")
+            );
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}
