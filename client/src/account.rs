@@ -1,0 +1,247 @@
+//! Accounts: register, log in and unlock, recover, change the password.
+
+use signet_core::{
+    vault::{
+        account::{UnlockedAccount, register as make_registration},
+        kdf::{KdfParams, KdfSalt, derive_account_keys},
+        keypair::SealedPrivateKeys,
+        recovery::{RecoveryCode, RecoveryWrappedUserKey},
+        user_key::WrappedUserKey,
+    },
+    wire::account::{
+        ClientKind, LoginRequest, PasswordChangeRequest, PreloginRequest, PreloginResponse,
+        RecoveryBeginRequest, RecoveryBeginResponse, RecoveryCompleteRequest, RegisterRequest,
+        SessionResponse, UserInfo,
+    },
+};
+
+use crate::http::{Api, Auth, ClientError};
+
+/// A signed-in user with their keys unlocked in memory (never written anywhere).
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The server, authenticated with this session's bearer token.
+    pub api: Api,
+    /// Who is signed in.
+    pub user: UserInfo,
+    /// The unlocked keys.
+    pub account: UnlockedAccount,
+    /// The session token (to store in the CLI's config for later commands).
+    pub token: String,
+    /// Accept KDF parameters below the vault's floor (test servers only).
+    pub weak_kdf_ok: bool,
+}
+
+fn params_for(p: KdfParams, weak_ok: bool) -> KdfParams {
+    if weak_ok {
+        KdfParams::dangerously_weak_for_tests(p.memory_kib, p.iterations)
+    } else {
+        p
+    }
+}
+
+fn bearer(api: &Api, response: &SessionResponse) -> Result<(Api, String), ClientError> {
+    let token = response
+        .token
+        .clone()
+        .ok_or_else(|| ClientError::Protocol("the server returned no session token".into()))?;
+    Ok((api.with_auth(Auth::Bearer(token.clone())), token))
+}
+
+fn unlock(
+    response: &SessionResponse,
+    kek: &signet_core::vault::kdf::Kek,
+) -> Result<UnlockedAccount, ClientError> {
+    let wrapped = WrappedUserKey::from_base64(&response.keys.wrapped_user_key)?;
+    let sealed = SealedPrivateKeys::from_base64(&response.keys.sealed_private_keys)?;
+    UnlockedAccount::unlock(kek, &wrapped, &sealed).map_err(|e| match e {
+        signet_core::Error::OpenFailed => ClientError::Protocol(
+            "the account's keys did not open with this password (the server may have returned someone else's keys)".into(),
+        ),
+        other => other.into(),
+    })
+}
+
+impl Session {
+    /// Registers a new account: derives every key locally, sends only what the vault
+    /// produces, and returns the session plus the recovery code to show the user once.
+    pub async fn register(
+        api: &Api,
+        email: &str,
+        password: &str,
+        kdf_params: KdfParams,
+    ) -> Result<(Self, RecoveryCode), ClientError> {
+        let weak_kdf_ok = kdf_params.check().is_err();
+        let (registration, account, recovery) = make_registration(password, kdf_params)?;
+        let request = RegisterRequest {
+            email: email.to_owned(),
+            kdf_params: registration.kdf_params,
+            kdf_salt: registration.kdf_salt.to_base64(),
+            auth_key: registration.auth_key.dangerously_to_base64(),
+            recovery_auth_key: registration.recovery_auth_key.clone(),
+            wrapped_user_key: registration.wrapped_user_key.to_base64(),
+            recovery_wrapped_user_key: registration.recovery_wrapped_user_key.to_base64(),
+            public_keys: registration.public_keys.to_base64(),
+            sealed_private_keys: registration.sealed_private_keys.to_base64(),
+            client: ClientKind::Cli,
+        };
+        let response: SessionResponse = api.post("/auth/register", &request).await?;
+        let (api, token) = bearer(api, &response)?;
+        Ok((
+            Self {
+                api,
+                user: response.user,
+                account,
+                token,
+                weak_kdf_ok,
+            },
+            recovery,
+        ))
+    }
+
+    /// Logs in with the password and unlocks the keys. The KDF parameters the server hands
+    /// out are checked against the vault's floor and ceiling first (`weak_ok` waives the
+    /// floor, for test servers only).
+    pub async fn login(
+        api: &Api,
+        email: &str,
+        password: &str,
+        weak_ok: bool,
+    ) -> Result<Self, ClientError> {
+        let pre: PreloginResponse = api
+            .post(
+                "/auth/prelogin",
+                &PreloginRequest {
+                    email: email.to_owned(),
+                },
+            )
+            .await?;
+        let params = params_for(pre.kdf_params, weak_ok);
+        let salt = KdfSalt::from_base64(&pre.kdf_salt)?;
+        let keys = derive_account_keys(password, &salt, &params)?;
+        let response: SessionResponse = api
+            .post(
+                "/auth/login",
+                &LoginRequest {
+                    email: email.to_owned(),
+                    auth_key: keys.auth_key.dangerously_to_base64(),
+                    client: ClientKind::Cli,
+                },
+            )
+            .await?;
+        let account = unlock(&response, &keys.kek)?;
+        let (api, token) = bearer(api, &response)?;
+        Ok(Self {
+            api,
+            user: response.user,
+            account,
+            token,
+            weak_kdf_ok: weak_ok,
+        })
+    }
+
+    /// Resumes a stored session token, unlocking with the password.
+    pub async fn resume(
+        api: &Api,
+        token: &str,
+        password: &str,
+        weak_ok: bool,
+    ) -> Result<Self, ClientError> {
+        let api = api.with_auth(Auth::Bearer(token.to_owned()));
+        let me: SessionResponse = api.get("/auth/me").await?;
+        let params = params_for(me.keys.kdf_params, weak_ok);
+        let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
+        let keys = derive_account_keys(password, &salt, &params)?;
+        let account = unlock(&me, &keys.kek)?;
+        Ok(Self {
+            api,
+            user: me.user,
+            account,
+            token: token.to_owned(),
+            weak_kdf_ok: weak_ok,
+        })
+    }
+
+    /// Changes the password (same user key, re-wrapped); other sessions are signed out.
+    pub async fn change_password(
+        &self,
+        current_password: &str,
+        new_password: &str,
+        kdf_params: KdfParams,
+    ) -> Result<(), ClientError> {
+        let me: SessionResponse = self.api.get("/auth/me").await?;
+        let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
+        let params = params_for(me.keys.kdf_params, self.weak_kdf_ok);
+        let current = derive_account_keys(current_password, &salt, &params)?;
+        let change = self.account.change_password(new_password, kdf_params)?;
+        let _: () = self
+            .api
+            .post(
+                "/auth/password",
+                &PasswordChangeRequest {
+                    current_auth_key: current.auth_key.dangerously_to_base64(),
+                    kdf_params: change.kdf_params,
+                    kdf_salt: change.kdf_salt.to_base64(),
+                    auth_key: change.auth_key.dangerously_to_base64(),
+                    wrapped_user_key: change.wrapped_user_key.to_base64(),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Recovers an account with its recovery code and sets a new password.
+    pub async fn recover(
+        api: &Api,
+        email: &str,
+        code: &RecoveryCode,
+        new_password: &str,
+        kdf_params: KdfParams,
+    ) -> Result<Self, ClientError> {
+        let recovery_auth_key = code.dangerously_auth_key_base64()?;
+        let begun: RecoveryBeginResponse = api
+            .post(
+                "/auth/recovery/begin",
+                &RecoveryBeginRequest {
+                    email: email.to_owned(),
+                    recovery_auth_key: recovery_auth_key.clone(),
+                },
+            )
+            .await?;
+        let account = UnlockedAccount::unlock_with_recovery_code(
+            code,
+            &RecoveryWrappedUserKey::from_base64(&begun.recovery_wrapped_user_key)?,
+            &SealedPrivateKeys::from_base64(&begun.sealed_private_keys)?,
+        )?;
+        let change = account.change_password(new_password, kdf_params)?;
+        let response: SessionResponse = api
+            .post(
+                "/auth/recovery/complete",
+                &RecoveryCompleteRequest {
+                    email: email.to_owned(),
+                    recovery_auth_key,
+                    kdf_params: change.kdf_params,
+                    kdf_salt: change.kdf_salt.to_base64(),
+                    auth_key: change.auth_key.dangerously_to_base64(),
+                    wrapped_user_key: change.wrapped_user_key.to_base64(),
+                    client: ClientKind::Cli,
+                },
+            )
+            .await?;
+        let (api, token) = bearer(api, &response)?;
+        Ok(Self {
+            api,
+            user: response.user,
+            account,
+            token,
+            weak_kdf_ok: kdf_params.check().is_err(),
+        })
+    }
+
+    /// Signs out (revokes the token).
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.api
+            .post::<_, ()>("/auth/logout", &serde_json::json!({}))
+            .await
+    }
+}
