@@ -32,6 +32,11 @@ pub struct Session {
     pub weak_kdf_ok: bool,
 }
 
+/// Whether `p` is below the vault's floor (test parameters).
+fn is_weak(p: &KdfParams) -> bool {
+    KdfParams::new(p.memory_kib, p.iterations, p.parallelism).is_err()
+}
+
 fn params_for(p: KdfParams, weak_ok: bool) -> KdfParams {
     if weak_ok {
         KdfParams::dangerously_weak_for_tests(p.memory_kib, p.iterations)
@@ -71,7 +76,7 @@ impl Session {
         password: &str,
         kdf_params: KdfParams,
     ) -> Result<(Self, RecoveryCode), ClientError> {
-        let weak_kdf_ok = kdf_params.check().is_err();
+        let weak_kdf_ok = is_weak(&kdf_params);
         let (registration, account, recovery) = make_registration(password, kdf_params)?;
         let request = RegisterRequest {
             email: email.to_owned(),
@@ -234,7 +239,7 @@ impl Session {
             user: response.user,
             account,
             token,
-            weak_kdf_ok: kdf_params.check().is_err(),
+            weak_kdf_ok: is_weak(&kdf_params),
         })
     }
 

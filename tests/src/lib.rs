@@ -8,6 +8,7 @@
 //! - [`paths`] — where the built dashboard, the binary and screenshots live.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod browser;
 pub mod paths;
 pub mod server;

@@ -1,0 +1,353 @@
+//! The story every backend must tell the same way: accounts, teams, invitations, credentials
+//! with revisions and trash, member removal with key rotation, robot tokens, the audit log.
+//! Runs on SQLite always and on PostgreSQL when the harness provides one.
+
+use anyhow::{Result, ensure};
+use signet_client::{Api, ClientError, Session, credential::NewCredential, robot::RobotSession};
+use signet_core::wire::{
+    Page, Role,
+    app::{AppInfo, AppRequest, AssignRequest, Assignment, IosTarget, Platform},
+    audit::AuditEntry,
+    credential::{CredentialInfo, CredentialKind},
+};
+use signet_tests::api::{Db, PASSWORD, server_on, user, weak_kdf};
+
+fn code(r: &Result<impl std::fmt::Debug, ClientError>) -> Option<(u16, String)> {
+    match r {
+        Err(ClientError::Api { status, code, .. }) => Some((*status, code.clone())),
+        _ => None,
+    }
+}
+
+async fn story(db: Db) -> Result<()> {
+    let server = server_on(&db).await?;
+    let api = Api::new(&server.url);
+
+    // Accounts: register, a second login unlocks the same keys, wrong password is refused.
+    let owner = user(&api, "owner").await?;
+    let again = Session::login(&api, "OWNER@example.test", PASSWORD, true).await?;
+    ensure!(again.user.id == owner.user.id);
+    ensure!(again.account.key_pair.fingerprint() == owner.account.key_pair.fingerprint());
+    let wrong = Session::login(&api, "owner@example.test", "wrong", true).await;
+    ensure!(
+        code(&wrong) == Some((401, "bad_credentials".into())),
+        "{wrong:?}"
+    );
+    let taken = Session::register(&api, "owner@example.test", PASSWORD, weak_kdf()).await;
+    ensure!(code(&taken) == Some((409, "email_taken".into())));
+
+    // A team with an app and an Android keystore credential.
+    let (team, key) = owner.create_team("Acme").await?;
+    ensure!(team.role == Role::Owner && team.key_version == 1);
+    let app: AppInfo = owner
+        .api
+        .post(
+            &format!("/teams/{}/apps", team.id),
+            &AppRequest {
+                name: "Acme App".into(),
+                android_package: Some("com.acme.app".into()),
+                ios_targets: vec![IosTarget {
+                    target: "App".into(),
+                    bundle_id: "com.acme.app".into(),
+                }],
+            },
+        )
+        .await?;
+    let secret = b"{\"keystore\":\"base64...\",\"keystorePassword\":\"s3cr3t-store\"}";
+    let cred = owner
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: CredentialKind::AndroidKeystore,
+                label: "Upload key",
+                metadata: serde_json::json!({"sha1": "AA:BB", "alias": "upload"}),
+                payload: secret,
+            },
+        )
+        .await?;
+    ensure!(cred.revision == 1);
+    let (_, opened) = owner.read_credential(&team.id, &key, &cred.id).await?;
+    ensure!(opened.as_slice() == secret);
+    let assigned: Vec<Assignment> = owner
+        .api
+        .put(
+            &format!("/teams/{}/apps/{}/assignments", team.id, app.id),
+            &AssignRequest {
+                platform: Platform::Android,
+                profile: "production".into(),
+                target: String::new(),
+                credential_id: cred.id.clone(),
+                is_default: true,
+            },
+        )
+        .await?;
+    ensure!(assigned.len() == 1 && assigned[0].is_default);
+
+    // Invite a developer and a viewer by link.
+    let dev = user(&api, "dev").await?;
+    let viewer = user(&api, "viewer").await?;
+    let (_, dev_link) = owner.invite(&team.id, &key, Role::Developer).await?;
+    let (joined, dev_key) = dev.accept_invite(&dev_link).await?;
+    ensure!(joined.role == Role::Developer);
+    let again = dev.accept_invite(&dev_link).await;
+    ensure!(
+        code(&again).map(|c| c.0) == Some(410),
+        "re-accept: {again:?}"
+    );
+    let (_, viewer_link) = owner.invite(&team.id, &key, Role::Viewer).await?;
+    viewer.accept_invite(&viewer_link).await?;
+    let (_, opened) = dev.read_credential(&team.id, &dev_key, &cred.id).await?;
+    ensure!(opened.as_slice() == secret);
+
+    // Viewers see metadata but no wrapped keys and no payloads.
+    let seen: Vec<CredentialInfo> = viewer
+        .api
+        .get(&format!("/teams/{}/credentials", team.id))
+        .await?;
+    ensure!(seen.len() == 1 && seen[0].wrapped_key.is_none());
+    let denied: Result<serde_json::Value, _> = viewer
+        .api
+        .get(&format!(
+            "/teams/{}/credentials/{}/payload",
+            team.id, cred.id
+        ))
+        .await;
+    ensure!(code(&denied) == Some((403, "forbidden".into())));
+    let denied: Result<serde_json::Value, _> =
+        viewer.api.get(&format!("/teams/{}/key", team.id)).await;
+    ensure!(code(&denied) == Some((403, "forbidden".into())));
+
+    // Optimistic concurrency: the second writer at the same revision gets 409.
+    let update = NewCredential {
+        kind: CredentialKind::AndroidKeystore,
+        label: "Upload key (renamed)",
+        metadata: serde_json::json!({"sha1": "AA:BB", "alias": "upload"}),
+        payload: b"v2",
+    };
+    let first = dev
+        .update_credential(&team.id, &dev_key, &cred.id, cred.kind, 1, &update)
+        .await?;
+    ensure!(first.revision == 2);
+    let second = owner
+        .update_credential(&team.id, &key, &cred.id, cred.kind, 1, &update)
+        .await;
+    ensure!(
+        code(&second) == Some((409, "stale_revision".into())),
+        "{second:?}"
+    );
+    let (p, opened) = owner.read_credential(&team.id, &key, &cred.id).await?;
+    ensure!(p.revision == 2 && opened.as_slice() == b"v2");
+
+    // A robot token scoped to the app reads the assigned credential, nothing else.
+    let other = owner
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: CredentialKind::ApplePushKey,
+                label: "Push",
+                metadata: serde_json::json!({}),
+                payload: b"p8",
+            },
+        )
+        .await?;
+    let fresh: CredentialInfo = owner
+        .api
+        .get(&format!("/teams/{}/credentials/{}", team.id, cred.id))
+        .await?;
+    let (_, token) = owner
+        .create_robot(
+            &team.id,
+            &key,
+            "CI",
+            std::slice::from_ref(&app.id),
+            &[fresh],
+            signet_server::store::now() + 3600,
+        )
+        .await?;
+    let robot = RobotSession::new(&api, &token.dangerously_to_string())?;
+    let (_, opened) = robot.read_credential(&team.id, &cred.id).await?;
+    ensure!(opened.as_slice() == b"v2");
+    let out_of_scope = robot.read_credential(&team.id, &other.id).await;
+    ensure!(
+        code(&out_of_scope) == Some((403, "out_of_scope".into())),
+        "{out_of_scope:?}"
+    );
+    let listed: Vec<CredentialInfo> = robot
+        .api
+        .get(&format!("/teams/{}/credentials", team.id))
+        .await?;
+    ensure!(listed.len() == 1 && listed[0].id == cred.id);
+
+    // Remove the developer: their next request is refused, the team needs a rotation; the
+    // owner rotates and everyone left (and the robot) still reads.
+    let _: () = owner
+        .api
+        .delete::<(), ()>(&format!("/teams/{}/members/{}", team.id, dev.user.id), None)
+        .await?;
+    let gone: Result<serde_json::Value, _> = dev
+        .api
+        .get(&format!("/teams/{}/credentials", team.id))
+        .await;
+    ensure!(code(&gone) == Some((404, "not_found".into())));
+    let teams = owner.teams().await?;
+    ensure!(teams[0].rotation_needed);
+    let new_key = owner.rotate_team_key(&team.id, &key).await?;
+    ensure!(new_key.version() == 2);
+    let (_, opened) = owner.read_credential(&team.id, &new_key, &cred.id).await?;
+    ensure!(opened.as_slice() == b"v2");
+    let (_, opened) = robot.read_credential(&team.id, &cred.id).await?;
+    ensure!(opened.as_slice() == b"v2");
+    let stale: Result<serde_json::Value, _> = owner
+        .api
+        .post(
+            &format!("/teams/{}/rotation", team.id),
+            &signet_core::wire::team::RotationRequest {
+                from_version: 1,
+                self_wrapped_team_key: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+                member_keys: vec![],
+                item_keys: vec![],
+            },
+        )
+        .await;
+    ensure!(
+        code(&stale) == Some((409, "key_version_changed".into())),
+        "stale rotation: {stale:?}"
+    );
+
+    // Trash, restore, purge.
+    let _: () = owner
+        .api
+        .delete::<(), ()>(
+            &format!("/teams/{}/credentials/{}", team.id, other.id),
+            None,
+        )
+        .await?;
+    let trash: Vec<CredentialInfo> = owner
+        .api
+        .get(&format!("/teams/{}/credentials?deleted=true", team.id))
+        .await?;
+    ensure!(trash.len() == 1 && trash[0].id == other.id);
+    let _: () = owner
+        .api
+        .post(
+            &format!("/teams/{}/credentials/{}/restore", team.id, other.id),
+            &(),
+        )
+        .await?;
+    let _: () = owner
+        .api
+        .delete::<(), ()>(
+            &format!("/teams/{}/credentials/{}", team.id, other.id),
+            None,
+        )
+        .await?;
+    let _: () = owner
+        .api
+        .delete::<(), ()>(
+            &format!("/teams/{}/credentials/{}/purge", team.id, other.id),
+            None,
+        )
+        .await?;
+    let purged: Result<CredentialInfo, _> = owner
+        .api
+        .get(&format!("/teams/{}/credentials/{}", team.id, other.id))
+        .await;
+    ensure!(code(&purged).map(|c| c.0) == Some(404));
+
+    // The revoked robot token stops working.
+    let robots: Vec<serde_json::Value> =
+        owner.api.get(&format!("/teams/{}/robots", team.id)).await?;
+    let robot_id = robots[0]["id"].as_str().unwrap_or_default().to_owned();
+    let _: () = owner
+        .api
+        .delete::<(), ()>(&format!("/teams/{}/robots/{robot_id}", team.id), None)
+        .await?;
+    let revoked = robot.read_credential(&team.id, &cred.id).await;
+    ensure!(code(&revoked) == Some((401, "unauthenticated".into())));
+
+    // The audit log recorded the reads and changes, newest first, paginated.
+    let page: Page<AuditEntry> = owner
+        .api
+        .get(&format!("/teams/{}/audit?limit=5", team.id))
+        .await?;
+    ensure!(page.entries.len() == 5 && page.next_before.is_some());
+    let reads: Page<AuditEntry> = owner
+        .api
+        .get(&format!(
+            "/teams/{}/audit?action=credential.payload_read&limit=100",
+            team.id
+        ))
+        .await?;
+    ensure!(
+        reads.entries.len() >= 5,
+        "payload reads: {}",
+        reads.entries.len()
+    );
+    ensure!(reads.entries.iter().any(|e| e.actor_robot_id.is_some()));
+
+    // The last owner can neither leave nor be demoted.
+    let leave: Result<(), _> = owner
+        .api
+        .post(&format!("/teams/{}/leave", team.id), &())
+        .await;
+    ensure!(code(&leave) == Some((409, "last_owner".into())));
+
+    // Password change keeps the keys and signs out other sessions; recovery works.
+    let other_session = Session::login(&api, "owner@example.test", PASSWORD, true).await?;
+    owner
+        .change_password(PASSWORD, "new password", weak_kdf())
+        .await?;
+    let signed_out = other_session.teams().await;
+    ensure!(code(&signed_out) == Some((401, "unauthenticated".into())));
+    let relogged = Session::login(&api, "owner@example.test", "new password", true).await?;
+    let (_, opened) = relogged
+        .read_credential(&team.id, &relogged.team_key(&team.id).await?, &cred.id)
+        .await?;
+    ensure!(opened.as_slice() == b"v2");
+
+    server.stop().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_story_holds_on_sqlite() -> Result<()> {
+    story(Db::Sqlite).await
+}
+
+#[tokio::test]
+async fn recovery_code_restores_an_account_and_its_keys() -> Result<()> {
+    let server = server_on(&Db::Sqlite).await?;
+    let api = Api::new(&server.url);
+    let (alice, code) = Session::register(&api, "alice@example.test", PASSWORD, weak_kdf()).await?;
+    let (team, key) = alice.create_team("Solo").await?;
+    let c = alice
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: CredentialKind::AscApiKey,
+                label: "ASC",
+                metadata: serde_json::json!({}),
+                payload: b"p8 key",
+            },
+        )
+        .await?;
+    let wrong = signet_core::vault::recovery::RecoveryCode::generate()?;
+    let refused = Session::recover(&api, "alice@example.test", &wrong, "x", weak_kdf()).await;
+    ensure!(matches!(refused, Err(ClientError::Api { status: 401, .. })));
+    let recovered =
+        Session::recover(&api, "alice@example.test", &code, "brand new", weak_kdf()).await?;
+    let key = recovered.team_key(&team.id).await?;
+    let (_, opened) = recovered.read_credential(&team.id, &key, &c.id).await?;
+    ensure!(opened.as_slice() == b"p8 key");
+    let old = alice.teams().await;
+    ensure!(
+        matches!(old, Err(ClientError::Api { status: 401, .. })),
+        "old session survived recovery"
+    );
+    Session::login(&api, "alice@example.test", "brand new", true).await?;
+    server.stop().await?;
+    Ok(())
+}
