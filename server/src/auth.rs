@@ -165,7 +165,9 @@ async fn robot(parts: &Parts, state: &AppState) -> Result<Option<RobotRow>, ApiE
     {
         return Err(BAD);
     }
-    state.store.touch_robot(&row.id, now).await?;
+    if row.last_used_at.is_none_or(|t| now - t >= 60) {
+        state.store.touch_robot(&row.id, now).await?;
+    }
     Ok(Some(row))
 }
 

@@ -30,6 +30,8 @@ pub struct RobotRow {
     pub revoked_at: Option<i64>,
     /// Apps in scope.
     pub app_ids: Vec<String>,
+    /// Last use (Unix seconds).
+    pub last_used_at: Option<i64>,
 }
 
 impl Store {
@@ -238,7 +240,7 @@ impl Store {
     /// The token with this id (any state; the caller checks hash, expiry and revocation).
     pub async fn robot(&self, robot_id: &str) -> Result<Option<RobotRow>, ApiError> {
         let row = sqlx::query(
-            "SELECT id, team_id, name, auth_hash, expires_at, revoked_at FROM robots WHERE id = $1",
+            "SELECT id, team_id, name, auth_hash, expires_at, revoked_at, last_used_at FROM robots WHERE id = $1",
         )
         .bind(robot_id)
         .fetch_optional(&self.read)
@@ -252,6 +254,7 @@ impl Store {
             auth_hash: r.try_get("auth_hash")?,
             expires_at: r.try_get("expires_at")?,
             revoked_at: r.try_get("revoked_at")?,
+            last_used_at: r.try_get("last_used_at")?,
         }))
     }
 
