@@ -8,6 +8,7 @@ use signet_core::{
         },
         team_key::TeamKey,
     },
+    wire::Page,
     wire::credential::{
         CreateCredentialRequest, CredentialInfo, CredentialKind, CredentialPayload, SealedUpdate,
         UpdateCredentialRequest,
@@ -40,6 +41,29 @@ fn context<'a>(team_id: &'a str, id: &'a str, kind: CredentialKind) -> ItemConte
 }
 
 impl Session {
+    /// Every credential of a team (all pages), or every one in the trash.
+    pub async fn credentials(
+        &self,
+        team_id: &str,
+        deleted: bool,
+    ) -> Result<Vec<CredentialInfo>, ClientError> {
+        let mut all = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page: Page<CredentialInfo> = self
+                .api
+                .get(&format!(
+                    "/teams/{team_id}/credentials?deleted={deleted}&limit=1000&after={after}"
+                ))
+                .await?;
+            all.extend(page.entries);
+            match page.next {
+                Some(next) => after = next,
+                None => return Ok(all),
+            }
+        }
+    }
+
     fn sign_metadata(
         &self,
         team_id: &str,

@@ -11,7 +11,6 @@ use signet_core::{
     },
     wire::{
         Role,
-        credential::CredentialInfo,
         team::{
             AcceptInviteRequest, CreateInviteRequest, CreateTeamRequest, InviteInfo, InvitePreview,
             InviteTokenRequest, ItemKeyUpdate, MemberInfo, MemberKey, MyTeamKey, RotationRequest,
@@ -223,15 +222,8 @@ impl Session {
             .iter()
             .map(verified)
             .collect::<Result<Vec<_>, _>>()?;
-        let mut credentials: Vec<CredentialInfo> = self
-            .api
-            .get(&format!("/teams/{team_id}/credentials"))
-            .await?;
-        let trash: Vec<CredentialInfo> = self
-            .api
-            .get(&format!("/teams/{team_id}/credentials?deleted=true"))
-            .await?;
-        credentials.extend(trash);
+        let mut credentials = self.credentials(team_id, false).await?;
+        credentials.extend(self.credentials(team_id, true).await?);
         let wrapped = credentials
             .iter()
             .map(|c| {

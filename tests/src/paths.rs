@@ -27,8 +27,12 @@ pub fn dist() -> Result<PathBuf> {
     Ok(dist)
 }
 
-/// The `signet` binary built for this test run (`target/debug/signet`).
+/// The `signet` binary built for this test run (`target/debug/signet`), or `SIGNET_BIN`
+/// (the benchmarks point it at a release build).
 pub fn signet_bin() -> Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("SIGNET_BIN") {
+        return Ok(PathBuf::from(bin));
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"));

@@ -109,14 +109,24 @@ impl ServeProcess {
     /// Starts `signet serve --bind 127.0.0.1:0` with `data_dir` and `dist`, and waits for the
     /// "running at" line.
     pub fn start(data_dir: &Path, dist: &Path) -> Result<Self> {
+        Self::start_with(data_dir, dist, None)
+    }
+
+    /// Like [`ServeProcess::start`], on the database `database_url` when given.
+    pub fn start_with(data_dir: &Path, dist: &Path, database_url: Option<&str>) -> Result<Self> {
         let bin = crate::paths::signet_bin()?;
-        let mut child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        command
             .args(["serve", "--bind", "127.0.0.1:0"])
             .arg("--data-dir")
             .arg(data_dir)
             .arg("--dist")
             .arg(dist)
-            .env_remove("DATABASE_URL")
+            .env_remove("DATABASE_URL");
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -134,6 +144,11 @@ impl ServeProcess {
             bail!("signet serve did not print its URL; it printed: {line:?}");
         };
         Ok(Self { url, child })
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends `signal` (e.g. `TERM`) with the `kill` command.

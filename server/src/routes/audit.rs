@@ -15,10 +15,10 @@ use crate::{
     auth::{ADMIN, Member},
 };
 
-/// `?before=<id>&limit=<n>&action=<action>`.
+/// `?after=<cursor>&limit=<n>&action=<action>`.
 #[derive(Debug, Deserialize)]
 pub(super) struct AuditQuery {
-    before: Option<i64>,
+    after: Option<String>,
     limit: Option<i64>,
     action: Option<String>,
 }
@@ -33,6 +33,12 @@ pub(super) async fn list(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::Invalid("limit must be 1 to 500".into()));
     }
+    let before = match q.after.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| {
+            ApiError::BadRequest("`after` must be the `next` value of the previous page".into())
+        })?),
+    };
     let action = q.action.filter(|a| !a.is_empty());
     if let Some(a) = &action
         && !ACTIONS.contains(&a.as_str())
@@ -44,17 +50,14 @@ pub(super) async fn list(
     }
     let entries = state
         .store
-        .audit_page(m.team_id(), q.before, action.as_deref(), limit + 1)
+        .audit_page(m.team_id(), before, action.as_deref(), limit + 1)
         .await?;
     let more = entries.len() as i64 > limit;
     let entries: Vec<AuditEntry> = entries.into_iter().take(limit as usize).collect();
-    let next_before = if more {
-        entries.last().map(|e| e.id)
+    let next = if more {
+        entries.last().map(|e| e.id.to_string())
     } else {
         None
     };
-    Ok(Json(Page {
-        entries,
-        next_before,
-    }))
+    Ok(Json(Page { entries, next }))
 }

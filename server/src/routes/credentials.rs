@@ -7,8 +7,11 @@ use axum::{
     http::StatusCode,
 };
 use serde::Deserialize;
-use signet_core::wire::credential::{
-    CreateCredentialRequest, CredentialInfo, CredentialPayload, UpdateCredentialRequest,
+use signet_core::wire::{
+    Page,
+    credential::{
+        CreateCredentialRequest, CredentialInfo, CredentialPayload, UpdateCredentialRequest,
+    },
 };
 
 use super::{json::ApiJson, validate};
@@ -22,11 +25,28 @@ use crate::{
 /// Largest sealed payload accepted (decoded): 5 MiB plus the envelope.
 pub const MAX_PAYLOAD: usize = 5 * 1024 * 1024 + 1024;
 
-/// `?deleted=true` lists the trash.
+/// `?deleted=true` lists the trash; `limit` (default 100, at most 1000) and `after` (the
+/// previous page's `next`) page through it.
 #[derive(Debug, Deserialize)]
 pub(super) struct ListQuery {
     #[serde(default)]
     deleted: bool,
+    limit: Option<i64>,
+    after: Option<String>,
+}
+
+/// The default page size of the credential list.
+pub const DEFAULT_PAGE: i64 = 100;
+
+fn parse_cursor(text: Option<&str>) -> Result<Option<(i64, String)>, ApiError> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let bad =
+        || ApiError::BadRequest("`after` must be the `next` value of the previous page".into());
+    let (at, id) = text.split_once('.').ok_or_else(bad)?;
+    check_uuid(id, "the cursor's id").map_err(|_| bad())?;
+    Ok(Some((at.parse().map_err(|_| bad())?, id.to_owned())))
 }
 
 fn check_sealed(key: &str, payload: &str) -> Result<(), ApiError> {
@@ -34,25 +54,59 @@ fn check_sealed(key: &str, payload: &str) -> Result<(), ApiError> {
     validate::blob(payload, "payload", MAX_PAYLOAD)
 }
 
-/// `GET /api/teams/{team}/credentials[?deleted=true]`: metadata (wrapped keys for developers).
+/// `GET /api/teams/{team}/credentials[?deleted=true&limit=&after=]`: a page of metadata
+/// (with wrapped keys for developers). Robot tokens get every credential they may read, on
+/// one page.
 pub(super) async fn list(
     State(state): State<AppState>,
     reader: Reader,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<CredentialInfo>>, ApiError> {
+) -> Result<Json<Page<CredentialInfo>>, ApiError> {
     let team_id = &reader.team().id;
-    match reader.robot() {
-        Some(robot) => {
-            let all = state.store.credentials(team_id, false, false).await?;
-            Ok(Json(state.store.robot_filter(&robot.id, all).await?))
-        }
-        None => Ok(Json(
-            state
+    if let Some(robot) = reader.robot() {
+        let mut entries = Vec::new();
+        let mut after = None;
+        loop {
+            let page = state
                 .store
-                .credentials(team_id, q.deleted, reader.may_read_secrets())
-                .await?,
-        )),
+                .credentials(team_id, false, false, after, 1000)
+                .await?;
+            let last = page.last().map(|c| (c.created_at, c.id.clone()));
+            let done = page.len() < 1000;
+            entries.extend(page);
+            if done {
+                break;
+            }
+            after = last;
+        }
+        let entries = state.store.robot_filter(&robot.id, entries).await?;
+        return Ok(Json(Page {
+            entries,
+            next: None,
+        }));
     }
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::Invalid("limit must be 1 to 1000".into()));
+    }
+    let after = parse_cursor(q.after.as_deref())?;
+    let mut entries = state
+        .store
+        .credentials(
+            team_id,
+            q.deleted,
+            reader.may_read_secrets(),
+            after,
+            limit + 1,
+        )
+        .await?;
+    let next = if entries.len() as i64 > limit {
+        entries.truncate(limit as usize);
+        entries.last().map(|c| format!("{}.{}", c.created_at, c.id))
+    } else {
+        None
+    };
+    Ok(Json(Page { entries, next }))
 }
 
 /// `POST /api/teams/{team}/credentials` (developer).

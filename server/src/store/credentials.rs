@@ -143,22 +143,30 @@ impl Store {
         Ok(())
     }
 
-    /// A team's credentials (metadata), newest first; the trash instead when `deleted`.
-    /// `only` restricts to the given ids (robot scope).
+    /// A page of a team's credentials (metadata), newest first; the trash instead when
+    /// `deleted`. `after` is the (created_at, id) of the previous page's last entry.
     pub async fn credentials(
         &self,
         team_id: &str,
         deleted: bool,
         with_keys: bool,
+        after: Option<(i64, String)>,
+        limit: i64,
     ) -> Result<Vec<CredentialInfo>, ApiError> {
+        let (at, id) = after.unwrap_or((i64::MAX, String::new()));
         let rows = sqlx::query(concat!(
             "SELECT ",
             info_columns!(),
             " FROM credentials c JOIN users u ON u.id = c.created_by \
-             WHERE c.team_id = $1 AND (c.deleted_at IS NULL) = $2 ORDER BY c.created_at DESC, c.id"
+             WHERE c.team_id = $1 AND (c.deleted_at IS NULL) = $2 \
+             AND (c.created_at < $3 OR (c.created_at = $3 AND c.id > $4)) \
+             ORDER BY c.created_at DESC, c.id LIMIT $5"
         ))
         .bind(team_id)
         .bind(!deleted)
+        .bind(at)
+        .bind(id)
+        .bind(limit)
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(|r| info_from_row(r, with_keys)).collect()

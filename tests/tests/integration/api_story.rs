@@ -101,11 +101,11 @@ async fn story(db: Db) -> Result<()> {
     ensure!(opened.as_slice() == secret);
 
     // Viewers see metadata but no wrapped keys and no payloads.
-    let seen: Vec<CredentialInfo> = viewer
+    let seen: Page<CredentialInfo> = viewer
         .api
         .get(&format!("/teams/{}/credentials", team.id))
         .await?;
-    ensure!(seen.len() == 1 && seen[0].wrapped_key.is_none());
+    ensure!(seen.entries.len() == 1 && seen.entries[0].wrapped_key.is_none());
     let denied: Result<serde_json::Value, _> = viewer
         .api
         .get(&format!(
@@ -174,11 +174,11 @@ async fn story(db: Db) -> Result<()> {
         code(&out_of_scope) == Some((403, "out_of_scope".into())),
         "{out_of_scope:?}"
     );
-    let listed: Vec<CredentialInfo> = robot
+    let listed: Page<CredentialInfo> = robot
         .api
         .get(&format!("/teams/{}/credentials", team.id))
         .await?;
-    ensure!(listed.len() == 1 && listed[0].id == cred.id);
+    ensure!(listed.entries.len() == 1 && listed.entries[0].id == cred.id);
 
     // Remove the developer: their next request is refused, the team needs a rotation; the
     // owner rotates and everyone left (and the robot) still reads.
@@ -224,11 +224,11 @@ async fn story(db: Db) -> Result<()> {
             None,
         )
         .await?;
-    let trash: Vec<CredentialInfo> = owner
+    let trash: Page<CredentialInfo> = owner
         .api
         .get(&format!("/teams/{}/credentials?deleted=true", team.id))
         .await?;
-    ensure!(trash.len() == 1 && trash[0].id == other.id);
+    ensure!(trash.entries.len() == 1 && trash.entries[0].id == other.id);
     let _: () = owner
         .api
         .post(
@@ -272,7 +272,7 @@ async fn story(db: Db) -> Result<()> {
         .api
         .get(&format!("/teams/{}/audit?limit=5", team.id))
         .await?;
-    ensure!(page.entries.len() == 5 && page.next_before.is_some());
+    ensure!(page.entries.len() == 5 && page.next.is_some());
     let reads: Page<AuditEntry> = owner
         .api
         .get(&format!(

@@ -104,14 +104,14 @@ impl core::fmt::Display for Role {
     }
 }
 
-/// One page of a list, newest first; pass `next_before` back as `before` for the next page.
+/// One page of a list; pass `next` back as the `after` query parameter for the next page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     /// The entries on this page.
     pub entries: Vec<T>,
-    /// The cursor for the next (older) page, absent on the last page.
+    /// The cursor for the next page (opaque), absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_before: Option<i64>,
+    pub next: Option<String>,
 }
 
 #[cfg(test)]
