@@ -56,7 +56,32 @@ fn main() -> std::process::ExitCode {
 /// `cargo xtask bench`: timing goals are measured here, never asserted in tests.
 fn bench() -> anyhow::Result<()> {
     step("signet-bench (formats and KDF, natively)");
-    cmd::run(cmd::cargo().args(["run", "--package", "signet-tests", "--bin", "signet-bench"]))
+    cmd::run(cmd::cargo().args(["run", "--package", "signet-tests", "--bin", "signet-bench"]))?;
+    // The server is measured as deployed: an optimised `signet` binary, and an optimised load
+    // generator so the client is not the bottleneck.
+    let dist = dist::dist()?;
+    step("building signet and the load generator (release)");
+    cmd::run(cmd::cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "signet-cli",
+        "--package",
+        "signet-tests",
+        "--bin",
+        "signet",
+        "--bin",
+        "signet-server-bench",
+    ]))?;
+    step("signet-server-bench (loopback load against signet serve)");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    cmd::run(
+        std::process::Command::new(target.join("release/signet-server-bench"))
+            .env("SIGNET_BIN", target.join("release/signet"))
+            .env("SIGNET_TEST_DIST", &dist),
+    )
 }
 
 /// The workspace root (the parent of `xtask/`).

@@ -2,7 +2,8 @@
 //! record, so a change and its record land together or not at all.
 
 use signet_core::wire::audit::AuditEntry;
-use sqlx::Row;
+use sqlx::{AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Store, Tx};
 use crate::ApiError;
@@ -63,14 +64,99 @@ pub async fn append(
     Ok(())
 }
 
+/// An entry waiting for the group commit, with the channel its writer waits on.
+struct Pending {
+    actor: Actor,
+    team_id: Option<String>,
+    action: &'static str,
+    target_type: &'static str,
+    target_id: String,
+    detail: String,
+    now: i64,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// Group commit for entries that are written on their own (payload reads, sign-ins): they
+/// queue here and one background task writes everything queued in one transaction, so many
+/// concurrent reads share one `fsync` instead of paying one each. Each caller still waits
+/// for its entry to be committed: no payload leaves without its record.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupCommit {
+    queue: mpsc::Sender<Pending>,
+}
+
+/// Most entries written in one transaction.
+const BATCH: usize = 512;
+
+impl GroupCommit {
+    /// Starts the background writer on `pool`.
+    pub(crate) fn start(pool: AnyPool) -> Self {
+        let (queue, mut rx) = mpsc::channel::<Pending>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(more) => batch.push(more),
+                        Err(_) => break,
+                    }
+                }
+                let result = write_batch(&pool, &batch).await.map_err(|e| e.to_string());
+                for p in batch {
+                    let _ = p.done.send(result.clone());
+                }
+            }
+        });
+        Self { queue }
+    }
+}
+
+async fn write_batch(pool: &AnyPool, batch: &[Pending]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for p in batch {
+        sqlx::query(INSERT)
+            .bind(p.team_id.as_deref())
+            .bind(p.now)
+            .bind(p.action)
+            .bind(p.actor.user_id.as_deref())
+            .bind(p.actor.email.as_deref())
+            .bind(p.actor.robot_id.as_deref())
+            .bind(p.target_type)
+            .bind(&p.target_id)
+            .bind(&p.detail)
+            .bind(&p.actor.ip)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
 impl Store {
     /// Appends one entry on its own (for actions that change nothing else, like a payload
-    /// read).
+    /// read), through the group commit; returns once it is durable.
     pub async fn audit(&self, actor: &Actor, record: Record<'_>, now: i64) -> Result<(), ApiError> {
-        let mut tx = self.begin().await?;
-        append(&mut tx, actor, record, now).await?;
-        tx.commit().await?;
-        Ok(())
+        debug_assert!(signet_core::wire::audit::ACTIONS.contains(&record.action));
+        let (done, wait) = oneshot::channel();
+        let pending = Pending {
+            actor: actor.clone(),
+            team_id: record.team_id.map(str::to_owned),
+            action: record.action,
+            target_type: record.target_type,
+            target_id: record.target_id.to_owned(),
+            detail: record.detail,
+            now,
+            done,
+        };
+        self.group_commit
+            .queue
+            .send(pending)
+            .await
+            .map_err(|_| ApiError::Unavailable("the audit writer has stopped".into()))?;
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ApiError::Internal(format!("audit log write failed: {e}"))),
+            Err(_) => Err(ApiError::Unavailable("the audit writer has stopped".into())),
+        }
     }
 
     /// A page of a team's log, newest first, entries with id < `before`, optionally one

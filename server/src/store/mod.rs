@@ -51,6 +51,8 @@ pub struct Store {
     /// A random value made once per installation (shared by replicas): keys the made-up
     /// pre-login answers for unknown emails.
     instance_secret: std::sync::Arc<str>,
+    /// Batches stand-alone audit entries into shared transactions.
+    group_commit: audit::GroupCommit,
 }
 
 /// A write transaction.
@@ -121,6 +123,7 @@ impl Store {
                 .await?;
         Ok(Self {
             backend,
+            group_commit: audit::GroupCommit::start(write.clone()),
             read,
             write,
             instance_secret: secret.into(),
