@@ -22,6 +22,7 @@
 
 pub mod android;
 pub mod cert;
+pub mod credential;
 pub mod error;
 pub mod ios;
 pub mod keys;
