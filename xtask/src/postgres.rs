@@ -143,9 +143,18 @@ pub fn foreground(command: &[String]) -> Result<()> {
         );
         return postgres.wait();
     };
-    let result = cmd::run(Command::new(program).args(args).env(URL_VAR, url));
+    // Stdin stays the terminal's, so an interactive command (psql) works.
+    let mut command = Command::new(program);
+    command.args(args).env(URL_VAR, url);
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start `{}`", cmd::show(&command)));
     let stopped = postgres.stop();
-    result.and(stopped)
+    let status = status?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", cmd::show(&command));
+    }
+    stopped
 }
 
 /// Where the server binaries are: `SIGNET_POSTGRES_BINDIR`, else Debian's newest
