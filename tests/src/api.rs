@@ -34,18 +34,6 @@ pub enum Db {
 pub async fn server_on(db: &Db) -> Result<TestServer> {
     match db {
         Db::Sqlite => TestServer::start().await,
-        Db::Postgres(url) => {
-            let dist = crate::paths::dist()?;
-            let data_dir = tempfile::tempdir()?;
-            TestServer::start_with(
-                signet_server::ServerConfig {
-                    data_dir: data_dir.path().to_path_buf(),
-                    dist,
-                    database_url: Some(url.clone()),
-                },
-                data_dir,
-            )
-            .await
-        }
+        Db::Postgres(url) => TestServer::start_on(url).await,
     }
 }

@@ -4,6 +4,8 @@
 //! - [`server`] — the real server, started in-process on a loopback port with a real SQLite
 //!   file in a temp dir, or the real `signet` binary as a child process;
 //! - [`browser`] — headless Chromium driven through chromedriver (WebDriver);
+//! - [`postgres`] — a fresh database per test on the throwaway PostgreSQL `cargo xtask test`
+//!   starts;
 //! - [`tools`] — the real `openssl` & co. that validate what we produce;
 //! - [`paths`] — where the built dashboard, the binary and screenshots live.
 #![forbid(unsafe_code)]
@@ -11,5 +13,6 @@
 pub mod api;
 pub mod browser;
 pub mod paths;
+pub mod postgres;
 pub mod server;
 pub mod tools;

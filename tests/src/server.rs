@@ -1,14 +1,16 @@
 //! The real server for tests.
 
 use std::{
+    fs::File,
     io::{BufRead, BufReader},
     net::SocketAddr,
-    path::Path,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::Duration,
 };
 
 use anyhow::{Context, Result, bail};
+use signet_core::wire::Health;
 use signet_server::ServerConfig;
 use tokio::{sync::oneshot, task::JoinHandle};
 
@@ -36,6 +38,22 @@ impl TestServer {
                 data_dir: data_dir.path().to_path_buf(),
                 dist,
                 database_url: None,
+            },
+            data_dir,
+        )
+        .await
+    }
+
+    /// Starts the server on the database at `database_url` (e.g. one from
+    /// [`crate::postgres::database`]) with the built dashboard.
+    pub async fn start_on(database_url: &str) -> Result<Self> {
+        let dist = crate::paths::dist()?;
+        let data_dir = tempfile::tempdir()?;
+        Self::start_with(
+            ServerConfig {
+                data_dir: data_dir.path().to_path_buf(),
+                dist,
+                database_url: Some(database_url.to_owned()),
             },
             data_dir,
         )
@@ -97,12 +115,14 @@ impl Drop for TestServer {
     }
 }
 
-/// The real `signet serve` binary as a child process in its own process group.
+/// The real `signet serve` binary as a child process. Its log goes to `signet-serve.log` in
+/// its data dir.
 #[derive(Debug)]
 pub struct ServeProcess {
     /// `http://127.0.0.1:PORT`, read from the line the server prints.
     pub url: String,
     child: Child,
+    log: PathBuf,
 }
 
 impl ServeProcess {
@@ -112,9 +132,13 @@ impl ServeProcess {
         Self::start_with(data_dir, dist, None)
     }
 
-    /// Like [`ServeProcess::start`], on the database `database_url` when given.
+    /// Like [`ServeProcess::start`], on the database `database_url` when given. The line
+    /// comes before the database is opened: wait for [`ServeProcess::health`] before relying
+    /// on it.
     pub fn start_with(data_dir: &Path, dist: &Path, database_url: Option<&str>) -> Result<Self> {
         let bin = crate::paths::signet_bin()?;
+        std::fs::create_dir_all(data_dir)?;
+        let log = data_dir.join("signet-serve.log");
         let mut command = Command::new(&bin);
         command
             .args(["serve", "--bind", "127.0.0.1:0"])
@@ -129,7 +153,7 @@ impl ServeProcess {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(File::create(&log)?)
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
@@ -143,7 +167,28 @@ impl ServeProcess {
             let _ = child.kill();
             bail!("signet serve did not print its URL; it printed: {line:?}");
         };
-        Ok(Self { url, child })
+        Ok(Self { url, child, log })
+    }
+
+    /// Waits (up to 10 s) for `/api/health` to answer 200 and returns what it said; fails at
+    /// once if the process exits (e.g. it cannot open its database).
+    pub async fn health(&mut self) -> Result<Health> {
+        let client = reqwest::Client::new();
+        for _ in 0..400 {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "signet serve exited ({status}) instead of answering /api/health; its log:\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            if let Ok(response) = client.get(format!("{}/api/health", self.url)).send().await
+                && response.status().is_success()
+            {
+                return Ok(response.json().await?);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        bail!("signet serve at {} never became healthy", self.url)
     }
 
     /// The process id.

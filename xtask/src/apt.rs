@@ -35,6 +35,22 @@ pub fn ensure(needs: &[Need], why: &str) -> Result<()> {
     }
     let mut packages: Vec<&str> = missing.iter().map(|n| n.package).collect();
     packages.dedup();
+    install(&packages, why)?;
+    for need in missing {
+        if !Path::new(need.path).exists() {
+            bail!(
+                "apt-get installed {} but {} is still missing",
+                need.package,
+                need.path
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Installs `packages` with apt-get when we are root; otherwise fails with the command to run.
+/// `why` says what they are for.
+pub fn install(packages: &[&str], why: &str) -> Result<()> {
     let list = packages.join(" ");
     if !is_root() {
         bail!(
@@ -49,18 +65,8 @@ pub fn ensure(needs: &[Need], why: &str) -> Result<()> {
     install
         .env("DEBIAN_FRONTEND", "noninteractive")
         .args(["install", "-y", "-q", "--no-install-recommends"])
-        .args(&packages);
-    cmd::run(&mut install)?;
-    for need in missing {
-        if !Path::new(need.path).exists() {
-            bail!(
-                "apt-get installed {} but {} is still missing",
-                need.package,
-                need.path
-            );
-        }
-    }
-    Ok(())
+        .args(packages);
+    cmd::run(&mut install)
 }
 
 /// `apt-get update`, at most once per xtask run.

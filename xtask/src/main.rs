@@ -3,7 +3,10 @@
 //! - `cargo xtask run [signet serve flags]` — build the dashboard, then run the server.
 //! - `cargo xtask dist` — build only the dashboard into `dist/`.
 //! - `cargo xtask test` — fmt, clippy, native tests, wasm32 build checks, dashboard build and
-//!   the browser tests, installing what they need (apt, as root) on a fresh machine.
+//!   the browser tests, installing what they need (apt, as root) on a fresh machine; the
+//!   tests also run against a throwaway PostgreSQL.
+//! - `cargo xtask postgres [CMD]` — that throwaway PostgreSQL, for a developer: until Ctrl-C,
+//!   or around one command.
 //!
 //! Everything a fresh Debian machine lacks is detected and installed here, so the two
 //! commands in the README are all a newcomer (or CI) runs. See `docs/development.md`.
@@ -11,6 +14,7 @@
 mod apt;
 mod cmd;
 mod dist;
+mod postgres;
 mod run;
 mod test;
 mod toolchain;
@@ -25,6 +29,10 @@ tasks:
                 e.g. --bind 127.0.0.1:9000; default http://127.0.0.1:8080)
   dist          build the dashboard into dist/
   test          every check and test, browser tests included (what CI runs)
+  postgres [CMD]
+                start a throwaway PostgreSQL (like `test` does) and print its URL; Ctrl-C
+                stops it and deletes its data. With CMD: run CMD with
+                SIGNET_TEST_POSTGRES_URL set, then stop it
   bench         medians of key generation, keystore, CSR, profile and KDF operations,
                 with `openssl genrsa 2048` measured in the same run as the reference
 ";
@@ -38,6 +46,8 @@ fn main() -> std::process::ExitCode {
         Some("dist") => dist::dist().map(|_| ()),
         Some("test") => test::test(&rest),
         Some("bench") => bench(),
+        Some("postgres") => postgres::foreground(&rest),
+        Some(postgres::SUPERVISOR_TASK) => postgres::supervise(&rest),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

@@ -2,7 +2,12 @@
 
 use anyhow::Result;
 
-use crate::{apt, cmd, dist, step, toolchain::WasmToolchain};
+use crate::{
+    apt, cmd, dist,
+    postgres::{self, Postgres},
+    step,
+    toolchain::WasmToolchain,
+};
 
 /// Programs the tests drive, and their Debian packages.
 const TEST_TOOLS: &[apt::Need] = &[
@@ -72,6 +77,17 @@ pub fn test(args: &[String]) -> Result<()> {
     step("doc tests");
     cmd::run(cmd::cargo().args(["test", "--doc", "--workspace", "--exclude", "signet-app"]))?;
 
+    // One server for the whole run: nextest runs each test in its own process, so no test
+    // could own a server the others share. Each test creates its own database in it. A URL
+    // already in the environment (a developer's server) is used as it is.
+    let postgres = if std::env::var_os(postgres::URL_VAR).is_some_and(|url| !url.is_empty()) {
+        step(&format!("PostgreSQL tests use ${}", postgres::URL_VAR));
+        None
+    } else {
+        step("starting a throwaway PostgreSQL");
+        Some(Postgres::start()?)
+    };
+
     // Unit, API and browser tests last, so the runner's summary closes the output. nextest
     // (preinstalled on these machines) prints one summary for the whole run; plain
     // `cargo test` is the fallback.
@@ -89,5 +105,11 @@ pub fn test(args: &[String]) -> Result<()> {
         .env("SIGNET_TEST_DIST", &dist)
         .env("SIGNET_TEST_REQUIRE_BROWSER", "1")
         .args(args);
-    cmd::run(&mut tests)
+    if let Some(postgres) = &postgres {
+        tests.env(postgres::URL_VAR, &postgres.url);
+    }
+    let result = cmd::run(&mut tests);
+    // A test failure is the news; a failure to stop the server comes second.
+    let stopped = postgres.map_or(Ok(()), Postgres::stop);
+    result.and(stopped)
 }

@@ -35,6 +35,10 @@ const POSTGRES: &[Migration] = &[
     ),
 ];
 
+/// The advisory lock replicas take while migrating. Any constant works as long as every
+/// replica uses the same one: this is "signet" in ASCII (0x7369676e6574).
+const MIGRATION_LOCK: i64 = 0x7369_676e_6574;
+
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS signet_migrations (
     version BIGINT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -69,8 +73,8 @@ pub(super) async fn sqlite(pool: &AnyPool) -> Result<(), sqlx::Error> {
 /// Applies the pending Postgres migrations under an advisory lock.
 pub(super) async fn postgres(pool: &AnyPool) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    // Any constant works; it only has to be the same for every replica.
-    sqlx::query("SELECT pg_advisory_xact_lock(7061636b)")
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
         .execute(&mut *tx)
         .await?;
     sqlx::raw_sql(CREATE_LEDGER).execute(&mut *tx).await?;

@@ -317,6 +317,14 @@ async fn the_story_holds_on_sqlite() -> Result<()> {
 }
 
 #[tokio::test]
+async fn the_story_holds_on_postgres() -> Result<()> {
+    match signet_tests::postgres::database("story").await? {
+        Some(url) => story(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
+}
+
+#[tokio::test]
 async fn recovery_code_restores_an_account_and_its_keys() -> Result<()> {
     let server = server_on(&Db::Sqlite).await?;
     let api = Api::new(&server.url);

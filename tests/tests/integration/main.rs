@@ -8,4 +8,5 @@ mod cli_offline;
 mod formats_android;
 mod formats_apple;
 mod formats_google;
+mod postgres_store;
 mod serve_binary;
