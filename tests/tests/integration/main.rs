@@ -2,6 +2,7 @@
 //! whole server). Each module is a group of user-visible behaviours.
 
 mod api_health;
+mod api_scale_out;
 mod api_story;
 mod browser_dashboard;
 mod cli_offline;
