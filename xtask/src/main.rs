@@ -87,11 +87,26 @@ fn bench() -> anyhow::Result<()> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"));
-    cmd::run(
-        std::process::Command::new(target.join("release/signet-server-bench"))
-            .env("SIGNET_BIN", target.join("release/signet"))
-            .env("SIGNET_TEST_DIST", &dist),
-    )
+    // A durable throwaway PostgreSQL (fsync on), so both backends pay for durability.
+    let postgres = match postgres::Postgres::start_with(true) {
+        Ok(pg) => Some(pg),
+        Err(e) => {
+            eprintln!("xtask: PostgreSQL unavailable, measuring SQLite only: {e:#}");
+            None
+        }
+    };
+    let mut bench = std::process::Command::new(target.join("release/signet-server-bench"));
+    bench
+        .env("SIGNET_BIN", target.join("release/signet"))
+        .env("SIGNET_TEST_DIST", &dist);
+    if let Some(pg) = &postgres {
+        bench.env("SIGNET_BENCH_POSTGRES_URL", &pg.url);
+    }
+    let result = cmd::run(&mut bench);
+    if let Some(pg) = postgres {
+        pg.stop()?;
+    }
+    result
 }
 
 /// The workspace root (the parent of `xtask/`).

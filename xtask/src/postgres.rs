@@ -58,12 +58,18 @@ impl Postgres {
     /// Starts a server (installing Debian's `postgresql` first when it is missing and we are
     /// root) and waits until it accepts connections.
     pub fn start() -> Result<Self> {
+        Self::start_with(false)
+    }
+
+    /// Like [`Postgres::start`]; `durable` keeps fsync on (for benchmarks).
+    pub fn start_with(durable: bool) -> Result<Self> {
         let bindir = bindir()?;
         let started = Instant::now();
         let exe = std::env::current_exe().context("cannot find the xtask binary")?;
         let mut supervisor = Command::new(exe)
             .arg(SUPERVISOR_TASK)
             .arg(&bindir)
+            .args(durable.then_some("--durable"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -227,7 +233,8 @@ pub fn supervise(args: &[String]) -> Result<()> {
     let owner = Owner::detect()?;
     let dir = ScratchDir::create(&owner)?;
     initdb(&bindir, &dir.path, &owner)?;
-    let (mut server, port) = start_server(&bindir, &dir.path, &owner)?;
+    let durable = args.get(1).is_some_and(|a| a == "--durable");
+    let (mut server, port) = start_server(&bindir, &dir.path, &owner, durable)?;
 
     let mut stdout = std::io::stdout();
     writeln!(
@@ -428,7 +435,7 @@ fn initdb(bindir: &Path, dir: &Path, owner: &Owner) -> Result<()> {
 /// Starts `postgres` on a free loopback port and waits until it accepts connections. Another
 /// process can take the port between our probe and postgres binding it, so a bind failure is
 /// retried on a new port.
-fn start_server(bindir: &Path, dir: &Path, owner: &Owner) -> Result<(Server, u16)> {
+fn start_server(bindir: &Path, dir: &Path, owner: &Owner, durable: bool) -> Result<(Server, u16)> {
     let data = dir.join("data");
     for _ in 0..3 {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -442,9 +449,20 @@ fn start_server(bindir: &Path, dir: &Path, owner: &Owner) -> Result<(Server, u16
             .args(["-c", "listen_addresses=127.0.0.1"])
             .arg("-c")
             .arg(format!("unix_socket_directories={}", dir.display()))
-            // Durability buys nothing for data deleted after the run.
-            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off"])
+            // Durability buys nothing for data deleted after the run, except when measuring
+            // (`cargo xtask bench` asks for a durable server to compare with SQLite fairly).
+            .args(if durable {
+                &[][..]
+            } else {
+                &[
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ][..]
+            })
             // Parallel tests each run servers with connection pools.
             .args(["-c", "max_connections=300"])
             .stdin(Stdio::null())
