@@ -6,6 +6,7 @@
 //!
 //! - [`android`] — Android keystores: generation, JKS and PKCS#12 read/write.
 //! - [`cert`] — certificate facts: fingerprints, subject, serial, validity.
+//! - [`eas`] — EAS's `credentials.json`, and the checks `signet doctor` runs on a bundle.
 //! - [`ios`] — Apple signing material: certificate signing requests, issued certificates,
 //!   provisioning profiles.
 //! - [`keys`] — Apple `.p8` keys (APNs, App Store Connect), Google service-account JSON, and
@@ -22,6 +23,7 @@
 
 pub mod android;
 pub mod cert;
+pub mod eas;
 pub mod error;
 pub mod ios;
 pub mod keys;
