@@ -3,6 +3,7 @@
 
 mod api_health;
 mod browser_dashboard;
+mod cli_doctor;
 mod cli_offline;
 mod formats_android;
 mod formats_apple;
