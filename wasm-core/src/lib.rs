@@ -13,6 +13,7 @@
 //!   the JWTs they sign.
 //! - [`vault`] — the end-to-end encryption scheme (keys, wraps, sealed items, invites).
 //! - [`wire`] — the JSON types of the HTTP API, shared by the dashboard, server and CLI.
+//! - `fuzzing` (with the `fuzzing` feature only) — the fuzz targets' entry points.
 //!
 //! Two rules hold throughout:
 //! - **Time is an argument.** Nothing here calls `SystemTime::now()` (it panics on wasm32).
@@ -25,6 +26,8 @@ pub mod android;
 pub mod cert;
 pub mod eas;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod ios;
 pub mod keys;
 pub mod vault;

@@ -4,6 +4,8 @@
 //! - `cargo xtask dist` — build only the dashboard into `dist/`.
 //! - `cargo xtask test` — fmt, clippy, native tests, wasm32 build checks, dashboard build and
 //!   the browser tests, installing what they need (apt, as root) on a fresh machine.
+//! - `cargo xtask fuzz [--seconds N]` — every parser's fuzz target for N seconds: cargo-fuzz
+//!   on nightly when installed, else a stable smoke fuzzer on the same entry points.
 //!
 //! Everything a fresh Debian machine lacks is detected and installed here, so the two
 //! commands in the README are all a newcomer (or CI) runs. See `docs/development.md`.
@@ -11,6 +13,7 @@
 mod apt;
 mod cmd;
 mod dist;
+mod fuzz;
 mod run;
 mod test;
 mod toolchain;
@@ -27,6 +30,10 @@ tasks:
   test          every check and test, browser tests included (what CI runs)
   bench         medians of key generation, keystore, CSR, profile and KDF operations,
                 with `openssl genrsa 2048` measured in the same run as the reference
+  fuzz [--seconds N] [--smoke] [TARGET...]
+                every parser's fuzz target for N seconds (default 30): cargo-fuzz when it
+                and a nightly toolchain are installed, else (or with --smoke) the stable
+                smoke fuzzer (fixtures + seeded mutations) on the same entry points
 ";
 
 fn main() -> std::process::ExitCode {
@@ -38,6 +45,7 @@ fn main() -> std::process::ExitCode {
         Some("dist") => dist::dist().map(|_| ()),
         Some("test") => test::test(&rest),
         Some("bench") => bench(),
+        Some("fuzz") => fuzz::fuzz(&rest),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())
