@@ -1,8 +1,8 @@
 //! `signet` — Signet's command line.
 //!
 //! `signet serve` runs the server (dashboard + API). The offline credential commands
-//! (`keystore generate`, `csr generate`, `p12`, `inspect`) use `signet-core` directly; every
-//! command lives in its own module under [`commands`].
+//! (`keystore generate`, `csr generate`, `p12`, `inspect`, `doctor`) use `signet-core`
+//! directly; every command lives in its own module under [`commands`].
 #![forbid(unsafe_code)]
 
 mod commands;
@@ -31,6 +31,9 @@ enum Command {
     P12(commands::csr::P12Args),
     /// Show what a credential file is: fingerprints, subject, expiry, team, bundle id…
     Inspect(commands::inspect::InspectArgs),
+    /// Check an EAS credentials.json before a build: files, passwords, alias, profile ↔
+    /// certificate, bundle id, expiry. Exit code 0 when nothing failed (warnings allowed).
+    Doctor(commands::doctor::DoctorArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,15 +44,18 @@ enum CsrCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // `Ok(false)`: the command ran and reported a failure itself (`signet doctor`).
     let result = match cli.command {
-        Command::Serve(args) => commands::serve::run(args),
-        Command::Keystore(command) => commands::keystore::run(command),
-        Command::Csr(CsrCommand::Generate(args)) => commands::csr::generate(args),
-        Command::P12(args) => commands::csr::p12(args),
-        Command::Inspect(args) => commands::inspect::run(args),
+        Command::Serve(args) => commands::serve::run(args).map(|()| true),
+        Command::Keystore(command) => commands::keystore::run(command).map(|()| true),
+        Command::Csr(CsrCommand::Generate(args)) => commands::csr::generate(args).map(|()| true),
+        Command::P12(args) => commands::csr::p12(args).map(|()| true),
+        Command::Inspect(args) => commands::inspect::run(args).map(|()| true),
+        Command::Doctor(args) => commands::doctor::run(args),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE

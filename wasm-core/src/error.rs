@@ -224,6 +224,20 @@ pub enum Error {
     /// An ES256 or RS256 signature could not be made.
     #[error("signing failed: {0}")]
     Signing(String),
+
+    // --- EAS credentials.json ---
+    /// `credentials.json` is not JSON, or does not follow EAS's schema (a field missing,
+    /// misspelt or of the wrong type); the message names the field and where it is.
+    #[error(
+        "credentials.json is not valid: {0}; its format is described at \
+         https://docs.expo.dev/app-signing/local-credentials/"
+    )]
+    InvalidCredentialsJson(String),
+
+    /// The bundle ids to check the provisioning profiles against do not fit the iOS targets
+    /// of `credentials.json` (a target it does not have, or one id for several targets).
+    #[error("{0}")]
+    BundleIdTargets(String),
 }
 
 /// `Result` with [`Error`].

@@ -6,12 +6,14 @@
 //!
 //! - [`android`] — Android keystores: generation, JKS and PKCS#12 read/write.
 //! - [`cert`] — certificate facts: fingerprints, subject, serial, validity.
+//! - [`eas`] — EAS's `credentials.json`, and the checks `signet doctor` runs on a bundle.
 //! - [`ios`] — Apple signing material: certificate signing requests, issued certificates,
 //!   provisioning profiles.
 //! - [`keys`] — Apple `.p8` keys (APNs, App Store Connect), Google service-account JSON, and
 //!   the JWTs they sign.
 //! - [`vault`] — the end-to-end encryption scheme (keys, wraps, sealed items, invites).
 //! - [`wire`] — the JSON types of the HTTP API, shared by the dashboard, server and CLI.
+//! - `fuzzing` (with the `fuzzing` feature only) — the fuzz targets' entry points.
 //!
 //! Two rules hold throughout:
 //! - **Time is an argument.** Nothing here calls `SystemTime::now()` (it panics on wasm32).
@@ -23,7 +25,10 @@
 pub mod android;
 pub mod cert;
 pub mod credential;
+pub mod eas;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod ios;
 pub mod keys;
 pub mod vault;

@@ -7,6 +7,8 @@
 //!   tests also run against a throwaway PostgreSQL.
 //! - `cargo xtask postgres [CMD]` — that throwaway PostgreSQL, for a developer: until Ctrl-C,
 //!   or around one command.
+//! - `cargo xtask fuzz [--seconds N]` — every parser's fuzz target for N seconds: cargo-fuzz
+//!   on nightly when installed, else a stable smoke fuzzer on the same entry points.
 //!
 //! Everything a fresh Debian machine lacks is detected and installed here, so the two
 //! commands in the README are all a newcomer (or CI) runs. See `docs/development.md`.
@@ -14,6 +16,7 @@
 mod apt;
 mod cmd;
 mod dist;
+mod fuzz;
 mod postgres;
 mod run;
 mod test;
@@ -35,6 +38,10 @@ tasks:
                 SIGNET_TEST_POSTGRES_URL set, then stop it
   bench         medians of key generation, keystore, CSR, profile and KDF operations,
                 with `openssl genrsa 2048` measured in the same run as the reference
+  fuzz [--seconds N] [--smoke] [TARGET...]
+                every parser's fuzz target for N seconds (default 30): cargo-fuzz when it
+                and a nightly toolchain are installed, else (or with --smoke) the stable
+                smoke fuzzer (fixtures + seeded mutations) on the same entry points
 ";
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +55,7 @@ fn main() -> std::process::ExitCode {
         Some("bench") => bench(),
         Some("postgres") => postgres::foreground(&rest),
         Some(postgres::SUPERVISOR_TASK) => postgres::supervise(&rest),
+        Some("fuzz") => fuzz::fuzz(&rest),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

@@ -46,11 +46,15 @@ pub fn test(args: &[String]) -> Result<()> {
     step("cargo fmt --check");
     cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))?;
 
+    // With signet-core's `fuzzing` feature, so the fuzz entry points and the smoke fuzzer
+    // (which nothing else builds) are linted too.
     step("cargo clippy -D warnings (native, every crate and target)");
     cmd::run(cmd::cargo().args([
         "clippy",
         "--workspace",
         "--all-targets",
+        "--features",
+        "signet-core/fuzzing",
         "--",
         "-D",
         "warnings",
@@ -76,6 +80,10 @@ pub fn test(args: &[String]) -> Result<()> {
 
     step("doc tests");
     cmd::run(cmd::cargo().args(["test", "--doc", "--workspace", "--exclude", "signet-app"]))?;
+
+    // A short pass of the stable smoke fuzzer: every parser survives its mutated fixtures
+    // (8 targets, 16 s). `cargo xtask fuzz` is the long run.
+    crate::fuzz::smoke(2, &[])?;
 
     // One server for the whole run: nextest runs each test in its own process, so no test
     // could own a server the others share. Each test creates its own database in it. A URL

@@ -1,6 +1,7 @@
 //! One module per `signet` subcommand.
 
 pub mod csr;
+pub mod doctor;
 pub mod files;
 pub mod inspect;
 pub mod keystore;

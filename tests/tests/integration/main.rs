@@ -5,6 +5,7 @@ mod api_health;
 mod api_scale_out;
 mod api_story;
 mod browser_dashboard;
+mod cli_doctor;
 mod cli_offline;
 mod formats_android;
 mod formats_apple;

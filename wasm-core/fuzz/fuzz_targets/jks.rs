@@ -1,9 +1,5 @@
-//! Fuzzes `signet_core::android::fuzzing::jks`: arbitrary bytes must give an error, never a
-//! panic, a hang or an unbounded allocation.
+//! libFuzzer target `jks`: JKS parsing (digest not checked) and key recovery. The body is
+//! `signet_core::fuzzing::jks`, which `cargo xtask fuzz`'s stable smoke fuzzer calls too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    signet_core::android::fuzzing::jks(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| signet_core::fuzzing::jks(data));

@@ -1,9 +1,5 @@
-//! Fuzzes `signet_core::android::fuzzing::keystore`: arbitrary bytes must give an error, never a
-//! panic, a hang or an unbounded allocation.
+//! libFuzzer target `keystore`: format detection and `Keystore::open`, as a user's upload is opened. The body is
+//! `signet_core::fuzzing::keystore`, which `cargo xtask fuzz`'s stable smoke fuzzer calls too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    signet_core::android::fuzzing::keystore(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| signet_core::fuzzing::keystore(data));

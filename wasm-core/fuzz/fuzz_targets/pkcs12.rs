@@ -1,9 +1,5 @@
-//! Fuzzes `signet_core::android::fuzzing::pkcs12`: arbitrary bytes must give an error, never a
-//! panic, a hang or an unbounded allocation.
+//! libFuzzer target `pkcs12`: PKCS#12 parsing (MAC not checked) and key decryption. The body is
+//! `signet_core::fuzzing::pkcs12`, which `cargo xtask fuzz`'s stable smoke fuzzer calls too.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    signet_core::android::fuzzing::pkcs12(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| signet_core::fuzzing::pkcs12(data));

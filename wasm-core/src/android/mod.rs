@@ -16,52 +16,6 @@ pub mod jks;
 pub mod keystore;
 pub mod pkcs12;
 
-/// Entry points for the fuzz targets (`wasm-core/fuzz`): the keystore parsers with their
-/// integrity checks switched off, so that random input reaches the code behind them. Only
-/// compiled with the `fuzzing` feature; never use it to open real keystores.
-#[cfg(feature = "fuzzing")]
-pub mod fuzzing {
-    /// Parses `data` as JKS (digest not checked) and tries to recover every key.
-    pub fn jks(data: &[u8]) {
-        if let Ok(entries) = super::jks::read_with(data, "password", false) {
-            for entry in entries {
-                if let super::keystore::RawEntry::Key {
-                    protected: super::keystore::ProtectedKey::Jks(epki),
-                    ..
-                } = entry
-                {
-                    let _ = super::jks::recover(&epki, "password");
-                }
-            }
-        }
-    }
-
-    /// Parses `data` as PKCS#12 (MAC not checked) and tries to decrypt every key.
-    pub fn pkcs12(data: &[u8]) {
-        if let Ok(entries) = super::pkcs12::read_with(data, "password", false) {
-            for entry in entries {
-                if let super::keystore::RawEntry::Key {
-                    protected: super::keystore::ProtectedKey::Pkcs12(epki),
-                    ..
-                } = entry
-                {
-                    let _ = super::pkcs12::decrypt_key(&epki, "password");
-                }
-            }
-        }
-    }
-
-    /// Detects and opens `data` through the public API, as a user's upload would be.
-    pub fn keystore(data: &[u8]) {
-        if let Ok(ks) = super::Keystore::open(data, "password", None) {
-            for alias in ks.aliases() {
-                let _ = ks.key_entry(&alias);
-                let _ = ks.certificate_chain(&alias);
-            }
-        }
-    }
-}
-
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use zeroize::Zeroizing;
 

@@ -293,8 +293,9 @@ pub(crate) fn hex_upper(bytes: &[u8], sep: &str) -> String {
         .join(sep)
 }
 
-/// `YYYY-MM-DD HH:MM UTC` for unix seconds (proleptic Gregorian; no clock needed).
-pub(crate) fn format_utc(unix: i64) -> String {
+/// `YYYY-MM-DD HH:MM UTC` for unix seconds (proleptic Gregorian; no clock needed): how
+/// expiry dates are shown to people.
+pub fn format_utc(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.
