@@ -510,6 +510,8 @@ pub fn api_router() -> Router<AppState> {
     }
     router
         .fallback(|| async { ApiError::NotFound })
+        // A bug must cost one request a JSON 500, never the connection or the process.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(axum::middleware::from_fn(json_errors))
 }
 
