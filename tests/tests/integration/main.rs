@@ -1,7 +1,9 @@
 //! Signet's one integration test binary (one binary links once; many would each link the
 //! whole server). Each module is a group of user-visible behaviours.
 
+mod api_authz;
 mod api_health;
+mod api_hostile;
 mod api_scale_out;
 mod api_story;
 mod browser_dashboard;

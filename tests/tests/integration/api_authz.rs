@@ -1,0 +1,1241 @@
+//! The authorization matrix, generated from the router: every `(method, path)` that
+//! `/api/openapi.json` lists (the document is built from the same route catalog as the router)
+//! is called as each kind of caller, and the outcome is compared with [`MATRIX`], a table
+//! written by hand. A route without a row fails the test ("add it to the matrix"), and so does
+//! a row whose route is gone.
+//!
+//! Outcome classes: [`OK`] is a 2xx; [`C409`] is a documented 409 for a caller who passed
+//! every authorization check (the body is deliberately refused further in, see the row);
+//! [`E401`], [`E403`], [`E404`] are refusals. Any 5xx, and any other status, fails.
+//!
+//! Every call sends a body that is valid for an allowed caller, so "allowed" means the call
+//! did what it says. Destructive calls aim at throwaway objects made just before each call
+//! (a fresh credential to purge, a fresh member to remove…), or are undone right after (a
+//! deleted team is restored), so one world serves the whole matrix.
+
+use std::{collections::BTreeSet, net::IpAddr};
+
+use anyhow::{Context, Result, bail, ensure};
+use serde_json::{Value, json};
+use signet_client::{Api, Session, credential::NewCredential, team::new_id};
+use signet_core::{
+    vault::{
+        account::register as make_registration, invite::InviteSecret, robot::RobotToken,
+        team_key::TeamKey,
+    },
+    wire::{
+        Role,
+        app::{AppInfo, AppRequest, AssignRequest, Platform},
+        credential::CredentialKind,
+    },
+};
+use signet_tests::api::{
+    Loopback, PASSWORD, RawAuth, RawBody, RawResponse, auth_key_of, openapi_routes, raw, weak_kdf,
+};
+use signet_tests::server::TestServer;
+
+/// What a caller gets from a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// 2xx.
+    Allowed,
+    /// Past authorization, then a documented 409 (see the row's comment).
+    Conflict,
+    /// 401: not signed in (or a token that does not fit the route).
+    Unauthenticated,
+    /// 403: known, but not allowed (role too low, a robot on a user route, out of scope).
+    Forbidden,
+    /// 404: not a member of the team, so the team's existence does not leak.
+    NotFound,
+}
+
+const OK: Expect = Expect::Allowed;
+const C409: Expect = Expect::Conflict;
+const E401: Expect = Expect::Unauthenticated;
+const E403: Expect = Expect::Forbidden;
+const E404: Expect = Expect::NotFound;
+
+/// The callers, in the column order of [`MATRIX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Owner,
+    Admin,
+    Developer,
+    Viewer,
+    /// Owner of another team, not a member of this one.
+    Outsider,
+    /// Was a developer of this team, then removed (still signed in).
+    Removed,
+    Anonymous,
+    /// This team's robot token, scoped to app 1 and granted credential 1.
+    RobotInScope,
+    /// This team's robot token, scoped to app 2 and granted credential 2.
+    RobotOutOfScope,
+    /// The other team's robot token.
+    RobotOtherTeam,
+}
+
+const CALLERS: [Caller; 10] = [
+    Caller::Owner,
+    Caller::Admin,
+    Caller::Developer,
+    Caller::Viewer,
+    Caller::Outsider,
+    Caller::Removed,
+    Caller::Anonymous,
+    Caller::RobotInScope,
+    Caller::RobotOutOfScope,
+    Caller::RobotOtherTeam,
+];
+
+type Row = [Expect; 10];
+
+//                          owner admin dev   viewer outsdr removed anon robot-in robot-out robot-other
+const PUBLIC: Row = [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK];
+/// Robot tokens never act as a user: 403 whatever the team, so nothing about a team leaks.
+const SIGNED_IN: Row = [OK, OK, OK, OK, OK, OK, E401, E403, E403, E403];
+const VIEWER_UP: Row = [OK, OK, OK, OK, E404, E404, E401, E403, E403, E403];
+const DEVELOPER_UP: Row = [OK, OK, OK, E403, E404, E404, E401, E403, E403, E403];
+const ADMIN_UP: Row = [OK, OK, E403, E403, E404, E404, E401, E403, E403, E403];
+const OWNER_ONLY: Row = [OK, E403, E403, E403, E404, E404, E401, E403, E403, E403];
+/// Restoring a trashed team: to everyone but its owners the team does not exist.
+const TRASHED_OWNER: Row = [OK, E404, E404, E404, E404, E404, E401, E403, E403, E403];
+/// Lists robots may read: each robot sees only what is in its scope (checked separately).
+const READER_LIST: Row = [OK, OK, OK, OK, E404, E404, E401, OK, OK, E404];
+/// One object robots may read if it is in their scope.
+const READER_ONE: Row = [OK, OK, OK, OK, E404, E404, E401, OK, E403, E404];
+/// Payloads: developers and up, and robots granted the credential.
+const SECRET_READER: Row = [OK, OK, OK, E403, E404, E404, E401, OK, E403, E404];
+const ROBOT_ONLY: Row = [E401, E401, E401, E401, E401, E401, E401, OK, OK, OK];
+
+/// Every route's expected outcome per caller, keyed by `METHOD /api/path` as in openapi.json.
+const MATRIX: &[(&str, Row)] = &[
+    ("GET /api/health", PUBLIC),
+    ("GET /api/openapi.json", PUBLIC),
+    // Accounts. Public routes are called with valid bodies: a real sign-in, a fresh
+    // registration, the recovery code of a dedicated account.
+    ("POST /api/auth/prelogin", PUBLIC),
+    ("POST /api/auth/register", PUBLIC),
+    ("POST /api/auth/login", PUBLIC),
+    ("POST /api/auth/logout", SIGNED_IN),
+    ("GET /api/auth/me", SIGNED_IN),
+    ("POST /api/auth/password", SIGNED_IN),
+    ("POST /api/auth/recovery/begin", PUBLIC),
+    ("POST /api/auth/recovery/complete", PUBLIC),
+    // Teams.
+    ("GET /api/teams", SIGNED_IN),
+    ("POST /api/teams", SIGNED_IN),
+    ("GET /api/teams/{team}", VIEWER_UP),
+    ("PATCH /api/teams/{team}", ADMIN_UP),
+    ("DELETE /api/teams/{team}", OWNER_ONLY),
+    ("POST /api/teams/{team}/restore", TRASHED_OWNER),
+    ("GET /api/teams/{team}/key", DEVELOPER_UP),
+    ("PUT /api/teams/{team}/key", DEVELOPER_UP),
+    // Sent at a stale `from_version`: a real rotation would replace every member's key with
+    // the test's, so admins get 409 key_version_changed, which they only reach once authorized.
+    (
+        "POST /api/teams/{team}/rotation",
+        [C409, C409, E403, E403, E404, E404, E401, E403, E403, E403],
+    ),
+    // The last owner cannot leave: 409 last_owner. Run last (the others really leave).
+    (
+        "POST /api/teams/{team}/leave",
+        [C409, OK, OK, OK, E404, E404, E401, E403, E403, E403],
+    ),
+    ("GET /api/teams/{team}/members", VIEWER_UP),
+    ("PATCH /api/teams/{team}/members/{user}", ADMIN_UP),
+    ("DELETE /api/teams/{team}/members/{user}", ADMIN_UP),
+    // Invitations.
+    ("GET /api/teams/{team}/invites", ADMIN_UP),
+    ("POST /api/teams/{team}/invites", ADMIN_UP),
+    ("DELETE /api/teams/{team}/invites/{invite}", ADMIN_UP),
+    ("POST /api/invites/{invite}/preview", PUBLIC),
+    ("POST /api/invites/{invite}/accept", SIGNED_IN),
+    // Apps.
+    ("GET /api/teams/{team}/apps", READER_LIST),
+    ("POST /api/teams/{team}/apps", DEVELOPER_UP),
+    ("GET /api/teams/{team}/apps/{app}", READER_ONE),
+    ("PUT /api/teams/{team}/apps/{app}", DEVELOPER_UP),
+    ("DELETE /api/teams/{team}/apps/{app}", ADMIN_UP),
+    ("GET /api/teams/{team}/apps/{app}/assignments", READER_ONE),
+    ("PUT /api/teams/{team}/apps/{app}/assignments", DEVELOPER_UP),
+    (
+        "DELETE /api/teams/{team}/apps/{app}/assignments",
+        DEVELOPER_UP,
+    ),
+    // Credentials.
+    ("GET /api/teams/{team}/credentials", READER_LIST),
+    ("POST /api/teams/{team}/credentials", DEVELOPER_UP),
+    ("GET /api/teams/{team}/credentials/{credential}", READER_ONE),
+    (
+        "PUT /api/teams/{team}/credentials/{credential}",
+        DEVELOPER_UP,
+    ),
+    (
+        "DELETE /api/teams/{team}/credentials/{credential}",
+        DEVELOPER_UP,
+    ),
+    (
+        "GET /api/teams/{team}/credentials/{credential}/payload",
+        SECRET_READER,
+    ),
+    (
+        "POST /api/teams/{team}/credentials/{credential}/restore",
+        DEVELOPER_UP,
+    ),
+    (
+        "DELETE /api/teams/{team}/credentials/{credential}/purge",
+        ADMIN_UP,
+    ),
+    // Robots.
+    ("GET /api/teams/{team}/robots", ADMIN_UP),
+    ("POST /api/teams/{team}/robots", ADMIN_UP),
+    ("POST /api/teams/{team}/robots/{robot}/grants", ADMIN_UP),
+    ("DELETE /api/teams/{team}/robots/{robot}", ADMIN_UP),
+    ("GET /api/robot/whoami", ROBOT_ONLY),
+    // Audit.
+    ("GET /api/teams/{team}/audit", ADMIN_UP),
+];
+
+/// Routes that change the world for everyone after them run at the end, in this order.
+const LAST: &[&str] = &["POST /api/teams/{team}/leave"];
+
+/// Field names that carry keys or ciphertext: a viewer must never receive one.
+const SECRET_FIELDS: &[&str] = &[
+    "wrapped_key",
+    "payload",
+    "wrapped",
+    "robot_wrapped_key",
+    "wrapped_team_key",
+    "self_wrapped_team_key",
+];
+
+/// 16 zero bytes as base64url: passes the server's shape checks for a wrapped key.
+const BLOB: &str = "AAAAAAAAAAAAAAAAAAAAAA";
+
+/// A signed-in user of the world.
+struct User {
+    session: Session,
+    email: String,
+    /// The current login proof (changes when the matrix changes the password).
+    auth_key: String,
+    /// The team key of the main team, for members who may fetch it.
+    key: Option<TeamKey>,
+}
+
+impl User {
+    async fn register(api: &Api, name: &str) -> Result<Self> {
+        let email = format!("{name}@example.test");
+        let (session, _) = Session::register(api, &email, PASSWORD, weak_kdf()).await?;
+        let auth_key = auth_key_of(api, &email).await?;
+        Ok(Self {
+            session,
+            email,
+            auth_key,
+            key: None,
+        })
+    }
+
+    fn bearer(&self) -> RawAuth {
+        RawAuth::Bearer(self.session.token.clone())
+    }
+}
+
+fn robot_header(token: &RobotToken) -> Result<RawAuth> {
+    Ok(RawAuth::Robot(format!(
+        "{}.{}",
+        token.id(),
+        token.auth_half()?
+    )))
+}
+
+/// One call of the matrix: the path parameters, the body, and who sends it.
+struct Call {
+    team: String,
+    app: String,
+    credential: String,
+    user: String,
+    invite: String,
+    robot: String,
+    body: RawBody,
+    /// Replaces the caller's usual credentials (a fresh session to sign out).
+    auth: Option<RawAuth>,
+}
+
+/// The fixture: one team with two apps, credentials, members of every role, a removed
+/// member, a pending invitation and two robot tokens; another team with its own.
+struct World {
+    base: String,
+    ips: Loopback,
+    owner: User,
+    admin: User,
+    developer: User,
+    viewer: User,
+    outsider: User,
+    removed: User,
+    /// A developer whose role the matrix "changes" to what it is.
+    bystander: User,
+    /// Re-invited whenever the matrix has removed them.
+    target: User,
+    team: String,
+    /// Owned by the bystander; the matrix accepts fresh invitations to it.
+    lobby: String,
+    lobby_key: TeamKey,
+    app1: String,
+    app2: String,
+    /// Assigned to app 1, granted to the in-scope robot.
+    c1: String,
+    /// Assigned to app 2, granted to the out-of-scope robot.
+    c2: String,
+    /// The one the matrix updates.
+    c_upd: String,
+    invite: String,
+    invite_token: String,
+    robot_in: (String, RawAuth),
+    robot_out: RawAuth,
+    robot_other: RawAuth,
+    other_team: String,
+    rescued_email: String,
+    recovery_body: Value,
+    /// A counter for unique names.
+    n: u32,
+}
+
+impl World {
+    async fn build(server: &TestServer) -> Result<Self> {
+        let api = Api::new(&server.url);
+        let owner = User::register(&api, "owner").await?;
+        let mut admin = User::register(&api, "admin").await?;
+        let mut developer = User::register(&api, "developer").await?;
+        let viewer = User::register(&api, "viewer").await?;
+        let outsider = User::register(&api, "outsider").await?;
+        let removed = User::register(&api, "removed").await?;
+        let bystander = User::register(&api, "bystander").await?;
+        let target = User::register(&api, "target").await?;
+
+        let (team, key) = owner.session.create_team("Acme").await?;
+        let team = team.id;
+        for (u, role) in [
+            (&admin, Role::Admin),
+            (&developer, Role::Developer),
+            (&viewer, Role::Viewer),
+            (&removed, Role::Developer),
+            (&bystander, Role::Developer),
+            (&target, Role::Developer),
+        ] {
+            let (_, link) = owner.session.invite(&team, &key, role).await?;
+            u.session.accept_invite(&link).await?;
+        }
+        let _: () = owner
+            .session
+            .api
+            .delete::<(), ()>(
+                &format!("/teams/{team}/members/{}", removed.session.user.id),
+                None,
+            )
+            .await?;
+        admin.key = Some(admin.session.team_key(&team).await?);
+        developer.key = Some(developer.session.team_key(&team).await?);
+
+        let app = |name: &str, package: &str| AppRequest {
+            name: name.into(),
+            android_package: Some(package.into()),
+            ios_targets: vec![],
+        };
+        let app1: AppInfo = owner
+            .session
+            .api
+            .post(
+                &format!("/teams/{team}/apps"),
+                &app("Acme App", "com.acme.app"),
+            )
+            .await?;
+        let app2: AppInfo = owner
+            .session
+            .api
+            .post(
+                &format!("/teams/{team}/apps"),
+                &app("Acme Two", "com.acme.two"),
+            )
+            .await?;
+        let credential = |label: &'static str| NewCredential {
+            kind: CredentialKind::AndroidKeystore,
+            label,
+            metadata: json!({"alias": "upload"}),
+            payload: b"secret keystore",
+        };
+        let c1 = owner
+            .session
+            .create_credential(&team, &key, &credential("Upload key"))
+            .await?;
+        let c2 = owner
+            .session
+            .create_credential(&team, &key, &credential("Two's key"))
+            .await?;
+        let c_upd = owner
+            .session
+            .create_credential(&team, &key, &credential("Updated by the matrix"))
+            .await?;
+        for (app, c) in [(&app1, &c1), (&app2, &c2)] {
+            let _: Value = owner
+                .session
+                .api
+                .put(
+                    &format!("/teams/{team}/apps/{}/assignments", app.id),
+                    &AssignRequest {
+                        platform: Platform::Android,
+                        profile: "production".into(),
+                        target: String::new(),
+                        credential_id: c.id.clone(),
+                        is_default: true,
+                    },
+                )
+                .await?;
+        }
+        let expires = signet_server::store::now() + 3600;
+        let (robot_in, token_in) = owner
+            .session
+            .create_robot(
+                &team,
+                &key,
+                "CI app 1",
+                std::slice::from_ref(&app1.id),
+                std::slice::from_ref(&c1),
+                expires,
+            )
+            .await?;
+        let (_, token_out) = owner
+            .session
+            .create_robot(
+                &team,
+                &key,
+                "CI app 2",
+                std::slice::from_ref(&app2.id),
+                std::slice::from_ref(&c2),
+                expires,
+            )
+            .await?;
+        let secret = InviteSecret::generate()?;
+        let invite = new_id()?;
+        let _: Value = owner
+            .session
+            .api
+            .post(
+                &format!("/teams/{team}/invites"),
+                &json!({
+                    "id": invite,
+                    "role": "viewer",
+                    "token": secret.token()?,
+                    "wrapped_team_key": secret.wrap_team_key(&key, &team, &invite)?.to_base64(),
+                    "key_version": key.version(),
+                }),
+            )
+            .await?;
+
+        // The other team, with its own app, credential and robot.
+        let (other, other_key) = outsider.session.create_team("Other").await?;
+        let other_app: AppInfo = outsider
+            .session
+            .api
+            .post(
+                &format!("/teams/{}/apps", other.id),
+                &app("Other App", "com.other.app"),
+            )
+            .await?;
+        let other_c = outsider
+            .session
+            .create_credential(&other.id, &other_key, &credential("Other key"))
+            .await?;
+        let (_, token_other) = outsider
+            .session
+            .create_robot(
+                &other.id,
+                &other_key,
+                "Other CI",
+                std::slice::from_ref(&other_app.id),
+                std::slice::from_ref(&other_c),
+                expires,
+            )
+            .await?;
+
+        let (lobby, lobby_key) = bystander.session.create_team("Lobby").await?;
+
+        // An account whose recovery code the matrix uses; recovery signs it out everywhere,
+        // so nobody else's session is touched.
+        let rescued_email = "rescued@example.test".to_owned();
+        let (rescued, code) = Session::register(&api, &rescued_email, PASSWORD, weak_kdf()).await?;
+        let change = rescued.account.change_password(PASSWORD, weak_kdf())?;
+        let recovery_body = json!({
+            "email": rescued_email,
+            "recovery_auth_key": code.dangerously_auth_key_base64()?,
+            "kdf_params": change.kdf_params,
+            "kdf_salt": change.kdf_salt.to_base64(),
+            "auth_key": change.auth_key.dangerously_to_base64(),
+            "wrapped_user_key": change.wrapped_user_key.to_base64(),
+            "client": "cli",
+        });
+
+        let mut owner = owner;
+        owner.key = Some(key);
+        Ok(Self {
+            base: server.url.clone(),
+            ips: Loopback::default(),
+            owner,
+            admin,
+            developer,
+            viewer,
+            outsider,
+            removed,
+            bystander,
+            target,
+            team,
+            lobby: lobby.id,
+            lobby_key,
+            app1: app1.id,
+            app2: app2.id,
+            c1: c1.id,
+            c2: c2.id,
+            c_upd: c_upd.id,
+            invite,
+            invite_token: secret.token()?,
+            robot_in: (robot_in.id, robot_header(&token_in)?),
+            robot_out: robot_header(&token_out)?,
+            robot_other: robot_header(&token_other)?,
+            other_team: other.id,
+            rescued_email,
+            recovery_body,
+            n: 0,
+        })
+    }
+
+    fn user(&self, caller: Caller) -> Option<&User> {
+        match caller {
+            Caller::Owner => Some(&self.owner),
+            Caller::Admin => Some(&self.admin),
+            Caller::Developer => Some(&self.developer),
+            Caller::Viewer => Some(&self.viewer),
+            Caller::Outsider => Some(&self.outsider),
+            Caller::Removed => Some(&self.removed),
+            _ => None,
+        }
+    }
+
+    fn user_mut(&mut self, caller: Caller) -> Option<&mut User> {
+        match caller {
+            Caller::Owner => Some(&mut self.owner),
+            Caller::Admin => Some(&mut self.admin),
+            Caller::Developer => Some(&mut self.developer),
+            Caller::Viewer => Some(&mut self.viewer),
+            Caller::Outsider => Some(&mut self.outsider),
+            Caller::Removed => Some(&mut self.removed),
+            _ => None,
+        }
+    }
+
+    fn auth(&self, caller: Caller) -> RawAuth {
+        match caller {
+            Caller::Anonymous => RawAuth::None,
+            Caller::RobotInScope => self.robot_in.1.clone(),
+            Caller::RobotOutOfScope => self.robot_out.clone(),
+            Caller::RobotOtherTeam => self.robot_other.clone(),
+            user => self.user(user).map_or(RawAuth::None, User::bearer),
+        }
+    }
+
+    fn unique(&mut self, prefix: &str) -> String {
+        self.n += 1;
+        format!("{prefix}{}", self.n)
+    }
+
+    fn from(&mut self) -> IpAddr {
+        self.ips.next()
+    }
+
+    /// A request as the owner that must succeed.
+    async fn as_owner(&mut self, method: &str, path: &str, body: RawBody) -> Result<Value> {
+        let from = self.from();
+        let r = raw(
+            &self.base,
+            from,
+            method,
+            &format!("/api{path}"),
+            &self.owner.bearer(),
+            true,
+            body,
+        )
+        .await?;
+        ensure!(
+            (200..300).contains(&r.status),
+            "setup {method} {path}: {} {}",
+            r.status,
+            r.text()
+        );
+        r.json()
+    }
+
+    async fn throwaway_credential(&mut self, trashed: bool) -> Result<String> {
+        let id = new_id()?;
+        let label = self.unique("Throwaway ");
+        self.as_owner(
+            "POST",
+            &format!("/teams/{}/credentials", self.team),
+            RawBody::Json(credential_body(&id, &label)),
+        )
+        .await?;
+        if trashed {
+            self.as_owner(
+                "DELETE",
+                &format!("/teams/{}/credentials/{id}", self.team),
+                RawBody::None,
+            )
+            .await?;
+        }
+        Ok(id)
+    }
+
+    async fn throwaway_robot(&mut self) -> Result<String> {
+        let id = self.unique("throwaway");
+        let body = robot_body(&id, &self.app1)?;
+        self.as_owner(
+            "POST",
+            &format!("/teams/{}/robots", self.team),
+            RawBody::Json(body),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Makes sure the removal target is a member again.
+    async fn target_is_member(&mut self) -> Result<()> {
+        let members: Vec<Value> = serde_json::from_value(
+            self.as_owner(
+                "GET",
+                &format!("/teams/{}/members", self.team),
+                RawBody::None,
+            )
+            .await?,
+        )?;
+        let id = &self.target.session.user.id;
+        if members.iter().any(|m| m["user_id"] == json!(id)) {
+            return Ok(());
+        }
+        let key = self.owner.key.as_ref().context("owner key")?;
+        let (_, link) = self
+            .owner
+            .session
+            .invite(&self.team, key, Role::Developer)
+            .await?;
+        self.target.session.accept_invite(&link).await?;
+        Ok(())
+    }
+
+    /// Sets up one call of `route` by `caller`: parameters, a body valid for allowed callers,
+    /// and any throwaway object it acts on.
+    async fn prepare(&mut self, route: &str, caller: Caller) -> Result<Call> {
+        let mut call = Call {
+            team: self.team.clone(),
+            app: self.app1.clone(),
+            credential: self.c1.clone(),
+            user: self.bystander.session.user.id.clone(),
+            invite: self.invite.clone(),
+            robot: self.robot_in.0.clone(),
+            body: RawBody::None,
+            auth: None,
+        };
+        let team = self.team.clone();
+        match route {
+            "POST /api/auth/prelogin" => {
+                call.body = RawBody::Json(json!({ "email": self.owner.email }));
+            }
+            "POST /api/auth/register" => {
+                let email = format!("{}@example.test", self.unique("registered"));
+                call.body = RawBody::Json(registration_body(&email)?);
+            }
+            "POST /api/auth/login" => {
+                call.body = RawBody::Json(json!({
+                    "email": self.owner.email,
+                    "auth_key": self.owner.auth_key,
+                    "client": "cli",
+                }));
+            }
+            "POST /api/auth/logout" => {
+                // A fresh session of the same user, so the matrix keeps its own.
+                if let Some(body) = self
+                    .user(caller)
+                    .map(|u| json!({"email": u.email, "auth_key": u.auth_key, "client": "cli"}))
+                {
+                    let from = self.from();
+                    let r = raw(
+                        &self.base,
+                        from,
+                        "POST",
+                        "/api/auth/login",
+                        &RawAuth::None,
+                        true,
+                        RawBody::Json(body),
+                    )
+                    .await?;
+                    ensure!(
+                        r.status == 200,
+                        "login for logout: {} {}",
+                        r.status,
+                        r.text()
+                    );
+                    let token = r.json()?["token"].as_str().context("no token")?.to_owned();
+                    call.auth = Some(RawAuth::Bearer(token));
+                }
+            }
+            "POST /api/auth/password" => {
+                // The same password with a new salt: a real change that keeps the caller's
+                // session (other sessions end).
+                let body = match self.user(caller) {
+                    Some(u) => {
+                        let change = u.session.account.change_password(PASSWORD, weak_kdf())?;
+                        json!({
+                            "current_auth_key": u.auth_key,
+                            "kdf_params": change.kdf_params,
+                            "kdf_salt": change.kdf_salt.to_base64(),
+                            "auth_key": change.auth_key.dangerously_to_base64(),
+                            "wrapped_user_key": change.wrapped_user_key.to_base64(),
+                        })
+                    }
+                    None => json!({
+                        "current_auth_key": BLOB, "kdf_params": weak_kdf(), "kdf_salt": BLOB,
+                        "auth_key": BLOB, "wrapped_user_key": BLOB,
+                    }),
+                };
+                call.body = RawBody::Json(body);
+            }
+            "POST /api/auth/recovery/begin" => {
+                call.body = RawBody::Json(json!({
+                    "email": self.rescued_email,
+                    "recovery_auth_key": self.recovery_body["recovery_auth_key"],
+                }));
+            }
+            "POST /api/auth/recovery/complete" => {
+                call.body = RawBody::Json(self.recovery_body.clone());
+            }
+            "POST /api/teams" => {
+                call.body = RawBody::Json(json!({
+                    "id": new_id()?, "name": "Scratch", "self_wrapped_team_key": BLOB,
+                }));
+            }
+            "PATCH /api/teams/{team}" => {
+                call.body = RawBody::Json(json!({"name": "Acme"}));
+            }
+            "POST /api/teams/{team}/restore" => {
+                self.as_owner("DELETE", &format!("/teams/{team}"), RawBody::None)
+                    .await?;
+            }
+            "PUT /api/teams/{team}/key" => {
+                // The caller's own self-wrap of the current key, where they have it.
+                let wrapped = match self.user(caller) {
+                    Some(User {
+                        key: Some(key),
+                        session,
+                        ..
+                    }) => key
+                        .wrap_for_self(&session.account.user_key, &team)?
+                        .to_base64(),
+                    _ => BLOB.to_owned(),
+                };
+                call.body = RawBody::Json(json!({
+                    "key_version": 1, "self_wrapped_team_key": wrapped,
+                }));
+            }
+            "POST /api/teams/{team}/rotation" => {
+                call.body = RawBody::Json(json!({
+                    "from_version": 7, "self_wrapped_team_key": BLOB,
+                    "member_keys": [], "item_keys": [],
+                }));
+            }
+            "PATCH /api/teams/{team}/members/{user}" => {
+                call.body = RawBody::Json(json!({"role": "developer"}));
+            }
+            "DELETE /api/teams/{team}/members/{user}" => {
+                self.target_is_member().await?;
+                call.user = self.target.session.user.id.clone();
+            }
+            "POST /api/teams/{team}/invites" => {
+                let secret = InviteSecret::generate()?;
+                call.body = RawBody::Json(json!({
+                    "id": new_id()?, "role": "viewer", "token": secret.token()?,
+                    "wrapped_team_key": BLOB, "key_version": 1,
+                }));
+            }
+            "DELETE /api/teams/{team}/invites/{invite}" => {
+                let secret = InviteSecret::generate()?;
+                let id = new_id()?;
+                self.as_owner(
+                    "POST",
+                    &format!("/teams/{team}/invites"),
+                    RawBody::Json(json!({
+                        "id": id, "role": "viewer", "token": secret.token()?,
+                        "wrapped_team_key": BLOB, "key_version": 1,
+                    })),
+                )
+                .await?;
+                call.invite = id;
+            }
+            "POST /api/invites/{invite}/preview" => {
+                call.body = RawBody::Json(json!({"token": self.invite_token}));
+            }
+            "POST /api/invites/{invite}/accept" => {
+                // A fresh single-use invitation to the lobby, which nobody but its owner
+                // is in: every signed-in caller can join it.
+                let (_, link) = self
+                    .bystander
+                    .session
+                    .invite(&self.lobby, &self.lobby_key, Role::Viewer)
+                    .await?;
+                call.invite = link.id.clone();
+                call.body = RawBody::Json(json!({
+                    "token": link.secret.token()?, "self_wrapped_team_key": BLOB,
+                }));
+            }
+            "POST /api/teams/{team}/apps" => {
+                let name = self.unique("Scratch app ");
+                call.body = RawBody::Json(json!({"name": name}));
+            }
+            "PUT /api/teams/{team}/apps/{app}" => {
+                call.body = RawBody::Json(json!({
+                    "name": "Acme App", "android_package": "com.acme.app",
+                }));
+            }
+            "DELETE /api/teams/{team}/apps/{app}" => {
+                let name = self.unique("Throwaway app ");
+                let app = self
+                    .as_owner(
+                        "POST",
+                        &format!("/teams/{team}/apps"),
+                        RawBody::Json(json!({"name": name})),
+                    )
+                    .await?;
+                call.app = app["id"].as_str().context("app id")?.to_owned();
+            }
+            "PUT /api/teams/{team}/apps/{app}/assignments" => {
+                call.body = RawBody::Json(json!({
+                    "platform": "android", "profile": "production",
+                    "credential_id": self.c1, "is_default": true,
+                }));
+            }
+            "DELETE /api/teams/{team}/apps/{app}/assignments" => {
+                let slot = json!({
+                    "platform": "android", "profile": "staging", "credential_id": self.c1,
+                });
+                let path = format!("/teams/{team}/apps/{}/assignments", self.app1);
+                self.as_owner("PUT", &path, RawBody::Json(slot.clone()))
+                    .await?;
+                call.body = RawBody::Json(slot);
+            }
+            "POST /api/teams/{team}/credentials" => {
+                let label = self.unique("Scratch ");
+                call.body = RawBody::Json(credential_body(&new_id()?, &label));
+            }
+            "PUT /api/teams/{team}/credentials/{credential}" => {
+                let current = self
+                    .as_owner(
+                        "GET",
+                        &format!("/teams/{team}/credentials/{}", self.c_upd),
+                        RawBody::None,
+                    )
+                    .await?;
+                call.credential = self.c_upd.clone();
+                call.body = RawBody::Json(json!({
+                    "revision": current["revision"], "label": "Updated by the matrix",
+                    "metadata": "{}", "metadata_signature": BLOB,
+                }));
+            }
+            "DELETE /api/teams/{team}/credentials/{credential}" => {
+                call.credential = self.throwaway_credential(false).await?;
+            }
+            "POST /api/teams/{team}/credentials/{credential}/restore"
+            | "DELETE /api/teams/{team}/credentials/{credential}/purge" => {
+                call.credential = self.throwaway_credential(true).await?;
+            }
+            "POST /api/teams/{team}/robots" => {
+                let id = self.unique("scratch");
+                call.body = RawBody::Json(robot_body(&id, &self.app1)?);
+            }
+            "POST /api/teams/{team}/robots/{robot}/grants" => {
+                call.body = RawBody::Json(json!({"grants": []}));
+            }
+            "DELETE /api/teams/{team}/robots/{robot}" => {
+                call.robot = self.throwaway_robot().await?;
+            }
+            _ => {}
+        }
+        Ok(call)
+    }
+
+    /// Undoes what an allowed call changed for everyone after it.
+    async fn undo(&mut self, route: &str, caller: Caller, status: u16) -> Result<()> {
+        let team = self.team.clone();
+        match route {
+            "DELETE /api/teams/{team}" | "POST /api/teams/{team}/restore" => {
+                // Restore if the team is (still) in the trash; 409 means it is not.
+                let from = self.from();
+                let r = raw(
+                    &self.base,
+                    from,
+                    "POST",
+                    &format!("/api/teams/{team}/restore"),
+                    &self.owner.bearer(),
+                    true,
+                    RawBody::None,
+                )
+                .await?;
+                ensure!(
+                    r.status == 204 || r.status == 409,
+                    "restoring the team: {} {}",
+                    r.status,
+                    r.text()
+                );
+            }
+            "POST /api/auth/password" if (200..300).contains(&status) => {
+                // The password is the same, the salt new: derive the new login proof.
+                let api = Api::new(&self.base);
+                if let Some(u) = self.user_mut(caller) {
+                    u.auth_key = auth_key_of(&api, &u.email).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn credential_body(id: &str, label: &str) -> Value {
+    json!({
+        "id": id, "kind": "apple_push_key", "label": label, "metadata": "{}",
+        "metadata_signature": BLOB, "key_version": 1, "wrapped_key": BLOB, "payload": BLOB,
+    })
+}
+
+fn robot_body(id: &str, app: &str) -> Result<Value> {
+    let token = RobotToken::generate(id)?;
+    Ok(json!({
+        "id": id, "name": "Throwaway CI", "app_ids": [app],
+        "expires_at": signet_server::store::now() + 3600,
+        "auth_half": token.auth_half()?, "grants": [],
+    }))
+}
+
+fn registration_body(email: &str) -> Result<Value> {
+    let (r, _, _) = make_registration(PASSWORD, weak_kdf())?;
+    Ok(json!({
+        "email": email,
+        "kdf_params": r.kdf_params,
+        "kdf_salt": r.kdf_salt.to_base64(),
+        "auth_key": r.auth_key.dangerously_to_base64(),
+        "recovery_auth_key": r.recovery_auth_key,
+        "wrapped_user_key": r.wrapped_user_key.to_base64(),
+        "recovery_wrapped_user_key": r.recovery_wrapped_user_key.to_base64(),
+        "public_keys": r.public_keys.to_base64(),
+        "sealed_private_keys": r.sealed_private_keys.to_base64(),
+        "client": "cli",
+    }))
+}
+
+/// The field names in `value` (recursively) that carry secrets.
+fn secret_fields(value: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if SECRET_FIELDS.contains(&k.as_str()) {
+                    found.insert(k.clone());
+                }
+                secret_fields(v, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| secret_fields(v, found)),
+        _ => {}
+    }
+}
+
+fn classify(r: &RawResponse) -> Result<Expect> {
+    Ok(match r.status {
+        200..=299 => Expect::Allowed,
+        401 => Expect::Unauthenticated,
+        403 => Expect::Forbidden,
+        404 => Expect::NotFound,
+        409 => Expect::Conflict,
+        s => bail!("{s} {}", r.text()),
+    })
+}
+
+fn fill(path: &str, call: &Call) -> String {
+    path.replace("{team}", &call.team)
+        .replace("{app}", &call.app)
+        .replace("{credential}", &call.credential)
+        .replace("{user}", &call.user)
+        .replace("{invite}", &call.invite)
+        .replace("{robot}", &call.robot)
+}
+
+/// The routes in the order the matrix runs them: [`LAST`] at the end.
+fn ordered(routes: Vec<(String, String)>) -> Vec<String> {
+    let mut keys: Vec<String> = routes
+        .into_iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    keys.sort_by_key(|k| LAST.iter().position(|l| l == k));
+    keys
+}
+
+#[tokio::test]
+async fn every_route_refuses_every_caller_it_should() -> Result<()> {
+    let started = std::time::Instant::now();
+    let server = TestServer::start().await?;
+    let routes = openapi_routes(&server.url).await?;
+
+    // The table and the router must list the same routes.
+    let listed: BTreeSet<String> = routes.iter().map(|(m, p)| format!("{m} {p}")).collect();
+    let table: BTreeSet<String> = MATRIX.iter().map(|(k, _)| (*k).to_owned()).collect();
+    let missing: Vec<_> = listed.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&listed).collect();
+    ensure!(
+        missing.is_empty(),
+        "routes without a row in MATRIX (api_authz.rs) — add them to the matrix: {missing:?}"
+    );
+    ensure!(
+        stale.is_empty(),
+        "MATRIX rows for routes that no longer exist — remove them: {stale:?}"
+    );
+    ensure!(MATRIX.len() == table.len(), "MATRIX has a duplicate row");
+
+    let mut world = World::build(&server).await?;
+    let setup = started.elapsed();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut observed = String::new();
+    for key in ordered(routes) {
+        let row = MATRIX
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, row)| *row)
+            .context("row")?;
+        let (method, path) = key.split_once(' ').context("key")?;
+        let mut statuses = Vec::new();
+        for (caller, expected) in CALLERS.into_iter().zip(row) {
+            let call = world
+                .prepare(&key, caller)
+                .await
+                .with_context(|| format!("preparing {key} for {caller:?}"))?;
+            let auth = call.auth.clone().unwrap_or_else(|| world.auth(caller));
+            let url = fill(path, &call);
+            let from = world.from();
+            let r = raw(&world.base, from, method, &url, &auth, true, call.body)
+                .await
+                .with_context(|| format!("{key} as {caller:?}"))?;
+            checked += 1;
+            statuses.push(r.status.to_string());
+            world
+                .undo(&key, caller, r.status)
+                .await
+                .with_context(|| format!("undoing {key} for {caller:?}"))?;
+            let got = match classify(&r) {
+                Ok(got) => got,
+                Err(e) => {
+                    failures.push(format!(
+                        "{key} as {caller:?}: expected {expected:?}, got {e}"
+                    ));
+                    continue;
+                }
+            };
+            if r.status >= 400
+                && let Err(e) = r.error_code()
+            {
+                failures.push(format!("{key} as {caller:?}: {e}"));
+            }
+            if got != expected {
+                failures.push(format!(
+                    "{key} as {caller:?}: expected {expected:?}, got {} {}",
+                    r.status,
+                    r.text()
+                ));
+                continue;
+            }
+            if got != Expect::Allowed {
+                continue;
+            }
+            let body = r.json().unwrap_or(Value::Null);
+            // Viewers never receive keys or ciphertext from a team route.
+            if caller == Caller::Viewer && path.starts_with("/api/teams/{team}") {
+                let mut found = BTreeSet::new();
+                secret_fields(&body, &mut found);
+                if !found.is_empty() {
+                    failures.push(format!("{key} as Viewer: the answer carries {found:?}"));
+                }
+            }
+            // A robot sees nothing outside its scope, even in lists.
+            let text = r.text();
+            let foreign: Vec<&str> = match caller {
+                Caller::RobotInScope => vec![world.app2.as_str(), &world.c2, &world.c_upd],
+                Caller::RobotOutOfScope => vec![world.app1.as_str(), &world.c1, &world.c_upd],
+                Caller::RobotOtherTeam => vec![world.team.as_str(), &world.app1, &world.c1],
+                _ => vec![],
+            };
+            if path.starts_with("/api/teams/")
+                && let Some(id) = foreign.into_iter().find(|id| text.contains(*id))
+            {
+                failures.push(format!("{key} as {caller:?}: the answer mentions {id}"));
+            }
+            // Nobody learns of a team they are not in from their own listing.
+            if key == "GET /api/teams"
+                && matches!(caller, Caller::Outsider | Caller::Removed)
+                && text.contains(&world.team)
+            {
+                failures.push(format!(
+                    "{key} as {caller:?}: lists the team they are not in"
+                ));
+            }
+            if key == "GET /api/teams"
+                && caller == Caller::Owner
+                && text.contains(&world.other_team)
+            {
+                failures.push(format!("{key} as Owner: lists the other team"));
+            }
+        }
+        observed.push_str(&format!("{key:<58} {}\n", statuses.join(" ")));
+    }
+    let elapsed = started.elapsed();
+    println!("{observed}");
+    println!(
+        "authorization matrix: {} routes × {} callers = {checked} calls; setup {setup:?}, total {elapsed:?}",
+        MATRIX.len(),
+        CALLERS.len(),
+    );
+    ensure!(
+        failures.is_empty(),
+        "{} of {checked} calls disagree with the matrix:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    server.stop().await?;
+    Ok(())
+}
+
+/// Dashboard sessions live in a cookie, which a cross-site form would send along: every
+/// state-changing route that needs a session refuses it without the `x-signet-csrf` header
+/// (403 `csrf`), and accepts it with the header.
+#[tokio::test]
+async fn cookie_writes_without_the_csrf_header_are_refused() -> Result<()> {
+    let server = TestServer::start().await?;
+    let api = Api::new(&server.url);
+    let owner = User::register(&api, "owner").await?;
+    let (team, _) = owner.session.create_team("Acme").await?;
+    let mut ips = Loopback::default();
+
+    // Sign in as the dashboard does; the cookie is `Secure`, which reqwest would not send over
+    // http, so it goes in a Cookie header by hand.
+    let login = raw(
+        &server.url,
+        ips.next(),
+        "POST",
+        "/api/auth/login",
+        &RawAuth::None,
+        true,
+        RawBody::Json(
+            json!({"email": owner.email, "auth_key": owner.auth_key, "client": "browser"}),
+        ),
+    )
+    .await?;
+    ensure!(login.status == 200, "{} {}", login.status, login.text());
+    ensure!(
+        login.json()?["token"].is_null(),
+        "a browser login returned its token"
+    );
+    let set_cookie = login
+        .headers
+        .get("set-cookie")
+        .context("no Set-Cookie")?
+        .to_str()?
+        .to_owned();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        ensure!(
+            set_cookie.contains(attribute),
+            "{set_cookie} lacks {attribute}"
+        );
+    }
+    let token = set_cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .filter(|(name, _)| *name == signet_core::wire::SESSION_COOKIE)
+        .map(|(_, token)| token.to_owned())
+        .context("no session cookie")?;
+    let cookie = RawAuth::Cookie(token);
+
+    // Reads need no header.
+    let r = raw(
+        &server.url,
+        ips.next(),
+        "GET",
+        "/api/teams",
+        &cookie,
+        false,
+        RawBody::None,
+    )
+    .await?;
+    ensure!(r.status == 200, "cookie read: {} {}", r.status, r.text());
+
+    // Every write route that needs a session (its matrix row refuses anonymous callers).
+    let mut refused = 0;
+    for (method, path) in openapi_routes(&server.url).await? {
+        let key = format!("{method} {path}");
+        let row = MATRIX
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, row)| *row)
+            .with_context(|| format!("{key} is not in the matrix"))?;
+        if method == "GET" || row[6] != E401 {
+            continue;
+        }
+        let url = path
+            .replace("{team}", &team.id)
+            .replace("{app}", &new_id()?)
+            .replace("{credential}", &new_id()?)
+            .replace("{user}", &owner.session.user.id)
+            .replace("{invite}", &new_id()?)
+            .replace("{robot}", "abc");
+        let r = raw(
+            &server.url,
+            ips.next(),
+            &method,
+            &url,
+            &cookie,
+            false,
+            RawBody::Json(json!({})),
+        )
+        .await?;
+        ensure!(
+            r.status == 403 && r.error_code()? == "csrf",
+            "{key} with a cookie and no CSRF header: {} {}",
+            r.status,
+            r.text()
+        );
+        refused += 1;
+    }
+    ensure!(refused >= 25, "only {refused} write routes were checked");
+
+    // With the header the same cookie writes.
+    let r = raw(
+        &server.url,
+        ips.next(),
+        "PATCH",
+        &format!("/api/teams/{}", team.id),
+        &cookie,
+        true,
+        RawBody::Json(json!({"name": "Renamed"})),
+    )
+    .await?;
+    ensure!(
+        r.status == 200,
+        "cookie write with the header: {} {}",
+        r.status,
+        r.text()
+    );
+    server.stop().await?;
+    Ok(())
+}

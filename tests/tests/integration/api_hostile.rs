@@ -1,0 +1,814 @@
+//! Hostile input against every route in `/api/openapi.json`: malformed JSON, wrong types,
+//! empty and oversized bodies, seeded random JSON, bad and unknown ids in the path, wrong
+//! content types, unknown methods. The server must answer every one with a 4xx (or a 2xx,
+//! when random input happens to be valid), never a 5xx, every error as
+//! `{"error":{"code","message"}}`, and still be healthy afterwards.
+//!
+//! Also the login rate limits (server/src/routes/auth.rs): 10 failed logins per account per
+//! 300 s, then 429 for that account until the window ends (so an attacker can lock a user out
+//! for at most 5 minutes); 30 login attempts per client IP per 60 s.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, ensure};
+use serde_json::{Value, json};
+use signet_client::{Api, credential::NewCredential, team::new_id};
+use signet_core::wire::{Role, app::AppInfo, credential::CredentialKind};
+use signet_tests::{
+    api::{Loopback, RawAuth, RawBody, RawResponse, auth_key_of, openapi_routes, raw, user},
+    server::TestServer,
+};
+
+/// 16 zero bytes as base64url.
+const BLOB: &str = "AAAAAAAAAAAAAAAAAAAAAA";
+
+/// Routes whose handler reads a JSON body (the others ignore any body).
+const BODY_ROUTES: &[&str] = &[
+    "POST /api/auth/prelogin",
+    "POST /api/auth/register",
+    "POST /api/auth/login",
+    "POST /api/auth/password",
+    "POST /api/auth/recovery/begin",
+    "POST /api/auth/recovery/complete",
+    "POST /api/teams",
+    "PATCH /api/teams/{team}",
+    "PUT /api/teams/{team}/key",
+    "POST /api/teams/{team}/rotation",
+    "PATCH /api/teams/{team}/members/{user}",
+    "POST /api/teams/{team}/invites",
+    "POST /api/invites/{invite}/preview",
+    "POST /api/invites/{invite}/accept",
+    "POST /api/teams/{team}/apps",
+    "PUT /api/teams/{team}/apps/{app}",
+    "PUT /api/teams/{team}/apps/{app}/assignments",
+    "DELETE /api/teams/{team}/apps/{app}/assignments",
+    "POST /api/teams/{team}/credentials",
+    "PUT /api/teams/{team}/credentials/{credential}",
+    "POST /api/teams/{team}/robots",
+    "POST /api/teams/{team}/robots/{robot}/grants",
+];
+
+/// Path segments that are not ids (percent-encoded where a URL needs it).
+const BAD_IDS: &[&str] = &[
+    "not-a-uuid",
+    "0B6C2A8E-1C7F-4D9E-9A3B-5F2E8D7C6B1A",
+    "0b6c2a8e-1c7f-4d9e-9a3b-5f2e8d7c6b1",
+    "0b6c2a8e-1c7f-4d9e-9a3b-5f2e8d7c6b1g",
+    "%00",
+    "%ff%fe",
+    "%F0%9F%98%80",
+    "'%20OR%201=1--",
+    "%2e%2e",
+    "-1",
+    "99999999999999999999999",
+];
+
+/// Bodies that are not JSON, or not the JSON any route takes.
+const MALFORMED: &[&[u8]] = &[
+    b"{",
+    b"{\"name\":",
+    b"[1, 2",
+    b"nul",
+    b"{\"id\": tru}",
+    b"\xff\xfe{\"a\":1}",
+    b"{\"a\":1}}",
+    b"{\"a\":\"\\ud800\"}",
+];
+
+/// Every field name of the wire types, so random objects sometimes look almost right.
+const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "token",
+    "role",
+    "kind",
+    "label",
+    "metadata",
+    "metadata_signature",
+    "key_version",
+    "wrapped_key",
+    "payload",
+    "revision",
+    "sealed",
+    "platform",
+    "profile",
+    "target",
+    "credential_id",
+    "is_default",
+    "android_package",
+    "ios_targets",
+    "bundle_id",
+    "app_ids",
+    "expires_at",
+    "auth_half",
+    "grants",
+    "from_version",
+    "self_wrapped_team_key",
+    "member_keys",
+    "item_keys",
+    "user_id",
+    "wrapped",
+    "expires_in_days",
+    "wrapped_team_key",
+    "note",
+    "auth_key",
+    "current_auth_key",
+    "kdf_params",
+    "kdf_salt",
+    "memory_kib",
+    "iterations",
+    "parallelism",
+    "recovery_auth_key",
+    "wrapped_user_key",
+    "recovery_wrapped_user_key",
+    "public_keys",
+    "sealed_private_keys",
+    "client",
+];
+
+/// splitmix64: a small deterministic generator, so a failure replays exactly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn string(&mut self) -> String {
+        let specials = [
+            String::new(),
+            "\u{0}".into(),
+            "😀".repeat(50),
+            "x".repeat(5000),
+            "../../etc/passwd".into(),
+            "<script>alert(1)</script>".into(),
+            "' OR 1=1 --".into(),
+            "owner".into(),
+            "viewer".into(),
+            "android".into(),
+            "ios".into(),
+            "production".into(),
+            "cli".into(),
+            "browser".into(),
+            "apple_push_key".into(),
+            "{}".into(),
+            "a@b.c".into(),
+            BLOB.into(),
+            "AAAA====".into(),
+            "0b6c2a8e-1c7f-4d9e-9a3b-5f2e8d7c6b1a".into(),
+        ];
+        if self.below(4) == 0 {
+            (0..self.below(40))
+                .map(|_| char::from_u32(self.below(0x2_0000) as u32).unwrap_or('?'))
+                .collect()
+        } else {
+            self.pick(&specials).clone()
+        }
+    }
+
+    fn number(&mut self) -> Value {
+        let numbers = [
+            json!(0),
+            json!(-1),
+            json!(1),
+            json!(7),
+            json!(i64::MAX),
+            json!(i64::MIN),
+            json!(u64::MAX),
+            json!(4_294_967_296_u64),
+            json!(1.5),
+            json!(-0.0),
+            json!(1e300),
+        ];
+        self.pick(&numbers).clone()
+    }
+
+    fn value(&mut self, depth: u32) -> Value {
+        match self.below(if depth > 3 { 5 } else { 8 }) {
+            0 => Value::Null,
+            1 => Value::Bool(self.below(2) == 0),
+            2 => self.number(),
+            3 | 4 => Value::String(self.string()),
+            5 => Value::Array((0..self.below(4)).map(|_| self.value(depth + 1)).collect()),
+            _ => self.object(depth + 1),
+        }
+    }
+
+    fn object(&mut self, depth: u32) -> Value {
+        let mut map = serde_json::Map::new();
+        for _ in 0..self.below(12) {
+            let key = if self.below(8) == 0 {
+                self.string()
+            } else {
+                (*self.pick(FIELDS)).to_owned()
+            };
+            map.insert(key, self.value(depth));
+        }
+        Value::Object(map)
+    }
+}
+
+/// What the fuzzer aims at: real ids, so requests get past "not found" to the body.
+struct Target {
+    base: String,
+    ips: Loopback,
+    owner: RawAuth,
+    /// Signed out by the first logout; later logouts get 401.
+    spare: RawAuth,
+    robot: RawAuth,
+    params: BTreeMap<&'static str, String>,
+    /// A team of its own for deleting, restoring and leaving.
+    scratch_team: String,
+    sent: usize,
+    failures: Vec<String>,
+}
+
+impl Target {
+    fn url(&self, key: &str, path: &str) -> String {
+        let mut url = path.to_owned();
+        for (name, value) in &self.params {
+            let value = if *name == "team"
+                && matches!(
+                    key,
+                    "DELETE /api/teams/{team}"
+                        | "POST /api/teams/{team}/restore"
+                        | "POST /api/teams/{team}/leave"
+                ) {
+                &self.scratch_team
+            } else {
+                value
+            };
+            url = url.replace(&format!("{{{name}}}"), value);
+        }
+        url
+    }
+
+    fn auth(&self, key: &str) -> &RawAuth {
+        match key {
+            "POST /api/auth/logout" => &self.spare,
+            "GET /api/robot/whoami" => &self.robot,
+            _ => &self.owner,
+        }
+    }
+
+    /// Sends one request and records what is wrong with the answer: a 5xx, a 4xx that is not
+    /// the JSON error shape, or a status other than `expected` (when given).
+    async fn probe(
+        &mut self,
+        what: &str,
+        method: &str,
+        url: &str,
+        auth: RawAuth,
+        body: RawBody,
+        expected: Option<u16>,
+    ) -> Result<Option<RawResponse>> {
+        let from = self.ips.next();
+        self.sent += 1;
+        let r = match raw(&self.base, from, method, url, &auth, true, body).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.failures
+                    .push(format!("{what}: {method} {url}: no answer: {e:#}"));
+                return Ok(None);
+            }
+        };
+        if r.status >= 500 {
+            self.failures
+                .push(format!("{what}: {method} {url}: {} {}", r.status, r.text()));
+        } else if r.status >= 400
+            && let Err(e) = r.error_code()
+        {
+            self.failures.push(format!("{what}: {method} {url}: {e}"));
+        }
+        if let Some(status) = expected
+            && r.status != status
+        {
+            self.failures.push(format!(
+                "{what}: {method} {url}: expected {status}, got {} {}",
+                r.status,
+                r.text()
+            ));
+        }
+        Ok(Some(r))
+    }
+}
+
+fn json_bytes(bytes: &[u8]) -> RawBody {
+    RawBody::Bytes(Some("application/json"), bytes.to_vec())
+}
+
+#[tokio::test]
+async fn hostile_input_never_gets_a_5xx() -> Result<()> {
+    let started = std::time::Instant::now();
+    let server = TestServer::start().await?;
+    let api = Api::new(&server.url);
+    let owner = user(&api, "owner").await?;
+    let spare = signet_client::Session::login(
+        &api,
+        "owner@example.test",
+        signet_tests::api::PASSWORD,
+        true,
+    )
+    .await?;
+    let (team, key) = owner.create_team("Acme").await?;
+    let (scratch, _) = owner.create_team("Scratch").await?;
+    let app: AppInfo = owner
+        .api
+        .post(
+            &format!("/teams/{}/apps", team.id),
+            &json!({"name": "Acme App", "android_package": "com.acme.app"}),
+        )
+        .await?;
+    let c = owner
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: CredentialKind::AndroidKeystore,
+                label: "Upload key",
+                metadata: json!({}),
+                payload: b"keystore",
+            },
+        )
+        .await?;
+    // Not in any path the fuzzer uses: must come through intact.
+    let keep = owner
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: CredentialKind::ApplePushKey,
+                label: "Push key",
+                metadata: json!({}),
+                payload: b"p8 key",
+            },
+        )
+        .await?;
+    let (robot, token) = owner
+        .create_robot(
+            &team.id,
+            &key,
+            "CI",
+            std::slice::from_ref(&app.id),
+            std::slice::from_ref(&c),
+            signet_server::store::now() + 3600,
+        )
+        .await?;
+    let (_, link) = owner.invite(&team.id, &key, Role::Viewer).await?;
+    let params = BTreeMap::from([
+        ("team", team.id.clone()),
+        ("app", app.id.clone()),
+        ("credential", c.id.clone()),
+        ("user", owner.user.id.clone()),
+        ("invite", link.id.clone()),
+        ("robot", robot.id.clone()),
+    ]);
+    let mut t = Target {
+        base: server.url.clone(),
+        ips: Loopback::default(),
+        owner: RawAuth::Bearer(owner.token.clone()),
+        spare: RawAuth::Bearer(spare.token.clone()),
+        robot: RawAuth::Robot(format!("{}.{}", token.id(), token.auth_half()?)),
+        params,
+        scratch_team: scratch.id,
+        sent: 0,
+        failures: Vec::new(),
+    };
+    let doc: Value = reqwest::get(format!("{}/api/openapi.json", server.url))
+        .await?
+        .json()
+        .await?;
+    let routes = openapi_routes(&server.url).await?;
+    let mut rng = Rng(0x5157_4e45_5421);
+    let mut random_sent = 0;
+
+    for (method, path) in &routes {
+        let key = format!("{method} {path}");
+        let url = t.url(&key, path);
+        let auth = t.auth(&key).clone();
+        let takes_body = BODY_ROUTES.contains(&key.as_str());
+
+        for bytes in MALFORMED {
+            let expected = takes_body.then_some(400);
+            t.probe(
+                "malformed JSON",
+                method,
+                &url,
+                auth.clone(),
+                json_bytes(bytes),
+                expected,
+            )
+            .await?;
+        }
+        // Deeper than serde_json's recursion limit.
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        t.probe(
+            "deep nesting",
+            method,
+            &url,
+            auth.clone(),
+            json_bytes(deep.as_bytes()),
+            None,
+        )
+        .await?;
+        for wrong in [
+            json!([]),
+            json!("string"),
+            json!(42),
+            json!(null),
+            Value::Object(
+                FIELDS
+                    .iter()
+                    .map(|f| ((*f).to_owned(), json!(12345)))
+                    .collect(),
+            ),
+            Value::Object(
+                FIELDS
+                    .iter()
+                    .map(|f| ((*f).to_owned(), json!([{}])))
+                    .collect(),
+            ),
+        ] {
+            let expected = takes_body.then_some(400);
+            t.probe(
+                "wrong types",
+                method,
+                &url,
+                auth.clone(),
+                RawBody::Json(wrong),
+                expected,
+            )
+            .await?;
+        }
+        let expected = takes_body.then_some(400);
+        t.probe(
+            "empty body",
+            method,
+            &url,
+            auth.clone(),
+            json_bytes(b""),
+            expected,
+        )
+        .await?;
+        t.probe("no body", method, &url, auth.clone(), RawBody::None, None)
+            .await?;
+        for (content_type, body) in [
+            ("text/plain", &b"{}"[..]),
+            ("application/x-www-form-urlencoded", b"name=x"),
+            ("application/jsonx", b"{}"),
+        ] {
+            let body = RawBody::Bytes(Some(content_type), body.to_vec());
+            let expected = takes_body.then_some(400);
+            t.probe(
+                "wrong content type",
+                method,
+                &url,
+                auth.clone(),
+                body,
+                expected,
+            )
+            .await?;
+        }
+        for _ in 0..6 {
+            let value = if rng.below(5) == 0 {
+                rng.value(0)
+            } else {
+                rng.object(0)
+            };
+            random_sent += 1;
+            t.probe(
+                "random JSON",
+                method,
+                &url,
+                auth.clone(),
+                RawBody::Json(value),
+                None,
+            )
+            .await?;
+        }
+
+        // A body beyond the route's cap: 413 with JSON where the route reads one.
+        let limit = doc["paths"][path][method.to_lowercase()]["x-signet-body-limit"]
+            .as_u64()
+            .with_context(|| format!("{key}: no x-signet-body-limit"))?;
+        let size = usize::try_from(limit)? + 1024 * 1024;
+        let mut big = vec![b' '; size];
+        big[0] = b'{';
+        big[size - 1] = b'}';
+        let expected = takes_body.then_some(413);
+        if let Some(r) = t
+            .probe(
+                "oversized body",
+                method,
+                &url,
+                auth.clone(),
+                json_bytes(&big),
+                expected,
+            )
+            .await?
+            && r.status == 413
+        {
+            let code = r.error_code()?;
+            ensure!(code == "too_large", "{key}: 413 with code {code}");
+        }
+
+        // Bad and unknown ids in each path parameter.
+        for (name, _) in t.params.clone() {
+            let placeholder = format!("{{{name}}}");
+            if !path.contains(&placeholder) {
+                continue;
+            }
+            for bad in BAD_IDS {
+                let url = t.url(&key, &path.replace(&placeholder, bad));
+                t.probe(
+                    "bad id",
+                    method,
+                    &url,
+                    auth.clone(),
+                    RawBody::Json(json!({})),
+                    None,
+                )
+                .await?;
+            }
+            let unknown = if name == "robot" {
+                "unknownrobot".to_owned()
+            } else {
+                new_id()?
+            };
+            let url = t.url(&key, &path.replace(&placeholder, &unknown));
+            let r = t
+                .probe(
+                    "unknown id",
+                    method,
+                    &url,
+                    auth.clone(),
+                    RawBody::Json(json!({})),
+                    None,
+                )
+                .await?;
+            if let Some(r) = r
+                && method == "GET"
+                && r.status != 404
+            {
+                t.failures.push(format!(
+                    "unknown {name}: GET {url}: {} {}",
+                    r.status,
+                    r.text()
+                ));
+            }
+        }
+    }
+
+    // Methods a path does not have: 405 as JSON, with Allow.
+    let mut by_path: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (method, path) in &routes {
+        by_path
+            .entry(path.as_str())
+            .or_default()
+            .push(method.as_str());
+    }
+    for (path, methods) in by_path {
+        let url = t.url("", path);
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "FOO"] {
+            if methods.contains(&method) {
+                continue;
+            }
+            let r = t
+                .probe(
+                    "unknown method",
+                    method,
+                    &url,
+                    t.owner.clone(),
+                    RawBody::None,
+                    Some(405),
+                )
+                .await?;
+            if let Some(r) = r
+                && r.status == 405
+                && !r.headers.contains_key("allow")
+            {
+                t.failures
+                    .push(format!("{method} {path}: 405 without Allow"));
+            }
+        }
+    }
+
+    // Paths that are not routes at all.
+    for path in [
+        "/api/nope",
+        "/api/teams/x/y/z/w",
+        "/api/teams//apps",
+        "/api/%ff",
+    ] {
+        t.probe(
+            "unknown route",
+            "GET",
+            path,
+            t.owner.clone(),
+            RawBody::None,
+            Some(404),
+        )
+        .await?;
+    }
+
+    // Still healthy, and the data is intact.
+    let health = raw(
+        &server.url,
+        t.ips.next(),
+        "GET",
+        "/api/health",
+        &RawAuth::None,
+        false,
+        RawBody::None,
+    )
+    .await?;
+    ensure!(
+        health.status == 200,
+        "health after the barrage: {}",
+        health.status
+    );
+    let (_, opened) = owner.read_credential(&team.id, &key, &keep.id).await?;
+    ensure!(opened.as_slice() == b"p8 key");
+
+    println!(
+        "hostile input: {} routes, {} requests ({random_sent} random JSON bodies) in {:?}",
+        routes.len(),
+        t.sent,
+        started.elapsed()
+    );
+    ensure!(
+        t.failures.is_empty(),
+        "{} of {} hostile requests were mishandled:\n{}",
+        t.failures.len(),
+        t.sent,
+        t.failures.join("\n")
+    );
+    server.stop().await?;
+    Ok(())
+}
+
+fn retry_after(r: &RawResponse) -> Result<u64> {
+    ensure!(
+        r.status == 429,
+        "expected 429, got {} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(r.error_code()? == "rate_limited");
+    Ok(r.headers
+        .get("retry-after")
+        .context("429 without Retry-After")?
+        .to_str()?
+        .parse()?)
+}
+
+/// Login limits from server/src/routes/auth.rs: `ACCOUNT_FAILURES` = 10 failures per account
+/// per `ACCOUNT_WINDOW` = 300 s, then 429 for that account; `IP_LIMIT` = 30 attempts per IP
+/// per 60 s, counted before the account check.
+#[tokio::test]
+async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
+    let server = TestServer::start().await?;
+    let api = Api::new(&server.url);
+    user(&api, "victim").await?;
+    user(&api, "colleague").await?;
+    let victim_key = auth_key_of(&api, "victim@example.test").await?;
+    let colleague_key = auth_key_of(&api, "colleague@example.test").await?;
+    let mut ips = Loopback::default();
+    let attacker = ips.next();
+    let login = |email: &str, key: &str| {
+        RawBody::Json(json!({"email": email, "auth_key": key, "client": "cli"}))
+    };
+    let mut attempts = 0;
+
+    // Ten wrong passwords for one account: 401 each.
+    for i in 1..=10 {
+        attempts += 1;
+        let r = raw(
+            &server.url,
+            attacker,
+            "POST",
+            "/api/auth/login",
+            &RawAuth::None,
+            true,
+            login("victim@example.test", BLOB),
+        )
+        .await?;
+        ensure!(
+            r.status == 401,
+            "wrong password {i}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    // The eleventh is refused, and so is the right password, from anywhere, for ≤ 300 s.
+    attempts += 1;
+    let r = raw(
+        &server.url,
+        attacker,
+        "POST",
+        "/api/auth/login",
+        &RawAuth::None,
+        true,
+        login("victim@example.test", BLOB),
+    )
+    .await?;
+    let wait = retry_after(&r)?;
+    ensure!((1..=300).contains(&wait), "Retry-After {wait}");
+    let r = raw(
+        &server.url,
+        ips.next(),
+        "POST",
+        "/api/auth/login",
+        &RawAuth::None,
+        true,
+        login("victim@example.test", &victim_key),
+    )
+    .await?;
+    ensure!(retry_after(&r)? <= 300);
+
+    // Another account from the same IP still signs in.
+    attempts += 1;
+    let r = raw(
+        &server.url,
+        attacker,
+        "POST",
+        "/api/auth/login",
+        &RawAuth::None,
+        true,
+        login("colleague@example.test", &colleague_key),
+    )
+    .await?;
+    ensure!(
+        r.status == 200,
+        "another account: {} {}",
+        r.status,
+        r.text()
+    );
+
+    // Until the IP has made 30 attempts in the minute; then every login from it waits.
+    while attempts < 30 {
+        attempts += 1;
+        let email = format!("nobody{attempts}@example.test");
+        let r = raw(
+            &server.url,
+            attacker,
+            "POST",
+            "/api/auth/login",
+            &RawAuth::None,
+            true,
+            login(&email, BLOB),
+        )
+        .await?;
+        ensure!(
+            r.status == 401,
+            "attempt {attempts}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    let r = raw(
+        &server.url,
+        attacker,
+        "POST",
+        "/api/auth/login",
+        &RawAuth::None,
+        true,
+        login("colleague@example.test", &colleague_key),
+    )
+    .await?;
+    let wait = retry_after(&r)?;
+    ensure!((1..=60).contains(&wait), "per-IP Retry-After {wait}");
+
+    // Other addresses are not affected.
+    let r = raw(
+        &server.url,
+        ips.next(),
+        "POST",
+        "/api/auth/login",
+        &RawAuth::None,
+        true,
+        login("colleague@example.test", &colleague_key),
+    )
+    .await?;
+    ensure!(
+        r.status == 200,
+        "from another IP: {} {}",
+        r.status,
+        r.text()
+    );
+    server.stop().await?;
+    Ok(())
+}
