@@ -70,6 +70,9 @@ pub enum ApiError {
     /// No such route or resource (also what non-members see, so existence does not leak).
     #[error("not found")]
     NotFound,
+    /// The route exists, but not with this HTTP method (the response carries `Allow`).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The write conflicts with the current state (stale revision, duplicate id or name,
     /// a changed team key); nothing was changed.
     #[error("{message}")]
@@ -111,6 +114,7 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::OutOfScope(_) => (StatusCode::FORBIDDEN, "out_of_scope"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::Gone(_) => (StatusCode::GONE, "gone"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),

@@ -534,7 +534,7 @@ async fn json_errors(request: Request, next: Next) -> Response {
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
     let error = match parts.status {
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::BadRequest(
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed(
             "this route does not accept that HTTP method; see /api/openapi.json".into(),
         ),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(
@@ -549,7 +549,7 @@ async fn json_errors(request: Request, next: Next) -> Response {
         _ => ApiError::BadRequest(text),
     };
     let mut out = error.into_response();
-    if parts.status.is_client_error() && parts.status != StatusCode::METHOD_NOT_ALLOWED {
+    if parts.status.is_client_error() {
         *out.status_mut() = parts.status;
     }
     if let Some(allow) = parts.headers.get(header::ALLOW) {
