@@ -45,6 +45,9 @@ pub struct AppState {
 pub fn router(state: AppState, dist: &std::path::Path) -> Router {
     Router::new()
         .nest("/api", routes::api_router())
+        // `nest` covers `/api` and `/api/x…` but not `/api/` itself, which would otherwise
+        // reach the dashboard (its HTML for GET, a plain-text 405 for anything else).
+        .route("/api/", axum::routing::any(|| async { ApiError::NotFound }))
         .merge(dashboard::router(dist))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
