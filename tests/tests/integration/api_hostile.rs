@@ -606,22 +606,32 @@ async fn hostile_input_never_gets_a_5xx() -> Result<()> {
         }
     }
 
-    // Paths that are not routes at all.
-    for path in [
-        "/api/nope",
-        "/api/teams/x/y/z/w",
-        "/api/teams//apps",
-        "/api/%ff",
-    ] {
-        t.probe(
-            "unknown route",
-            "GET",
-            path,
-            t.owner.clone(),
-            RawBody::None,
-            Some(404),
-        )
-        .await?;
+    // Paths that are not routes at all: 404 whatever the method (`/api/` once fell through
+    // to the dashboard). An empty team id is a malformed id: 400.
+    for method in ["GET", "POST", "DELETE"] {
+        for (path, status) in [
+            ("/api", 404),
+            ("/api/", 404),
+            ("/api/nope", 404),
+            ("/api/teams/x/y/z/w", 404),
+            ("/api/%ff", 404),
+            // (the apps route has no DELETE, and the method is checked first)
+            (
+                "/api/teams//apps",
+                if method == "DELETE" { 405 } else { 400 },
+            ),
+        ] {
+            let auth = t.owner.clone();
+            t.probe(
+                "unknown route",
+                method,
+                path,
+                auth,
+                RawBody::None,
+                Some(status),
+            )
+            .await?;
+        }
     }
 
     // Still healthy, and the data is intact.
