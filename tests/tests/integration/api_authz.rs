@@ -262,6 +262,15 @@ struct Call {
     auth: Option<RawAuth>,
 }
 
+/// The outsider's team and its objects.
+struct OtherTeam {
+    team: String,
+    app: String,
+    credential: String,
+    robot: String,
+    invite: String,
+}
+
 /// The fixture: one team with two apps, credentials, members of every role, a removed
 /// member, a pending invitation and two robot tokens; another team with its own.
 struct World {
@@ -294,7 +303,7 @@ struct World {
     robot_in: (String, RawAuth),
     robot_out: RawAuth,
     robot_other: RawAuth,
-    other_team: String,
+    other: OtherTeam,
     rescued_email: String,
     recovery_body: Value,
     /// A counter for unique names.
@@ -446,7 +455,7 @@ impl World {
             .session
             .create_credential(&other.id, &other_key, &credential("Other key"))
             .await?;
-        let (_, token_other) = outsider
+        let (other_robot, token_other) = outsider
             .session
             .create_robot(
                 &other.id,
@@ -457,6 +466,18 @@ impl World {
                 expires,
             )
             .await?;
+
+        let (_, other_link) = outsider
+            .session
+            .invite(&other.id, &other_key, Role::Viewer)
+            .await?;
+        let other = OtherTeam {
+            team: other.id,
+            app: other_app.id,
+            credential: other_c.id,
+            robot: other_robot.id,
+            invite: other_link.id,
+        };
 
         let (lobby, lobby_key) = bystander.session.create_team("Lobby").await?;
 
@@ -501,7 +522,7 @@ impl World {
             robot_in: (robot_in.id, robot_header(&token_in)?),
             robot_out: robot_header(&token_out)?,
             robot_other: robot_header(&token_other)?,
-            other_team: other.id,
+            other,
             rescued_email,
             recovery_body,
             n: 0,
@@ -1030,6 +1051,22 @@ async fn every_route_refuses_every_caller_it_should() -> Result<()> {
                 .with_context(|| format!("{key} as {caller:?}"))?;
             checked += 1;
             statuses.push(r.status.to_string());
+            if key == "POST /api/auth/logout" && (200..300).contains(&r.status) {
+                let from = world.from();
+                let me = raw(
+                    &world.base,
+                    from,
+                    "GET",
+                    "/api/auth/me",
+                    &auth,
+                    true,
+                    RawBody::None,
+                )
+                .await?;
+                if me.status != 401 {
+                    failures.push(format!("{caller:?}'s session still works after logout"));
+                }
+            }
             world
                 .undo(&key, caller, r.status)
                 .await
@@ -1092,7 +1129,7 @@ async fn every_route_refuses_every_caller_it_should() -> Result<()> {
             }
             if key == "GET /api/teams"
                 && caller == Caller::Owner
-                && text.contains(&world.other_team)
+                && text.contains(&world.other.team)
             {
                 failures.push(format!("{key} as Owner: lists the other team"));
             }
@@ -1235,6 +1272,232 @@ async fn cookie_writes_without_the_csrf_header_are_refused() -> Result<()> {
         "cookie write with the header: {} {}",
         r.status,
         r.text()
+    );
+    server.stop().await?;
+    Ok(())
+}
+
+/// A member of one team reaches nothing of another team by putting its ids in their own
+/// team's paths or bodies (no object is looked up by id alone), and role changes and removals
+/// take effect on the very next request.
+#[tokio::test]
+async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
+    let server = TestServer::start().await?;
+    let mut world = World::build(&server).await?;
+    let owner = world.owner.bearer();
+    let team = world.team.clone();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+
+    // Every route with an object id in its path, as the owner of this team, with the other
+    // team's object: 404, as if it did not exist. The body is the one valid for our own.
+    for (method, path) in openapi_routes(&server.url).await? {
+        let params = ["{app}", "{credential}", "{user}", "{invite}", "{robot}"];
+        if !path.starts_with("/api/teams/{team}/") || !params.iter().any(|p| path.contains(p)) {
+            continue;
+        }
+        let key = format!("{method} {path}");
+        let mut call = world.prepare(&key, Caller::Owner).await?;
+        call.app = world.other.app.clone();
+        call.credential = world.other.credential.clone();
+        call.user = world.outsider.session.user.id.clone();
+        call.invite = world.other.invite.clone();
+        call.robot = world.other.robot.clone();
+        let url = fill(&path, &call);
+        let from = world.from();
+        let r = raw(&world.base, from, &method, &url, &owner, true, call.body).await?;
+        checked += 1;
+        if r.status != 404 {
+            failures.push(format!(
+                "{key} with the other team's ids: {} {}",
+                r.status,
+                r.text()
+            ));
+        }
+    }
+
+    // Ids of the other team inside bodies: refused as not in this team.
+    let foreign = world.other.credential.clone();
+    let mut robot = robot_body(&world.unique("foreign"), &world.other.app)?;
+    let mut granted = robot_body(&world.unique("foreign"), &world.app1)?;
+    granted["grants"] = json!([{"credential_id": foreign, "wrapped_key": BLOB}]);
+    let bodies = [
+        (
+            "PUT",
+            format!("/api/teams/{team}/apps/{}/assignments", world.app1),
+            json!({"platform": "android", "profile": "production", "credential_id": foreign}),
+        ),
+        ("POST", format!("/api/teams/{team}/robots"), robot.take()),
+        ("POST", format!("/api/teams/{team}/robots"), granted),
+        (
+            "POST",
+            format!("/api/teams/{team}/robots/{}/grants", world.robot_in.0),
+            json!({"grants": [{"credential_id": foreign, "wrapped_key": BLOB}]}),
+        ),
+    ];
+    for (method, url, body) in bodies {
+        let from = world.from();
+        let r = raw(
+            &world.base,
+            from,
+            method,
+            &url,
+            &owner,
+            true,
+            RawBody::Json(body),
+        )
+        .await?;
+        checked += 1;
+        if r.status != 422 {
+            failures.push(format!(
+                "{method} {url} naming the other team's ids: {} {}",
+                r.status,
+                r.text()
+            ));
+        }
+    }
+
+    // The other team's objects are untouched.
+    let outsider = world.outsider.bearer();
+    let other = &world.other;
+    for url in [
+        format!("/api/teams/{}/apps/{}", other.team, other.app),
+        format!(
+            "/api/teams/{}/credentials/{}/payload",
+            other.team, other.credential
+        ),
+    ] {
+        let r = raw(
+            &world.base,
+            world.ips.next(),
+            "GET",
+            &url,
+            &outsider,
+            true,
+            RawBody::None,
+        )
+        .await?;
+        ensure!(
+            r.status == 200,
+            "{url} after the attempts: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    let invites = raw(
+        &world.base,
+        world.ips.next(),
+        "GET",
+        &format!("/api/teams/{}/invites", other.team),
+        &outsider,
+        true,
+        RawBody::None,
+    )
+    .await?;
+    ensure!(
+        invites.text().contains("pending"),
+        "the other team's invitation: {}",
+        invites.text()
+    );
+    let whoami = raw(
+        &world.base,
+        world.ips.next(),
+        "GET",
+        "/api/robot/whoami",
+        &world.robot_other.clone(),
+        true,
+        RawBody::None,
+    )
+    .await?;
+    ensure!(
+        whoami.status == 200,
+        "the other team's robot: {}",
+        whoami.status
+    );
+
+    // Demote the admin: their next request is a viewer's; promote back: an admin's again.
+    let admin = world.admin.bearer();
+    let admin_id = world.admin.session.user.id.clone();
+    let invites_url = format!("/api/teams/{team}/invites");
+    for (role, expected) in [("viewer", 403), ("admin", 200)] {
+        world
+            .as_owner(
+                "PATCH",
+                &format!("/teams/{team}/members/{admin_id}"),
+                RawBody::Json(json!({ "role": role })),
+            )
+            .await?;
+        let r = raw(
+            &world.base,
+            world.ips.next(),
+            "GET",
+            &invites_url,
+            &admin,
+            true,
+            RawBody::None,
+        )
+        .await?;
+        checked += 1;
+        if r.status != expected {
+            failures.push(format!(
+                "admin as {role}: GET invites {} {}",
+                r.status,
+                r.text()
+            ));
+        }
+    }
+    // Remove the developer: the next request no longer sees the team.
+    let developer = world.developer.bearer();
+    let developer_id = world.developer.session.user.id.clone();
+    world
+        .as_owner(
+            "DELETE",
+            &format!("/teams/{team}/members/{developer_id}"),
+            RawBody::None,
+        )
+        .await?;
+    let r = raw(
+        &world.base,
+        world.ips.next(),
+        "GET",
+        &format!("/api/teams/{team}/credentials"),
+        &developer,
+        true,
+        RawBody::None,
+    )
+    .await?;
+    checked += 1;
+    if r.status != 404 {
+        failures.push(format!("removed developer: {} {}", r.status, r.text()));
+    }
+    // Revoke the in-scope robot: its next request is 401.
+    world
+        .as_owner(
+            "DELETE",
+            &format!("/teams/{team}/robots/{}", world.robot_in.0),
+            RawBody::None,
+        )
+        .await?;
+    let r = raw(
+        &world.base,
+        world.ips.next(),
+        "GET",
+        &format!("/api/teams/{team}/credentials/{}/payload", world.c1),
+        &world.robot_in.1.clone(),
+        true,
+        RawBody::None,
+    )
+    .await?;
+    checked += 1;
+    if r.status != 401 {
+        failures.push(format!("revoked robot: {} {}", r.status, r.text()));
+    }
+
+    ensure!(
+        failures.is_empty(),
+        "{} of {checked} cross-team and take-effect checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
     server.stop().await?;
     Ok(())
