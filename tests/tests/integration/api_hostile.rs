@@ -293,6 +293,21 @@ impl Target {
         {
             self.failures.push(format!("{what}: {method} {url}: {e}"));
         }
+        // Security headers on every answer, errors included.
+        for (name, value) in [
+            ("content-security-policy", signet_server::headers::CSP),
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+            ("cache-control", "no-store"),
+        ] {
+            let got = r.headers.get(name).and_then(|v| v.to_str().ok());
+            if got != Some(value) {
+                self.failures.push(format!(
+                    "{what}: {method} {url}: {} with {name}: {got:?}",
+                    r.status
+                ));
+            }
+        }
         if let Some(status) = expected
             && r.status != status
         {
@@ -569,6 +584,30 @@ async fn hostile_input_never_gets_a_5xx() -> Result<()> {
                     r.text()
                 ));
             }
+        }
+    }
+
+    // Query strings that are not what the route takes.
+    let team_id = t.params["team"].clone();
+    for query in [
+        "limit=abc",
+        "limit=-1",
+        "limit=0",
+        "limit=99999999999999999999",
+        "limit=9223372036854775807",
+        "before=x",
+        "before=-9223372036854775808",
+        "action=%00",
+        "action=nope",
+        "deleted=maybe",
+        "deleted=true&deleted=false",
+        "%ff=%fe",
+    ] {
+        for route in ["audit", "credentials"] {
+            let url = format!("/api/teams/{team_id}/{route}?{query}");
+            let auth = t.owner.clone();
+            t.probe("bad query", "GET", &url, auth, RawBody::None, None)
+                .await?;
         }
     }
 
