@@ -1502,3 +1502,106 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
     server.stop().await?;
     Ok(())
 }
+
+/// Admins manage members but not owners: they cannot invite, make, demote or remove an owner
+/// (403), and the last owner cannot step down (409).
+#[tokio::test]
+async fn admins_cannot_make_or_touch_owners() -> Result<()> {
+    let server = TestServer::start().await?;
+    let mut world = World::build(&server).await?;
+    let team = world.team.clone();
+    let admin = world.admin.bearer();
+    let owner_id = world.owner.session.user.id.clone();
+    let admin_id = world.admin.session.user.id.clone();
+    let bystander_id = world.bystander.session.user.id.clone();
+    let secret = InviteSecret::generate()?;
+    let member = |id: &str| format!("/api/teams/{team}/members/{id}");
+    let attempts = [
+        (
+            "POST",
+            format!("/api/teams/{team}/invites"),
+            RawBody::Json(json!({
+                "id": new_id()?, "role": "owner", "token": secret.token()?,
+                "wrapped_team_key": BLOB, "key_version": 1,
+            })),
+        ),
+        (
+            "PATCH",
+            member(&owner_id),
+            RawBody::Json(json!({"role": "viewer"})),
+        ),
+        (
+            "PATCH",
+            member(&bystander_id),
+            RawBody::Json(json!({"role": "owner"})),
+        ),
+        (
+            "PATCH",
+            member(&admin_id),
+            RawBody::Json(json!({"role": "owner"})),
+        ),
+        ("DELETE", member(&owner_id), RawBody::None),
+    ];
+    for (method, url, body) in attempts {
+        let r = raw(
+            &world.base,
+            world.ips.next(),
+            method,
+            &url,
+            &admin,
+            true,
+            body,
+        )
+        .await?;
+        ensure!(
+            r.status == 403 && r.error_code()? == "forbidden",
+            "admin {method} {url}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    let members = world
+        .as_owner("GET", &format!("/teams/{team}/members"), RawBody::None)
+        .await?;
+    for (id, role) in [
+        (&owner_id, "owner"),
+        (&admin_id, "admin"),
+        (&bystander_id, "developer"),
+    ] {
+        let found = members
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["user_id"] == json!(id)))
+            .context("member missing")?;
+        ensure!(
+            found["role"] == json!(role),
+            "{id} is now {}",
+            found["role"]
+        );
+    }
+
+    // The last owner can neither demote nor remove themselves.
+    let owner = world.owner.bearer();
+    for (method, body) in [
+        ("PATCH", RawBody::Json(json!({"role": "admin"}))),
+        ("DELETE", RawBody::None),
+    ] {
+        let r = raw(
+            &world.base,
+            world.ips.next(),
+            method,
+            &member(&owner_id),
+            &owner,
+            true,
+            body,
+        )
+        .await?;
+        ensure!(
+            r.status == 409 && r.error_code()? == "last_owner",
+            "last owner {method}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    server.stop().await?;
+    Ok(())
+}

@@ -861,3 +861,98 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
     server.stop().await?;
     Ok(())
 }
+
+/// Invitation links (server/src/routes/invites.rs): `INVITE_FAILURES` = 10 wrong tokens per
+/// invitation per 300 s, then 429 for that invitation; `IP_LIMIT` = 30 attempts per IP per
+/// 60 s on preview and accept together.
+#[tokio::test]
+async fn invitation_links_are_rate_limited_per_invitation_and_per_ip() -> Result<()> {
+    let server = TestServer::start().await?;
+    let api = Api::new(&server.url);
+    let owner = user(&api, "owner").await?;
+    let (team, key) = owner.create_team("Acme").await?;
+    let (_, guarded) = owner.invite(&team.id, &key, Role::Viewer).await?;
+    let (_, other) = owner.invite(&team.id, &key, Role::Viewer).await?;
+    let mut ips = Loopback::default();
+    let attacker = ips.next();
+    let preview = |id: &str| format!("/api/invites/{id}/preview");
+    let token = |t: String| RawBody::Json(json!({ "token": t }));
+    let mut attempts = 0;
+
+    for i in 1..=10 {
+        attempts += 1;
+        let r = raw(
+            &server.url,
+            attacker,
+            "POST",
+            &preview(&guarded.id),
+            &RawAuth::None,
+            true,
+            token(BLOB.into()),
+        )
+        .await?;
+        ensure!(
+            r.status == 401,
+            "wrong token {i}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    // The invitation now waits (≤ 300 s), even for its real token from elsewhere.
+    attempts += 1;
+    let r = raw(
+        &server.url,
+        attacker,
+        "POST",
+        &preview(&guarded.id),
+        &RawAuth::None,
+        true,
+        token(BLOB.into()),
+    )
+    .await?;
+    ensure!((1..=300).contains(&retry_after(&r)?));
+    let r = raw(
+        &server.url,
+        ips.next(),
+        "POST",
+        &preview(&guarded.id),
+        &RawAuth::None,
+        true,
+        token(guarded.secret.token()?),
+    )
+    .await?;
+    ensure!(retry_after(&r)? <= 300);
+    // Another invitation is unaffected, until the IP has made 30 attempts in the minute.
+    while attempts < 30 {
+        attempts += 1;
+        let r = raw(
+            &server.url,
+            attacker,
+            "POST",
+            &preview(&other.id),
+            &RawAuth::None,
+            true,
+            token(other.secret.token()?),
+        )
+        .await?;
+        ensure!(
+            r.status == 200,
+            "attempt {attempts}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    let r = raw(
+        &server.url,
+        attacker,
+        "POST",
+        &preview(&other.id),
+        &RawAuth::None,
+        true,
+        token(other.secret.token()?),
+    )
+    .await?;
+    ensure!((1..=60).contains(&retry_after(&r)?));
+    server.stop().await?;
+    Ok(())
+}
