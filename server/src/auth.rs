@@ -185,6 +185,9 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if matches!(credential(&parts.headers)?, Some(Credential::Robot { .. })) {
+            // Only a token that authenticates is told it is the wrong kind of caller (403);
+            // an unknown, revoked or expired one is 401 like any other dead credential.
+            robot(parts, state).await?;
             return Err(ApiError::Forbidden(
                 "robot tokens can only read credentials; this needs a signed-in user".into(),
             ));
