@@ -49,6 +49,8 @@ pub enum RawAuth {
     Robot(String),
     /// `Cookie: __Host-signet_session=<token>` (the dashboard).
     Cookie(String),
+    /// Any header with any bytes as its value (for hostile input).
+    Header(&'static str, Vec<u8>),
 }
 
 impl std::fmt::Debug for RawAuth {
@@ -58,6 +60,7 @@ impl std::fmt::Debug for RawAuth {
             Self::Bearer(_) => "Bearer(<redacted>)",
             Self::Robot(_) => "Robot(<redacted>)",
             Self::Cookie(_) => "Cookie(<redacted>)",
+            Self::Header(..) => "Header(<redacted>)",
         })
     }
 }
@@ -170,6 +173,9 @@ pub async fn raw(
             "cookie",
             format!("{}={token}", signet_core::wire::SESSION_COOKIE),
         ),
+        RawAuth::Header(name, value) => {
+            request.header(*name, reqwest::header::HeaderValue::from_bytes(value)?)
+        }
     };
     request = match body {
         RawBody::None => request,

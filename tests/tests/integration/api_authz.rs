@@ -1492,6 +1492,26 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
     if r.status != 401 {
         failures.push(format!("revoked robot: {} {}", r.status, r.text()));
     }
+    // …on user routes too: a dead token is 401, not "robots may not do this" (403).
+    let robot_in = world.robot_in.1.clone();
+    let r = raw(
+        &world.base,
+        world.ips.next(),
+        "GET",
+        "/api/auth/me",
+        &robot_in,
+        true,
+        RawBody::None,
+    )
+    .await?;
+    checked += 1;
+    if r.status != 401 {
+        failures.push(format!(
+            "revoked robot on a user route: {} {}",
+            r.status,
+            r.text()
+        ));
+    }
 
     ensure!(
         failures.is_empty(),
