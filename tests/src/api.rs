@@ -134,7 +134,7 @@ pub struct Loopback(u32);
 
 impl Loopback {
     /// The next unused address.
-    pub fn next(&mut self) -> std::net::IpAddr {
+    pub fn fresh(&mut self) -> std::net::IpAddr {
         let n = self.0;
         self.0 += 1;
         // Octets stay within 1..=250, so no address is a .0 or .255.

@@ -569,7 +569,7 @@ impl World {
     }
 
     fn from(&mut self) -> IpAddr {
-        self.ips.next()
+        self.ips.fresh()
     }
 
     /// A request as the owner that must succeed.
@@ -1168,7 +1168,7 @@ async fn cookie_writes_without_the_csrf_header_are_refused() -> Result<()> {
     // http, so it goes in a Cookie header by hand.
     let login = raw(
         &server.url,
-        ips.next(),
+        ips.fresh(),
         "POST",
         "/api/auth/login",
         &RawAuth::None,
@@ -1207,7 +1207,7 @@ async fn cookie_writes_without_the_csrf_header_are_refused() -> Result<()> {
     // Reads need no header.
     let r = raw(
         &server.url,
-        ips.next(),
+        ips.fresh(),
         "GET",
         "/api/teams",
         &cookie,
@@ -1238,7 +1238,7 @@ async fn cookie_writes_without_the_csrf_header_are_refused() -> Result<()> {
             .replace("{robot}", "abc");
         let r = raw(
             &server.url,
-            ips.next(),
+            ips.fresh(),
             &method,
             &url,
             &cookie,
@@ -1259,7 +1259,7 @@ async fn cookie_writes_without_the_csrf_header_are_refused() -> Result<()> {
     // With the header the same cookie writes.
     let r = raw(
         &server.url,
-        ips.next(),
+        ips.fresh(),
         "PATCH",
         &format!("/api/teams/{}", team.id),
         &cookie,
@@ -1369,7 +1369,7 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
     ] {
         let r = raw(
             &world.base,
-            world.ips.next(),
+            world.ips.fresh(),
             "GET",
             &url,
             &outsider,
@@ -1386,7 +1386,7 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
     }
     let invites = raw(
         &world.base,
-        world.ips.next(),
+        world.ips.fresh(),
         "GET",
         &format!("/api/teams/{}/invites", other.team),
         &outsider,
@@ -1401,7 +1401,7 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
     );
     let whoami = raw(
         &world.base,
-        world.ips.next(),
+        world.ips.fresh(),
         "GET",
         "/api/robot/whoami",
         &world.robot_other.clone(),
@@ -1429,7 +1429,7 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
             .await?;
         let r = raw(
             &world.base,
-            world.ips.next(),
+            world.ips.fresh(),
             "GET",
             &invites_url,
             &admin,
@@ -1458,7 +1458,7 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
         .await?;
     let r = raw(
         &world.base,
-        world.ips.next(),
+        world.ips.fresh(),
         "GET",
         &format!("/api/teams/{team}/credentials"),
         &developer,
@@ -1480,7 +1480,7 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
         .await?;
     let r = raw(
         &world.base,
-        world.ips.next(),
+        world.ips.fresh(),
         "GET",
         &format!("/api/teams/{team}/credentials/{}/payload", world.c1),
         &world.robot_in.1.clone(),
@@ -1496,7 +1496,7 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
     let robot_in = world.robot_in.1.clone();
     let r = raw(
         &world.base,
-        world.ips.next(),
+        world.ips.fresh(),
         "GET",
         "/api/auth/me",
         &robot_in,
@@ -1565,7 +1565,7 @@ async fn admins_cannot_make_or_touch_owners() -> Result<()> {
     for (method, url, body) in attempts {
         let r = raw(
             &world.base,
-            world.ips.next(),
+            world.ips.fresh(),
             method,
             &url,
             &admin,
@@ -1607,7 +1607,7 @@ async fn admins_cannot_make_or_touch_owners() -> Result<()> {
     ] {
         let r = raw(
             &world.base,
-            world.ips.next(),
+            world.ips.fresh(),
             method,
             &member(&owner_id),
             &owner,

@@ -275,7 +275,7 @@ impl Target {
         body: RawBody,
         expected: Option<u16>,
     ) -> Result<Option<RawResponse>> {
-        let from = self.ips.next();
+        let from = self.ips.fresh();
         self.sent += 1;
         let r = match raw(&self.base, from, method, url, &auth, true, body).await {
             Ok(r) => r,
@@ -730,7 +730,7 @@ async fn hostile_input_never_gets_a_5xx() -> Result<()> {
     // Still healthy, and the data is intact.
     let health = raw(
         &server.url,
-        t.ips.next(),
+        t.ips.fresh(),
         "GET",
         "/api/health",
         &RawAuth::None,
@@ -790,7 +790,7 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
     let victim_key = auth_key_of(&api, "victim@example.test").await?;
     let colleague_key = auth_key_of(&api, "colleague@example.test").await?;
     let mut ips = Loopback::default();
-    let attacker = ips.next();
+    let attacker = ips.fresh();
     let login = |email: &str, key: &str| {
         RawBody::Json(json!({"email": email, "auth_key": key, "client": "cli"}))
     };
@@ -832,7 +832,7 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
     ensure!((1..=300).contains(&wait), "Retry-After {wait}");
     let r = raw(
         &server.url,
-        ips.next(),
+        ips.fresh(),
         "POST",
         "/api/auth/login",
         &RawAuth::None,
@@ -898,7 +898,7 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
     // Other addresses are not affected.
     let r = raw(
         &server.url,
-        ips.next(),
+        ips.fresh(),
         "POST",
         "/api/auth/login",
         &RawAuth::None,
@@ -928,7 +928,7 @@ async fn invitation_links_are_rate_limited_per_invitation_and_per_ip() -> Result
     let (_, guarded) = owner.invite(&team.id, &key, Role::Viewer).await?;
     let (_, other) = owner.invite(&team.id, &key, Role::Viewer).await?;
     let mut ips = Loopback::default();
-    let attacker = ips.next();
+    let attacker = ips.fresh();
     let preview = |id: &str| format!("/api/invites/{id}/preview");
     let token = |t: String| RawBody::Json(json!({ "token": t }));
     let mut attempts = 0;
@@ -967,7 +967,7 @@ async fn invitation_links_are_rate_limited_per_invitation_and_per_ip() -> Result
     ensure!((1..=300).contains(&retry_after(&r)?));
     let r = raw(
         &server.url,
-        ips.next(),
+        ips.fresh(),
         "POST",
         &preview(&guarded.id),
         &RawAuth::None,
