@@ -1026,6 +1026,51 @@ async fn every_route_refuses_every_caller_it_should() -> Result<()> {
     ensure!(MATRIX.len() == table.len(), "MATRIX has a duplicate row");
 
     let mut world = World::build(&server).await?;
+
+    // The trash, which the matrix does not list: viewers see its metadata only, robots
+    // nothing they were not granted.
+    let trashed = world.throwaway_credential(true).await?;
+    let trash = format!("/api/teams/{}/credentials?deleted=true", world.team);
+    let as_viewer = world.viewer.bearer();
+    let r = raw(
+        &world.base,
+        world.ips.fresh(),
+        "GET",
+        &trash,
+        &as_viewer,
+        true,
+        RawBody::None,
+    )
+    .await?;
+    ensure!(
+        r.status == 200 && r.text().contains(&trashed),
+        "viewer's trash: {} {}",
+        r.status,
+        r.text()
+    );
+    let mut found = BTreeSet::new();
+    secret_fields(&r.json()?, &mut found);
+    ensure!(
+        found.is_empty(),
+        "the viewer's trash listing carries {found:?}"
+    );
+    let robot = world.robot_in.1.clone();
+    let r = raw(
+        &world.base,
+        world.ips.fresh(),
+        "GET",
+        &trash,
+        &robot,
+        true,
+        RawBody::None,
+    )
+    .await?;
+    ensure!(
+        r.status == 200 && !r.text().contains(&trashed),
+        "robot's trash: {} {}",
+        r.status,
+        r.text()
+    );
     let setup = started.elapsed();
     let mut failures = Vec::new();
     let mut checked = 0;
@@ -1357,9 +1402,67 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
         }
     }
 
+    // Client-chosen ids that belong to the other team: 409, nothing taken over.
+    let other = &world.other;
+    let secret = InviteSecret::generate()?;
+    let robot_taken = robot_body(&other.robot, &world.app1)?;
+    let collisions = [
+        (
+            "/api/teams".to_owned(),
+            json!({"id": other.team, "name": "Mine now", "self_wrapped_team_key": BLOB}),
+        ),
+        (
+            format!("/api/teams/{team}/credentials"),
+            credential_body(&other.credential, "Mine now"),
+        ),
+        (
+            format!("/api/teams/{team}/invites"),
+            json!({
+                "id": other.invite, "role": "viewer", "token": secret.token()?,
+                "wrapped_team_key": BLOB, "key_version": 1,
+            }),
+        ),
+        (format!("/api/teams/{team}/robots"), robot_taken),
+    ];
+    for (url, body) in collisions {
+        let r = raw(
+            &world.base,
+            world.ips.fresh(),
+            "POST",
+            &url,
+            &owner,
+            true,
+            RawBody::Json(body),
+        )
+        .await?;
+        checked += 1;
+        if r.status != 409 {
+            failures.push(format!(
+                "POST {url} with the other team's id: {} {}",
+                r.status,
+                r.text()
+            ));
+        }
+    }
+    let r = raw(
+        &world.base,
+        world.ips.fresh(),
+        "GET",
+        &format!("/api/teams/{}", other.team),
+        &owner,
+        true,
+        RawBody::None,
+    )
+    .await?;
+    ensure!(
+        r.status == 404,
+        "the owner got into the other team: {} {}",
+        r.status,
+        r.text()
+    );
+
     // The other team's objects are untouched.
     let outsider = world.outsider.bearer();
-    let other = &world.other;
     for url in [
         format!("/api/teams/{}/apps/{}", other.team, other.app),
         format!(
