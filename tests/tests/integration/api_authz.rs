@@ -1016,12 +1016,10 @@ async fn every_route_refuses_every_caller_it_should() -> Result<()> {
     let missing: Vec<_> = listed.difference(&table).collect();
     let stale: Vec<_> = table.difference(&listed).collect();
     ensure!(
-        missing.is_empty(),
-        "routes without a row in MATRIX (api_authz.rs) — add them to the matrix: {missing:?}"
-    );
-    ensure!(
-        stale.is_empty(),
-        "MATRIX rows for routes that no longer exist — remove them: {stale:?}"
+        missing.is_empty() && stale.is_empty(),
+        "the matrix and the router disagree.\n\
+         Routes without a row in MATRIX (api_authz.rs) — add them to the matrix: {missing:?}\n\
+         MATRIX rows for routes that no longer exist — remove them: {stale:?}"
     );
     ensure!(MATRIX.len() == table.len(), "MATRIX has a duplicate row");
 
