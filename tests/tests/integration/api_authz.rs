@@ -30,7 +30,8 @@ use signet_core::{
     },
 };
 use signet_tests::api::{
-    Loopback, PASSWORD, RawAuth, RawBody, RawResponse, auth_key_of, openapi_routes, raw, weak_kdf,
+    Db, Loopback, PASSWORD, RawAuth, RawBody, RawResponse, auth_key_of, openapi_routes, raw,
+    server_on, weak_kdf,
 };
 use signet_tests::server::TestServer;
 
@@ -1004,10 +1005,9 @@ fn ordered(routes: Vec<(String, String)>) -> Vec<String> {
     keys
 }
 
-#[tokio::test]
-async fn every_route_refuses_every_caller_it_should() -> Result<()> {
+async fn matrix(db: Db) -> Result<()> {
     let started = std::time::Instant::now();
-    let server = TestServer::start().await?;
+    let server = server_on(&db).await?;
     let routes = openapi_routes(&server.url).await?;
 
     // The table and the router must list the same routes.
@@ -1196,6 +1196,19 @@ async fn every_route_refuses_every_caller_it_should() -> Result<()> {
     Ok(())
 }
 
+#[tokio::test]
+async fn every_route_refuses_every_caller_it_should_on_sqlite() -> Result<()> {
+    matrix(Db::Sqlite).await
+}
+
+#[tokio::test]
+async fn every_route_refuses_every_caller_it_should_on_postgres() -> Result<()> {
+    match signet_tests::postgres::database("authz_matrix").await? {
+        Some(url) => matrix(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
+}
+
 /// Dashboard sessions live in a cookie, which a cross-site form would send along: every
 /// state-changing route that needs a session refuses it without the `x-signet-csrf` header
 /// (403 `csrf`), and accepts it with the header.
@@ -1323,9 +1336,8 @@ async fn cookie_writes_without_the_csrf_header_are_refused() -> Result<()> {
 /// A member of one team reaches nothing of another team by putting its ids in their own
 /// team's paths or bodies (no object is looked up by id alone), and role changes and removals
 /// take effect on the very next request.
-#[tokio::test]
-async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
-    let server = TestServer::start().await?;
+async fn cross_team(db: Db) -> Result<()> {
+    let server = server_on(&db).await?;
     let mut world = World::build(&server).await?;
     let owner = world.owner.bearer();
     let team = world.team.clone();
@@ -1622,6 +1634,19 @@ async fn objects_of_another_team_are_out_of_reach() -> Result<()> {
     );
     server.stop().await?;
     Ok(())
+}
+
+#[tokio::test]
+async fn objects_of_another_team_are_out_of_reach_on_sqlite() -> Result<()> {
+    cross_team(Db::Sqlite).await
+}
+
+#[tokio::test]
+async fn objects_of_another_team_are_out_of_reach_on_postgres() -> Result<()> {
+    match signet_tests::postgres::database("authz_cross_team").await? {
+        Some(url) => cross_team(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
 }
 
 /// Admins manage members but not owners: they cannot invite, make, demote or remove an owner

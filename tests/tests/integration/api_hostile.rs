@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 use signet_client::{Api, credential::NewCredential, team::new_id};
 use signet_core::wire::{Role, app::AppInfo, credential::CredentialKind};
 use signet_tests::{
-    api::{Loopback, RawAuth, RawBody, RawResponse, auth_key_of, openapi_routes, raw, user},
+    api::{
+        Db, Loopback, RawAuth, RawBody, RawResponse, auth_key_of, openapi_routes, raw, server_on,
+        user,
+    },
     server::TestServer,
 };
 
@@ -325,10 +328,9 @@ fn json_bytes(bytes: &[u8]) -> RawBody {
     RawBody::Bytes(Some("application/json"), bytes.to_vec())
 }
 
-#[tokio::test]
-async fn hostile_input_never_gets_a_5xx() -> Result<()> {
+async fn hostile(db: Db) -> Result<()> {
     let started = std::time::Instant::now();
-    let server = TestServer::start().await?;
+    let server = server_on(&db).await?;
     let api = Api::new(&server.url);
     let owner = user(&api, "owner").await?;
     let spare = signet_client::Session::login(
@@ -761,6 +763,19 @@ async fn hostile_input_never_gets_a_5xx() -> Result<()> {
     );
     server.stop().await?;
     Ok(())
+}
+
+#[tokio::test]
+async fn hostile_input_never_gets_a_5xx_on_sqlite() -> Result<()> {
+    hostile(Db::Sqlite).await
+}
+
+#[tokio::test]
+async fn hostile_input_never_gets_a_5xx_on_postgres() -> Result<()> {
+    match signet_tests::postgres::database("hostile").await? {
+        Some(url) => hostile(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
 }
 
 fn retry_after(r: &RawResponse) -> Result<u64> {
