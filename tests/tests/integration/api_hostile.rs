@@ -324,6 +324,162 @@ impl Target {
     }
 }
 
+/// A well-formed body for each route that reads one (ids from `params`). Rotation is left
+/// out: a valid one would really rotate the key under the test.
+fn templates(params: &BTreeMap<&'static str, String>) -> Result<Vec<(&'static str, Value)>> {
+    let kdf = json!({"memory_kib": 64, "iterations": 1, "parallelism": 1});
+    let app = json!({
+        "name": "App", "android_package": "com.acme.app",
+        "ios_targets": [{"target": "App", "bundle_id": "com.acme.app"}],
+    });
+    let slot = json!({
+        "platform": "android", "profile": "production", "target": "",
+        "credential_id": params["credential"], "is_default": true,
+    });
+    let grants = json!([{"credential_id": params["credential"], "wrapped_key": BLOB}]);
+    Ok(vec![
+        (
+            "POST /api/auth/prelogin",
+            json!({"email": "owner@example.test"}),
+        ),
+        (
+            "POST /api/auth/register",
+            json!({
+                "email": format!("{}@example.test", new_id()?), "kdf_params": kdf,
+                "kdf_salt": BLOB, "auth_key": BLOB, "recovery_auth_key": BLOB,
+                "wrapped_user_key": BLOB, "recovery_wrapped_user_key": BLOB,
+                "public_keys": BLOB, "sealed_private_keys": BLOB, "client": "cli",
+            }),
+        ),
+        (
+            "POST /api/auth/login",
+            json!({"email": "owner@example.test", "auth_key": BLOB, "client": "cli"}),
+        ),
+        (
+            "POST /api/auth/password",
+            json!({
+                "current_auth_key": BLOB, "kdf_params": kdf, "kdf_salt": BLOB,
+                "auth_key": BLOB, "wrapped_user_key": BLOB,
+            }),
+        ),
+        (
+            "POST /api/auth/recovery/begin",
+            json!({"email": "owner@example.test", "recovery_auth_key": BLOB}),
+        ),
+        (
+            "POST /api/auth/recovery/complete",
+            json!({
+                "email": "owner@example.test", "recovery_auth_key": BLOB, "kdf_params": kdf,
+                "kdf_salt": BLOB, "auth_key": BLOB, "wrapped_user_key": BLOB, "client": "cli",
+            }),
+        ),
+        (
+            "POST /api/teams",
+            json!({"id": new_id()?, "name": "Team", "self_wrapped_team_key": BLOB}),
+        ),
+        ("PATCH /api/teams/{team}", json!({"name": "Acme"})),
+        (
+            "PUT /api/teams/{team}/key",
+            json!({"key_version": 1, "self_wrapped_team_key": BLOB}),
+        ),
+        (
+            "PATCH /api/teams/{team}/members/{user}",
+            json!({"role": "owner"}),
+        ),
+        (
+            "POST /api/teams/{team}/invites",
+            json!({
+                "id": new_id()?, "role": "viewer", "token": BLOB, "wrapped_team_key": BLOB,
+                "key_version": 1, "expires_in_days": 7, "note": "hi",
+            }),
+        ),
+        ("POST /api/invites/{invite}/preview", json!({"token": BLOB})),
+        (
+            "POST /api/invites/{invite}/accept",
+            json!({"token": BLOB, "self_wrapped_team_key": BLOB}),
+        ),
+        ("POST /api/teams/{team}/apps", app.clone()),
+        ("PUT /api/teams/{team}/apps/{app}", app),
+        ("PUT /api/teams/{team}/apps/{app}/assignments", slot.clone()),
+        ("DELETE /api/teams/{team}/apps/{app}/assignments", slot),
+        (
+            "POST /api/teams/{team}/credentials",
+            json!({
+                "id": new_id()?, "kind": "apple_push_key", "label": "Push", "metadata": "{}",
+                "metadata_signature": BLOB, "key_version": 1, "wrapped_key": BLOB,
+                "payload": BLOB,
+            }),
+        ),
+        (
+            "PUT /api/teams/{team}/credentials/{credential}",
+            json!({
+                "revision": 1, "label": "Key", "metadata": "{\"a\":1}",
+                "metadata_signature": BLOB,
+                "sealed": {"key_version": 1, "wrapped_key": BLOB, "payload": BLOB},
+            }),
+        ),
+        (
+            "POST /api/teams/{team}/robots",
+            json!({
+                "id": format!("r{}", new_id()?.replace('-', "")).chars().take(32).collect::<String>(),
+                "name": "CI", "app_ids": [params["app"]],
+                "expires_at": signet_server::store::now() + 3600, "auth_half": BLOB,
+                "grants": grants,
+            }),
+        ),
+        (
+            "POST /api/teams/{team}/robots/{robot}/grants",
+            json!({"grants": grants}),
+        ),
+    ])
+}
+
+/// Changes one part of `value`: a field replaced by a random value, removed, blown up,
+/// repeated, or joined by an unknown one.
+fn mutate(rng: &mut Rng, value: &mut Value) {
+    match value {
+        Value::Object(map) if !map.is_empty() && rng.below(5) != 0 => {
+            let key = map
+                .keys()
+                .nth(rng.below(map.len()))
+                .cloned()
+                .unwrap_or_default();
+            match rng.below(6) {
+                0 => {
+                    map.remove(&key);
+                }
+                1 => {
+                    map.insert(format!("{key}_extra"), rng.value(0));
+                }
+                _ => {
+                    if let Some(v) = map.get_mut(&key) {
+                        mutate(rng, v);
+                    }
+                }
+            }
+        }
+        Value::Array(items) if !items.is_empty() && rng.below(3) != 0 => {
+            if rng.below(2) == 0 {
+                let first = items[0].clone();
+                items.extend(std::iter::repeat_n(first, 60));
+            } else {
+                let i = rng.below(items.len());
+                mutate(rng, &mut items[i]);
+            }
+        }
+        Value::String(text) if rng.below(3) == 0 => {
+            *text = match rng.below(4) {
+                0 => text.repeat(200),
+                1 => format!("{text}\u{0}"),
+                2 => text.to_uppercase(),
+                _ => format!(" {text} "),
+            };
+        }
+        Value::Number(_) if rng.below(2) == 0 => *value = rng.number(),
+        _ => *value = rng.value(1),
+    }
+}
+
 fn json_bytes(bytes: &[u8]) -> RawBody {
     RawBody::Bytes(Some("application/json"), bytes.to_vec())
 }
@@ -411,6 +567,32 @@ async fn hostile(db: Db) -> Result<()> {
     let routes = openapi_routes(&server.url).await?;
     let mut rng = Rng(0x5157_4e45_5421);
     let mut random_sent = 0;
+
+    // Near-valid bodies: each route's well-formed body with one part mutated, so the input
+    // gets past parsing into validation and the store.
+    let mut mutated = 0;
+    for round in 0..12 {
+        for (key, template) in templates(&t.params)? {
+            let (method, path) = key.split_once(' ').context("key")?;
+            let mut body = template;
+            mutate(&mut rng, &mut body);
+            if round % 3 == 0 {
+                mutate(&mut rng, &mut body);
+            }
+            let url = t.url(key, path);
+            let auth = t.auth(key).clone();
+            mutated += 1;
+            t.probe(
+                "mutated body",
+                method,
+                &url,
+                auth,
+                RawBody::Json(body),
+                None,
+            )
+            .await?;
+        }
+    }
 
     for (method, path) in &routes {
         let key = format!("{method} {path}");
@@ -592,6 +774,13 @@ async fn hostile(db: Db) -> Result<()> {
     // Query strings that are not what the route takes.
     let team_id = t.params["team"].clone();
     for query in [
+        "after=x",
+        "after=.",
+        "after=1.",
+        "after=9223372036854775807.0b6c2a8e-1c7f-4d9e-9a3b-5f2e8d7c6b1a",
+        "after=-9223372036854775808.0b6c2a8e-1c7f-4d9e-9a3b-5f2e8d7c6b1a",
+        "after=99999999999999999999",
+        "after=1.%00",
         "limit=abc",
         "limit=-1",
         "limit=0",
@@ -749,7 +938,7 @@ async fn hostile(db: Db) -> Result<()> {
     ensure!(opened.as_slice() == b"p8 key");
 
     println!(
-        "hostile input: {} routes, {} requests ({random_sent} random JSON bodies) in {:?}",
+        "hostile input: {} routes, {} requests ({random_sent} random JSON bodies, {mutated} mutated valid ones) in {:?}",
         routes.len(),
         t.sent,
         started.elapsed()
