@@ -1751,3 +1751,105 @@ async fn admins_cannot_make_or_touch_owners() -> Result<()> {
     server.stop().await?;
     Ok(())
 }
+
+/// A team in the trash is gone for every route but its restore: 404 for its owner, its
+/// members and its robots alike, until the owner restores it.
+#[tokio::test]
+async fn a_trashed_team_answers_only_its_restore() -> Result<()> {
+    let server = TestServer::start().await?;
+    let mut world = World::build(&server).await?;
+    let team = world.team.clone();
+    world
+        .as_owner("DELETE", &format!("/teams/{team}"), RawBody::None)
+        .await?;
+    let call = Call {
+        team: team.clone(),
+        app: world.app1.clone(),
+        credential: world.c1.clone(),
+        user: world.bystander.session.user.id.clone(),
+        invite: world.invite.clone(),
+        robot: world.robot_in.0.clone(),
+        body: RawBody::None,
+        auth: None,
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (method, path) in openapi_routes(&server.url).await? {
+        if !path.starts_with("/api/teams/{team}") || path == "/api/teams/{team}/restore" {
+            continue;
+        }
+        let url = fill(&path, &call);
+        let mut callers = vec![Caller::Owner, Caller::Admin, Caller::Viewer];
+        // The robot where it may read (elsewhere it is refused as a robot, 403, as always).
+        let key = format!("{method} {path}");
+        if MATRIX.iter().any(|(k, row)| *k == key && row[7] == OK) {
+            callers.push(Caller::RobotInScope);
+        }
+        for caller in callers {
+            let auth = world.auth(caller);
+            let r = raw(
+                &world.base,
+                world.ips.fresh(),
+                &method,
+                &url,
+                &auth,
+                true,
+                RawBody::Json(json!({})),
+            )
+            .await?;
+            checked += 1;
+            if r.status != 404 {
+                failures.push(format!(
+                    "{method} {path} as {caller:?} on a trashed team: {} {}",
+                    r.status,
+                    r.text()
+                ));
+            }
+        }
+    }
+    // The invitation to it cannot be used either.
+    let r = raw(
+        &world.base,
+        world.ips.fresh(),
+        "POST",
+        &format!("/api/invites/{}/preview", world.invite),
+        &RawAuth::None,
+        true,
+        RawBody::Json(json!({"token": world.invite_token})),
+    )
+    .await?;
+    ensure!(
+        r.status == 410,
+        "preview into a trashed team: {} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(
+        failures.is_empty(),
+        "{} of {checked} calls reached a trashed team:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Restored, everything is back.
+    world
+        .as_owner("POST", &format!("/teams/{team}/restore"), RawBody::None)
+        .await?;
+    let r = raw(
+        &world.base,
+        world.ips.fresh(),
+        "GET",
+        &format!("/api/teams/{team}/credentials/{}/payload", world.c1),
+        &world.robot_in.1.clone(),
+        true,
+        RawBody::None,
+    )
+    .await?;
+    ensure!(
+        r.status == 200,
+        "robot after the restore: {} {}",
+        r.status,
+        r.text()
+    );
+    server.stop().await?;
+    Ok(())
+}
