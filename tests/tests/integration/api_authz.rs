@@ -1023,6 +1023,38 @@ async fn matrix(db: Db) -> Result<()> {
     );
     ensure!(MATRIX.len() == table.len(), "MATRIX has a duplicate row");
 
+    // Each row must fit the access rule the route declares (x-signet-access), so the table,
+    // the declaration and (below) the enforcement all agree.
+    let doc: Value = reqwest::get(format!("{}/api/openapi.json", server.url))
+        .await?
+        .json()
+        .await?;
+    for (key, row) in MATRIX {
+        let (method, path) = key.split_once(' ').context("key")?;
+        let label = doc["paths"][path][method.to_lowercase()]["x-signet-access"]
+            .as_str()
+            .with_context(|| format!("{key}: no x-signet-access"))?;
+        // A documented 409 is an allowed caller refused further in.
+        let normalized = row.map(|e| if e == C409 { OK } else { e });
+        let fits: &[Row] = match label {
+            "public" => &[PUBLIC],
+            "signed-in user" => &[SIGNED_IN],
+            "team member, role ≥ viewer" => &[VIEWER_UP],
+            "team member, role ≥ developer" => &[DEVELOPER_UP],
+            "team member, role ≥ admin" => &[ADMIN_UP],
+            "team member, role ≥ owner" => &[OWNER_ONLY],
+            "team member (any role) or robot token in scope" => &[READER_LIST, READER_ONE],
+            "team developer or higher, or robot token in scope" => &[SECRET_READER],
+            "owner of the trashed team" => &[TRASHED_OWNER],
+            "robot token" => &[ROBOT_ONLY],
+            other => bail!("{key}: unknown x-signet-access {other:?}; teach the matrix about it"),
+        };
+        ensure!(
+            fits.contains(&normalized),
+            "{key} declares access {label:?}, but its MATRIX row {row:?} does not fit that"
+        );
+    }
+
     let mut world = World::build(&server).await?;
 
     // The trash, which the matrix does not list: viewers see its metadata only, robots
