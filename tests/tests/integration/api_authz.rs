@@ -11,7 +11,13 @@
 //! Every call sends a body that is valid for an allowed caller, so "allowed" means the call
 //! did what it says. Destructive calls aim at throwaway objects made just before each call
 //! (a fresh credential to purge, a fresh member to remove…), or are undone right after (a
-//! deleted team is restored), so one world serves the whole matrix.
+//! deleted team is restored), so one world serves the whole matrix. Each row must also fit
+//! the route's declared `x-signet-access`. Every request comes from its own loopback address
+//! (127.x.y.z), so the per-IP rate limits stay out of the way.
+//!
+//! Beside the matrix: cookie writes without the CSRF header, another team's ids in paths and
+//! bodies, role changes taking effect at once, owner-only member rules, and a trashed team.
+//! The matrix, cross-team and hostile tests run on SQLite and on the throwaway PostgreSQL.
 
 use std::{collections::BTreeSet, net::IpAddr};
 

@@ -1,12 +1,16 @@
 //! Hostile input against every route in `/api/openapi.json`: malformed JSON, wrong types,
 //! empty and oversized bodies, seeded random JSON, bad and unknown ids in the path, wrong
-//! content types, unknown methods. The server must answer every one with a 4xx (or a 2xx,
-//! when random input happens to be valid), never a 5xx, every error as
-//! `{"error":{"code","message"}}`, and still be healthy afterwards.
+//! content types, unknown methods, each route's valid body with one part mutated, bad query
+//! strings and cursors, malformed credentials. The server must answer every one with a 4xx
+//! (or a 2xx, when random input happens to be valid), never a 5xx, every error as
+//! `{"error":{"code","message"}}` with the security headers, and still be healthy afterwards.
+//! Oversized bodies (the route's cap plus 1 MiB: 2 MiB on 1 MiB routes, 9 MiB on credentials,
+//! 17 MiB on rotation and robots) are 413 `too_large` on every route that reads a body.
 //!
-//! Also the login rate limits (server/src/routes/auth.rs): 10 failed logins per account per
+//! Also the rate limits: logins (server/src/routes/auth.rs) allow 10 failures per account per
 //! 300 s, then 429 for that account until the window ends (so an attacker can lock a user out
-//! for at most 5 minutes); 30 login attempts per client IP per 60 s.
+//! for at most 5 minutes), and 30 attempts per client IP per 60 s; invitation links
+//! (server/src/routes/invites.rs) the same per invitation and per IP.
 
 use std::collections::BTreeMap;
 
