@@ -154,13 +154,14 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<CredentialInfo>, ApiError> {
         let (at, id) = after.unwrap_or((i64::MAX, String::new()));
+        // Newest first; ties on the second broken by id, descending, matching the index.
         let rows = sqlx::query(concat!(
             "SELECT ",
             info_columns!(),
             " FROM credentials c JOIN users u ON u.id = c.created_by \
              WHERE c.team_id = $1 AND (c.deleted_at IS NULL) = $2 \
-             AND (c.created_at < $3 OR (c.created_at = $3 AND c.id > $4)) \
-             ORDER BY c.created_at DESC, c.id LIMIT $5"
+             AND (c.created_at, c.id) < ($3, $4) \
+             ORDER BY c.created_at DESC, c.id DESC LIMIT $5"
         ))
         .bind(team_id)
         .bind(!deleted)

@@ -20,6 +20,11 @@ const SQLITE: &[Migration] = &[
         "core",
         include_str!("../../migrations/sqlite/0002_core.sql"),
     ),
+    (
+        3,
+        "credential_order",
+        include_str!("../../migrations/sqlite/0003_credential_order.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -32,6 +37,11 @@ const POSTGRES: &[Migration] = &[
         2,
         "core",
         include_str!("../../migrations/postgres/0002_core.sql"),
+    ),
+    (
+        3,
+        "credential_order",
+        include_str!("../../migrations/postgres/0003_credential_order.sql"),
     ),
 ];
 
