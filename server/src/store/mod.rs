@@ -140,10 +140,9 @@ impl Store {
     pub async fn backup(&self, out: &std::path::Path) -> Result<(), ServerError> {
         match self.backend {
             Backend::Sqlite => sqlite::backup(&self.read, out).await,
-            Backend::Postgres => Err(ServerError::Database {
-                backend: "postgres",
-                reason: "`signet backup` copies the embedded SQLite database; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
-            }),
+            Backend::Postgres => Err(ServerError::Backup(
+                "`signet backup` copies the embedded SQLite database; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
+            )),
         }
     }
 }
