@@ -1,8 +1,9 @@
 //! `signet backup`: an online copy of the embedded SQLite database.
 //!
-//! Safe while `signet serve` keeps serving: SQLite's `VACUUM INTO` reads one consistent
-//! snapshot (WAL readers never block the writer), and [`signet_server::Store::backup`]
-//! fsyncs the copy and runs `PRAGMA integrity_check` on it before reporting success.
+//! Safe while `signet serve` keeps serving: it opens the database read-only, SQLite's
+//! `VACUUM INTO` reads one consistent snapshot (WAL readers never block the writer), and
+//! [`signet_server::Store::backup_sqlite_file`] fsyncs the copy and runs
+//! `PRAGMA integrity_check` on it before reporting success.
 //! Restoring is a file copy with the server stopped; docs/operations.md has the steps.
 
 use std::path::PathBuf;
@@ -43,7 +44,7 @@ pub fn run(args: BackupArgs) -> Result<()> {
     let Some(db) = config.sqlite_file() else {
         bail!("DATABASE_URL must be unset, sqlite://PATH or postgres://…");
     };
-    // Checked before opening: opening would create an empty database where none was.
+    // Checked first for a clear message (opening read-only would only say it cannot).
     if !db.is_file() {
         bail!(
             "there is no Signet database at {}: pass the server's --data-dir (or set \
@@ -61,12 +62,8 @@ pub fn run(args: BackupArgs) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let store = Store::open(&config).await?;
-        let result = store.backup(&args.out).await;
-        store.close().await;
-        result
-    })?;
+    // Read-only: a backup never writes to (or migrates) the database a server is using.
+    runtime.block_on(Store::backup_sqlite_file(&db, &args.out))?;
     let bytes = std::fs::metadata(&args.out)
         .map(|m| m.len())
         .with_context(|| format!("cannot read {}", args.out.display()))?;

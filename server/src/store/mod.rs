@@ -145,6 +145,17 @@ impl Store {
             )),
         }
     }
+
+    /// Writes an online, consistent copy of the SQLite database file at `db` to `out`, like
+    /// [`Store::backup`] but without opening a store: read-only, so it never writes to the
+    /// live database or migrates it under a running server. What `signet backup` uses.
+    pub async fn backup_sqlite_file(
+        db: &std::path::Path,
+        out: &std::path::Path,
+    ) -> Result<(), ServerError> {
+        sqlx::any::install_default_drivers();
+        sqlite::backup_file(db, out).await
+    }
 }
 
 /// The current time in Unix seconds.

@@ -2,7 +2,7 @@
 
 use std::{path::Path, time::Duration};
 
-use sqlx::{AnyPool, Executor, any::AnyPoolOptions};
+use sqlx::{Executor, any::AnyPoolOptions};
 
 use super::{Backend, Store, migrate};
 use crate::ServerError;
@@ -73,7 +73,10 @@ pub(super) async fn open(path: &Path) -> Result<Store, ServerError> {
 /// accepts an empty file as the target. SQLite does not fsync a `VACUUM INTO` copy, so this
 /// does, and then checks the copy opens and passes `PRAGMA integrity_check` before calling
 /// it a backup. A failed backup leaves no file behind.
-pub(super) async fn backup(pool: &AnyPool, out: &Path) -> Result<(), ServerError> {
+pub(super) async fn backup<'c>(
+    source: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    out: &Path,
+) -> Result<(), ServerError> {
     let fail =
         |what: String| ServerError::Backup(format!("backup to {} failed: {what}", out.display()));
     create_private(out).map_err(|e| match e.kind() {
@@ -86,7 +89,7 @@ pub(super) async fn backup(pool: &AnyPool, out: &Path) -> Result<(), ServerError
     let result = async {
         let target = out.to_string_lossy().replace('\'', "''");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'")))
-            .execute(pool)
+            .execute(source)
             .await
             .map_err(|e| fail(e.to_string()))?;
         sync_file_and_dir(out).map_err(|e| fail(format!("cannot flush it to disk: {e}")))?;
@@ -96,6 +99,25 @@ pub(super) async fn backup(pool: &AnyPool, out: &Path) -> Result<(), ServerError
     if result.is_err() {
         let _ = std::fs::remove_file(out);
     }
+    result
+}
+
+/// [`backup`] of the database file at `db` through a read-only connection of its own: nothing
+/// is written to the live database and no migration runs (a newer `signet backup` must not
+/// migrate the database an older server is still serving), and the server's writer, which
+/// assumes it is the only one, never meets a second writer.
+pub(super) async fn backup_file(db: &Path, out: &Path) -> Result<(), ServerError> {
+    use sqlx::Connection;
+    let opened = async {
+        let mut conn = sqlx::AnyConnection::connect(&url_for(db, "ro")).await?;
+        conn.execute("PRAGMA busy_timeout = 10000").await?;
+        Ok::<_, sqlx::Error>(conn)
+    }
+    .await;
+    let mut conn = opened
+        .map_err(|e| ServerError::Backup(format!("cannot open {} read-only: {e}", db.display())))?;
+    let result = backup(&mut conn, out).await;
+    let _ = conn.close().await;
     result
 }
 
