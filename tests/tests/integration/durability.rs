@@ -285,6 +285,14 @@ async fn durability_crash_sigkill_during_writes_loses_no_acknowledged_write() ->
             .await
             .with_context(context)?;
         landed += checked.in_flight_landed;
+        if (round + 1) % 100 == 0 {
+            eprintln!(
+                "{} rounds, {} writes acknowledged, {:.0} s",
+                round + 1,
+                lock(&ledger).acknowledged(),
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
 
     let checked = check(&ledger, &at(&owner, &server.url), team, true).await?;
@@ -443,5 +451,37 @@ async fn durability_backup_while_serving_restores_every_credential_byte_for_byte
     );
     server.signal("TERM")?;
     ensure!(server.wait_exit(Duration::from_secs(10))? == Some(0));
+    Ok(())
+}
+
+#[test]
+fn durability_backup_refuses_postgres_and_a_data_dir_without_a_database() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("copy.db");
+    let empty = dir.path().join("no-server-here");
+    let missing = signet_backup(&out, &empty)?;
+    ensure!(!missing.status.success());
+    let said = String::from_utf8_lossy(&missing.stderr);
+    ensure!(said.contains("no Signet database"), "{said}");
+    ensure!(
+        !empty.exists(),
+        "a backup must not create a database (or its directory)"
+    );
+
+    let postgres = Command::new(paths::signet_bin()?)
+        .args(["backup", "--out"])
+        .arg(&out)
+        .env(
+            "DATABASE_URL",
+            "postgres://signet:secret@127.0.0.1:1/signet",
+        )
+        .output()?;
+    ensure!(!postgres.status.success());
+    let said = String::from_utf8_lossy(&postgres.stderr);
+    ensure!(
+        said.contains("pg_dump") && !said.contains("secret"),
+        "{said}"
+    );
+    ensure!(!out.exists());
     Ok(())
 }
