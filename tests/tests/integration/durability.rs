@@ -218,6 +218,8 @@ async fn durability_concurrency_fifty_writers_for_ten_seconds_lose_nothing_on_sq
 const CRASH_WRITERS: usize = 4;
 /// The longest a round writes before the kill.
 const CRASH_MAX_MS: u64 = 300;
+/// The latest a restart is killed after it said it is running (while it opens the database).
+const STARTUP_MAX_MS: u64 = 40;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn durability_crash_sigkill_during_writes_loses_no_acknowledged_write() -> Result<()> {
@@ -242,6 +244,7 @@ async fn durability_crash_sigkill_during_writes_loses_no_acknowledged_write() ->
     let team = (team.id.as_str(), &key);
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut landed = 0;
+    let mut early_kills = 0;
 
     for round in 0..rounds {
         let context = || format!("round {round} of {rounds} (SIGNET_CRASH_SEED={seed})");
@@ -279,6 +282,19 @@ async fn durability_crash_sigkill_during_writes_loses_no_acknowledged_write() ->
             "{}: PRAGMA integrity_check after SIGKILL: {verdict:?}",
             context()
         );
+        // One restart in five is killed too, while it opens (and recovers) the database.
+        if rng.below(5) == 0 {
+            let mut early = ServeProcess::start(data.path(), &dist).with_context(context)?;
+            tokio::time::sleep(Duration::from_millis(rng.below(STARTUP_MAX_MS + 1))).await;
+            early.kill9()?;
+            early_kills += 1;
+            let verdict = sqlite_integrity(&database).await.with_context(context)?;
+            ensure!(
+                verdict == ["ok"],
+                "{}: PRAGMA integrity_check after SIGKILL during start-up: {verdict:?}",
+                context()
+            );
+        }
         server = ServeProcess::start(data.path(), &dist).with_context(context)?;
         server.wait_healthy().await.with_context(context)?;
         let checked = check(&ledger, &at(&owner, &server.url), team, false)
@@ -299,7 +315,8 @@ async fn durability_crash_sigkill_during_writes_loses_no_acknowledged_write() ->
     let acknowledged = lock(&ledger).acknowledged();
     eprintln!(
         "{rounds} SIGKILLs in {:.1} s: {acknowledged} writes acknowledged, all present \
-         ({} credentials, every payload read back); {landed} writes in flight at a kill landed",
+         ({} credentials, every payload read back); {landed} writes in flight at a kill landed; \
+         {early_kills} more SIGKILLs during start-up",
         started.elapsed().as_secs_f64(),
         checked.credentials,
     );
