@@ -128,6 +128,89 @@ async fn durability_concurrency_two_updates_at_one_revision_exactly_one_wins_on_
     one_of_two_updates_at_the_same_revision_wins(Db::Sqlite).await
 }
 
+/// Six clients take turns on one credential as fast as they can, each updating at the
+/// revision it last saw and reloading on 409. An accepted update must be answered with the
+/// revision and label *it* wrote: a client that is told a later revision (someone else's)
+/// would next update at that revision and silently overwrite a change it never saw.
+async fn every_update_is_answered_with_its_own_revision(db: Db) -> Result<()> {
+    let server = server_on(&db).await?;
+    let api = Api::new(&server.url);
+    let owner = user(&api, "owner").await?;
+    let (team, key) = owner.create_team("Busy").await?;
+    let cred = owner
+        .create_credential(&team.id, &key, &upload_key(b"revision 1"))
+        .await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for client in 0..6 {
+        let (session, team_id, key, id) =
+            (owner.clone(), team.id.clone(), key.clone(), cred.id.clone());
+        tasks.spawn(async move {
+            let deadline = Instant::now() + Duration::from_secs(3);
+            let (mut revision, mut accepted, mut refused) = (1, 0, 0);
+            while Instant::now() < deadline {
+                let label = format!("client {client} at {revision}");
+                let update = NewCredential {
+                    kind: CredentialKind::AndroidKeystore,
+                    label: &label,
+                    metadata: serde_json::json!({}),
+                    payload: label.as_bytes(),
+                };
+                match session
+                    .update_credential(&team_id, &key, &id, update.kind, revision, &update)
+                    .await
+                {
+                    Ok(info) => {
+                        ensure!(
+                            info.revision == revision + 1 && info.label == label,
+                            "client {client} updated at revision {revision} and was answered \
+                             revision {} labelled {:?}",
+                            info.revision,
+                            info.label
+                        );
+                        revision = info.revision;
+                        accepted += 1;
+                    }
+                    Err(ClientError::Api { status: 409, .. }) => {
+                        let now: signet_core::wire::credential::CredentialInfo = session
+                            .api
+                            .get(&format!("/teams/{team_id}/credentials/{id}"))
+                            .await?;
+                        revision = now.revision;
+                        refused += 1;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            anyhow::Ok((accepted, refused))
+        });
+    }
+    let (mut accepted, mut refused) = (0, 0);
+    while let Some(done) = tasks.join_next().await {
+        let (a, r) = done??;
+        accepted += a;
+        refused += r;
+    }
+    let stored: signet_core::wire::credential::CredentialInfo = owner
+        .api
+        .get(&format!("/teams/{}/credentials/{}", team.id, cred.id))
+        .await?;
+    ensure!(
+        stored.revision == 1 + accepted,
+        "{accepted} accepted updates, revision {}",
+        stored.revision
+    );
+    eprintln!(
+        "6 clients on one credential: {accepted} updates accepted, {refused} refused as stale"
+    );
+    server.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durability_concurrency_every_update_is_answered_with_its_own_revision_on_sqlite()
+-> Result<()> {
+    every_update_is_answered_with_its_own_revision(Db::Sqlite).await
+}
+
 // TODO(postgres): when `signet_tests::postgres` (branch `pg`) is on main, add
 //   `if let Some(url) = signet_tests::postgres::database("durability_race").await? {
 //        one_of_two_updates_at_the_same_revision_wins(Db::Postgres(url)).await?; }`
