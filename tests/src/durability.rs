@@ -308,11 +308,10 @@ pub async fn check(
     (team_id, key): (&str, &TeamKey),
     all: bool,
 ) -> Result<Checked> {
-    let listed: Vec<CredentialInfo> = reader
-        .api
-        .get(&format!("/teams/{team_id}/credentials"))
+    let listed = reader
+        .credentials(team_id, false)
         .await
-        .context("listing the credentials")?;
+        .context("listing the credentials (every page)")?;
     let listed: HashMap<String, i64> = listed.into_iter().map(|c| (c.id, c.revision)).collect();
     // What each credential to read must hold (`None`: an unknown id, maybe an in-flight create).
     let mut to_read: Vec<(String, Option<Version>)> = Vec::new();

@@ -222,11 +222,6 @@ impl ServeProcess {
         }
     }
 
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Kills the process with SIGKILL (no shutdown code runs: a crash, an OOM kill, a pulled
     /// plug as far as the process can tell) and reaps it.
     pub fn kill9(&mut self) -> Result<()> {
@@ -234,25 +229,6 @@ impl ServeProcess {
         self.child.kill().context("cannot SIGKILL signet serve")?;
         self.child.wait().context("cannot reap signet serve")?;
         Ok(())
-    }
-
-    /// Waits (up to 20 s) for `/api/health` to answer 200. The "running at" line comes before
-    /// the database is opened (and, after a crash, recovered), so tests wait for this before
-    /// writing; fails at once if the process exits.
-    pub async fn wait_healthy(&mut self) -> Result<()> {
-        let client = reqwest::Client::new();
-        for _ in 0..800 {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("signet serve exited ({status}) instead of answering /api/health");
-            }
-            if let Ok(response) = client.get(format!("{}/api/health", self.url)).send().await
-                && response.status().is_success()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        bail!("signet serve at {} never became healthy", self.url)
     }
 }
 

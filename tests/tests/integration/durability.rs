@@ -211,13 +211,23 @@ async fn durability_concurrency_every_update_is_answered_with_its_own_revision_o
     every_update_is_answered_with_its_own_revision(Db::Sqlite).await
 }
 
-// TODO(postgres): when `signet_tests::postgres` (branch `pg`) is on main, add for each of
-// `one_of_two_updates_at_the_same_revision_wins` and
-// `every_update_is_answered_with_its_own_revision` a `…_on_postgres` test doing
-//   `if let Some(url) = signet_tests::postgres::database("durability_race").await? {
-//        one_of_two_updates_at_the_same_revision_wins(Db::Postgres(url)).await?; }`
-// (The race and the 50-writer test passed once by hand against a local PostgreSQL 15, with
-// pg's migration fix 2a407bf applied: without it the server cannot start on PostgreSQL.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durability_concurrency_two_updates_at_one_revision_exactly_one_wins_on_postgres()
+-> Result<()> {
+    match signet_tests::postgres::database("durability_race").await? {
+        Some(url) => one_of_two_updates_at_the_same_revision_wins(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durability_concurrency_every_update_is_answered_with_its_own_revision_on_postgres()
+-> Result<()> {
+    match signet_tests::postgres::database("durability_own_revision").await? {
+        Some(url) => every_update_is_answered_with_its_own_revision(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Fifty writers for ten seconds.
@@ -294,8 +304,14 @@ async fn durability_concurrency_fifty_writers_for_ten_seconds_lose_nothing_on_sq
     fifty_writers_lose_nothing(Db::Sqlite).await
 }
 
-// TODO(postgres): as above, with `signet_tests::postgres::database("durability_writers")`
-//   and `fifty_writers_lose_nothing(Db::Postgres(url))`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durability_concurrency_fifty_writers_for_ten_seconds_lose_nothing_on_postgres()
+-> Result<()> {
+    match signet_tests::postgres::database("durability_writers").await? {
+        Some(url) => fifty_writers_lose_nothing(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // kill -9 during a stream of writes.
@@ -324,7 +340,7 @@ async fn durability_crash_sigkill_during_writes_loses_no_acknowledged_write() ->
     let started = Instant::now();
 
     let mut server = ServeProcess::start(data.path(), &dist)?;
-    server.wait_healthy().await?;
+    server.health().await?;
     let owner = user(&Api::new(&server.url), "owner").await?;
     let (team, key) = owner.create_team("Crash test").await?;
     let team = (team.id.as_str(), &key);
@@ -382,7 +398,7 @@ async fn durability_crash_sigkill_during_writes_loses_no_acknowledged_write() ->
             );
         }
         server = ServeProcess::start(data.path(), &dist).with_context(context)?;
-        server.wait_healthy().await.with_context(context)?;
+        server.health().await.with_context(context)?;
         let checked = check(&ledger, &at(&owner, &server.url), team, false)
             .await
             .with_context(context)?;
@@ -433,7 +449,7 @@ async fn durability_backup_while_serving_restores_every_credential_byte_for_byte
     let backups = tempfile::tempdir()?;
     let mut rng = Rng::new(seed("SIGNET_DURABILITY_SEED"));
     let mut server = ServeProcess::start(data.path(), &dist)?;
-    server.wait_healthy().await?;
+    server.health().await?;
     let owner = user(&Api::new(&server.url), "owner").await?;
     let (team, key) = owner.create_team("Backed up").await?;
     let team = (team.id.as_str(), &key);
@@ -499,7 +515,7 @@ async fn durability_backup_while_serving_restores_every_credential_byte_for_byte
     let restored = tempfile::tempdir()?;
     std::fs::copy(&copy, restored.path().join("signet.db"))?;
     let mut server = ServeProcess::start(restored.path(), &dist)?;
-    server.wait_healthy().await?;
+    server.health().await?;
     let api = Api::new(&server.url);
     let owner = Session::login(&api, "owner@example.test", PASSWORD, true).await?;
     let key = owner.team_key(team.0).await?;
