@@ -1,8 +1,9 @@
 //! `signet` — Signet's command line.
 //!
-//! `signet serve` runs the server (dashboard + API). The offline credential commands
-//! (`keystore generate`, `csr generate`, `p12`, `inspect`, `doctor`) use `signet-core`
-//! directly; every command lives in its own module under [`commands`].
+//! `signet serve` runs the server (dashboard + API); `signet backup` copies its database
+//! while it runs. The offline credential commands (`keystore generate`, `csr generate`, `p12`,
+//! `inspect`, `doctor`) use `signet-core` directly; every command lives in its own module
+//! under [`commands`].
 #![forbid(unsafe_code)]
 
 mod commands;
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Run the Signet server: the dashboard and the API.
     Serve(commands::serve::ServeArgs),
+    /// Copy the embedded SQLite database to a file, while the server keeps running.
+    Backup(commands::backup::BackupArgs),
     /// Android upload keystores.
     #[command(subcommand)]
     Keystore(commands::keystore::KeystoreCommand),
@@ -47,6 +50,7 @@ fn main() -> std::process::ExitCode {
     // `Ok(false)`: the command ran and reported a failure itself (`signet doctor`).
     let result = match cli.command {
         Command::Serve(args) => commands::serve::run(args).map(|()| true),
+        Command::Backup(args) => commands::backup::run(args).map(|()| true),
         Command::Keystore(command) => commands::keystore::run(command).map(|()| true),
         Command::Csr(CsrCommand::Generate(args)) => commands::csr::generate(args).map(|()| true),
         Command::P12(args) => commands::csr::p12(args).map(|()| true),

@@ -18,4 +18,21 @@ impl ServerConfig {
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("signet.db")
     }
+
+    /// The SQLite file this configuration uses: [`Self::sqlite_path`] without a
+    /// `DATABASE_URL`, the path of a `sqlite://PATH` URL, and `None` for PostgreSQL (or a URL
+    /// [`crate::Store::open`] refuses).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        match self.database_url.as_deref() {
+            None | Some("") => Some(self.sqlite_path()),
+            Some(url) => url.strip_prefix("sqlite://").map(PathBuf::from),
+        }
+    }
+
+    /// Whether `DATABASE_URL` names a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    }
 }

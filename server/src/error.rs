@@ -35,6 +35,10 @@ pub enum ServerError {
         "DATABASE_URL must start with postgres:// or sqlite:// (got \"{0}\"); leave it unset to use the embedded SQLite database"
     )]
     UnsupportedDatabaseUrl(String),
+    /// `Store::backup` made no copy: the target exists, the copy could not be written or
+    /// fails its integrity check, or the database is PostgreSQL (which `pg_dump` backs up).
+    #[error("{0}")]
+    Backup(String),
     /// Listening or serving failed at the socket level.
     #[error("network error: {0}")]
     Io(#[source] std::io::Error),

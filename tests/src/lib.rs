@@ -6,12 +6,15 @@
 //! - [`browser`] — headless Chromium driven through chromedriver (WebDriver);
 //! - [`postgres`] — a fresh database per test on the throwaway PostgreSQL `cargo xtask test`
 //!   starts;
+//! - [`durability`] — streams of writes, a ledger of what was acknowledged, and the checks
+//!   that none of it was lost (concurrency, backup and crash tests);
 //! - [`tools`] — the real `openssl` & co. that validate what we produce;
 //! - [`paths`] — where the built dashboard, the binary and screenshots live.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod browser;
+pub mod durability;
 pub mod paths;
 pub mod postgres;
 pub mod server;

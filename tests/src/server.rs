@@ -221,6 +221,15 @@ impl ServeProcess {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+
+    /// Kills the process with SIGKILL (no shutdown code runs: a crash, an OOM kill, a pulled
+    /// plug as far as the process can tell) and reaps it.
+    pub fn kill9(&mut self) -> Result<()> {
+        // `Child::kill` sends SIGKILL on Unix, to this process only.
+        self.child.kill().context("cannot SIGKILL signet serve")?;
+        self.child.wait().context("cannot reap signet serve")?;
+        Ok(())
+    }
 }
 
 impl Drop for ServeProcess {

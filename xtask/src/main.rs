@@ -9,6 +9,7 @@
 //!   or around one command.
 //! - `cargo xtask fuzz [--seconds N]` — every parser's fuzz target for N seconds: cargo-fuzz
 //!   on nightly when installed, else a stable smoke fuzzer on the same entry points.
+//! - `cargo xtask soak [ROUNDS]` — the crash-safety test with 1,000 (or ROUNDS) SIGKILLs.
 //!
 //! Everything a fresh Debian machine lacks is detected and installed here, so the two
 //! commands in the README are all a newcomer (or CI) runs. See `docs/development.md`.
@@ -19,6 +20,7 @@ mod dist;
 mod fuzz;
 mod postgres;
 mod run;
+mod soak;
 mod test;
 mod toolchain;
 
@@ -36,6 +38,8 @@ tasks:
                 start a throwaway PostgreSQL (like `test` does) and print its URL; Ctrl-C
                 stops it and deletes its data. With CMD: run CMD with
                 SIGNET_TEST_POSTGRES_URL set, then stop it
+  soak [ROUNDS] the crash-safety test (SIGKILL signet serve during writes, then check that
+                no acknowledged write is lost) with ROUNDS rounds, default 1000
   bench         medians of key generation, keystore, CSR, profile and KDF operations,
                 with `openssl genrsa 2048` measured in the same run as the reference
   fuzz [--seconds N] [--smoke] [TARGET...]
@@ -56,6 +60,7 @@ fn main() -> std::process::ExitCode {
         Some("postgres") => postgres::foreground(&rest),
         Some(postgres::SUPERVISOR_TASK) => postgres::supervise(&rest),
         Some("fuzz") => fuzz::fuzz(&rest),
+        Some("soak") => soak::soak(&rest),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

@@ -1,5 +1,6 @@
 //! One module per `signet` subcommand.
 
+pub mod backup;
 pub mod csr;
 pub mod doctor;
 pub mod files;

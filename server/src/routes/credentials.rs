@@ -131,11 +131,8 @@ pub(super) async fn create(
         wrapped_key: &req.wrapped_key,
         payload: &req.payload,
     };
-    state.store.create_credential(&c, m.actor(), now()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.credential(m.team_id(), &req.id, true).await?),
-    ))
+    let created = state.store.create_credential(&c, m.actor(), now()).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 async fn visible(state: &AppState, reader: &Reader, id: &str) -> Result<(), ApiError> {
@@ -210,11 +207,14 @@ pub(super) async fn update(
     if let Some(sealed) = &req.sealed {
         check_sealed(&sealed.wrapped_key, &sealed.payload)?;
     }
-    state
-        .store
-        .update_credential(m.team_id(), &id, &req, m.actor(), now())
-        .await?;
-    Ok(Json(state.store.credential(m.team_id(), &id, true).await?))
+    // The credential as this update left it, not re-read after the commit (see
+    // `Store::update_credential`).
+    Ok(Json(
+        state
+            .store
+            .update_credential(m.team_id(), &id, &req, m.actor(), now())
+            .await?,
+    ))
 }
 
 /// `DELETE /api/teams/{team}/credentials/{credential}` (developer): to the trash.

@@ -87,14 +87,30 @@ async fn check_key_version(
     Ok(())
 }
 
+/// A credential as `tx` sees it: what a write answers with, read before the commit so it is
+/// exactly this write (a read after the commit may already see the next writer's change, and
+/// a client told that later revision would overwrite a change it never saw).
+async fn written(tx: &mut super::Tx, team_id: &str, id: &str) -> Result<CredentialInfo, ApiError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        info_columns!(),
+        " FROM credentials c JOIN users u ON u.id = c.created_by WHERE c.id = $1 AND c.team_id = $2"
+    ))
+    .bind(id)
+    .bind(team_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    info_from_row(&row, true)
+}
+
 impl Store {
-    /// Stores a new credential at revision 1.
+    /// Stores a new credential at revision 1 and returns it (with its wrapped key).
     pub async fn create_credential(
         &self,
         c: &NewCredential<'_>,
         actor: &Actor,
         now: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<CredentialInfo, ApiError> {
         let author = actor.user_id.as_deref().unwrap_or_default();
         let mut tx = self.begin().await?;
         check_key_version(&mut tx, c.team_id, c.key_version).await?;
@@ -139,8 +155,9 @@ impl Store {
             now,
         )
         .await?;
+        let info = written(&mut tx, c.team_id, c.id).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(info)
     }
 
     /// A page of a team's credentials (metadata), newest first; the trash instead when
@@ -247,7 +264,7 @@ impl Store {
     }
 
     /// Updates a credential only if `revision` is current (else 409, nothing written).
-    /// Returns the new revision.
+    /// Returns it as this update left it (with its wrapped key).
     pub async fn update_credential(
         &self,
         team_id: &str,
@@ -255,7 +272,7 @@ impl Store {
         req: &UpdateCredentialRequest,
         actor: &Actor,
         now: i64,
-    ) -> Result<i64, ApiError> {
+    ) -> Result<CredentialInfo, ApiError> {
         let author = actor.user_id.as_deref().unwrap_or_default();
         let mut tx = self.begin().await?;
         if let Some(sealed) = &req.sealed {
@@ -332,8 +349,9 @@ impl Store {
             now,
         )
         .await?;
+        let info = written(&mut tx, team_id, id).await?;
         tx.commit().await?;
-        Ok(req.revision + 1)
+        Ok(info)
     }
 
     /// Moves to the trash (`true`) or restores (`false`).

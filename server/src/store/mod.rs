@@ -140,11 +140,21 @@ impl Store {
     pub async fn backup(&self, out: &std::path::Path) -> Result<(), ServerError> {
         match self.backend {
             Backend::Sqlite => sqlite::backup(&self.read, out).await,
-            Backend::Postgres => Err(ServerError::Database {
-                backend: "postgres",
-                reason: "`signet backup` copies the embedded SQLite database; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
-            }),
+            Backend::Postgres => Err(ServerError::Backup(
+                "`signet backup` copies the embedded SQLite database; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
+            )),
         }
+    }
+
+    /// Writes an online, consistent copy of the SQLite database file at `db` to `out`, like
+    /// [`Store::backup`] but without opening a store: read-only, so it never writes to the
+    /// live database or migrates it under a running server. What `signet backup` uses.
+    pub async fn backup_sqlite_file(
+        db: &std::path::Path,
+        out: &std::path::Path,
+    ) -> Result<(), ServerError> {
+        sqlx::any::install_default_drivers();
+        sqlite::backup_file(db, out).await
     }
 }
 

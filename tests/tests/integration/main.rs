@@ -9,6 +9,7 @@ mod api_story;
 mod browser_dashboard;
 mod cli_doctor;
 mod cli_offline;
+mod durability;
 mod formats_android;
 mod formats_apple;
 mod formats_google;
