@@ -2,7 +2,7 @@
 
 use sqlx::{Row, any::AnyRow};
 
-use super::{Store, is_unique_violation};
+use super::Store;
 use crate::ApiError;
 
 /// A user as stored.
@@ -108,14 +108,7 @@ impl Store {
         .bind(now)
         .execute(&self.write)
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(ApiError::conflict(
-                "email_taken",
-                "an account with this email already exists; sign in instead (or recover it with its recovery code)",
-            )),
-            Err(e) => Err(e.into()),
-        }
+        super::unique(result, "email_taken", "an account with this email already exists; sign in instead (or recover it with its recovery code)").map(drop)
     }
 
     /// The user with this (lowercased) email.

@@ -8,7 +8,6 @@ use sqlx::{Row, any::AnyRow};
 use super::{
     Store,
     audit::{self, Actor, Record},
-    is_unique_violation,
     teams::{lock_team, version},
 };
 use crate::ApiError;
@@ -132,16 +131,11 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ApiError::conflict(
-                    "already_exists",
-                    "a credential with this id already exists; generate a new id",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        super::unique(
+            inserted,
+            "already_exists",
+            "a credential with this id already exists; generate a new id",
+        )?;
         audit::append(
             &mut tx,
             actor,

@@ -13,7 +13,6 @@ use sqlx::{Row, any::AnyRow};
 use super::{
     Store,
     audit::{self, Actor, Record},
-    is_unique_violation,
     teams::{lock_team, version},
 };
 use crate::ApiError;
@@ -125,16 +124,11 @@ impl Store {
         .bind(invite.expires_at)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ApiError::conflict(
-                    "already_exists",
-                    "an invitation with this id already exists",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        super::unique(
+            inserted,
+            "already_exists",
+            "an invitation with this id already exists",
+        )?;
         audit::append(
             &mut tx,
             actor,
@@ -309,16 +303,11 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await;
-        match joined {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ApiError::conflict(
-                    "already_member",
-                    "you are already a member of this team",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        super::unique(
+            joined,
+            "already_member",
+            "you are already a member of this team",
+        )?;
         let used = sqlx::query(
             "UPDATE invites SET status = $1, accepted_by = $2, wrapped_team_key = NULL WHERE id = $3 AND status = 'pending'",
         )

@@ -176,6 +176,21 @@ fn redact_url(url: &str) -> String {
     }
 }
 
+/// An insert's result, with a uniqueness violation turned into a 409 `code` saying `message`.
+pub(crate) fn unique<T>(
+    result: Result<T, sqlx::Error>,
+    code: &'static str,
+    message: &'static str,
+) -> Result<T, ApiError> {
+    result.map_err(|e| {
+        if is_unique_violation(&e) {
+            ApiError::conflict(code, message)
+        } else {
+            e.into()
+        }
+    })
+}
+
 /// Whether a database error is a uniqueness (or primary key) violation.
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {

@@ -9,7 +9,6 @@ use sqlx::Row;
 use super::{
     Store,
     audit::{self, Actor, Record},
-    is_unique_violation,
 };
 use crate::ApiError;
 
@@ -58,16 +57,11 @@ impl Store {
         .bind(req.expires_at)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ApiError::conflict(
-                    "already_exists",
-                    "a robot token with this id already exists; generate a new token",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        super::unique(
+            inserted,
+            "already_exists",
+            "a robot token with this id already exists; generate a new token",
+        )?;
         for app_id in &req.app_ids {
             let ok: Option<String> =
                 sqlx::query_scalar("SELECT id FROM apps WHERE id = $1 AND team_id = $2")

@@ -9,7 +9,6 @@ use sqlx::{Row, any::AnyRow};
 use super::{
     Store, Tx,
     audit::{self, Actor, Record},
-    is_unique_violation,
 };
 use crate::ApiError;
 
@@ -85,16 +84,11 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ApiError::conflict(
-                    "already_exists",
-                    "a team with this id already exists; generate a new id",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        super::unique(
+            inserted,
+            "already_exists",
+            "a team with this id already exists; generate a new id",
+        )?;
         sqlx::query(
             "INSERT INTO members (team_id, user_id, role, key_version, key_kind, wrapped_team_key, joined_at) \
              VALUES ($1, $2, 'owner', 1, 'self_wrap', $3, $4)",
