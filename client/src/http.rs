@@ -29,6 +29,10 @@ pub enum ClientError {
     /// The server's answer was not what this client understands.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
+    /// The password did not open the account's keys (resuming a stored session, where the
+    /// server does not check the password itself).
+    #[error("wrong password: it does not open this account's keys")]
+    WrongPassword,
     /// Encryption, decryption or a format check failed locally.
     #[error(transparent)]
     Vault(#[from] signet_core::Error),
