@@ -210,12 +210,10 @@ fn payloads(path: &Path, bundle: &CredentialsJson, app: &str) -> Result<Vec<Item
             let profile_meta = profile
                 .inspect()
                 .with_context(|| format!("{scope}.provisioningProfilePath"))?;
-            let cert_label = format!(
-                "{}",
-                cert_meta["common_name"]
-                    .as_str()
-                    .unwrap_or("Distribution certificate")
-            );
+            let cert_label = cert_meta["common_name"]
+                .as_str()
+                .unwrap_or("Distribution certificate")
+                .to_owned();
             let profile_label = profile_meta["name"]
                 .as_str()
                 .map(str::to_owned)

@@ -284,7 +284,7 @@ pub fn pick_team(teams: Vec<TeamRef>, wanted: Option<&str>) -> Result<TeamRef> {
     let Some(wanted) = wanted.map(str::trim) else {
         return match teams.len() {
             0 => bail!("you are in no team yet: create one with `signet teams create NAME`"),
-            1 => Ok(teams.into_iter().next().ok_or_else(|| anyhow!("no team"))?),
+            1 => teams.into_iter().next().ok_or_else(|| anyhow!("no team")),
             _ => bail!(
                 "you are in {} teams; pass --team NAME_OR_ID:\n{}",
                 teams.len(),
@@ -328,7 +328,7 @@ pub fn pick_app(
 ) -> Result<(TeamRef, AppInfo)> {
     let wanted = wanted.trim();
     if let Some(i) = found.iter().position(|(_, a)| a.id == wanted) {
-        return Ok(found.into_iter().nth(i).ok_or_else(|| anyhow!("no app"))?);
+        return found.into_iter().nth(i).ok_or_else(|| anyhow!("no app"));
     }
     let matches: Vec<(TeamRef, AppInfo)> = found
         .into_iter()
