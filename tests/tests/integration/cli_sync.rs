@@ -795,3 +795,137 @@ async fn the_server_database_and_log_never_hold_a_plaintext_secret() -> Result<(
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// `openssl s_server`, killed on drop.
+struct TlsServer(std::process::Child);
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A CA (`NAME.pem`) in `dir`; returns its certificate's path.
+fn openssl_ca(dir: &Path, name: &str) -> Result<String> {
+    let cert = text(&dir.join(format!("{name}.pem")));
+    let key = text(&dir.join(format!("{name}.key")));
+    tools::run_ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={name}"),
+            "-keyout",
+            &key,
+            "-out",
+            &cert,
+        ],
+    )?;
+    Ok(cert)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_servers_are_verified_against_the_trusted_roots() -> Result<()> {
+    // A server certificate for localhost issued by a throwaway CA, served by `openssl
+    // s_server -WWW` (files from a directory: enough for `GET /api/robot/whoami`).
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let ca = openssl_ca(d, "trusted-ca")?;
+    let stranger = openssl_ca(d, "other-ca")?;
+    let (leaf, leaf_key, csr) = (
+        text(&d.join("leaf.pem")),
+        text(&d.join("leaf.key")),
+        text(&d.join("leaf.csr")),
+    );
+    tools::run_ok(
+        "openssl",
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            &leaf_key,
+            "-out",
+            &csr,
+        ],
+    )?;
+    let ext = tools::write_file(
+        d,
+        "leaf.ext",
+        b"subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )?;
+    tools::run_ok(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &text(&d.join("trusted-ca.key")),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
+            "-out",
+            &leaf,
+        ],
+    )?;
+    let site = d.join("site");
+    std::fs::create_dir_all(site.join("api/robot"))?;
+    std::fs::write(
+        site.join("api/robot/whoami"),
+        serde_json::to_vec(&serde_json::json!({
+            "id": "tlscheck", "team_id": "t", "name": "TLS check", "app_ids": [],
+            "expires_at": 4_102_444_800_i64,
+        }))?,
+    )?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let _server = TlsServer(
+        std::process::Command::new("openssl")
+            .args(["s_server", "-WWW", "-quiet", "-accept", &port.to_string()])
+            .args(["-cert", &leaf, "-key", &leaf_key])
+            .current_dir(&site)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+
+    let token = signet_core::vault::robot::RobotToken::generate("tlscheck")?;
+    let token = token.dangerously_to_string();
+    let cli = Cli::new(&format!("https://localhost:{port}"))?.env("SIGNET_TOKEN", Some(&token));
+    let trusted = cli
+        .run_with(&["whoami"], &[("SSL_CERT_FILE", Some(&ca))])
+        .await?;
+    ensure!(
+        trusted.code == Some(0) && trusted.stdout.contains("TLS check"),
+        "{trusted:#?}"
+    );
+    let stderr = cli
+        .fails_with(&["whoami"], &[("SSL_CERT_FILE", Some(&stranger))])
+        .await?;
+    ensure!(stderr.contains("UnknownIssuer"), "{stderr}");
+    Ok(())
+}
