@@ -111,7 +111,7 @@ pub fn run(args: PushArgs) -> Result<()> {
         // 2. Encrypt here, upload, assign.
         let session = ctx.session().await?;
         let key = team_key(&session, &team).await?;
-        let existing = session
+        let mut existing = session
             .credentials(&team.id, false)
             .await
             .map_err(|e| explain(e, Who::User))?;
@@ -140,7 +140,10 @@ pub fn run(args: PushArgs) -> Result<()> {
                         .await
                         .map_err(|e| explain(e, Who::User))?;
                     eprintln!("{}: encrypted and stored as {}", item.label, c.id);
-                    c.id
+                    let id = c.id.clone();
+                    // Another target of this bundle may use the same one.
+                    existing.push(c);
+                    id
                 }
             };
             session

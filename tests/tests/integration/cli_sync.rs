@@ -929,3 +929,107 @@ async fn https_servers_are_verified_against_the_trusted_roots() -> Result<()> {
     ensure!(stderr.contains("UnknownIssuer"), "{stderr}");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn several_ios_targets_pull_target_prefixed_files_and_the_trash_round_trips() -> Result<()> {
+    let server = TestServer::start().await?;
+    account(&Api::new(&server.url), "dev").await?;
+    let dev = Cli::new(&server.url)?;
+    dev.login("dev").await?;
+    dev.ok(&["teams", "create", "Acme"]).await?;
+    dev.ok(&[
+        "apps",
+        "create",
+        "--name",
+        "Acme",
+        "--android-package",
+        "com.acme.app",
+        "--ios-bundle-id",
+        "App=com.acme.app",
+        "--ios-bundle-id",
+        "Widget=com.acme.app",
+    ])
+    .await?;
+    let mut bundle = new_bundle().await?;
+    let single = bundle.json["ios"].clone();
+    bundle.json["ios"] = serde_json::json!({ "App": single, "Widget": single });
+    bundle.save()?;
+    dev.ok(&[
+        "push",
+        &text(&bundle.path("credentials.json")),
+        "--app",
+        "Acme",
+    ])
+    .await?;
+
+    let project = tempfile::tempdir()?;
+    let out = project.path();
+    let report = dev
+        .ok(&["pull", "--app", "Acme", "--out", &text(out), "--check"])
+        .await?;
+    ensure!(
+        report.contains("ios.Widget") && report.contains("✓ ready to build"),
+        "{report}"
+    );
+    let files = listing(out)?;
+    for file in [
+        "credentials/ios/App-dist-cert.p12",
+        "credentials/ios/App-profile.mobileprovision",
+        "credentials/ios/Widget-dist-cert.p12",
+        "credentials/ios/Widget-profile.mobileprovision",
+    ] {
+        ensure!(files.contains(file), "{files:?}");
+    }
+    let pulled: Value = serde_json::from_slice(&std::fs::read(out.join("credentials.json"))?)?;
+    ensure!(
+        str_at(&pulled, "/ios/Widget/distributionCertificate/path")?
+            == "credentials/ios/Widget-dist-cert.p12"
+    );
+    // The same certificate and profile serve both targets: stored once, used in two slots.
+    let ios: Value = serde_json::from_str(
+        &dev.ok(&[
+            "credentials",
+            "--app",
+            "Acme",
+            "--platform",
+            "ios",
+            "--json",
+        ])
+        .await?,
+    )?;
+    let ios = ios.as_array().context("rows")?;
+    ensure!(ios.len() == 2, "{ios:#?}");
+    ensure!(
+        ios.iter()
+            .all(|r| r["slots"].as_array().map(Vec::len) == Some(2))
+    );
+
+    // Remove: builds stop getting it; restore: back.
+    let all: Value = serde_json::from_str(&dev.ok(&["credentials", "--json"]).await?)?;
+    let keystore = all
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["kind"] == "android_keystore"))
+        .context("keystore row")?;
+    let id = str_at(keystore, "/id")?;
+    dev.ok(&["credentials", "remove", id]).await?;
+    let trash: Value =
+        serde_json::from_str(&dev.ok(&["credentials", "--deleted", "--json"]).await?)?;
+    ensure!(str_at(&trash, "/0/id")? == id, "{trash}");
+    let android = [
+        "pull",
+        "--app",
+        "Acme",
+        "--platform",
+        "android",
+        "--out",
+        &text(out),
+    ];
+    let stderr = dev.fails(&android).await?;
+    ensure!(stderr.contains("no Android credentials"), "{stderr}");
+    dev.ok(&["credentials", "restore", id]).await?;
+    dev.ok(&android).await?;
+    // Pulling one platform keeps the other's entry of credentials.json.
+    let again: Value = serde_json::from_slice(&std::fs::read(out.join("credentials.json"))?)?;
+    ensure!(again == pulled, "{again:#}");
+    Ok(())
+}
