@@ -15,7 +15,7 @@ use signet_core::{
 use super::{
     files,
     pull::PlatformChoice,
-    remote::{Ctx, Reader, ServerArgs, TeamRef, Who, block_on, explain},
+    remote::{Ctx, Reader, ServerArgs, Who, block_on, explain},
 };
 
 /// `signet credentials`.
@@ -74,35 +74,42 @@ fn list(args: CredentialsArgs) -> Result<()> {
     let ctx = Ctx::load(&args.server)?;
     block_on(async {
         let reader = ctx.reader().await?;
-        let (team, assignments): (TeamRef, Option<Vec<Assignment>>) = match &args.app {
+        // Where each credential is used: the one app's slots, or every app's in the team.
+        let (team, apps) = match &args.app {
             Some(app) => {
                 let (team, app) = reader.app(args.team.as_deref(), app).await?;
-                let a = reader
+                (team, vec![app])
+            }
+            None => {
+                let team = reader.team(args.team.as_deref()).await?;
+                let apps = reader
                     .api()
-                    .assignments(&team.id, &app.id)
+                    .apps(&team.id)
                     .await
                     .map_err(|e| explain(e, reader.who()))?;
-                (team, Some(a))
+                (team, apps)
             }
-            None => (reader.team(args.team.as_deref()).await?, None),
         };
+        let mut assignments: Vec<(String, Assignment)> = Vec::new();
+        for app in &apps {
+            let list = reader
+                .api()
+                .assignments(&team.id, &app.id)
+                .await
+                .map_err(|e| explain(e, reader.who()))?;
+            assignments.extend(list.into_iter().map(|a| (app.name.clone(), a)));
+        }
+        assignments.retain(|(_, a)| args.platform.wants(a.platform));
         let mut list = reader
             .api()
             .credentials(&team.id, args.deleted)
             .await
             .map_err(|e| explain(e, reader.who()))?;
-        if let Some(assignments) = &assignments {
-            list.retain(|c| {
-                assignments
-                    .iter()
-                    .any(|a| a.credential_id == c.id && args.platform.wants(a.platform))
-            });
+        if args.app.is_some() {
+            list.retain(|c| assignments.iter().any(|(_, a)| a.credential_id == c.id));
         }
         let now = files::now_unix();
-        let rows: Vec<Value> = list
-            .iter()
-            .map(|c| row(c, assignments.as_deref().unwrap_or_default(), now))
-            .collect();
+        let rows: Vec<Value> = list.iter().map(|c| row(c, &assignments, now)).collect();
         if args.json {
             println!("{}", serde_json::to_string_pretty(&rows)?);
             return Ok(());
@@ -121,8 +128,8 @@ fn list(args: CredentialsArgs) -> Result<()> {
             }
             return Ok(());
         }
-        print!("{}", table(&rows));
-        if assignments.is_some() {
+        print!("{}", table(&rows, args.app.is_none()));
+        if !assignments.is_empty() {
             println!("\n* = the default its build slot uses");
         }
         Ok(())
@@ -130,7 +137,7 @@ fn list(args: CredentialsArgs) -> Result<()> {
 }
 
 /// The facts a person scans for: what, which, fingerprint, expiry and where it is used.
-fn row(c: &CredentialInfo, assignments: &[Assignment], now: i64) -> Value {
+fn row(c: &CredentialInfo, assignments: &[(String, Assignment)], now: i64) -> Value {
     let meta: Value = serde_json::from_str(&c.metadata).unwrap_or(Value::Null);
     let fingerprint = ["sha1", "uuid", "key_id", "private_key_id"]
         .iter()
@@ -140,9 +147,10 @@ fn row(c: &CredentialInfo, assignments: &[Assignment], now: i64) -> Value {
     let not_after = meta.get("not_after").and_then(Value::as_i64);
     let slots: Vec<Value> = assignments
         .iter()
-        .filter(|a| a.credential_id == c.id)
-        .map(|a| {
+        .filter(|(_, a)| a.credential_id == c.id)
+        .map(|(app, a)| {
             json!({
+                "app": app,
                 "platform": a.platform.as_str(),
                 "profile": a.profile,
                 "target": a.target,
@@ -163,7 +171,8 @@ fn row(c: &CredentialInfo, assignments: &[Assignment], now: i64) -> Value {
     })
 }
 
-fn table(rows: &[Value]) -> String {
+/// `with_app`: prefix each slot with its app's name (the team-wide list).
+fn table(rows: &[Value], with_app: bool) -> String {
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
     let cells: Vec<[String; 6]> = rows
         .iter()
@@ -181,10 +190,15 @@ fn table(rows: &[Value]) -> String {
                             let platform = text(s, "platform");
                             let target = text(s, "target");
                             let mark = if s["default"] == true { "*" } else { "" };
-                            if target.is_empty() {
-                                format!("{platform}/{}{mark}", text(s, "profile"))
+                            let app = if with_app {
+                                format!("{}:", text(s, "app"))
                             } else {
-                                format!("{platform}/{}/{target}{mark}", text(s, "profile"))
+                                String::new()
+                            };
+                            if target.is_empty() {
+                                format!("{app}{platform}/{}{mark}", text(s, "profile"))
+                            } else {
+                                format!("{app}{platform}/{}/{target}{mark}", text(s, "profile"))
                             }
                         })
                         .collect::<Vec<_>>()

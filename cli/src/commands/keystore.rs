@@ -209,7 +209,7 @@ fn generate_remote(args: GenerateArgs) -> Result<()> {
         let session = ctx.session().await?;
         let key = team_key(&session, &team).await?;
         let bytes = payload.to_bytes()?;
-        let label = format!("{} upload keystore ({})", app.name, encoded.alias);
+        let label = format!("{} upload keystore", app.name);
         let stored = session
             .create_credential(
                 &team.id,
