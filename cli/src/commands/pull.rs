@@ -196,7 +196,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
         write(&args, &credentials, out_files)?;
 
         eprintln!(
-            "Pulled {} ({}, profile {}) into {}.",
+            "Pulled {} ({}, profile {}) into {}",
             app.name,
             [
                 plan.android
@@ -406,22 +406,27 @@ fn write(args: &PullArgs, pulled: &CredentialsJson, mut out: Vec<OutFile>) -> Re
     Ok(())
 }
 
-/// Warns, as EAS does, when credential files would be committed: `git check-ignore` says
-/// which are not ignored (silent outside a git repository or without git).
+/// Warns, as EAS does, when credential files would be committed: one `git check-ignore`
+/// lists the ignored ones (silent outside a git repository or without git).
 fn warn_unless_ignored<'a>(dir: &Path, relative: impl Iterator<Item = &'a str>) {
-    let mut exposed = Vec::new();
-    for file in relative {
-        let status = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["check-ignore", "-q", "--", file])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
-        if matches!(status.map(|s| s.code()), Ok(Some(1))) {
-            exposed.push(file.to_owned());
-        }
+    let files: Vec<&str> = relative.collect();
+    let Ok(out) = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["check-ignore", "--"])
+        .args(&files)
+        .stderr(std::process::Stdio::null())
+        .output()
+    else {
+        return;
+    };
+    // 0: some are ignored, 1: none is, anything else: not a repository, no git…
+    if !matches!(out.status.code(), Some(0 | 1)) {
+        return;
     }
+    let ignored = String::from_utf8_lossy(&out.stdout);
+    let ignored: Vec<&str> = ignored.lines().collect();
+    let exposed: Vec<&str> = files.into_iter().filter(|f| !ignored.contains(f)).collect();
     if !exposed.is_empty() {
         eprintln!(
             "warning: these files hold secrets and are not git-ignored: {}.\n  Add \

@@ -313,14 +313,31 @@ async fn push_then_pull_gives_back_the_same_files_and_keytool_opens_them() -> Re
         "{table}"
     );
 
-    // Pulling again changes nothing; a changed file is only replaced with --force.
+    // Pulling again changes nothing; in a git repository it warns until the files are
+    // ignored.
+    tools::run_ok("git", &["init", "-q", &text(out)])?;
     let again = dev
         .run(&["pull", "--app", "Acme App", "--out", &text(out)])
         .await?;
     ensure!(
-        again.code == Some(0) && again.stderr.contains("0 file(s) written"),
+        again.code == Some(0)
+            && again.stderr.contains("0 file(s) written")
+            && again
+                .stderr
+                .contains("not git-ignored: credentials/android/keystore.jks"),
         "{again:#?}"
     );
+    std::fs::write(out.join(".gitignore"), "credentials.json\ncredentials/\n")?;
+    let ignored = dev
+        .run(&["pull", "--app", "Acme App", "--out", &text(out)])
+        .await?;
+    ensure!(
+        ignored.code == Some(0) && !ignored.stderr.contains("git-ignored"),
+        "{ignored:#?}"
+    );
+    std::fs::remove_dir_all(out.join(".git"))?;
+    std::fs::remove_file(out.join(".gitignore"))?;
+    // A changed file is only replaced with --force.
     std::fs::write(out.join("credentials/ios/dist-cert.p12"), b"edited")?;
     let refused = dev
         .fails(&["pull", "--app", "Acme App", "--out", &text(out)])
