@@ -43,10 +43,19 @@ fn server_and_email(args: AccountArgs, config: &Config) -> Result<(String, Strin
 }
 
 fn remember(session: &Session, server: &str) -> Result<()> {
+    let previous = Config::load()?;
+    // The rollback guards stay while the same account signs in to the same server.
+    let same = previous.server.as_deref() == Some(server)
+        && previous.email.as_deref() == Some(session.user.email.as_str());
     let path = Config {
         server: Some(server.to_owned()),
         email: Some(session.user.email.clone()),
         token: Some(session.token.clone()),
+        team_key_versions: if same {
+            previous.team_key_versions
+        } else {
+            Vec::new()
+        },
     }
     .save()?;
     eprintln!(

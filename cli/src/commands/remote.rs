@@ -401,8 +401,10 @@ pub fn ensure_may_read(team: &TeamRef) -> Result<()> {
 /// The team key for a user, with a clear message for viewers (who never get it).
 pub async fn team_key(session: &Session, team: &TeamRef) -> Result<TeamKey> {
     ensure_may_read(team)?;
-    session
+    let key = session
         .team_key(&team.id)
         .await
-        .map_err(|e| explain(e, Who::User))
+        .map_err(|e| explain(e, Who::User))?;
+    Config::load()?.observe_team_key(&team.id, key.version())?;
+    Ok(key)
 }

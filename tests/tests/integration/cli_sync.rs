@@ -450,7 +450,11 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
     );
 
     dev.login("dev").await?;
-    dev.ok(&["teams", "create", "Acme"]).await?;
+    let team = dev
+        .ok(&["teams", "create", "Acme"])
+        .await?
+        .trim()
+        .to_owned();
     dev.ok(&[
         "apps",
         "create",
@@ -488,6 +492,27 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
     );
     dev.ok(&["pull", "--app", "App", "--out", &text(out.path())])
         .await?;
+
+    // The machine remembers the team key version it has seen: an older one (a server
+    // rolling back a rotation) is refused.
+    let mut config: Value = serde_json::from_slice(&std::fs::read(dev.config_file())?)?;
+    ensure!(
+        config["team_key_versions"] == serde_json::json!([{"team_id": team, "highest_seen": 1}]),
+        "{config:#}"
+    );
+    config["team_key_versions"][0]["highest_seen"] = 2.into();
+    std::fs::write(dev.config_file(), serde_json::to_vec(&config)?)?;
+    let stderr = dev
+        .fails(&[
+            "pull",
+            "--app",
+            "App",
+            "--out",
+            &text(out.path()),
+            "--force",
+        ])
+        .await?;
+    ensure!(stderr.contains("older key"), "{stderr}");
     Ok(())
 }
 
