@@ -435,3 +435,96 @@ fn warn_unless_ignored<'a>(dir: &Path, relative: impl Iterator<Item = &'a str>) 
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assigned(
+        platform: Platform,
+        profile: &str,
+        target: &str,
+        id: &str,
+        kind: CredentialKind,
+        is_default: bool,
+    ) -> Assignment {
+        Assignment {
+            platform,
+            profile: profile.into(),
+            target: target.into(),
+            credential_id: id.into(),
+            kind: kind.as_str().into(),
+            is_default,
+        }
+    }
+
+    #[test]
+    fn the_plan_takes_each_slots_default_for_the_profile() {
+        use CredentialKind::*;
+        let a = [
+            assigned(
+                Platform::Android,
+                "production",
+                "",
+                "old",
+                AndroidKeystore,
+                false,
+            ),
+            assigned(
+                Platform::Android,
+                "production",
+                "",
+                "new",
+                AndroidKeystore,
+                true,
+            ),
+            assigned(
+                Platform::Android,
+                "preview",
+                "",
+                "preview",
+                AndroidKeystore,
+                true,
+            ),
+            assigned(
+                Platform::Ios,
+                "production",
+                "App",
+                "cert",
+                IosDistributionCertificate,
+                true,
+            ),
+            assigned(
+                Platform::Ios,
+                "production",
+                "App",
+                "prof",
+                IosProvisioningProfile,
+                true,
+            ),
+            assigned(
+                Platform::Ios,
+                "production",
+                "App",
+                "push",
+                ApplePushKey,
+                true,
+            ),
+        ];
+        let plan = Plan::new(&a, "production", PlatformChoice::All);
+        assert_eq!(plan.android.as_deref(), Some("new"));
+        assert_eq!(
+            plan.ios.get("App"),
+            Some(&(Some("cert".to_owned()), Some("prof".to_owned())))
+        );
+        let android = Plan::new(&a, "production", PlatformChoice::Android);
+        assert!(android.ios.is_empty());
+        assert_eq!(
+            Plan::new(&a, "preview", PlatformChoice::All)
+                .android
+                .as_deref(),
+            Some("preview")
+        );
+        assert!(Plan::new(&a, "staging", PlatformChoice::All).is_empty());
+    }
+}

@@ -408,3 +408,79 @@ pub async fn team_key(session: &Session, team: &TeamRef) -> Result<TeamKey> {
     Config::load()?.observe_team_key(&team.id, key.version())?;
     Ok(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    fn team(id: &str, name: &str) -> TeamRef {
+        TeamRef {
+            id: id.into(),
+            name: name.into(),
+            role: Some(signet_core::wire::Role::Developer),
+        }
+    }
+
+    fn app(id: &str, name: &str) -> AppInfo {
+        AppInfo {
+            id: id.into(),
+            team_id: "t".into(),
+            name: name.into(),
+            android_package: None,
+            ios_targets: Vec::new(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn teams_are_found_by_id_or_name_and_ambiguity_lists_the_ids() -> Result<()> {
+        let teams = vec![
+            team("id-1", "Acme"),
+            team("id-2", "acme"),
+            team("id-3", "Beta"),
+        ];
+        assert_eq!(pick_team(teams.clone(), Some("id-2"))?.id, "id-2");
+        assert_eq!(pick_team(teams.clone(), Some("BETA"))?.id, "id-3");
+        let err = format!(
+            "{:#}",
+            pick_team(teams.clone(), Some("Acme"))
+                .err()
+                .context("ambiguous")?
+        );
+        assert!(err.contains("id-1") && err.contains("id-2"), "{err}");
+        let err = format!(
+            "{:#}",
+            pick_team(teams.clone(), None).err().context("several")?
+        );
+        assert!(err.contains("--team"), "{err}");
+        assert!(pick_team(teams, Some("Gamma")).is_err());
+        assert_eq!(pick_team(vec![team("only", "X")], None)?.id, "only");
+        assert!(pick_team(Vec::new(), None).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn apps_are_found_by_id_or_name_across_teams() -> Result<()> {
+        let found = vec![
+            (team("t1", "Acme"), app("a1", "Shop")),
+            (team("t2", "Beta"), app("a2", "Shop")),
+            (team("t2", "Beta"), app("a3", "Bank")),
+        ];
+        assert_eq!(pick_app(found.clone(), "bank", Who::User)?.1.id, "a3");
+        assert_eq!(pick_app(found.clone(), "a2", Who::User)?.0.id, "t2");
+        let err = format!(
+            "{:#}",
+            pick_app(found.clone(), "Shop", Who::User)
+                .err()
+                .context("x")?
+        );
+        assert!(err.contains("a1") && err.contains("a2"), "{err}");
+        let err = format!(
+            "{:#}",
+            pick_app(found, "Nope", Who::Robot).err().context("x")?
+        );
+        assert!(err.contains("scope"), "{err}");
+        Ok(())
+    }
+}
