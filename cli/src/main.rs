@@ -2,8 +2,10 @@
 //!
 //! `signet serve` runs the server (dashboard + API); `signet backup` copies its database
 //! while it runs. The offline credential commands (`keystore generate`, `csr generate`, `p12`,
-//! `inspect`, `doctor`) use `signet-core` directly; every command lives in its own module
-//! under [`commands`].
+//! `inspect`, `doctor`) use `signet-core` directly. The server-connected ones (`register`,
+//! `login`, `pull`, `push`, `token`…) go through `signet-client`, so every key is derived, every
+//! payload encrypted and decrypted here: the server sees ciphertext only. Every command lives
+//! in its own module under [`commands`].
 #![forbid(unsafe_code)]
 
 mod commands;
@@ -12,7 +14,17 @@ use clap::{Parser, Subcommand};
 
 /// Signet: end-to-end encrypted signing credentials for mobile apps.
 #[derive(Debug, Parser)]
-#[command(name = "signet", version, about, long_about = None)]
+#[command(
+    name = "signet",
+    version,
+    about,
+    long_about = None,
+    after_help = "Keys are never written to disk: commands that decrypt (pull, push, keystore \
+generate --remote, token create, teams create) ask for your password each time, or read \
+SIGNET_PASSWORD. On CI, set SIGNET_TOKEN (a robot token from `signet token create`) and \
+SIGNET_SERVER for pull, credentials and apps. With CI=true or no terminal, nothing is \
+ever prompted for."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,6 +49,33 @@ enum Command {
     /// Check an EAS credentials.json before a build: files, passwords, alias, profile ↔
     /// certificate, bundle id, expiry. Exit code 0 when nothing failed (warnings allowed).
     Doctor(commands::doctor::DoctorArgs),
+    /// Create an account on a Signet server (keys are derived here) and sign in. Prints the
+    /// recovery code once. The password comes from a prompt or SIGNET_PASSWORD, never a flag.
+    Register(commands::account::AccountArgs),
+    /// Sign in: stores the server URL and session token (not your keys) in the config dir
+    /// (SIGNET_CONFIG_DIR, or $XDG_CONFIG_HOME/signet, or ~/.config/signet), mode 0600.
+    Login(commands::account::AccountArgs),
+    /// Sign out: revokes the session and forgets its token.
+    Logout(commands::remote::ServerArgs),
+    /// Who the CLI acts as: the signed-in user and their teams, or the robot token in
+    /// SIGNET_TOKEN.
+    Whoami(commands::remote::ServerArgs),
+    /// List your teams, or create one.
+    Teams(commands::teams::TeamsArgs),
+    /// List apps, or create one.
+    Apps(commands::teams::AppsArgs),
+    /// List credentials' metadata (kind, label, fingerprint, expiry, where used), or move one
+    /// to the trash and back.
+    Credentials(commands::credentials::CredentialsArgs),
+    /// Write an app's credentials as EAS's credentials.json plus its files (0600), decrypted
+    /// here. Asks for your password (or reads SIGNET_PASSWORD); with SIGNET_TOKEN, none.
+    Pull(commands::pull::PullArgs),
+    /// Import an EAS credentials.json bundle into an app: checks everything first, then
+    /// encrypts here, uploads, and makes each credential its slot's default.
+    Push(commands::push::PushArgs),
+    /// Robot tokens for CI.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +95,16 @@ fn main() -> std::process::ExitCode {
         Command::P12(args) => commands::csr::p12(args).map(|()| true),
         Command::Inspect(args) => commands::inspect::run(args).map(|()| true),
         Command::Doctor(args) => commands::doctor::run(args),
+        Command::Register(args) => commands::account::register(args).map(|()| true),
+        Command::Login(args) => commands::account::login(args).map(|()| true),
+        Command::Logout(args) => commands::account::logout(args).map(|()| true),
+        Command::Whoami(args) => commands::account::whoami(args).map(|()| true),
+        Command::Teams(args) => commands::teams::teams(args).map(|()| true),
+        Command::Apps(args) => commands::teams::apps(args).map(|()| true),
+        Command::Credentials(args) => commands::credentials::run(args).map(|()| true),
+        Command::Pull(args) => commands::pull::run(args),
+        Command::Push(args) => commands::push::run(args).map(|()| true),
+        Command::Token(command) => commands::token::run(command).map(|()| true),
     };
     match result {
         Ok(true) => std::process::ExitCode::SUCCESS,

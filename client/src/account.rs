@@ -157,7 +157,15 @@ impl Session {
         let params = params_for(me.keys.kdf_params, weak_ok);
         let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
         let keys = derive_account_keys(password, &salt, &params)?;
-        let account = unlock(&me, &keys.kek)?;
+        // The server vouched for the token, not the password: keys that do not open mean
+        // the password is wrong.
+        let wrapped = WrappedUserKey::from_base64(&me.keys.wrapped_user_key)?;
+        let sealed = SealedPrivateKeys::from_base64(&me.keys.sealed_private_keys)?;
+        let account =
+            UnlockedAccount::unlock(&keys.kek, &wrapped, &sealed).map_err(|e| match e {
+                signet_core::Error::OpenFailed => ClientError::WrongPassword,
+                other => other.into(),
+            })?;
         Ok(Self {
             api,
             user: me.user,

@@ -8,7 +8,6 @@ use signet_core::{
         },
         team_key::TeamKey,
     },
-    wire::Page,
     wire::credential::{
         CreateCredentialRequest, CredentialInfo, CredentialKind, CredentialPayload, SealedUpdate,
         UpdateCredentialRequest,
@@ -47,21 +46,7 @@ impl Session {
         team_id: &str,
         deleted: bool,
     ) -> Result<Vec<CredentialInfo>, ClientError> {
-        let mut all = Vec::new();
-        let mut after = String::new();
-        loop {
-            let page: Page<CredentialInfo> = self
-                .api
-                .get(&format!(
-                    "/teams/{team_id}/credentials?deleted={deleted}&limit=1000&after={after}"
-                ))
-                .await?;
-            all.extend(page.entries);
-            match page.next {
-                Some(next) => after = next,
-                None => return Ok(all),
-            }
-        }
+        self.api.credentials(team_id, deleted).await
     }
 
     fn sign_metadata(

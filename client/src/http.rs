@@ -29,6 +29,10 @@ pub enum ClientError {
     /// The server's answer was not what this client understands.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
+    /// The password did not open the account's keys (resuming a stored session, where the
+    /// server does not check the password itself).
+    #[error("wrong password: it does not open this account's keys")]
+    WrongPassword,
     /// Encryption, decryption or a format check failed locally.
     #[error(transparent)]
     Vault(#[from] signet_core::Error),
@@ -90,9 +94,16 @@ pub struct Api {
 impl Api {
     /// A client for the server at `base` (e.g. `http://127.0.0.1:8080`), unauthenticated.
     pub fn new(base: &str) -> Self {
+        // Bounded waits, so a CLI on CI fails with a message instead of hanging on a server
+        // that accepted the connection and never answers.
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(15))
+            .timeout(std::time::Duration::from_secs(300))
+            .build()
+            .unwrap_or_default();
         Self {
             base: base.trim_end_matches('/').to_owned(),
-            http: reqwest::Client::new(),
+            http,
             auth: Auth::None,
         }
     }
@@ -130,15 +141,9 @@ impl Api {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(|e| ClientError::Network {
-            url: self.base.clone(),
-            reason: e.to_string(),
-        })?;
+        let response = request.send().await.map_err(|e| self.network(&e))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| ClientError::Network {
-            url: self.base.clone(),
-            reason: e.to_string(),
-        })?;
+        let bytes = response.bytes().await.map_err(|e| self.network(&e))?;
         if !status.is_success() {
             return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(body) => ClientError::Api {
@@ -157,6 +162,25 @@ impl Api {
             bytes
         };
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("{path}: {e}")))
+    }
+
+    /// A transport error with its causes ("connection refused", "invalid peer certificate:
+    /// UnknownIssuer"): reqwest's own message alone does not say what went wrong.
+    fn network(&self, error: &reqwest::Error) -> ClientError {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !reason.contains(&text) {
+                reason.push_str(": ");
+                reason.push_str(&text);
+            }
+            source = cause.source();
+        }
+        ClientError::Network {
+            url: self.base.clone(),
+            reason,
+        }
     }
 
     /// `GET`.

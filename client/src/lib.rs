@@ -8,12 +8,14 @@
 //! - [`http`] — the JSON transport and its one error type.
 //! - [`account`] — register, log in, unlock: a [`Session`].
 //! - [`team`] — teams, team keys, invitations, rotation.
+//! - [`app`] — apps, assignments, metadata lists and the trash (no keys needed).
 //! - [`credential`] — seal, store, read and update credentials.
 //! - [`robot`] — robot tokens: make them (admins) and read with them (CI).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod app;
 pub mod credential;
 pub mod http;
 pub mod robot;

@@ -136,6 +136,17 @@ impl ServeProcess {
     /// comes before the database is opened: wait for [`ServeProcess::health`] before relying
     /// on it.
     pub fn start_with(data_dir: &Path, dist: &Path, database_url: Option<&str>) -> Result<Self> {
+        Self::start_logging(data_dir, dist, database_url, None)
+    }
+
+    /// Like [`ServeProcess::start_with`], logging with the filter `log` (`SIGNET_LOG`, e.g.
+    /// `debug`) when given.
+    pub fn start_logging(
+        data_dir: &Path,
+        dist: &Path,
+        database_url: Option<&str>,
+        log_filter: Option<&str>,
+    ) -> Result<Self> {
         let bin = crate::paths::signet_bin()?;
         std::fs::create_dir_all(data_dir)?;
         let log = data_dir.join("signet-serve.log");
@@ -149,6 +160,9 @@ impl ServeProcess {
             .env_remove("DATABASE_URL");
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
+        }
+        if let Some(filter) = log_filter {
+            command.env("SIGNET_LOG", filter);
         }
         let mut child = command
             .stdin(Stdio::null())
@@ -189,6 +203,11 @@ impl ServeProcess {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         bail!("signet serve at {} never became healthy", self.url)
+    }
+
+    /// What the server printed on stderr (its log) so far.
+    pub fn log(&self) -> Result<Vec<u8>> {
+        Ok(std::fs::read(&self.log)?)
     }
 
     /// The process id.

@@ -41,7 +41,9 @@ tasks:
   soak [ROUNDS] the crash-safety test (SIGKILL signet serve during writes, then check that
                 no acknowledged write is lost) with ROUNDS rounds, default 1000
   bench         medians of key generation, keystore, CSR, profile and KDF operations,
-                with `openssl genrsa 2048` measured in the same run as the reference
+                with `openssl genrsa 2048` measured in the same run as the reference;
+                the server under loopback load; `signet pull` with its breakdown
+                (KDF, network, decrypt)
   fuzz [--seconds N] [--smoke] [TARGET...]
                 every parser's fuzz target for N seconds (default 30): cargo-fuzz when it
                 and a nightly toolchain are installed, else (or with --smoke) the stable
@@ -95,6 +97,8 @@ fn bench() -> anyhow::Result<()> {
         "signet",
         "--bin",
         "signet-server-bench",
+        "--bin",
+        "signet-pull-bench",
     ]))?;
     step("signet-server-bench (loopback load against signet serve)");
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -119,7 +123,12 @@ fn bench() -> anyhow::Result<()> {
     if let Some(pg) = postgres {
         pg.stop()?;
     }
-    result
+    result?;
+    step("signet-pull-bench (signet pull from a loopback server, with its breakdown)");
+    let mut pull = std::process::Command::new(target.join("release/signet-pull-bench"));
+    pull.env("SIGNET_BIN", target.join("release/signet"))
+        .env("SIGNET_TEST_DIST", &dist);
+    cmd::run(&mut pull)
 }
 
 /// The workspace root (the parent of `xtask/`).

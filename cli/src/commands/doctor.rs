@@ -47,7 +47,22 @@ pub fn run(args: DoctorArgs) -> Result<bool> {
         Some(day) => parse_day(day).with_context(|| format!("--at {day}"))?,
         None => files::now_unix(),
     };
-    let path = &args.credentials;
+    let bundle_ids = ExpectedBundleIds::parse(args.bundle_ids.iter().map(String::as_str))
+        .context("--bundle-id")?;
+    let report = check(&args.credentials, &bundle_ids, now)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&args.credentials, &report))?
+        );
+    } else {
+        print!("{}", render(&args.credentials, &report));
+    }
+    Ok(report.passed())
+}
+
+/// Reads `credentials.json` at `path` and the files it names, and checks them as of `now`.
+pub fn check(path: &Path, bundle_ids: &ExpectedBundleIds, now: i64) -> Result<Report> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == ErrorKind::NotFound => bail!(
@@ -59,24 +74,15 @@ pub fn run(args: DoctorArgs) -> Result<bool> {
     };
     let credentials =
         CredentialsJson::from_json(&bytes).with_context(|| format!("{}", path.display()))?;
-    let bundle_ids = ExpectedBundleIds::parse(args.bundle_ids.iter().map(String::as_str))
-        .context("--bundle-id")?;
     let base = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let report = doctor::diagnose(&credentials, |file| read(&base, file), &bundle_ids, now)
-        .context("--bundle-id")?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(path, &report))?);
-    } else {
-        print!("{}", render(path, &report));
-    }
-    Ok(report.passed())
+    doctor::diagnose(&credentials, |file| read(&base, file), bundle_ids, now).context("--bundle-id")
 }
 
 /// Reads a file named in credentials.json; the error says where it was looked for.
-fn read(base: &Path, file: &str) -> std::result::Result<Vec<u8>, String> {
+pub fn read(base: &Path, file: &str) -> std::result::Result<Vec<u8>, String> {
     // `join` keeps an absolute path as it is.
     let full = base.join(file);
     std::fs::read(&full).map_err(|e| match e.kind() {
@@ -101,7 +107,7 @@ fn to_json(path: &Path, report: &Report) -> serde_json::Value {
 }
 
 /// One line per check, grouped by scope, fixes indented under the line they belong to.
-fn render(path: &Path, report: &Report) -> String {
+pub fn render(path: &Path, report: &Report) -> String {
     let width = report
         .checks
         .iter()

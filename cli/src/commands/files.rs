@@ -40,3 +40,22 @@ pub fn write_secret(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", path.display()))
 }
+
+/// Writes a secret file whether or not one exists: a 0600 temp file next to it, renamed over
+/// it (an older file's looser mode is not kept, and a crash leaves the old file whole).
+/// Creates missing parent directories.
+pub fn replace_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    write_secret(&tmp, bytes, false)?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
+}

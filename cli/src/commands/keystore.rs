@@ -1,19 +1,31 @@
-//! `signet keystore generate`: an Android upload keystore, made offline, as EAS makes it.
+//! `signet keystore generate`: an Android upload keystore, made here as EAS makes it; written
+//! to a file, or (`--app APP --remote`) encrypted here and stored as the app's upload key.
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use signet_core::android::{
-    DistinguishedName, KeySize, KeystoreFormat, UploadKeystore, UploadKeystoreParams,
+use signet_client::credential::NewCredential;
+use signet_core::{
+    android::{DistinguishedName, KeySize, KeystoreFormat, UploadKeystore, UploadKeystoreParams},
+    credential::{Payload, SecretText},
+    wire::{
+        app::{AssignRequest, Platform},
+        credential::CredentialKind,
+    },
 };
 
-use super::files;
+use super::{
+    files,
+    remote::{Ctx, Reader, ServerArgs, Who, block_on, ensure_may_read, explain, team_key},
+};
 
 /// Keystore commands.
 #[derive(Debug, Subcommand)]
 pub enum KeystoreCommand {
-    /// Generate an upload keystore and print its `credentials.json` `android.keystore` entry.
+    /// Generate an upload keystore and print its `credentials.json` `android.keystore` entry;
+    /// with `--app APP --remote`, store it encrypted in Signet as the app's upload keystore
+    /// instead (asks for your password, or reads SIGNET_PASSWORD).
     Generate(GenerateArgs),
 }
 
@@ -29,9 +41,23 @@ pub enum Format {
 /// `signet keystore generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The Android application id, e.g. com.acme.app (the certificate's CN by default).
-    #[arg(long)]
-    package: String,
+    /// The Android application id, e.g. com.acme.app (the certificate's CN by default;
+    /// with --app, the app's Android package).
+    #[arg(long, required_unless_present = "app")]
+    package: Option<String>,
+    /// Store it in Signet for this app (name or id) as its upload keystore; needs --remote.
+    #[arg(long, requires = "remote")]
+    app: Option<String>,
+    /// Upload (encrypted here) instead of writing a file: what `eas build` does when an app
+    /// has no keystore yet.
+    #[arg(long, requires = "app", conflicts_with = "out")]
+    remote: bool,
+    /// The app's team (name or id), with --app.
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
+    /// The build profile whose upload keystore it becomes, with --remote.
+    #[arg(long, default_value = "production")]
+    profile: String,
     /// File format.
     #[arg(long, value_enum, default_value = "jks")]
     format: Format,
@@ -47,9 +73,12 @@ pub struct GenerateArgs {
     /// Certificate subject, e.g. "CN=Acme,OU=Mobile,O=Acme Inc,L=Berlin,ST=Berlin,C=DE".
     #[arg(long)]
     dname: Option<String>,
-    /// Replace an existing output file.
+    /// Replace an existing output file (with --remote: make the new keystore the default
+    /// even though the app already has one; the old one stays stored).
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 /// Runs a keystore command.
@@ -59,10 +88,10 @@ pub fn run(command: KeystoreCommand) -> Result<()> {
     }
 }
 
-fn generate(args: GenerateArgs) -> Result<()> {
+fn params(args: &GenerateArgs, package: &str) -> Result<UploadKeystoreParams> {
     let dname = match &args.dname {
         Some(text) => parse_dname(text)?,
-        None => DistinguishedName::for_package(&args.package),
+        None => DistinguishedName::for_package(package),
     };
     if args.key_size != 2048 && args.key_size != 4096 {
         bail!("--key-size must be 2048 or 4096, not {}", args.key_size);
@@ -70,7 +99,7 @@ fn generate(args: GenerateArgs) -> Result<()> {
     if args.validity_days == 0 {
         bail!("--validity-days must be at least 1");
     }
-    let params = UploadKeystoreParams {
+    Ok(UploadKeystoreParams {
         dname,
         key_size: if args.key_size == 4096 {
             KeySize::Rsa4096
@@ -78,7 +107,15 @@ fn generate(args: GenerateArgs) -> Result<()> {
             KeySize::Rsa2048
         },
         validity_days: args.validity_days,
-    };
+    })
+}
+
+fn generate(args: GenerateArgs) -> Result<()> {
+    if args.remote {
+        return generate_remote(args);
+    }
+    let package = args.package.clone().unwrap_or_default();
+    let params = params(&args, &package)?;
     let (format, default_name) = match args.format {
         Format::Jks => (KeystoreFormat::Jks, "keystore.jks"),
         Format::Pkcs12 => (KeystoreFormat::Pkcs12, "keystore.p12"),
@@ -112,6 +149,107 @@ fn generate(args: GenerateArgs) -> Result<()> {
     });
     println!("{}", serde_json::to_string_pretty(&entry)?);
     Ok(())
+}
+
+/// `--app APP --remote`: generate, prove usable, encrypt, upload, assign as the default.
+fn generate_remote(args: GenerateArgs) -> Result<()> {
+    let Some(wanted) = args.app.clone() else {
+        bail!("--remote needs --app APP");
+    };
+    let ctx = Ctx::load(&args.server)?;
+    block_on(async {
+        let reader = ctx.reader().await?;
+        if matches!(reader, Reader::Robot { .. }) {
+            bail!("robot tokens can only read; sign in with `signet login` to store a keystore");
+        }
+        let (team, app) = reader.app(args.team.as_deref(), &wanted).await?;
+        ensure_may_read(&team)?;
+        let Some(package) = args.package.clone().or_else(|| app.android_package.clone()) else {
+            bail!(
+                "app {} has no Android package: pass --package com.acme.app (or set it on the app)",
+                app.name
+            );
+        };
+        let assignments = reader
+            .api()
+            .assignments(&team.id, &app.id)
+            .await
+            .map_err(|e| explain(e, Who::User))?;
+        if let Some(current) = assignments.iter().find(|a| {
+            a.platform == Platform::Android
+                && a.profile == args.profile
+                && a.is_default
+                && a.kind == CredentialKind::AndroidKeystore.as_str()
+        }) && !args.force
+        {
+            bail!(
+                "app {} already has an upload keystore for profile {} ({}); an app keeps its \
+                 upload key for life, so nothing was generated. Pass --force to make a new one \
+                 the default anyway",
+                app.name,
+                args.profile,
+                current.credential_id
+            );
+        }
+        let params = params(&args, &package)?;
+        let format = match args.format {
+            Format::Jks => KeystoreFormat::Jks,
+            Format::Pkcs12 => KeystoreFormat::Pkcs12,
+        };
+        let now = u64::try_from(files::now_unix()).unwrap_or(0);
+        let keystore = UploadKeystore::generate(&params, now)?;
+        let encoded = keystore.encode(format)?;
+        let payload = Payload::AndroidKeystore {
+            keystore: SecretText::from_bytes(&encoded.bytes),
+            keystore_password: SecretText::new(encoded.store_password.expose()),
+            key_alias: encoded.alias.clone(),
+            key_password: SecretText::new(encoded.key_password.expose()),
+        };
+        let metadata = payload.inspect()?;
+        let session = ctx.session().await?;
+        let key = team_key(&session, &team).await?;
+        let bytes = payload.to_bytes()?;
+        let label = format!("{} upload keystore", app.name);
+        let stored = session
+            .create_credential(
+                &team.id,
+                &key,
+                &NewCredential {
+                    kind: CredentialKind::AndroidKeystore,
+                    label: &label,
+                    metadata,
+                    payload: &bytes,
+                },
+            )
+            .await
+            .map_err(|e| explain(e, Who::User))?;
+        session
+            .api
+            .assign(
+                &team.id,
+                &app.id,
+                &AssignRequest {
+                    platform: Platform::Android,
+                    profile: args.profile.clone(),
+                    target: String::new(),
+                    credential_id: stored.id.clone(),
+                    is_default: true,
+                },
+            )
+            .await
+            .map_err(|e| explain(e, Who::User))?;
+        eprintln!(
+            "Generated a {} upload keystore for {package}, encrypted it here and stored it as {} \
+             (app {}, profile {}). Upload certificate SHA-1 {}",
+            format.name(),
+            stored.id,
+            app.name,
+            args.profile,
+            keystore.certificate_info()?.fingerprints.sha1
+        );
+        println!("{}", stored.id);
+        Ok(())
+    })
 }
 
 /// Parses `CN=…,OU=…,O=…,L=…,ST=…,C=…` (commas inside values escaped as `\,`).

@@ -118,9 +118,10 @@ fn distribution_p12(work: &Path, out: &Path) -> Result<(Vec<u8>, String)> {
 }
 
 /// A bundle laid out as an Expo project: `credentials.json` next to `android/` and `ios/`.
-struct Bundle {
-    dir: tempfile::TempDir,
-    json: Value,
+/// (`cli_sync` pushes it to a server.)
+pub(crate) struct Bundle {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) json: Value,
     /// The distribution certificate the profile lists (DER).
     cer: Vec<u8>,
 }
@@ -128,7 +129,7 @@ struct Bundle {
 impl Bundle {
     /// An upload keystore valid `keystore_days`, and an App Store profile for
     /// `com.acme.app` expiring in `profile_days`, listing the `.p12`'s certificate.
-    fn new(keystore_days: u32, profile_days: i64) -> Result<Self> {
+    pub(crate) fn new(keystore_days: u32, profile_days: i64) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let work = dir.path().join("work");
         for sub in ["android", "ios", "work"] {
@@ -182,11 +183,11 @@ impl Bundle {
         Ok(bundle)
     }
 
-    fn path(&self, relative: &str) -> PathBuf {
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
         self.dir.path().join(relative)
     }
 
-    fn save(&self) -> Result<()> {
+    pub(crate) fn save(&self) -> Result<()> {
         std::fs::write(
             self.path("credentials.json"),
             serde_json::to_vec_pretty(&self.json)?,

@@ -9,6 +9,7 @@ mod api_story;
 mod browser_dashboard;
 mod cli_doctor;
 mod cli_offline;
+mod cli_sync;
 mod durability;
 mod formats_android;
 mod formats_apple;

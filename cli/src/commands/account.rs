@@ -1,0 +1,163 @@
+//! `signet register`, `login`, `logout`, `whoami`: the account and the stored session.
+//!
+//! Only the server URL, the email and the session token are stored (0600, see
+//! [`super::config`]). The password derives the keys in memory each time a command
+//! decrypts, and the keys never touch the disk.
+
+use anyhow::Result;
+use clap::Args;
+use signet_client::{Api, Session};
+use signet_core::vault::kdf::KdfParams;
+
+use super::{
+    config::Config,
+    input,
+    remote::{self, Ctx, Reader, ServerArgs, Who, block_on, explain},
+};
+
+/// `signet register` and `signet login`.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// The Signet server's URL, e.g. https://signet.acme.com (default: the stored one).
+    #[arg(long, env = "SIGNET_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// Your email address (default: the stored one).
+    #[arg(long, env = "SIGNET_EMAIL")]
+    email: Option<String>,
+}
+
+fn server_and_email(args: AccountArgs, config: &Config) -> Result<(String, String)> {
+    let server = input::required(
+        args.server.or_else(|| config.server.clone()),
+        "--server URL (or SIGNET_SERVER)",
+        "Signet server URL",
+    )?;
+    let server = remote::server_url(&server)?;
+    let email = input::required(
+        args.email.or_else(|| config.email.clone()),
+        "--email EMAIL (or SIGNET_EMAIL)",
+        "Email",
+    )?;
+    remote::warn_if_plain_http(&server);
+    Ok((server, email))
+}
+
+fn remember(session: &Session, server: &str) -> Result<()> {
+    let previous = Config::load()?;
+    // The rollback guards stay while the same account signs in to the same server.
+    let same = previous.server.as_deref() == Some(server)
+        && previous.email.as_deref() == Some(session.user.email.as_str());
+    let path = Config {
+        server: Some(server.to_owned()),
+        email: Some(session.user.email.clone()),
+        token: Some(session.token.clone()),
+        team_key_versions: if same {
+            previous.team_key_versions
+        } else {
+            Vec::new()
+        },
+    }
+    .save()?;
+    eprintln!(
+        "Signed in as {} on {server}. Session stored in {} (your keys are not: commands that \
+         decrypt ask for your password, or read {}).",
+        session.user.email,
+        path.display(),
+        input::PASSWORD_VAR
+    );
+    Ok(())
+}
+
+/// `signet register`: creates the account with keys derived here, prints the recovery code
+/// once.
+pub fn register(args: AccountArgs) -> Result<()> {
+    let config = Config::load()?;
+    let (server, email) = server_and_email(args, &config)?;
+    let password = input::new_password(&email)?;
+    block_on(async {
+        let (session, code) =
+            Session::register(&Api::new(&server), &email, &password, KdfParams::DEFAULT)
+                .await
+                .map_err(|e| explain(e, Who::User))?;
+        eprintln!(
+            "Account created. This is your recovery code, shown once: write it down and keep it \
+             offline. Without it and without your password, nobody (not even the server's \
+             admin) can get your credentials back."
+        );
+        println!("{}", code.dangerously_display().as_str());
+        remember(&session, &server)
+    })
+}
+
+/// `signet login`: checks the password (the keys must unlock) and stores the session.
+pub fn login(args: AccountArgs) -> Result<()> {
+    let config = Config::load()?;
+    let (server, email) = server_and_email(args, &config)?;
+    let password = input::password(&email)?;
+    block_on(async {
+        let session = Session::login(&Api::new(&server), &email, &password, false)
+            .await
+            .map_err(|e| match e {
+                signet_client::ClientError::Api { status: 401, .. } => {
+                    anyhow::anyhow!("wrong email or password for {server} (nothing was stored)")
+                }
+                other => explain(other, Who::User),
+            })?;
+        remember(&session, &server)
+    })
+}
+
+/// `signet logout`: signs the session out on the server and forgets the token.
+pub fn logout(server: ServerArgs) -> Result<()> {
+    let mut config = Config::load()?;
+    if config.token.is_none() {
+        eprintln!("Not signed in.");
+        return Ok(());
+    }
+    let ctx = Ctx::load(&server)?;
+    let outcome = block_on(async {
+        ctx.user_api()?
+            .post::<_, ()>("/auth/logout", &serde_json::json!({}))
+            .await
+            .map_err(|e| explain(e, Who::User))
+    });
+    config.token = None;
+    config.save()?;
+    match outcome {
+        Ok(()) => eprintln!("Signed out; the session token is revoked and forgotten."),
+        Err(e) => eprintln!("Forgot the session token (the server said: {e:#})."),
+    }
+    Ok(())
+}
+
+/// `signet whoami`: who the CLI acts as (a user, or the robot token in `SIGNET_TOKEN`).
+pub fn whoami(server: ServerArgs) -> Result<()> {
+    let ctx = Ctx::load(&server)?;
+    block_on(async {
+        match ctx.reader().await? {
+            Reader::Robot { whoami, .. } => {
+                println!(
+                    "robot token {} (\"{}\") on {}: team {}, {} app(s), expires {}",
+                    whoami.id,
+                    whoami.name,
+                    ctx.server,
+                    whoami.team_id,
+                    whoami.app_ids.len(),
+                    signet_core::ios::certificate::format_utc(whoami.expires_at)
+                );
+            }
+            Reader::User { api } => {
+                let me: signet_core::wire::account::SessionResponse = api
+                    .get("/auth/me")
+                    .await
+                    .map_err(|e| explain(e, Who::User))?;
+                let teams = api.teams().await.map_err(|e| explain(e, Who::User))?;
+                println!("{} on {}", me.user.email, ctx.server);
+                for t in teams {
+                    println!("  {}  {} ({})", t.id, t.name, t.role);
+                }
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,156 @@
+//! The CLI's config file: which server, who is signed in, and the session token.
+//!
+//! `$SIGNET_CONFIG_DIR/config.json`, else `$XDG_CONFIG_HOME/signet/config.json`, else
+//! `~/.config/signet/config.json`; the directory is 0700 and the file 0600. It never holds
+//! a key or a password: commands that decrypt ask for the password again (or read
+//! `SIGNET_PASSWORD`) and derive the keys in memory.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use signet_core::vault::team_key::TeamKeyVersionGuard;
+
+/// What `signet login` remembers.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Config {
+    /// The server's base URL, e.g. `https://signet.acme.com`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The signed-in account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The session token (`Authorization: Bearer`); absent after `signet logout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The highest team key version seen per team: a server that hands out an older key
+    /// after a rotation (to read what a removed member could) is caught.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_key_versions: Vec<TeamKeyVersionGuard>,
+}
+
+impl core::fmt::Debug for Config {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Config")
+            .field("server", &self.server)
+            .field("email", &self.email)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("team_key_versions", &self.team_key_versions)
+            .finish()
+    }
+}
+
+/// The directory holding `config.json`.
+pub fn dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("SIGNET_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("signet"));
+    }
+    match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".config/signet")),
+        None => {
+            bail!("cannot tell where to keep the CLI's config: set SIGNET_CONFIG_DIR (or HOME)")
+        }
+    }
+}
+
+/// `config.json`'s path.
+pub fn path() -> Result<PathBuf> {
+    Ok(dir()?.join("config.json"))
+}
+
+impl Config {
+    /// Passes a team key's version through the team's rollback guard (remembered here), and
+    /// saves the config when the guard learned a newer version.
+    pub fn observe_team_key(&mut self, team_id: &str, version: u32) -> Result<()> {
+        let index = match self
+            .team_key_versions
+            .iter()
+            .position(|g| g.team_id == team_id)
+        {
+            Some(i) => i,
+            None => {
+                self.team_key_versions
+                    .push(TeamKeyVersionGuard::new(team_id));
+                self.team_key_versions.len() - 1
+            }
+        };
+        let guard = &mut self.team_key_versions[index];
+        let before = guard.highest_seen;
+        guard.observe(version).with_context(|| {
+            format!(
+                "the server handed out an older key for team {team_id} than this machine has \
+                 seen; refusing to use it (ask your admin: the server may be compromised)"
+            )
+        })?;
+        if guard.highest_seen != before {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Reads the config; a missing file is an empty config.
+    pub fn load() -> Result<Self> {
+        let path = path()?;
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "{} is not a valid Signet config; delete it and run `signet login` again",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Writes the config atomically: a 0600 temp file in a 0700 directory, renamed over the
+    /// old one (so a crash never leaves half a file, and the token is never world-readable,
+    /// whatever mode an older file had).
+    pub fn save(&self) -> Result<PathBuf> {
+        let dir = dir()?;
+        create_private_dir(&dir)?;
+        let path = dir.join("config.json");
+        let tmp = dir.join(format!(".config.json.{}.tmp", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let _ = std::fs::remove_file(&tmp);
+        let mut file = options
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut text = serde_json::to_vec_pretty(self)?;
+        text.push(b'\n');
+        file.write_all(&text)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+}

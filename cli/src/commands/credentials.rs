@@ -1,0 +1,314 @@
+//! `signet credentials`: the metadata table (no password needed: metadata is public to the
+//! team), and `remove` / `restore` to move a credential to the trash and back.
+
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+use signet_core::{
+    ios::certificate::format_utc,
+    wire::{
+        app::{Assignment, Platform},
+        credential::CredentialInfo,
+    },
+};
+
+use super::{
+    files,
+    pull::PlatformChoice,
+    remote::{Ctx, Reader, ServerArgs, Who, block_on, explain},
+};
+
+/// `signet credentials`.
+#[derive(Debug, Args)]
+pub struct CredentialsArgs {
+    #[command(subcommand)]
+    command: Option<CredentialsCommand>,
+    /// Only the credentials this app uses, with its slots and defaults (name or id).
+    #[arg(long)]
+    app: Option<String>,
+    /// The team (name or id; default: the app's, or your only team).
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
+    /// Only this platform's slots (with --app).
+    #[arg(long, value_enum, default_value = "all")]
+    platform: PlatformChoice,
+    /// List the trash instead (what `signet credentials restore ID` can bring back).
+    #[arg(long)]
+    deleted: bool,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum CredentialsCommand {
+    /// Move a credential to the trash (builds stop using it; `restore` brings it back).
+    Remove(IdArgs),
+    /// Bring a credential back from the trash.
+    Restore(IdArgs),
+}
+
+#[derive(Debug, Args)]
+struct IdArgs {
+    /// The credential's id (see `signet credentials`).
+    id: String,
+    /// Its team (name or id; default: searched in your teams).
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+/// Runs `signet credentials`.
+pub fn run(args: CredentialsArgs) -> Result<()> {
+    match args.command {
+        None => list(args),
+        Some(CredentialsCommand::Remove(id)) => trash(id, true, args.server),
+        Some(CredentialsCommand::Restore(id)) => trash(id, false, args.server),
+    }
+}
+
+fn list(args: CredentialsArgs) -> Result<()> {
+    let ctx = Ctx::load(&args.server)?;
+    block_on(async {
+        let reader = ctx.reader().await?;
+        // Where each credential is used: the one app's slots, or every app's in the team.
+        let (team, apps) = match &args.app {
+            Some(app) => {
+                let (team, app) = reader.app(args.team.as_deref(), app).await?;
+                (team, vec![app])
+            }
+            None => {
+                let team = reader.team(args.team.as_deref()).await?;
+                let apps = reader
+                    .api()
+                    .apps(&team.id)
+                    .await
+                    .map_err(|e| explain(e, reader.who()))?;
+                (team, apps)
+            }
+        };
+        let mut assignments: Vec<(String, Assignment)> = Vec::new();
+        for app in &apps {
+            let list = reader
+                .api()
+                .assignments(&team.id, &app.id)
+                .await
+                .map_err(|e| explain(e, reader.who()))?;
+            assignments.extend(list.into_iter().map(|a| (app.name.clone(), a)));
+        }
+        assignments.retain(|(_, a)| args.platform.wants(a.platform));
+        let mut list = reader
+            .api()
+            .credentials(&team.id, args.deleted)
+            .await
+            .map_err(|e| explain(e, reader.who()))?;
+        if args.app.is_some() {
+            list.retain(|c| assignments.iter().any(|(_, a)| a.credential_id == c.id));
+        }
+        let now = files::now_unix();
+        let rows: Vec<Value> = list.iter().map(|c| row(c, &assignments, now)).collect();
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&rows)?);
+            return Ok(());
+        }
+        if rows.is_empty() {
+            eprintln!(
+                "No {}credentials{}.",
+                if args.deleted { "trashed " } else { "" },
+                args.app
+                    .as_deref()
+                    .map(|a| format!(" assigned to {a}"))
+                    .unwrap_or_default()
+            );
+            if matches!(reader, Reader::Robot { .. }) {
+                eprintln!("(a robot token sees only the credentials it was granted)");
+            }
+            return Ok(());
+        }
+        print!("{}", table(&rows, args.app.is_none()));
+        if !assignments.is_empty() {
+            println!("\n* = the default its build slot uses");
+        }
+        Ok(())
+    })
+}
+
+/// The facts a person scans for: what, which, fingerprint, expiry and where it is used.
+fn row(c: &CredentialInfo, assignments: &[(String, Assignment)], now: i64) -> Value {
+    let meta: Value = serde_json::from_str(&c.metadata).unwrap_or(Value::Null);
+    let fingerprint = ["sha1", "uuid", "key_id", "private_key_id"]
+        .iter()
+        .find_map(|k| meta.get(*k).and_then(Value::as_str))
+        .unwrap_or("")
+        .to_owned();
+    let not_after = meta.get("not_after").and_then(Value::as_i64);
+    let slots: Vec<Value> = assignments
+        .iter()
+        .filter(|(_, a)| a.credential_id == c.id)
+        .map(|(app, a)| {
+            json!({
+                "app": app,
+                "platform": a.platform.as_str(),
+                "profile": a.profile,
+                "target": a.target,
+                "default": a.is_default,
+            })
+        })
+        .collect();
+    json!({
+        "id": c.id,
+        "kind": c.kind.as_str(),
+        "label": c.label,
+        "fingerprint": fingerprint,
+        "not_after": not_after,
+        "days_left": not_after.map(|t| (t - now).div_euclid(86_400)),
+        "slots": slots,
+        "created_by": c.created_by_email,
+        "deleted_at": c.deleted_at,
+    })
+}
+
+/// `with_app`: prefix each slot with its app's name (the team-wide list).
+fn table(rows: &[Value], with_app: bool) -> String {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            let expires = match (r["not_after"].as_i64(), r["days_left"].as_i64()) {
+                (Some(t), Some(d)) if d < 0 => format!("{} (EXPIRED)", &format_utc(t)[..10]),
+                (Some(t), Some(d)) => format!("{} ({d} days)", &format_utc(t)[..10]),
+                _ => "-".into(),
+            };
+            let slots = r["slots"]
+                .as_array()
+                .map(|s| {
+                    s.iter()
+                        .map(|s| {
+                            let platform = text(s, "platform");
+                            let target = text(s, "target");
+                            let mark = if s["default"] == true { "*" } else { "" };
+                            let app = if with_app {
+                                format!("{}:", text(s, "app"))
+                            } else {
+                                String::new()
+                            };
+                            if target.is_empty() {
+                                format!("{app}{platform}/{}{mark}", text(s, "profile"))
+                            } else {
+                                format!("{app}{platform}/{}/{target}{mark}", text(s, "profile"))
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            let fingerprint = text(r, "fingerprint");
+            [
+                text(r, "id"),
+                text(r, "kind"),
+                text(r, "label"),
+                if fingerprint.is_empty() {
+                    "-".into()
+                } else {
+                    fingerprint
+                },
+                expires,
+                if slots.is_empty() { "-".into() } else { slots },
+            ]
+        })
+        .collect();
+    let header = ["ID", "KIND", "LABEL", "FINGERPRINT", "EXPIRES", "USED BY"];
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i == 5 {
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        out.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header);
+    for row in &cells {
+        out.push_str(&line([
+            &row[0], &row[1], &row[2], &row[3], &row[4], &row[5],
+        ]));
+    }
+    out
+}
+
+fn trash(args: IdArgs, remove: bool, server: ServerArgs) -> Result<()> {
+    let ctx = Ctx::load(&args.server.clone().or(server))?;
+    block_on(async {
+        let reader = ctx.reader().await?;
+        if matches!(reader, Reader::Robot { .. }) {
+            bail!("robot tokens can only read; sign in with `signet login` to change credentials");
+        }
+        let api = reader.api();
+        let teams = match &args.team {
+            Some(t) => vec![reader.team(Some(t)).await?],
+            None => reader.teams().await?,
+        };
+        // Which team holds it: a credential id is unique, so ask each team.
+        let mut holder = None;
+        for team in teams {
+            let found = if remove {
+                api.credential(&team.id, &args.id).await.is_ok()
+            } else {
+                // A trashed credential is only in the trash list.
+                api.credentials(&team.id, true)
+                    .await
+                    .is_ok_and(|list| list.iter().any(|c| c.id == args.id))
+            };
+            if found {
+                holder = Some(team);
+                break;
+            }
+        }
+        let Some(team) = holder else {
+            bail!(
+                "no credential {} in your teams (see `signet credentials`{})",
+                args.id,
+                if remove { "" } else { " --deleted" }
+            );
+        };
+        let outcome = if remove {
+            api.trash_credential(&team.id, &args.id).await
+        } else {
+            api.restore_credential(&team.id, &args.id).await
+        };
+        outcome.map_err(|e| explain(e, Who::User))?;
+        if remove {
+            eprintln!(
+                "Moved {} to the trash of team {} (builds no longer get it); undo with \
+                 `signet credentials restore {}`.",
+                args.id, team.name, args.id
+            );
+        } else {
+            eprintln!("Restored {} in team {}.", args.id, team.name);
+        }
+        Ok(())
+    })
+}
+
+impl PlatformChoice {
+    /// Whether `platform` is chosen.
+    pub fn wants(self, platform: Platform) -> bool {
+        match self {
+            Self::All => true,
+            Self::Android => platform == Platform::Android,
+            Self::Ios => platform == Platform::Ios,
+        }
+    }
+}

@@ -1,0 +1,530 @@
+//! `signet pull`: an app's credentials onto this machine as EAS's `credentials.json` plus the
+//! files it names, decrypted here.
+//!
+//! Layout (as `eas credentials` writes it; paths relative to `--out`):
+//! `credentials/android/keystore.jks`, `credentials/ios/profile.mobileprovision`,
+//! `credentials/ios/dist-cert.p12`, and `credentials/ios/TARGET-…` for each target of an app
+//! with several. Files are 0600; a file that exists with other content is only replaced with
+//! `--force` (and then nothing at all is written without it). The other platform's entry of
+//! an existing `credentials.json` is kept when `--platform` names one.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use signet_core::{
+    android::Password,
+    credential::Payload,
+    eas::{
+        AndroidCredentials, AndroidKeystore, CredentialsJson, DistributionCertificate,
+        IosCredentials, IosTargetCredentials, doctor::ExpectedBundleIds,
+    },
+    wire::{
+        app::{AppInfo, Assignment, Platform},
+        credential::CredentialKind,
+    },
+};
+use zeroize::Zeroizing;
+
+use super::{
+    doctor, files,
+    remote::{
+        Ctx, Opener, Reader, ServerArgs, TeamRef, block_on, ensure_may_read, explain, team_key,
+    },
+};
+
+/// Which platforms to pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformChoice {
+    /// Android only.
+    Android,
+    /// iOS only.
+    Ios,
+    /// Both (what is assigned).
+    All,
+}
+
+/// `signet pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The app (name or id).
+    #[arg(long)]
+    app: String,
+    /// The app's team (name or id), when app names are not unique across your teams.
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
+    /// Which platform's credentials.
+    #[arg(long, value_enum, default_value = "all")]
+    platform: PlatformChoice,
+    /// The build profile whose credentials to pull.
+    #[arg(long, default_value = "production")]
+    profile: String,
+    /// The project directory to write credentials.json and credentials/ into.
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
+    /// Replace files that exist with other content.
+    #[arg(long)]
+    force: bool,
+    /// Run `signet doctor` on the result (exit code 1 if a check fails).
+    #[arg(long)]
+    check: bool,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+/// The credentials a slot uses by default.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Android upload keystore.
+    pub android: Option<String>,
+    /// By iOS target (empty: single target): distribution certificate and profile ids.
+    pub ios: BTreeMap<String, (Option<String>, Option<String>)>,
+}
+
+impl Plan {
+    /// The defaults among `assignments` for `profile`.
+    pub fn new(assignments: &[Assignment], profile: &str, platform: PlatformChoice) -> Self {
+        let mut plan = Self::default();
+        let mut pick = |a: &Assignment| {
+            let kind = CredentialKind::parse(&a.kind);
+            match (a.platform, kind) {
+                (Platform::Android, Some(CredentialKind::AndroidKeystore)) => {
+                    plan.android = Some(a.credential_id.clone());
+                }
+                (Platform::Ios, Some(CredentialKind::IosDistributionCertificate)) => {
+                    plan.ios.entry(a.target.clone()).or_default().0 = Some(a.credential_id.clone());
+                }
+                (Platform::Ios, Some(CredentialKind::IosProvisioningProfile)) => {
+                    plan.ios.entry(a.target.clone()).or_default().1 = Some(a.credential_id.clone());
+                }
+                _ => {}
+            }
+        };
+        let in_slot = |a: &&Assignment| a.profile == profile && platform.wants(a.platform);
+        // Non-defaults first, so a slot's default wins over any other of its kind.
+        for a in assignments.iter().filter(in_slot).filter(|a| !a.is_default) {
+            pick(a);
+        }
+        for a in assignments.iter().filter(in_slot).filter(|a| a.is_default) {
+            pick(a);
+        }
+        plan
+    }
+
+    fn is_empty(&self) -> bool {
+        self.android.is_none() && self.ios.is_empty()
+    }
+}
+
+/// A file to write, relative to the project directory.
+struct OutFile {
+    relative: String,
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+/// Runs `signet pull`; `Ok(false)` when `--check` found a failure.
+pub fn run(args: PullArgs) -> Result<bool> {
+    let ctx = Ctx::load(&args.server)?;
+    block_on(async {
+        let reader = ctx.reader().await?;
+        let (team, app) = reader.app(args.team.as_deref(), &args.app).await?;
+        let assignments = reader
+            .api()
+            .assignments(&team.id, &app.id)
+            .await
+            .map_err(|e| explain(e, reader.who()))?;
+        let plan = Plan::new(&assignments, &args.profile, args.platform);
+        if plan.is_empty() {
+            bail!(
+                "app {} has no {}credentials assigned for build profile \"{}\": push a bundle \
+                 with `signet push credentials.json --app {}`{}",
+                app.name,
+                match args.platform {
+                    PlatformChoice::All => "",
+                    PlatformChoice::Android => "Android ",
+                    PlatformChoice::Ios => "iOS ",
+                },
+                args.profile,
+                app.name,
+                if args.platform != PlatformChoice::Ios {
+                    format!(" or `signet keystore generate --app {} --remote`", app.name)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for (target, (cert, profile)) in &plan.ios {
+            let name = if target.is_empty() {
+                "iOS".to_owned()
+            } else {
+                format!("iOS target {target}")
+            };
+            if cert.is_none() {
+                bail!(
+                    "{name} of app {} has a provisioning profile but no distribution certificate for profile \"{}\"",
+                    app.name,
+                    args.profile
+                );
+            }
+            if profile.is_none() {
+                bail!(
+                    "{name} of app {} has a distribution certificate but no provisioning profile for profile \"{}\"",
+                    app.name,
+                    args.profile
+                );
+            }
+        }
+
+        let session;
+        let opener = match &reader {
+            Reader::Robot { session, .. } => Opener::Robot(session),
+            Reader::User { .. } => {
+                ensure_may_read(&team)?;
+                session = ctx.session().await?;
+                let key = team_key(&session, &team).await?;
+                Opener::User {
+                    session: &session,
+                    key,
+                }
+            }
+        };
+        let (credentials, out_files) = fetch(&opener, &team, &plan).await?;
+        write(&args, &credentials, out_files)?;
+
+        eprintln!(
+            "Pulled {} ({}, profile {}) into {}",
+            app.name,
+            [
+                plan.android
+                    .as_ref()
+                    .map(|_| "Android upload keystore".to_owned()),
+                (!plan.ios.is_empty()).then(|| format!(
+                    "iOS certificate and profile for {} target(s)",
+                    plan.ios.len()
+                )),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", "),
+            args.profile,
+            args.out.display()
+        );
+        if args.check {
+            let report = doctor::check(
+                &args.out.join("credentials.json"),
+                &expected_bundle_ids(&app, credentials.ios.as_ref()),
+                files::now_unix(),
+            )?;
+            print!(
+                "{}",
+                doctor::render(&args.out.join("credentials.json"), &report)
+            );
+            return Ok(report.passed());
+        }
+        Ok(true)
+    })
+}
+
+/// The bundle id each pulled iOS target's profile must cover, from the app's targets.
+pub fn expected_bundle_ids(app: &AppInfo, ios: Option<&IosCredentials>) -> ExpectedBundleIds {
+    let mut ids = ExpectedBundleIds::default();
+    match ios {
+        Some(IosCredentials::Single(_)) if app.ios_targets.len() == 1 => {
+            ids.any_target = app.ios_targets.first().map(|t| t.bundle_id.clone());
+        }
+        Some(IosCredentials::PerTarget(map)) => {
+            for t in &app.ios_targets {
+                if map.contains_key(&t.target) {
+                    ids.by_target.insert(t.target.clone(), t.bundle_id.clone());
+                }
+            }
+        }
+        _ => {}
+    }
+    ids
+}
+
+async fn fetch(
+    opener: &Opener<'_>,
+    team: &TeamRef,
+    plan: &Plan,
+) -> Result<(CredentialsJson, Vec<OutFile>)> {
+    let mut out = Vec::new();
+    let mut json = CredentialsJson::default();
+    if let Some(id) = &plan.android {
+        let Payload::AndroidKeystore {
+            keystore,
+            keystore_password,
+            key_alias,
+            key_password,
+        } = opener
+            .open(&team.id, id, CredentialKind::AndroidKeystore)
+            .await?
+        else {
+            bail!("credential {id} is not an Android keystore");
+        };
+        let relative = "credentials/android/keystore.jks".to_owned();
+        out.push(OutFile {
+            relative: relative.clone(),
+            bytes: keystore.decode("keystore")?,
+        });
+        json.android = Some(AndroidCredentials {
+            keystore: AndroidKeystore {
+                keystore_path: relative,
+                keystore_password: Password::new(keystore_password.expose()),
+                key_alias,
+                key_password: Some(Password::new(key_password.expose())),
+            },
+        });
+    }
+    let several = plan.ios.len() > 1 || plan.ios.keys().any(|t| !t.is_empty());
+    let mut targets = BTreeMap::new();
+    for (target, (cert_id, profile_id)) in &plan.ios {
+        let (Some(cert_id), Some(profile_id)) = (cert_id, profile_id) else {
+            continue;
+        };
+        let prefix = if several && !target.is_empty() {
+            format!("{target}-")
+        } else {
+            String::new()
+        };
+        let Payload::IosDistributionCertificate { p12, password } = opener
+            .open(
+                &team.id,
+                cert_id,
+                CredentialKind::IosDistributionCertificate,
+            )
+            .await?
+        else {
+            bail!("credential {cert_id} is not a distribution certificate");
+        };
+        let Payload::IosProvisioningProfile { profile } = opener
+            .open(&team.id, profile_id, CredentialKind::IosProvisioningProfile)
+            .await?
+        else {
+            bail!("credential {profile_id} is not a provisioning profile");
+        };
+        let p12_path = format!("credentials/ios/{prefix}dist-cert.p12");
+        let profile_path = format!("credentials/ios/{prefix}profile.mobileprovision");
+        out.push(OutFile {
+            relative: p12_path.clone(),
+            bytes: p12.decode(".p12")?,
+        });
+        out.push(OutFile {
+            relative: profile_path.clone(),
+            bytes: profile.decode("provisioning profile")?,
+        });
+        targets.insert(
+            target.clone(),
+            IosTargetCredentials {
+                provisioning_profile_path: profile_path,
+                distribution_certificate: DistributionCertificate {
+                    path: p12_path,
+                    password: Password::new(password.expose()),
+                },
+            },
+        );
+    }
+    if !targets.is_empty() {
+        json.ios = Some(if several {
+            targets.retain(|t, _| !t.is_empty());
+            IosCredentials::PerTarget(targets)
+        } else {
+            IosCredentials::Single(targets.into_values().next().context("an iOS target")?)
+        });
+    }
+    Ok((json, out))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    Missing,
+    Same,
+    Different,
+}
+
+fn state(path: &Path, bytes: &[u8]) -> Result<State> {
+    match std::fs::read(path) {
+        Ok(existing) if existing == bytes => Ok(State::Same),
+        Ok(_) => Ok(State::Different),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::Missing),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Checks every file first, then writes: either everything is written or nothing is.
+fn write(args: &PullArgs, pulled: &CredentialsJson, mut out: Vec<OutFile>) -> Result<()> {
+    let json_path = args.out.join("credentials.json");
+    let mut merged = pulled.clone();
+    if args.platform != PlatformChoice::All
+        && let Ok(existing) = std::fs::read(&json_path)
+        && let Ok(existing) = CredentialsJson::from_json(&existing)
+    {
+        match args.platform {
+            PlatformChoice::Android => merged.ios = existing.ios,
+            PlatformChoice::Ios => merged.android = existing.android,
+            PlatformChoice::All => {}
+        }
+    }
+    out.push(OutFile {
+        relative: "credentials.json".into(),
+        bytes: Zeroizing::new(merged.to_json_pretty()?.into_bytes()),
+    });
+    let mut changed = Vec::new();
+    let mut states = Vec::new();
+    for file in &out {
+        let path = args.out.join(&file.relative);
+        let s = state(&path, &file.bytes)?;
+        if s == State::Different {
+            changed.push(path.display().to_string());
+        }
+        states.push(s);
+    }
+    if !changed.is_empty() && !args.force {
+        bail!(
+            "these files exist with other content than Signet has:\n  {}\nnothing was written; \
+             pass --force to replace them",
+            changed.join("\n  ")
+        );
+    }
+    let (mut written, mut unchanged) = (0, 0);
+    for (file, s) in out.iter().zip(&states) {
+        if *s == State::Same {
+            unchanged += 1;
+            continue;
+        }
+        files::replace_secret(&args.out.join(&file.relative), &file.bytes)?;
+        written += 1;
+    }
+    eprintln!("{written} file(s) written (mode 0600), {unchanged} unchanged.");
+    warn_unless_ignored(&args.out, out.iter().map(|f| f.relative.as_str()));
+    Ok(())
+}
+
+/// Warns, as EAS does, when credential files would be committed: one `git check-ignore`
+/// lists the ignored ones (silent outside a git repository or without git).
+fn warn_unless_ignored<'a>(dir: &Path, relative: impl Iterator<Item = &'a str>) {
+    let files: Vec<&str> = relative.collect();
+    let Ok(out) = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["check-ignore", "--"])
+        .args(&files)
+        .stderr(std::process::Stdio::null())
+        .output()
+    else {
+        return;
+    };
+    // 0: some are ignored, 1: none is, anything else: not a repository, no git…
+    if !matches!(out.status.code(), Some(0 | 1)) {
+        return;
+    }
+    let ignored = String::from_utf8_lossy(&out.stdout);
+    let ignored: Vec<&str> = ignored.lines().collect();
+    let exposed: Vec<&str> = files.into_iter().filter(|f| !ignored.contains(f)).collect();
+    if !exposed.is_empty() {
+        eprintln!(
+            "warning: these files hold secrets and are not git-ignored: {}.\n  Add \
+             `credentials.json` and `credentials/` to .gitignore so they are never committed.",
+            exposed.join(", ")
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assigned(
+        platform: Platform,
+        profile: &str,
+        target: &str,
+        id: &str,
+        kind: CredentialKind,
+        is_default: bool,
+    ) -> Assignment {
+        Assignment {
+            platform,
+            profile: profile.into(),
+            target: target.into(),
+            credential_id: id.into(),
+            kind: kind.as_str().into(),
+            is_default,
+        }
+    }
+
+    #[test]
+    fn the_plan_takes_each_slots_default_for_the_profile() {
+        use CredentialKind::*;
+        let a = [
+            assigned(
+                Platform::Android,
+                "production",
+                "",
+                "old",
+                AndroidKeystore,
+                false,
+            ),
+            assigned(
+                Platform::Android,
+                "production",
+                "",
+                "new",
+                AndroidKeystore,
+                true,
+            ),
+            assigned(
+                Platform::Android,
+                "preview",
+                "",
+                "preview",
+                AndroidKeystore,
+                true,
+            ),
+            assigned(
+                Platform::Ios,
+                "production",
+                "App",
+                "cert",
+                IosDistributionCertificate,
+                true,
+            ),
+            assigned(
+                Platform::Ios,
+                "production",
+                "App",
+                "prof",
+                IosProvisioningProfile,
+                true,
+            ),
+            assigned(
+                Platform::Ios,
+                "production",
+                "App",
+                "push",
+                ApplePushKey,
+                true,
+            ),
+        ];
+        let plan = Plan::new(&a, "production", PlatformChoice::All);
+        assert_eq!(plan.android.as_deref(), Some("new"));
+        assert_eq!(
+            plan.ios.get("App"),
+            Some(&(Some("cert".to_owned()), Some("prof".to_owned())))
+        );
+        let android = Plan::new(&a, "production", PlatformChoice::Android);
+        assert!(android.ios.is_empty());
+        assert_eq!(
+            Plan::new(&a, "preview", PlatformChoice::All)
+                .android
+                .as_deref(),
+            Some("preview")
+        );
+        assert!(Plan::new(&a, "staging", PlatformChoice::All).is_empty());
+    }
+}
