@@ -137,6 +137,48 @@ impl Browser {
         }
     }
 
+    /// Waits for the input matching `css`, clears it and types `text`.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.wait_for(css, 20).await?;
+        element.clear().await?;
+        element
+            .send_keys(text)
+            .await
+            .with_context(|| format!("typing into `{css}`"))
+    }
+
+    /// Waits for the element matching `css` and clicks it.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.wait_for(css, 20)
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("clicking `{css}`"))
+    }
+
+    /// Waits (up to `secs`) until `script` (a JS expression) is truthy; returns its value.
+    pub async fn wait_until(&self, script: &str, secs: u64) -> Result<serde_json::Value> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let value = self
+                .client
+                .execute(&format!("return ({script});"), vec![])
+                .await?;
+            let truthy = !matches!(
+                &value,
+                serde_json::Value::Null | serde_json::Value::Bool(false)
+            ) && value != json!(0)
+                && value != json!("");
+            if truthy {
+                return Ok(value);
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("`{script}` did not become true within {secs} s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Saves a PNG screenshot as `target/screenshots/NAME.png` and returns the path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.client.screenshot().await?;

@@ -19,6 +19,21 @@ use crate::{cmd, step, toolchain::WasmToolchain};
 const BOOT_JS: &str = "import init from './app.js?v={{ASSET_VERSION}}';\n\
 init({ module_or_path: './app_bg.wasm?v={{ASSET_VERSION}}' });\n";
 
+/// The Web Worker that runs slow key generation off the page's thread: the same wasm module,
+/// instantiated again in the worker (its start function sees no `window` and mounts nothing),
+/// answering one message per key.
+const WORKER_JS: &str = "import init, { worker_generate_upload_keystore } from './app.js?v={{ASSET_VERSION}}';\n\
+const ready = init({ module_or_path: './app_bg.wasm?v={{ASSET_VERSION}}' });\n\
+self.onmessage = async (event) => {\n\
+  await ready;\n\
+  try {\n\
+    const { package: pkg, now } = event.data;\n\
+    self.postMessage({ ok: worker_generate_upload_keystore(pkg, now) });\n\
+  } catch (error) {\n\
+    self.postMessage({ error: String(error) });\n\
+  }\n\
+};\n";
+
 /// Builds the dashboard with whichever wasm32 toolchain is found; returns the `dist/` path.
 pub fn dist() -> Result<PathBuf> {
     build(&WasmToolchain::detect()?)
@@ -84,12 +99,17 @@ fn package(wasm: &Path) -> Result<PathBuf> {
         staging.join("boot.js"),
         BOOT_JS.replace("{{ASSET_VERSION}}", &version),
     )?;
+    fs::write(
+        staging.join("worker.js"),
+        WORKER_JS.replace("{{ASSET_VERSION}}", &version),
+    )?;
 
     let mut report = Vec::new();
     for name in [
         "app_bg.wasm",
         "app.js",
         "boot.js",
+        "worker.js",
         "signet.css",
         "index.html",
     ] {

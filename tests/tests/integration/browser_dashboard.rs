@@ -1,5 +1,8 @@
 //! The dashboard in headless Chromium against the real server.
 
+use std::time::{Duration, Instant};
+
+use signet_core::{credential::Payload, wire::credential::CredentialKind};
 use signet_tests::{browser::Browser, server::TestServer, tools};
 
 /// A person opens the dashboard, sees which server version they talk to, and checks their
@@ -45,25 +48,366 @@ async fn dashboard_shows_server_version_and_makes_a_csr_openssl_verifies() -> an
     server.stop().await
 }
 
-/// Every navigation entry leads to a page, and unknown paths show a friendly 404.
+/// Every section needs a session: signed out, each one asks to sign in; unknown paths show a
+/// friendly 404.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn navigation_reaches_every_section_and_unknown_pages_say_so() -> anyhow::Result<()> {
+async fn browser_sections_ask_to_sign_in_and_unknown_pages_say_so() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
-    for (path, heading) in [
-        ("/teams", "Teams"),
-        ("/apps", "Apps"),
-        ("/credentials", "Credentials"),
-        ("/members", "Members"),
-        ("/audit", "Audit log"),
-        ("/nowhere", "Page not found"),
-    ] {
+    for path in ["/teams", "/apps", "/credentials", "/members", "/account"] {
         browser
             .client
             .goto(&format!("{}{path}", server.url))
             .await?;
-        browser.wait_for_text("main h1", heading, 30).await?;
+        browser.wait_for_text("main h1", "Sign in", 30).await?;
     }
+    browser
+        .client
+        .goto(&format!("{}/nowhere", server.url))
+        .await?;
+    browser
+        .wait_for_text("main h1", "Page not found", 30)
+        .await?;
+    browser.close().await?;
+    server.stop().await
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Signs up through the dashboard (from a page that needs a session) and returns the recovery
+/// code and how long deriving the keys took in the browser.
+async fn sign_up(browser: &Browser, url: &str, email: &str) -> anyhow::Result<(String, Duration)> {
+    browser.client.goto(&format!("{url}/account")).await?;
+    browser.click("#show-signup").await?;
+    browser.fill("#signup-email", email).await?;
+    browser.fill("#signup-password", PASSWORD).await?;
+    browser.fill("#signup-confirm", PASSWORD).await?;
+    let started = Instant::now();
+    browser.click("#signup-submit").await?;
+    let code = browser.wait_for_text("#recovery-code", "-", 60).await?;
+    let took = started.elapsed();
+    Ok((code, took))
+}
+
+/// After the recovery code: confirm it was saved and continue.
+async fn confirm_recovery_code(browser: &Browser) -> anyhow::Result<()> {
+    let continue_button = browser.wait_for("#recovery-continue", 10).await?;
+    assert!(
+        !continue_button.is_enabled().await?,
+        "Continue must wait for the confirmation"
+    );
+    browser.click("#recovery-saved").await?;
+    browser.click("#recovery-continue").await?;
+    Ok(())
+}
+
+/// Sign up derives keys in the browser (with a visible working state), shows the recovery code
+/// once behind a confirmation; the account page shows the fingerprint; nothing lands in browser
+/// storage; a reload keeps the session but asks for the password (a wrong one is refused);
+/// sign out, then sign in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "ada@example.com";
+
+    browser
+        .client
+        .goto(&format!("{}/account", server.url))
+        .await?;
+    browser.click("#show-signup").await?;
+    browser.fill("#signup-email", email).await?;
+    browser.fill("#signup-password", PASSWORD).await?;
+    browser.fill("#signup-confirm", PASSWORD).await?;
+    let started = Instant::now();
+    browser.click("#signup-submit").await?;
+    // The working state is rendered before Argon2id blocks the thread.
+    browser
+        .wait_for_text("#signup-status", "Deriving keys", 10)
+        .await?;
+    let code = browser.wait_for_text("#recovery-code", "-", 60).await?;
+    let signup = started.elapsed();
+    assert_eq!(code.trim().split('-').count(), 8, "{code}");
+    browser.screenshot("dashboard-recovery-code").await?;
+    confirm_recovery_code(&browser).await?;
+
+    let fingerprint = browser
+        .wait_for_text("#account-fingerprint", "", 20)
+        .await?;
+    assert!(fingerprint.trim().len() >= 20, "{fingerprint:?}");
+    browser.wait_for_text("#user-email", email, 10).await?;
+    browser.screenshot("dashboard-account").await?;
+
+    // Keys live only in memory: nothing in local or session storage, no readable cookie.
+    let storage = browser
+        .client
+        .execute(
+            "return [localStorage.length, sessionStorage.length, document.cookie];",
+            vec![],
+        )
+        .await?;
+    assert_eq!(storage, serde_json::json!([0, 0, ""]), "{storage}");
+
+    // A reload keeps the session (HttpOnly cookie) but the keys are gone: unlock.
+    browser.client.refresh().await?;
+    browser.wait_for_text("#unlock-email", email, 30).await?;
+    browser.screenshot("dashboard-unlock").await?;
+    browser.fill("#unlock-password", "not my password").await?;
+    browser.click("#unlock-submit").await?;
+    browser
+        .wait_for_text("#unlock-status", "wrong password", 60)
+        .await?;
+    browser.fill("#unlock-password", PASSWORD).await?;
+    let started = Instant::now();
+    browser.click("#unlock-submit").await?;
+    let again = browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    let unlock = started.elapsed();
+    assert_eq!(again, fingerprint);
+
+    // Sign out: the next visit asks to sign in; signing in unlocks the same account.
+    browser.click("#sign-out").await?;
+    browser.wait_for("#sign-in-link", 20).await?;
+    browser
+        .client
+        .goto(&format!("{}/account", server.url))
+        .await?;
+    browser.fill("#signin-email", email).await?;
+    browser.fill("#signin-password", PASSWORD).await?;
+    browser.click("#signin-submit").await?;
+    let signed_in = browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    assert_eq!(signed_in, fingerprint);
+    eprintln!(
+        "measured: sign-up (Argon2id m=64 MiB t=3 + key pairs) {} ms, unlock {} ms",
+        signup.as_millis(),
+        unlock.as_millis()
+    );
+
+    browser.close().await?;
+    server.stop().await
+}
+
+/// Makes a team and an app with a package and iOS targets; returns the app page's URL.
+async fn team_and_app(browser: &Browser, url: &str) -> anyhow::Result<String> {
+    browser.client.goto(&format!("{url}/teams")).await?;
+    browser.wait_for("#no-teams", 30).await?;
+    browser.fill("#team-name", "Acme Mobile").await?;
+    browser.click("#create-team").await?;
+    browser
+        .wait_for_text("#team-list", "Acme Mobile", 30)
+        .await?;
+    browser.fill("#team-name", "Side Project").await?;
+    browser.click("#create-team").await?;
+    browser
+        .wait_for_text("#team-list", "Side Project", 30)
+        .await?;
+    // The new team became current; switch back to the first one.
+    browser.click("#team-list button[type=button]").await?;
+    browser
+        .wait_until(
+            "document.querySelector('#team-switcher').selectedOptions[0].text === 'Acme Mobile'",
+            10,
+        )
+        .await?;
+    browser.screenshot("dashboard-teams").await?;
+
+    browser.click("nav a[href='/apps']").await?;
+    browser.wait_for("#no-apps", 60).await?;
+    browser.fill("#app-name", "Acme").await?;
+    browser.fill("#app-package", "com.acme.app").await?;
+    browser
+        .fill(
+            "#app-ios",
+            "Acme=com.acme.app\nAcmeWidget=com.acme.app.widget",
+        )
+        .await?;
+    browser.click("#create-app").await?;
+    let list = browser
+        .wait_for_text("#app-list", "com.acme.app", 30)
+        .await?;
+    assert!(list.contains("AcmeWidget: com.acme.app.widget"), "{list}");
+    browser.screenshot("dashboard-apps").await?;
+    browser.click("#app-list a").await?;
+    browser
+        .wait_for_text("#app-android-package", "com.acme.app", 30)
+        .await?;
+    Ok(browser.client.current_url().await?.to_string())
+}
+
+/// The whole Android flow: a team, an app, a generated upload keystore (visible progress, then
+/// fingerprints, validity and alias), which the native client (what the CLI uses) opens and
+/// keytool accepts; an upload with a wrong password stores nothing, the right one stores a
+/// second keystore, and the first can be made the default again. Then the credential page:
+/// creator, days to expiry, where it is used; trash and restore.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -> anyhow::Result<()>
+{
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "grace@example.com";
+    sign_up(&browser, &server.url, email).await?;
+    confirm_recovery_code(&browser).await?;
+    browser.wait_for("#account-fingerprint", 30).await?;
+    let app_url = team_and_app(&browser, &server.url).await?;
+
+    browser.wait_for("#no-keystore", 30).await?;
+    browser.click("#generate-keystore").await?;
+    browser
+        .wait_for_text("#generate-status", "Generating an RSA-2048", 10)
+        .await?;
+    let card = browser.wait_for_text(".keystore", "SHA-256", 120).await?;
+    assert!(card.contains("Default"), "{card}");
+    assert!(card.contains("Valid"), "{card}");
+    assert!(card.contains("CN=com.acme.app"), "{card}");
+    let keygen_ms = browser
+        .wait_for("#keygen-time", 5)
+        .await?
+        .attr("data-ms")
+        .await?
+        .unwrap_or_default();
+    browser.screenshot("dashboard-android-keystore").await?;
+    let shown_sha1 = browser
+        .wait_for(".keystore code[id^=sha1-]", 5)
+        .await?
+        .text()
+        .await?;
+    let shown_alias = browser.wait_for(".keystore-alias", 5).await?.text().await?;
+
+    // The native client (the CLI's code) opens what the browser stored; keytool agrees.
+    let api = signet_client::Api::new(&server.url);
+    let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
+    let teams = session.teams().await?;
+    let team = teams
+        .iter()
+        .find(|t| t.name == "Acme Mobile")
+        .ok_or_else(|| anyhow::anyhow!("no team"))?;
+    let key = session.team_key(&team.id).await?;
+    let credentials = session.credentials(&team.id, false).await?;
+    assert_eq!(credentials.len(), 1);
+    let generated_id = credentials[0].id.clone();
+    let (_, plain) = session
+        .read_credential(&team.id, &key, &credentials[0].id)
+        .await?;
+    let payload = Payload::from_bytes(&plain, CredentialKind::AndroidKeystore)?;
+    let Payload::AndroidKeystore {
+        keystore_password,
+        key_alias,
+        ..
+    } = &payload
+    else {
+        anyhow::bail!("not a keystore");
+    };
+    assert_eq!(key_alias, shown_alias.trim());
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("upload.jks");
+    std::fs::write(&path, payload.file_bytes()?.as_slice())?;
+    let listing = tools::keytool_list(&path, "JKS", keystore_password.expose())?;
+    let entry = tools::keytool_entry(&listing, key_alias)?;
+    assert_eq!(entry.sha1, shown_sha1.trim(), "{listing}");
+
+    // Upload an existing keystore: a wrong password is refused and nothing is stored.
+    let existing = dir.path().join("existing.jks");
+    tools::run_ok(
+        "keytool",
+        &[
+            "-genkeypair",
+            "-keystore",
+            &existing.to_string_lossy(),
+            "-storetype",
+            "JKS",
+            "-storepass",
+            "store-secret-1",
+            "-keypass",
+            "key-secret-2",
+            "-alias",
+            "legacy",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-validity",
+            "20",
+            "-dname",
+            "CN=Legacy, O=Acme",
+        ],
+    )?;
+    browser
+        .wait_for("#keystore-file", 10)
+        .await?
+        .send_keys(&existing.to_string_lossy())
+        .await?;
+    browser.fill("#keystore-password", "wrong-password").await?;
+    browser.fill("#keystore-alias", "legacy").await?;
+    browser.fill("#key-password", "key-secret-2").await?;
+    browser.click("#upload-keystore").await?;
+    let error = browser
+        .wait_for_text("#upload-status", "Nothing was stored", 60)
+        .await?;
+    assert!(error.to_lowercase().contains("password"), "{error}");
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 1);
+    browser.fill("#keystore-password", "store-secret-1").await?;
+    browser.fill("#keystore-alias", "nope").await?;
+    browser.click("#upload-keystore").await?;
+    browser.wait_for_text("#upload-status", "nope", 60).await?;
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 1);
+    browser.fill("#keystore-alias", "legacy").await?;
+    browser.click("#upload-keystore").await?;
+    browser
+        .wait_until("document.querySelectorAll('.keystore').length === 2", 60)
+        .await?;
+    let cards = browser.wait_for_text(".keystores", "legacy", 10).await?;
+    assert!(
+        cards.contains("Expires in"),
+        "a 20-day certificate gets the expiring badge: {cards}"
+    );
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 2);
+    // The upload became the default; make the generated one the default again.
+    browser.click(".keystore .make-default").await?;
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector(\"[data-credential='{generated_id}'] .default-badge\") \
+                 && document.querySelectorAll('.default-badge').length === 1"
+            ),
+            30,
+        )
+        .await?;
+    browser
+        .screenshot("dashboard-android-two-keystores")
+        .await?;
+
+    // The credential page: metadata, creator, days to expiry, where it is used; trash, restore.
+    browser.client.goto(&app_url).await?;
+    browser.fill("#unlock-password", PASSWORD).await?;
+    browser.click("#unlock-submit").await?;
+    browser
+        .click(&format!(
+            "[data-credential='{generated_id}'] .keystore-label"
+        ))
+        .await?;
+    browser.wait_for_text("#created-by", email, 30).await?;
+    let days = browser
+        .wait_for_text("#days-left", "days until expiry", 10)
+        .await?;
+    assert!(days.starts_with("99") || days.starts_with("100"), "{days}");
+    browser.wait_for_text("#used-by", "Acme", 10).await?;
+    browser.screenshot("dashboard-credential").await?;
+    browser.click("#trash-credential").await?;
+    browser.wait_for("#in-trash", 30).await?;
+    assert_eq!(session.credentials(&team.id, true).await?.len(), 1);
+    browser.click("#restore-credential").await?;
+    browser.wait_for("#trash-credential", 30).await?;
+    assert_eq!(session.credentials(&team.id, true).await?.len(), 0);
+    browser.click("nav a[href='/credentials']").await?;
+    browser
+        .wait_for_text("#credential-list", "legacy", 30)
+        .await?;
+    browser.screenshot("dashboard-credentials").await?;
+
+    eprintln!("measured: RSA-2048 keystore generation in headless Chromium: {keygen_ms} ms");
     browser.close().await?;
     server.stop().await
 }
