@@ -5,6 +5,7 @@
 //!
 //! - [`api`] — the only module that knows the server's URLs; the vault flows (register,
 //!   unlock, team keys, sealing credentials, invitations, rotation) as `signet-client` does them.
+//! - [`worker`] — RSA key generation in a Web Worker, so the page stays responsive.
 //! - [`state`] — the session and keys (in memory only), the current team.
 //! - [`components`] — the layout shell and reusable pieces.
 //! - [`pages`] — one module per page.
@@ -14,13 +15,14 @@ pub mod api;
 pub mod components;
 pub mod pages;
 pub mod state;
+pub mod worker;
 
 use leptos::prelude::*;
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, prelude::wasm_bindgen};
 
 use components::layout::Shell;
 use state::AppState;
@@ -29,7 +31,10 @@ use state::AppState;
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    // In the key-generation Web Worker (see [`worker`]) there is no page to mount.
+    if js_sys::global().dyn_into::<web_sys::Window>().is_ok() {
+        leptos::mount::mount_to_body(App);
+    }
 }
 
 /// The whole dashboard: the shell around the routed pages.

@@ -28,7 +28,9 @@ self.onmessage = async (event) => {\n\
   await ready;\n\
   try {\n\
     const { package: pkg, now } = event.data;\n\
-    self.postMessage({ ok: worker_generate_upload_keystore(pkg, now) });\n\
+    const started = performance.now();\n\
+    const ok = worker_generate_upload_keystore(pkg, now);\n\
+    self.postMessage({ ok, ms: performance.now() - started }, [ok.buffer]);\n\
   } catch (error) {\n\
     self.postMessage({ error: String(error) });\n\
   }\n\

@@ -5,7 +5,6 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_params_map;
 use signet_core::{
-    android::{KeystoreFormat, UploadKeystore, UploadKeystoreParams},
     credential::{Payload, SecretText},
     wire::{
         Role,
@@ -17,7 +16,7 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api::{self, ApiError},
-    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date, now_unix},
+    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date},
     pages::auth::{Busy, BusyLine, Field, Gate, paint},
     state::AppState,
 };
@@ -203,6 +202,8 @@ fn AppDetails() -> impl IntoView {
     let state = AppState::get();
     let params = use_params_map();
     let reload = RwSignal::new(0u32);
+    // Outlives the refetch that shows the new keystore.
+    let keygen_ms = RwSignal::new(None::<f64>);
     let data = LocalResource::new(move || {
         let team = state.team();
         let id = params.with(|p| p.get("id")).unwrap_or_default();
@@ -228,12 +229,12 @@ fn AppDetails() -> impl IntoView {
     move || match data.get() {
         None => view! { <Loading what="Loading the app…" /> }.into_any(),
         Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
-        Some(Ok(v)) => view! { <AppBody v reload /> }.into_any(),
+        Some(Ok(v)) => view! { <AppBody v reload keygen_ms /> }.into_any(),
     }
 }
 
 #[component]
-fn AppBody(v: AppView, reload: RwSignal<u32>) -> impl IntoView {
+fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) -> impl IntoView {
     let keystores: Vec<(Assignment, CredentialInfo)> = v
         .assignments
         .iter()
@@ -291,7 +292,7 @@ fn AppBody(v: AppView, reload: RwSignal<u32>) -> impl IntoView {
                 }
                     .into_any()
             }}
-            {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty /> })}
+            {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms /> })}
         </section>
     }
 }
@@ -396,10 +397,14 @@ async fn file_bytes(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8
 
 /// Generate a new upload keystore, or upload an existing one.
 #[component]
-fn AddKeystore(app: AppInfo, reload: RwSignal<u32>, first: bool) -> impl IntoView {
+fn AddKeystore(
+    app: AppInfo,
+    reload: RwSignal<u32>,
+    first: bool,
+    generated_ms: RwSignal<Option<f64>>,
+) -> impl IntoView {
     let state = AppState::get();
     let gen_busy = RwSignal::new(Busy::Idle);
-    let generated_ms = RwSignal::new(None::<f64>);
     let package = app.android_package.clone();
     let app_id = app.id.clone();
 
@@ -447,30 +452,20 @@ fn AddKeystore(app: AppInfo, reload: RwSignal<u32>, first: bool) -> impl IntoVie
             return;
         }
         gen_busy.set(Busy::Working(
-            "Generating an RSA-2048 upload key in your browser…".into(),
+            "Generating an RSA-2048 upload key in your browser (in a background worker)…".into(),
         ));
         let app_id = gen_app_id.clone();
         spawn_local(async move {
             paint().await;
-            let started = js_sys::Date::now();
-            let made = UploadKeystore::generate(
-                &UploadKeystoreParams::for_package(&package),
-                now_unix() as u64,
-            )
-            .and_then(|ks| ks.encode(KeystoreFormat::Jks));
-            generated_ms.set(Some(js_sys::Date::now() - started));
-            let encoded = match made {
-                Ok(e) => e,
+            let payload = match crate::worker::generate_upload_keystore(&package).await {
+                Ok((payload, ms)) => {
+                    generated_ms.set(Some(ms));
+                    payload
+                }
                 Err(e) => {
-                    gen_busy.set(Busy::Failed(e.to_string()));
+                    gen_busy.set(Busy::Failed(e));
                     return;
                 }
-            };
-            let payload = Payload::AndroidKeystore {
-                keystore: SecretText::from_bytes(&encoded.bytes),
-                keystore_password: SecretText::new(encoded.store_password.expose()),
-                key_alias: encoded.alias.clone(),
-                key_password: SecretText::new(encoded.key_password.expose()),
             };
             match store(
                 payload,

@@ -191,8 +191,8 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in() -> anyho
 }
 
 /// Makes a team and an app with a package and iOS targets; returns the app page's URL.
-async fn team_and_app(browser: &Browser, url: &str) -> anyhow::Result<String> {
-    browser.client.goto(&format!("{url}/teams")).await?;
+async fn team_and_app(browser: &Browser) -> anyhow::Result<String> {
+    browser.click("nav a[href='/teams']").await?;
     browser.wait_for("#no-teams", 30).await?;
     browser.fill("#team-name", "Acme Mobile").await?;
     browser.click("#create-team").await?;
@@ -251,7 +251,7 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     sign_up(&browser, &server.url, email).await?;
     confirm_recovery_code(&browser).await?;
     browser.wait_for("#account-fingerprint", 30).await?;
-    let app_url = team_and_app(&browser, &server.url).await?;
+    let app_url = team_and_app(&browser).await?;
 
     browser.wait_for("#no-keystore", 30).await?;
     browser.click("#generate-keystore").await?;
@@ -409,5 +409,116 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
 
     eprintln!("measured: RSA-2048 keystore generation in headless Chromium: {keygen_ms} ms");
     browser.close().await?;
+    server.stop().await
+}
+
+/// Members: an owner invites by link (the secret only in the fragment), a second person in a
+/// second browser signs up from the link and joins, sees the shared keystore and opens the same
+/// bytes; the owner makes them a viewer (no payloads), then removes them — the owner's browser
+/// rotates the team key — and the removed person can no longer fetch anything while the owner
+/// still decrypts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let owner = Browser::start().await?;
+    let owner_email = "owner@example.com";
+    sign_up(&owner, &server.url, owner_email).await?;
+    confirm_recovery_code(&owner).await?;
+    owner.wait_for("#account-fingerprint", 30).await?;
+    team_and_app(&owner).await?;
+    owner.click("#generate-keystore").await?;
+    owner.wait_for_text(".keystore", "SHA-256", 120).await?;
+
+    owner.click("nav a[href='/members']").await?;
+    owner.wait_for_text("#member-list", owner_email, 30).await?;
+    owner.wait_for("#no-invites", 10).await?;
+    owner.click("#create-invite").await?;
+    let link = owner.wait_for_text("#invite-link", "/invite/", 30).await?;
+    let link = link.trim().to_owned();
+    assert!(
+        link.contains('#'),
+        "the secret lives in the fragment: {link}"
+    );
+    owner.screenshot("dashboard-members-invite").await?;
+
+    // The invitee opens the link, creates an account, and joins.
+    let invitee = Browser::start().await?;
+    let invitee_email = "bob@example.com";
+    invitee.client.goto(&link).await?;
+    invitee.click("#show-signup").await?;
+    invitee.fill("#signup-email", invitee_email).await?;
+    invitee.fill("#signup-password", PASSWORD).await?;
+    invitee.fill("#signup-confirm", PASSWORD).await?;
+    invitee.click("#signup-submit").await?;
+    invitee.wait_for_text("#recovery-code", "-", 60).await?;
+    confirm_recovery_code(&invitee).await?;
+    invitee
+        .wait_for_text("#invite-team", "Acme Mobile", 30)
+        .await?;
+    invitee.screenshot("dashboard-accept-invite").await?;
+    invitee.click("#accept-invite").await?;
+    invitee
+        .wait_for_text("#credential-list", "Upload keystore for com.acme.app", 30)
+        .await?;
+
+    // Both open the same keystore bytes with their own keys (the native client = the CLI).
+    let api = signet_client::Api::new(&server.url);
+    let alice = signet_client::Session::login(&api, owner_email, PASSWORD, false).await?;
+    let bob = signet_client::Session::login(&api, invitee_email, PASSWORD, false).await?;
+    let team = alice
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.name == "Acme Mobile")
+        .ok_or_else(|| anyhow::anyhow!("no team"))?;
+    let credential = alice.credentials(&team.id, false).await?[0].id.clone();
+    let alice_key = alice.team_key(&team.id).await?;
+    let bob_key = bob.team_key(&team.id).await?;
+    let (_, from_alice) = alice
+        .read_credential(&team.id, &alice_key, &credential)
+        .await?;
+    let (_, from_bob) = bob.read_credential(&team.id, &bob_key, &credential).await?;
+    assert_eq!(from_alice.as_slice(), from_bob.as_slice());
+
+    // The owner makes Bob a viewer: metadata only.
+    owner.click("nav a[href='/credentials']").await?;
+    owner.click("nav a[href='/members']").await?;
+    let row = format!("tr[data-email='{invitee_email}']");
+    owner.wait_for(&row, 30).await?;
+    owner.click(&format!("{row} option[value=viewer]")).await?;
+    let mut viewer_refused = false;
+    for _ in 0..100 {
+        if bob
+            .read_credential(&team.id, &bob_key, &credential)
+            .await
+            .is_err()
+        {
+            viewer_refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(viewer_refused, "a viewer must not receive payloads");
+
+    // Remove Bob: the owner's browser rotates the team key.
+    owner.click(&format!("{row} .remove-member")).await?;
+    owner.client.accept_alert().await?;
+    owner
+        .wait_for_text("#members-status", "team key rotated", 60)
+        .await?;
+    owner.screenshot("dashboard-members-after-rotation").await?;
+    let members = owner.wait_for("#member-list", 10).await?.text().await?;
+    assert!(!members.contains(invitee_email), "{members}");
+    assert!(bob.team_key(&team.id).await.is_err());
+    assert!(bob.credentials(&team.id, false).await.is_err());
+    let new_key = alice.team_key(&team.id).await?;
+    assert_eq!(new_key.version(), 2);
+    let (_, after) = alice
+        .read_credential(&team.id, &new_key, &credential)
+        .await?;
+    assert_eq!(after.as_slice(), from_alice.as_slice());
+
+    invitee.close().await?;
+    owner.close().await?;
     server.stop().await
 }
