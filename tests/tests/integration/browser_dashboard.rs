@@ -63,6 +63,16 @@ async fn browser_sections_ask_to_sign_in_and_unknown_pages_say_so() -> anyhow::R
     }
     browser
         .client
+        .goto(&format!(
+            "{}/invite/00000000-0000-4000-8000-000000000000#not-a-secret",
+            server.url
+        ))
+        .await?;
+    let shown = browser.wait_for_text("main h1", "Sign in", 30).await;
+    browser.screenshot("dashboard-invite-signed-out").await?;
+    shown?;
+    browser
+        .client
         .goto(&format!("{}/nowhere", server.url))
         .await?;
     browser
@@ -445,6 +455,9 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     let invitee = Browser::start().await?;
     let invitee_email = "bob@example.com";
     invitee.client.goto(&link).await?;
+    let shown = invitee.wait_for("#show-signup", 20).await;
+    invitee.screenshot("dashboard-invite-signed-out").await?;
+    shown?;
     invitee.click("#show-signup").await?;
     invitee.fill("#signup-email", invitee_email).await?;
     invitee.fill("#signup-password", PASSWORD).await?;
