@@ -413,7 +413,7 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     assert_eq!(session.credentials(&team.id, true).await?.len(), 0);
     browser.click("nav a[href='/credentials']").await?;
     browser
-        .wait_for_text("#credential-list", "legacy", 30)
+        .wait_for_text("#credential-list", "existing.jks", 30)
         .await?;
     browser.screenshot("dashboard-credentials").await?;
 
