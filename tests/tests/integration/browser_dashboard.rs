@@ -535,3 +535,164 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     owner.close().await?;
     server.stop().await
 }
+
+/// A full session, with the server logging every API request body (test mode,
+/// `SIGNET_TEST_BODY_LOG`): sign up, unlock after a reload, a team, an app, a generated and an
+/// uploaded keystore, an invitation link. No request — body or URL — contains the password,
+/// the recovery code, a keystore password, the keystore files, or the invitation's secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_full_session_never_sends_a_secret_in_the_clear() -> anyhow::Result<()> {
+    use base64::Engine as _;
+
+    let dir = tempfile::tempdir()?;
+    let log = dir.path().join("bodies.log");
+    // nextest runs every test in its own process, so no other test sees this variable.
+    #[allow(unsafe_code)]
+    // SAFETY: set before the server and browser start, while no other thread reads the
+    // environment.
+    unsafe {
+        std::env::set_var(signet_server::body_log::ENV, &log);
+    }
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "eve-proof@example.com";
+    let (code, _) = sign_up(&browser, &server.url, email).await?;
+    confirm_recovery_code(&browser).await?;
+    browser.wait_for("#account-fingerprint", 30).await?;
+    browser.client.refresh().await?;
+    browser.fill("#unlock-password", PASSWORD).await?;
+    browser.click("#unlock-submit").await?;
+    browser.wait_for("#account-fingerprint", 60).await?;
+    team_and_app(&browser).await?;
+    browser.click("#generate-keystore").await?;
+    browser.wait_for_text(".keystore", "SHA-256", 120).await?;
+
+    let existing = dir.path().join("existing.p12");
+    tools::run_ok(
+        "keytool",
+        &[
+            "-genkeypair",
+            "-keystore",
+            &existing.to_string_lossy(),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            "p12-store-secret-9",
+            "-alias",
+            "prod",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-validity",
+            "400",
+            "-dname",
+            "CN=Prod",
+        ],
+    )?;
+    browser
+        .wait_for("#keystore-file", 10)
+        .await?
+        .send_keys(&existing.to_string_lossy())
+        .await?;
+    browser
+        .fill("#keystore-password", "p12-store-secret-9")
+        .await?;
+    browser.fill("#keystore-alias", "prod").await?;
+    browser.click("#upload-keystore").await?;
+    browser
+        .wait_until("document.querySelectorAll('.keystore').length === 2", 60)
+        .await?;
+
+    browser.click("nav a[href='/members']").await?;
+    browser.click("#create-invite").await?;
+    let link = browser
+        .wait_for_text("#invite-link", "/invite/", 30)
+        .await?;
+    let fragment = link
+        .trim()
+        .split_once('#')
+        .map(|(_, f)| f.to_owned())
+        .ok_or_else(|| anyhow::anyhow!("no fragment in {link}"))?;
+
+    // The generated keystore's password and file, as the native client opens them.
+    let api = signet_client::Api::new(&server.url);
+    let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
+    let team = session.teams().await?[0].id.clone();
+    let key = session.team_key(&team).await?;
+    let mut secrets: Vec<(String, String)> = vec![
+        ("password".into(), PASSWORD.into()),
+        ("recovery code".into(), code.trim().into()),
+        (
+            "uploaded keystore password".into(),
+            "p12-store-secret-9".into(),
+        ),
+        ("invitation secret".into(), fragment),
+    ];
+    let uploaded = std::fs::read(&existing)?;
+    let mut files = vec![("uploaded keystore".to_owned(), uploaded)];
+    for c in session.credentials(&team, false).await? {
+        let (_, plain) = session.read_credential(&team, &key, &c.id).await?;
+        let payload = Payload::from_bytes(&plain, CredentialKind::AndroidKeystore)?;
+        if let Payload::AndroidKeystore {
+            keystore_password,
+            key_password,
+            ..
+        } = &payload
+        {
+            secrets.push((
+                format!("{} store password", c.label),
+                keystore_password.expose().into(),
+            ));
+            secrets.push((
+                format!("{} key password", c.label),
+                key_password.expose().into(),
+            ));
+        }
+        files.push((c.label.clone(), payload.file_bytes()?.to_vec()));
+    }
+    for (what, bytes) in files {
+        // Any 48-byte window of the file, in every encoding a client might use.
+        let window = &bytes[bytes.len() / 2..bytes.len() / 2 + 48];
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ];
+        for engine in engines {
+            secrets.push((format!("{what} (base64)"), engine.encode(window)));
+        }
+        secrets.push((format!("{what} (hex)"), hex_encode(window)));
+    }
+
+    let text = std::fs::read_to_string(&log)?;
+    for needle in [
+        "POST /api/auth/register",
+        "POST /api/teams/",
+        "/credentials",
+        "/invites",
+    ] {
+        assert!(
+            text.contains(needle),
+            "the log misses {needle}: is it recording?"
+        );
+    }
+    for (what, secret) in &secrets {
+        assert!(secret.len() >= 8, "{what} is too short to search for");
+        assert!(
+            !text.contains(secret.as_str()),
+            "the browser sent the {what} in the clear"
+        );
+    }
+    eprintln!(
+        "checked {} requests ({} KB of bodies) for {} secrets",
+        text.matches(" /api/").count(),
+        text.len() / 1024,
+        secrets.len()
+    );
+    browser.close().await?;
+    server.stop().await
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
