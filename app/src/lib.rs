@@ -5,6 +5,7 @@
 //!
 //! - [`api`] — the only module that knows the server's URLs; the vault flows (register,
 //!   unlock, team keys, sealing credentials, invitations, rotation) as `signet-client` does them.
+//! - [`download`] — the zip for local builds (EAS `credentials.json` + files).
 //! - [`worker`] — RSA key generation in a Web Worker, so the page stays responsive.
 //! - [`state`] — the session and keys (in memory only), the current team.
 //! - [`components`] — the layout shell and reusable pieces.
@@ -13,6 +14,7 @@
 
 pub mod api;
 pub mod components;
+pub mod download;
 pub mod pages;
 pub mod state;
 pub mod worker;

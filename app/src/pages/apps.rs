@@ -215,6 +215,12 @@ fn AppDetails() -> impl IntoView {
                     message: "choose a team first".into(),
                 });
             };
+            // The role decides which buttons show: read it fresh, it may have changed.
+            let role = api::teams()
+                .await?
+                .into_iter()
+                .find(|t| t.id == team.id)
+                .map_or(team.role, |t| t.role);
             let app = api::app(&team.id, &id).await?;
             let assignments = api::assignments(&team.id, &id).await?;
             let credentials = api::credentials(&team.id, false).await?;
@@ -222,7 +228,7 @@ fn AppDetails() -> impl IntoView {
                 app,
                 assignments,
                 credentials,
-                role: team.role,
+                role,
             })
         }
     });
@@ -260,6 +266,10 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
     let can_write = v.role >= Role::Developer;
     let app = v.app.clone();
     let empty = keystores.is_empty();
+    let default_keystore = keystores
+        .iter()
+        .find(|(a, _)| a.is_default)
+        .map(|(_, c)| c.id.clone());
     view! {
         <PageHeader title=v.app.name.clone() />
         <section class="card">
@@ -270,6 +280,9 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
                 <dd>{if ios.is_empty() { "none".to_owned() } else { ios }}</dd>
             </dl>
         </section>
+        {(can_write && default_keystore.is_some()).then(|| view! {
+            <DownloadBundle app_name=v.app.name.clone() credential_id=default_keystore.clone().unwrap_or_default() />
+        })}
         <section class="card" aria-labelledby="android-title">
             <h2 id="android-title">"Android upload keystore · " {PROFILE} " profile"</h2>
             {if empty {
@@ -293,6 +306,59 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
                     .into_any()
             }}
             {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms /> })}
+        </section>
+    }
+}
+
+/// "Download for local builds": the default keystore and EAS's `credentials.json`, zipped here.
+#[component]
+fn DownloadBundle(app_name: String, credential_id: String) -> impl IntoView {
+    let state = AppState::get();
+    let busy = RwSignal::new(Busy::Idle);
+    let download = move |_| {
+        let (Some(keys), Some(team)) = (state.keys_untracked(), state.team_id.get_untracked())
+        else {
+            return;
+        };
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let (id, name) = (credential_id.clone(), app_name.clone());
+        busy.set(Busy::Working(
+            "Decrypting and zipping in your browser…".into(),
+        ));
+        spawn_local(async move {
+            let result = async {
+                let key = state
+                    .team_key(&keys, &team)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let payload = api::read_credential(&team, &key, &id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let zip = crate::download::android_bundle(&payload)?;
+                let file = format!("{}-credentials.zip", name.to_lowercase().replace(' ', "-"));
+                crate::download::save(&file, &zip)
+            }
+            .await;
+            busy.set(match result {
+                Ok(()) => Busy::Done("Downloaded. Unzip it in your project root and build with credentialsSource \"local\".".into()),
+                Err(e) => Busy::Failed(e),
+            });
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="download-title">
+            <h2 id="download-title">"Download for local builds"</h2>
+            <p class="muted">
+                "A zip with credentials.json in EAS's format and the files it names, decrypted "
+                "and assembled in this browser. Keep it out of version control."
+            </p>
+            <button id="download-bundle" class="button" type="button" on:click=download
+                disabled=move || busy.get().is_working()>
+                "Download credentials.zip"
+            </button>
+            <BusyLine state=busy id="download-status" />
         </section>
     }
 }

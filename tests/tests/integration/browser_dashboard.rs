@@ -318,6 +318,56 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     let entry = tools::keytool_entry(&listing, key_alias)?;
     assert_eq!(entry.sha1, shown_sha1.trim(), "{listing}");
 
+    // Download for local builds: keytool opens the zipped keystore with the passwords from the
+    // zipped credentials.json, and `signet doctor`'s model accepts it.
+    browser.click("#download-bundle").await?;
+    let zip = browser
+        .wait_for_download("acme-credentials.zip", 60)
+        .await?;
+    let unzipped = dir.path().join("bundle");
+    std::fs::create_dir_all(&unzipped)?;
+    let zip_path = dir.path().join("bundle.zip");
+    std::fs::write(&zip_path, &zip)?;
+    tools::run_ok(
+        "unzip",
+        &[
+            "-q",
+            &zip_path.to_string_lossy(),
+            "-d",
+            &unzipped.to_string_lossy(),
+        ],
+    )?;
+    let json = signet_core::eas::credentials_json::CredentialsJson::from_json(&std::fs::read(
+        unzipped.join("credentials.json"),
+    )?)?;
+    let android = json
+        .android
+        .ok_or_else(|| anyhow::anyhow!("no android section"))?
+        .keystore;
+    assert_eq!(android.keystore_path, "credentials/android/keystore.jks");
+    let zipped = unzipped.join(&android.keystore_path);
+    assert_eq!(std::fs::read(&zipped)?, payload.file_bytes()?.to_vec());
+    let listing = tools::keytool_list(&zipped, "JKS", android.keystore_password.expose())?;
+    assert_eq!(
+        tools::keytool_entry(&listing, &android.key_alias)?.sha1,
+        shown_sha1.trim()
+    );
+    tools::run_ok(
+        "keytool",
+        &[
+            // -certreq signs with the private key: it proves the key password too.
+            "-certreq",
+            "-keystore",
+            &zipped.to_string_lossy(),
+            "-storepass",
+            android.keystore_password.expose(),
+            "-alias",
+            &android.key_alias,
+            "-keypass",
+            android.effective_key_password().expose(),
+        ],
+    )?;
+
     // Upload an existing keystore: a wrong password is refused and nothing is stored.
     let existing = dir.path().join("existing.jks");
     tools::run_ok(
@@ -493,6 +543,21 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     let (_, from_bob) = bob.read_credential(&team.id, &bob_key, &credential).await?;
     assert_eq!(from_alice.as_slice(), from_bob.as_slice());
 
+    // Bob downloads the bundle for local builds: the same keystore bytes.
+    invitee.click("nav a[href='/apps']").await?;
+    invitee.click("#app-list a").await?;
+    invitee.click("#download-bundle").await?;
+    let zip = invitee
+        .wait_for_download("acme-credentials.zip", 60)
+        .await?;
+    let payload = Payload::from_bytes(&from_alice, CredentialKind::AndroidKeystore)?;
+    let keystore = payload.file_bytes()?;
+    assert!(
+        zip.windows(keystore.len())
+            .any(|w| w == keystore.as_slice()),
+        "the zip holds the team's keystore, stored"
+    );
+
     // The owner makes Bob a viewer: metadata only.
     owner.click("nav a[href='/credentials']").await?;
     owner.click("nav a[href='/members']").await?;
@@ -512,6 +577,19 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(viewer_refused, "a viewer must not receive payloads");
+    invitee.click("nav a[href='/credentials']").await?;
+    invitee.click("nav a[href='/apps']").await?;
+    invitee.click("#app-list a").await?;
+    invitee.wait_for_text(".keystore", "SHA-256", 30).await?;
+    assert!(
+        invitee
+            .client
+            .find(fantoccini::Locator::Css("#download-bundle"))
+            .await
+            .is_err(),
+        "viewers get no download button"
+    );
+    invitee.screenshot("dashboard-viewer-app").await?;
 
     // Remove Bob: the owner's browser rotates the team key.
     owner.click(&format!("{row} .remove-member")).await?;
