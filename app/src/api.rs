@@ -669,3 +669,15 @@ pub async fn rotate(
     .await?;
     Ok(rotation.team_key)
 }
+
+/// One page (50 entries) of a team's audit log, newest first, optionally one action only.
+pub async fn audit(
+    team_id: &str,
+    action: &str,
+    after: &str,
+) -> Result<Page<signet_core::wire::audit::AuditEntry>, ApiError> {
+    get(&format!(
+        "/teams/{team_id}/audit?limit=50&action={action}&after={after}"
+    ))
+    .await
+}

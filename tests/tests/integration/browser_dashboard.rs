@@ -609,6 +609,31 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
         .await?;
     assert_eq!(after.as_slice(), from_alice.as_slice());
 
+    // The audit log shows all of it; the filter narrows it to one action.
+    owner.click("nav a[href='/audit']").await?;
+    let audit = owner
+        .wait_for_text("#audit-list", "team.key_rotated", 30)
+        .await?;
+    for action in [
+        "member.joined",
+        "member.role_changed",
+        "credential.payload_read",
+    ] {
+        assert!(audit.contains(action), "{action} missing from:\n{audit}");
+    }
+    owner
+        .click("#audit-action option[value='member.removed']")
+        .await?;
+    owner
+        .wait_until(
+            "document.querySelector('#audit-list') && \
+             !document.querySelector('#audit-list').innerText.includes('team.key_rotated') && \
+             document.querySelector('#audit-list').innerText.includes('member.removed')",
+            30,
+        )
+        .await?;
+    owner.screenshot("dashboard-audit").await?;
+
     invitee.close().await?;
     owner.close().await?;
     server.stop().await
