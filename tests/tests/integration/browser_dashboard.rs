@@ -54,7 +54,7 @@ async fn dashboard_shows_server_version_and_makes_a_csr_openssl_verifies() -> an
 async fn browser_sections_ask_to_sign_in_and_unknown_pages_say_so() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
-    for path in ["/teams", "/apps", "/credentials", "/members", "/account"] {
+    for path in ["/teams", "/apps", "/credentials", "/members", "/audit", "/account"] {
         browser
             .client
             .goto(&format!("{}{path}", server.url))
