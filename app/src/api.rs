@@ -21,7 +21,7 @@ use signet_core::{
         },
         kdf::{KdfParams, KdfSalt, derive_account_keys},
         keypair::{SealedPrivateKeys, SignedPublicKeys, VerifiedPublicKeys},
-        recovery::RecoveryCode,
+        recovery::{RecoveryCode, RecoveryWrappedUserKey},
         rotation::{RotationItem, RotationMember, Rotator, rotate_team_key},
         team_key::{SelfWrappedTeamKey, TeamKey},
         user_key::WrappedUserKey,
@@ -29,7 +29,8 @@ use signet_core::{
     wire::{
         CSRF_HEADER, ErrorBody, Health, Page, Role,
         account::{
-            ClientKind, LoginRequest, PreloginRequest, PreloginResponse, RegisterRequest,
+            ClientKind, LoginRequest, PasswordChangeRequest, PreloginRequest, PreloginResponse,
+            RecoveryBeginRequest, RecoveryBeginResponse, RecoveryCompleteRequest, RegisterRequest,
             SessionResponse, UserInfo,
         },
         app::{AppInfo, AppRequest, AssignRequest, Assignment, Platform},
@@ -241,6 +242,64 @@ pub fn unlock(me: &SessionResponse, password: &str) -> Result<Keys, ApiError> {
     let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
     let keys = derive_account_keys(password, &salt, &me.keys.kdf_params)?;
     open_account(me, &keys.kek)
+}
+
+/// Changes the password: the same user key re-wrapped under a key derived from the new one
+/// (default Argon2id parameters). The server signs out every other session.
+pub async fn change_password(keys: &Keys, current: &str, new: &str) -> Result<(), ApiError> {
+    let me: SessionResponse = get("/auth/me").await?;
+    let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
+    let current = derive_account_keys(current, &salt, &me.keys.kdf_params)?;
+    let change = keys.account.change_password(new, KdfParams::DEFAULT)?;
+    post::<_, ()>(
+        "/auth/password",
+        &PasswordChangeRequest {
+            current_auth_key: current.auth_key.dangerously_to_base64(),
+            kdf_params: change.kdf_params,
+            kdf_salt: change.kdf_salt.to_base64(),
+            auth_key: change.auth_key.dangerously_to_base64(),
+            wrapped_user_key: change.wrapped_user_key.to_base64(),
+        },
+    )
+    .await
+}
+
+/// Recovers an account with its recovery code and sets a new password; signs in.
+pub async fn recover(email: &str, code: &str, new_password: &str) -> Result<Keys, ApiError> {
+    let code = RecoveryCode::parse(code.trim())
+        .map_err(|_| ApiError::local("that is not a recovery code (8 groups of 4 characters)"))?;
+    let recovery_auth_key = code.dangerously_auth_key_base64()?;
+    let begun: RecoveryBeginResponse = post(
+        "/auth/recovery/begin",
+        &RecoveryBeginRequest {
+            email: email.to_owned(),
+            recovery_auth_key: recovery_auth_key.clone(),
+        },
+    )
+    .await?;
+    let account = UnlockedAccount::unlock_with_recovery_code(
+        &code,
+        &RecoveryWrappedUserKey::from_base64(&begun.recovery_wrapped_user_key)?,
+        &SealedPrivateKeys::from_base64(&begun.sealed_private_keys)?,
+    )?;
+    let change = account.change_password(new_password, KdfParams::DEFAULT)?;
+    let response: SessionResponse = post(
+        "/auth/recovery/complete",
+        &RecoveryCompleteRequest {
+            email: email.to_owned(),
+            recovery_auth_key,
+            kdf_params: change.kdf_params,
+            kdf_salt: change.kdf_salt.to_base64(),
+            auth_key: change.auth_key.dangerously_to_base64(),
+            wrapped_user_key: change.wrapped_user_key.to_base64(),
+            client: ClientKind::Browser,
+        },
+    )
+    .await?;
+    Ok(Keys {
+        user: response.user,
+        account: Arc::new(account),
+    })
 }
 
 /// Signs out (the server revokes the session and clears the cookie).

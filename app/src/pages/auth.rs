@@ -105,6 +105,7 @@ pub fn Field(
 pub fn Gate(children: ChildrenFn) -> impl IntoView {
     let state = AppState::get();
     let signing_up = RwSignal::new(false);
+    let recovering = RwSignal::new(false);
     view! {
         {move || match state.auth.get() {
             AuthState::Checking => {
@@ -117,10 +118,12 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
                     .into_any()
             }
             AuthState::SignedOut => {
-                if signing_up.get() {
+                if recovering.get() {
+                    view! { <Recover recovering /> }.into_any()
+                } else if signing_up.get() {
                     view! { <SignUp signing_up /> }.into_any()
                 } else {
-                    view! { <SignIn signing_up /> }.into_any()
+                    view! { <SignIn signing_up recovering /> }.into_any()
                 }
             }
             AuthState::Locked(me) => view! { <Unlock me /> }.into_any(),
@@ -131,7 +134,7 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
 
 /// Email + password → keys derived here → signed in.
 #[component]
-fn SignIn(signing_up: RwSignal<bool>) -> impl IntoView {
+fn SignIn(signing_up: RwSignal<bool>, recovering: RwSignal<bool>) -> impl IntoView {
     let state = AppState::get();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -189,6 +192,84 @@ fn SignIn(signing_up: RwSignal<bool>) -> impl IntoView {
                     "Create an account"
                 </button>
             </p>
+            <p>
+                "Forgot your password? "
+                <button id="show-recover" class="link-button" type="button" on:click=move |_| recovering.set(true)>
+                    "Use your recovery code"
+                </button>
+            </p>
+        </section>
+    }
+}
+
+/// Email + recovery code + a new password → the same keys, unlocked, and signed in.
+#[component]
+fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
+    let state = AppState::get();
+    let email = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let busy = RwSignal::new(Busy::Idle);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let (e, c, p) = (
+            email.get_untracked(),
+            code.get_untracked(),
+            password.get_untracked(),
+        );
+        if p.chars().count() < 10 {
+            busy.set(Busy::Failed(
+                "choose a password of at least 10 characters".into(),
+            ));
+            return;
+        }
+        if p != confirm.get_untracked() {
+            busy.set(Busy::Failed("the two passwords differ".into()));
+            return;
+        }
+        busy.set(Busy::Working(
+            "Opening your keys with the recovery code and deriving keys for the new password…"
+                .into(),
+        ));
+        spawn_local(async move {
+            paint().await;
+            match api::recover(e.trim(), &c, &p).await {
+                Ok(keys) => {
+                    code.set(String::new());
+                    password.set(String::new());
+                    confirm.set(String::new());
+                    busy.set(Busy::Idle);
+                    recovering.set(false);
+                    state.signed_in(keys).await;
+                }
+                Err(err) => busy.set(Busy::Failed(err.to_string())),
+            }
+        });
+    };
+    view! {
+        <section class="auth card" aria-labelledby="recover-title">
+            <h1 id="recover-title">"Recover your account"</h1>
+            <p class="muted">
+                "Your recovery code opens your keys here, in the browser; then choose a new "
+                "password. Every other session is signed out."
+            </p>
+            <form class="form" on:submit=submit id="recover-form">
+                <Field id="recover-email" label="Email" value=email kind="email" autocomplete="username" required=true />
+                <Field id="recover-code" label="Recovery code" value=code autocomplete="off" required=true placeholder="XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX" />
+                <Field id="recover-password" label="New password (at least 10 characters)" value=password kind="password" autocomplete="new-password" required=true />
+                <Field id="recover-confirm" label="Repeat the new password" value=confirm kind="password" autocomplete="new-password" required=true />
+                <button id="recover-submit" class="button primary" type="submit" disabled=move || busy.get().is_working()>
+                    "Recover and sign in"
+                </button>
+            </form>
+            <BusyLine state=busy id="recover-status" />
+            <button class="link-button" type="button" on:click=move |_| recovering.set(false)>
+                "Back to sign in"
+            </button>
         </section>
     }
 }

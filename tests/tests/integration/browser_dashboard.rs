@@ -54,7 +54,14 @@ async fn dashboard_shows_server_version_and_makes_a_csr_openssl_verifies() -> an
 async fn browser_sections_ask_to_sign_in_and_unknown_pages_say_so() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
-    for path in ["/teams", "/apps", "/credentials", "/members", "/audit", "/account"] {
+    for path in [
+        "/teams",
+        "/apps",
+        "/credentials",
+        "/members",
+        "/audit",
+        "/account",
+    ] {
         browser
             .client
             .goto(&format!("{}{path}", server.url))
@@ -114,9 +121,10 @@ async fn confirm_recovery_code(browser: &Browser) -> anyhow::Result<()> {
 /// Sign up derives keys in the browser (with a visible working state), shows the recovery code
 /// once behind a confirmation; the account page shows the fingerprint; nothing lands in browser
 /// storage; a reload keeps the session but asks for the password (a wrong one is refused);
-/// sign out, then sign in again.
+/// sign out, then sign in again; change the password; recover with the code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in() -> anyhow::Result<()> {
+async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_password_recover()
+-> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "ada@example.com";
@@ -190,6 +198,56 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in() -> anyho
         .wait_for_text("#account-fingerprint", "", 60)
         .await?;
     assert_eq!(signed_in, fingerprint);
+
+    // Change the password; the old one stops working, the new one signs in.
+    const NEW_PASSWORD: &str = "a brand new passphrase";
+    browser.fill("#current-password", PASSWORD).await?;
+    browser.fill("#new-password", NEW_PASSWORD).await?;
+    browser.fill("#new-password-confirm", NEW_PASSWORD).await?;
+    browser.click("#change-password").await?;
+    browser
+        .wait_for_text("#password-status", "Password changed", 60)
+        .await?;
+    browser.click("#sign-out").await?;
+    browser.wait_for("#sign-in-link", 20).await?;
+    browser.click("nav a[href='/account']").await?;
+    browser.fill("#signin-email", email).await?;
+    browser.fill("#signin-password", PASSWORD).await?;
+    browser.click("#signin-submit").await?;
+    browser.wait_for("#signin-status [role=alert]", 60).await?;
+    browser.fill("#signin-password", NEW_PASSWORD).await?;
+    browser.click("#signin-submit").await?;
+    let after_change = browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    assert_eq!(after_change, fingerprint);
+
+    // Forgot it: the recovery code opens the same keys and sets a third password.
+    browser.click("#sign-out").await?;
+    browser.wait_for("#sign-in-link", 20).await?;
+    browser.click("nav a[href='/account']").await?;
+    browser.click("#show-recover").await?;
+    browser.fill("#recover-email", email).await?;
+    browser.fill("#recover-code", code.trim()).await?;
+    browser
+        .fill("#recover-password", "third time lucky!")
+        .await?;
+    browser
+        .fill("#recover-confirm", "third time lucky!")
+        .await?;
+    browser.screenshot("dashboard-recover").await?;
+    browser.click("#recover-submit").await?;
+    let recovered = browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    assert_eq!(recovered, fingerprint);
+    let api = signet_client::Api::new(&server.url);
+    signet_client::Session::login(&api, email, "third time lucky!", false).await?;
+    assert!(
+        signet_client::Session::login(&api, email, NEW_PASSWORD, false)
+            .await
+            .is_err()
+    );
     eprintln!(
         "measured: sign-up (Argon2id m=64 MiB t=3 + key pairs) {} ms, unlock {} ms",
         signup.as_millis(),
