@@ -266,6 +266,21 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
     let can_write = v.role >= Role::Developer;
     let app = v.app.clone();
     let empty = keystores.is_empty();
+    let service_accounts: Vec<(Assignment, CredentialInfo)> = v
+        .assignments
+        .iter()
+        .filter(|a| {
+            a.platform == Platform::Android
+                && (a.kind == CredentialKind::FcmV1ServiceAccount.as_str()
+                    || a.kind == CredentialKind::GoogleServiceAccount.as_str())
+        })
+        .filter_map(|a| {
+            v.credentials
+                .iter()
+                .find(|c| c.id == a.credential_id)
+                .map(|c| (a.clone(), c.clone()))
+        })
+        .collect();
     let default_keystore = keystores
         .iter()
         .find(|(a, _)| a.is_default)
@@ -307,6 +322,7 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
             }}
             {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms /> })}
         </section>
+        <ServiceAccounts items=service_accounts app_id=v.app.id.clone() reload can_write />
     }
 }
 
@@ -359,6 +375,147 @@ fn DownloadBundle(app_name: String, credential_id: String) -> impl IntoView {
                 "Download credentials.zip"
             </button>
             <BusyLine state=busy id="download-status" />
+        </section>
+    }
+}
+
+/// FCM v1 and Google Play service-account keys: shown by project and client email; a JSON
+/// key file is checked ([`Payload::inspect`]) before it is stored and assigned.
+#[component]
+fn ServiceAccounts(
+    items: Vec<(Assignment, CredentialInfo)>,
+    app_id: String,
+    reload: RwSignal<u32>,
+    can_write: bool,
+) -> impl IntoView {
+    let state = AppState::get();
+    let kind = RwSignal::new(CredentialKind::FcmV1ServiceAccount);
+    let file_ref = NodeRef::<leptos::html::Input>::new();
+    let busy = RwSignal::new(Busy::Idle);
+    let upload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(keys), Some(team), Some(input)) = (
+            state.keys_untracked(),
+            state.team_id.get_untracked(),
+            file_ref.get_untracked(),
+        ) else {
+            return;
+        };
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let input: web_sys::HtmlInputElement = input.unchecked_into();
+        let (app_id, kind) = (app_id.clone(), kind.get_untracked());
+        busy.set(Busy::Working(
+            "Checking the key file in your browser…".into(),
+        ));
+        spawn_local(async move {
+            let result = async {
+                let (name, bytes) = file_bytes(&input).await?;
+                let json =
+                    SecretText::new(String::from_utf8(bytes).map_err(|_| {
+                        "this is not a JSON key file. Nothing was stored.".to_owned()
+                    })?);
+                let payload = if kind == CredentialKind::FcmV1ServiceAccount {
+                    Payload::FcmV1ServiceAccount { json }
+                } else {
+                    Payload::GoogleServiceAccount { json }
+                };
+                payload
+                    .inspect()
+                    .map_err(|e| format!("{e}. Nothing was stored."))?;
+                busy.set(Busy::Working(
+                    "Encrypting in your browser and storing…".into(),
+                ));
+                let key = state
+                    .team_key(&keys, &team)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let credential = api::create_credential(&keys, &team, &key, &name, &payload)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                api::assign(
+                    &team,
+                    &app_id,
+                    Platform::Android,
+                    PROFILE,
+                    &credential.id,
+                    true,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok::<(), String>(())
+            }
+            .await;
+            match result {
+                Ok(()) => {
+                    busy.set(Busy::Idle);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => busy.set(Busy::Failed(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="service-accounts-title">
+            <h2 id="service-accounts-title">"Service-account keys"</h2>
+            {if items.is_empty() {
+                view! {
+                    <p class="empty-note" id="no-service-accounts">
+                        "No FCM v1 (push notifications) or Google Play (store submissions) key yet. "
+                        "Upload the JSON key file you downloaded from Google Cloud."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ul class="service-accounts" id="service-accounts">
+                        {items
+                            .into_iter()
+                            .map(|(a, c)| {
+                                let meta: serde_json::Value =
+                                    serde_json::from_str(&c.metadata).unwrap_or_default();
+                                let what = if a.kind == CredentialKind::FcmV1ServiceAccount.as_str() {
+                                    "FCM v1"
+                                } else {
+                                    "Google Play"
+                                };
+                                view! {
+                                    <li>
+                                        <span class="badge">{what}</span>
+                                        " "
+                                        <a href=format!("/credentials/{}", c.id)>{c.label.clone()}</a>
+                                        " · project " <strong>{meta_str(&meta, "project_id")}</strong>
+                                        " · " <code class="mono">{meta_str(&meta, "client_email")}</code>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            {can_write.then(|| view! {
+                <form class="form" on:submit=upload id="service-account-form">
+                    <label for="service-account-kind">"Used for"</label>
+                    <select id="service-account-kind" on:change=move |ev| {
+                        kind.set(if event_target_value(&ev) == "google" {
+                            CredentialKind::GoogleServiceAccount
+                        } else {
+                            CredentialKind::FcmV1ServiceAccount
+                        });
+                    }>
+                        <option value="fcm" selected=true>"Push notifications (FCM v1)"</option>
+                        <option value="google">"Google Play submissions"</option>
+                    </select>
+                    <label for="service-account-file">"JSON key file"</label>
+                    <input id="service-account-file" type="file" node_ref=file_ref required accept=".json,application/json" />
+                    <button id="upload-service-account" class="button" type="submit" disabled=move || busy.get().is_working()>
+                        "Check and upload"
+                    </button>
+                </form>
+                <BusyLine state=busy id="service-account-status" />
+            })}
         </section>
     }
 }
@@ -454,7 +611,7 @@ async fn file_bytes(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8
     let file = input
         .files()
         .and_then(|f| f.get(0))
-        .ok_or_else(|| "choose a keystore file first".to_owned())?;
+        .ok_or_else(|| "choose a file first".to_owned())?;
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| "the file could not be read".to_owned())?;

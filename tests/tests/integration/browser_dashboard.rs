@@ -527,6 +527,35 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
         .screenshot("dashboard-android-two-keystores")
         .await?;
 
+    // An FCM v1 service-account key: something else is refused, the real one is shown by
+    // project and client email.
+    browser
+        .wait_for("#service-account-file", 10)
+        .await?
+        .send_keys(&existing.to_string_lossy())
+        .await?;
+    browser.click("#upload-service-account").await?;
+    browser
+        .wait_for_text("#service-account-status", "Nothing was stored", 60)
+        .await?;
+    let fixture =
+        signet_tests::paths::root().join("wasm-core/tests/fixtures/google/service-account.json");
+    browser
+        .wait_for("#service-account-file", 10)
+        .await?
+        .send_keys(&fixture.to_string_lossy())
+        .await?;
+    browser.click("#upload-service-account").await?;
+    let accounts = browser
+        .wait_for_text("#service-accounts", "signet-test-project", 60)
+        .await?;
+    assert!(accounts.contains("FCM v1"), "{accounts}");
+    assert!(
+        accounts.contains("firebase-adminsdk-x1y2z@signet-test-project.iam.gserviceaccount.com"),
+        "{accounts}"
+    );
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 3);
+
     // The credential page: metadata, creator, days to expiry, where it is used; trash, restore.
     browser.client.goto(&app_url).await?;
     browser.fill("#unlock-password", PASSWORD).await?;
