@@ -1,37 +1,742 @@
 //! The server's API, as the dashboard sees it. The only module that knows URLs.
+//!
+//! Every flow mirrors `signet-client` (the native client the CLI uses) step for step, with the
+//! browser's `fetch` instead of reqwest: the session is the `__Host-` cookie the server sets
+//! (never readable by this code), every request carries the `x-signet-csrf` header, and only
+//! what [`signet_core::vault`] produces ever leaves the browser.
 
-use gloo_net::http::{Request, Response};
-use signet_core::wire::{ErrorBody, Health};
+use std::sync::Arc;
+
+use gloo_net::http::{Request, RequestBuilder};
+use serde::{Serialize, de::DeserializeOwned};
+use signet_core::{
+    credential::Payload,
+    vault::{
+        account::{UnlockedAccount, register as make_registration},
+        ecies::{EciesContext, EciesWrappedTeamKey},
+        invite::{InviteSecret, InviteWrappedTeamKey},
+        item::{
+            ItemContext, MetadataContext, MetadataSignature, SealedPayload, WrappedItemKey,
+            seal_new_item,
+        },
+        kdf::{KdfParams, KdfSalt, derive_account_keys},
+        keypair::{SealedPrivateKeys, SignedPublicKeys, VerifiedPublicKeys},
+        recovery::{RecoveryCode, RecoveryWrappedUserKey},
+        rotation::{RotationItem, RotationMember, Rotator, rotate_team_key},
+        team_key::{SelfWrappedTeamKey, TeamKey},
+        user_key::WrappedUserKey,
+    },
+    wire::{
+        CSRF_HEADER, ErrorBody, Health, Page, Role,
+        account::{
+            ClientKind, LoginRequest, PasswordChangeRequest, PreloginRequest, PreloginResponse,
+            RecoveryBeginRequest, RecoveryBeginResponse, RecoveryCompleteRequest, RegisterRequest,
+            SessionResponse, UserInfo,
+        },
+        app::{AppInfo, AppRequest, AssignRequest, Assignment, Platform},
+        credential::{CreateCredentialRequest, CredentialInfo, CredentialKind, CredentialPayload},
+        team::{
+            AcceptInviteRequest, ChangeRoleRequest, CreateInviteRequest, CreateTeamRequest,
+            InviteInfo, InvitePreview, InviteTokenRequest, ItemKeyUpdate, MemberInfo, MemberKey,
+            MyTeamKey, RotationRequest, StoreTeamKeyRequest, TeamInfo, TeamKeyWrapKind,
+        },
+    },
+};
+
+/// The payload schema version the dashboard writes (the same as `signet-client`'s).
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// A failed call, phrased for the person looking at the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError(pub String);
+pub struct ApiError {
+    /// HTTP status for answers from the server, `None` for local or network failures.
+    pub status: Option<u16>,
+    /// What went wrong and, where possible, what to do.
+    pub message: String,
+}
 
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl ApiError {
+    fn local(message: impl Into<String>) -> Self {
+        Self {
+            status: None,
+            message: message.into(),
+        }
     }
 }
 
-async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    if response.ok() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|e| ApiError(format!("the server sent an unexpected answer: {e}")));
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
+}
+
+impl From<signet_core::Error> for ApiError {
+    fn from(e: signet_core::Error) -> Self {
+        Self::local(e.to_string())
+    }
+}
+
+fn network(e: gloo_net::Error) -> ApiError {
+    ApiError::local(format!("cannot reach the Signet server: {e}"))
+}
+
+/// `GET`, `POST`… with an optional JSON body to `/api{path}`; decodes the JSON answer (`()`
+/// for 204).
+async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+    builder: RequestBuilder,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let builder = builder.header(CSRF_HEADER, "1");
+    let response = match body {
+        Some(body) => {
+            builder
+                .json(body)
+                .map_err(|e| ApiError::local(format!("cannot encode the request: {e}")))?
+                .send()
+                .await
+        }
+        None => builder.send().await,
+    }
+    .map_err(network)?;
     let status = response.status();
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiError(body.error.message)),
-        Err(_) => Err(ApiError(format!("the server answered HTTP {status}"))),
+    let text = response.text().await.map_err(network)?;
+    if !(200..300).contains(&status) {
+        let message = match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => body.error.message,
+            Err(_) => format!("the server answered HTTP {status}"),
+        };
+        return Err(ApiError {
+            status: Some(status),
+            message,
+        });
     }
+    let text = if text.is_empty() { "null" } else { &text };
+    serde_json::from_str(text)
+        .map_err(|e| ApiError::local(format!("the server sent an unexpected answer: {e}")))
+}
+
+fn url(path: &str) -> String {
+    format!("/api{path}")
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    call::<(), T>(Request::get(&url(path)), None).await
+}
+
+async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    call(Request::post(&url(path)), Some(body)).await
+}
+
+async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    call(Request::put(&url(path)), Some(body)).await
+}
+
+async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    call(Request::patch(&url(path)), Some(body)).await
+}
+
+async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    call::<(), T>(Request::delete(&url(path)), None).await
 }
 
 /// `GET /api/health`.
 pub async fn health() -> Result<Health, ApiError> {
-    let response = Request::get("/api/health")
-        .send()
-        .await
-        .map_err(|e| ApiError(format!("cannot reach the Signet server: {e}")))?;
-    json(response).await
+    get("/health").await
+}
+
+/// The signed-in user with their keys, in memory only. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// Who is signed in.
+    pub user: UserInfo,
+    /// Their unlocked keys (zeroized when the last clone is dropped).
+    pub account: Arc<UnlockedAccount>,
+}
+
+fn open_account(
+    response: &SessionResponse,
+    kek: &signet_core::vault::kdf::Kek,
+) -> Result<Keys, ApiError> {
+    let wrapped = WrappedUserKey::from_base64(&response.keys.wrapped_user_key)?;
+    let sealed = SealedPrivateKeys::from_base64(&response.keys.sealed_private_keys)?;
+    let account = UnlockedAccount::unlock(kek, &wrapped, &sealed).map_err(|e| match e {
+        signet_core::Error::OpenFailed => ApiError::local("wrong password"),
+        other => other.into(),
+    })?;
+    Ok(Keys {
+        user: response.user.clone(),
+        account: Arc::new(account),
+    })
+}
+
+/// `GET /api/auth/me`: the session the cookie carries, or `None` when signed out.
+pub async fn me() -> Result<Option<SessionResponse>, ApiError> {
+    match get::<SessionResponse>("/auth/me").await {
+        Ok(me) => Ok(Some(me)),
+        Err(e) if e.status == Some(401) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Registers: derives every key here (Argon2id with the default parameters), sends only what
+/// the vault produces, and returns the keys plus the recovery code to show once.
+pub async fn register(email: &str, password: &str) -> Result<(Keys, RecoveryCode), ApiError> {
+    let (registration, account, recovery) = make_registration(password, KdfParams::DEFAULT)?;
+    let request = RegisterRequest {
+        email: email.to_owned(),
+        kdf_params: registration.kdf_params,
+        kdf_salt: registration.kdf_salt.to_base64(),
+        auth_key: registration.auth_key.dangerously_to_base64(),
+        recovery_auth_key: registration.recovery_auth_key.clone(),
+        wrapped_user_key: registration.wrapped_user_key.to_base64(),
+        recovery_wrapped_user_key: registration.recovery_wrapped_user_key.to_base64(),
+        public_keys: registration.public_keys.to_base64(),
+        sealed_private_keys: registration.sealed_private_keys.to_base64(),
+        client: ClientKind::Browser,
+    };
+    let response: SessionResponse = post("/auth/register", &request).await?;
+    Ok((
+        Keys {
+            user: response.user,
+            account: Arc::new(account),
+        },
+        recovery,
+    ))
+}
+
+/// Signs in with the password and unlocks the keys. The KDF parameters the server hands out
+/// are checked against the vault's floor and ceiling before any work.
+pub async fn login(email: &str, password: &str) -> Result<Keys, ApiError> {
+    let pre: PreloginResponse = post(
+        "/auth/prelogin",
+        &PreloginRequest {
+            email: email.to_owned(),
+        },
+    )
+    .await?;
+    let salt = KdfSalt::from_base64(&pre.kdf_salt)?;
+    let keys = derive_account_keys(password, &salt, &pre.kdf_params)?;
+    let response: SessionResponse = post(
+        "/auth/login",
+        &LoginRequest {
+            email: email.to_owned(),
+            auth_key: keys.auth_key.dangerously_to_base64(),
+            client: ClientKind::Browser,
+        },
+    )
+    .await?;
+    open_account(&response, &keys.kek)
+}
+
+/// Unlocks the keys of the session the cookie carries (after a reload) with the password.
+pub fn unlock(me: &SessionResponse, password: &str) -> Result<Keys, ApiError> {
+    let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
+    let keys = derive_account_keys(password, &salt, &me.keys.kdf_params)?;
+    open_account(me, &keys.kek)
+}
+
+/// Changes the password: the same user key re-wrapped under a key derived from the new one
+/// (default Argon2id parameters). The server signs out every other session.
+pub async fn change_password(keys: &Keys, current: &str, new: &str) -> Result<(), ApiError> {
+    let me: SessionResponse = get("/auth/me").await?;
+    let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
+    let current = derive_account_keys(current, &salt, &me.keys.kdf_params)?;
+    let change = keys.account.change_password(new, KdfParams::DEFAULT)?;
+    post::<_, ()>(
+        "/auth/password",
+        &PasswordChangeRequest {
+            current_auth_key: current.auth_key.dangerously_to_base64(),
+            kdf_params: change.kdf_params,
+            kdf_salt: change.kdf_salt.to_base64(),
+            auth_key: change.auth_key.dangerously_to_base64(),
+            wrapped_user_key: change.wrapped_user_key.to_base64(),
+        },
+    )
+    .await
+}
+
+/// Recovers an account with its recovery code and sets a new password; signs in.
+pub async fn recover(email: &str, code: &str, new_password: &str) -> Result<Keys, ApiError> {
+    let code = RecoveryCode::parse(code.trim())
+        .map_err(|_| ApiError::local("that is not a recovery code (8 groups of 4 characters)"))?;
+    let recovery_auth_key = code.dangerously_auth_key_base64()?;
+    let begun: RecoveryBeginResponse = post(
+        "/auth/recovery/begin",
+        &RecoveryBeginRequest {
+            email: email.to_owned(),
+            recovery_auth_key: recovery_auth_key.clone(),
+        },
+    )
+    .await?;
+    let account = UnlockedAccount::unlock_with_recovery_code(
+        &code,
+        &RecoveryWrappedUserKey::from_base64(&begun.recovery_wrapped_user_key)?,
+        &SealedPrivateKeys::from_base64(&begun.sealed_private_keys)?,
+    )?;
+    let change = account.change_password(new_password, KdfParams::DEFAULT)?;
+    let response: SessionResponse = post(
+        "/auth/recovery/complete",
+        &RecoveryCompleteRequest {
+            email: email.to_owned(),
+            recovery_auth_key,
+            kdf_params: change.kdf_params,
+            kdf_salt: change.kdf_salt.to_base64(),
+            auth_key: change.auth_key.dangerously_to_base64(),
+            wrapped_user_key: change.wrapped_user_key.to_base64(),
+            client: ClientKind::Browser,
+        },
+    )
+    .await?;
+    Ok(Keys {
+        user: response.user,
+        account: Arc::new(account),
+    })
+}
+
+/// Signs out (the server revokes the session and clears the cookie).
+pub async fn logout() -> Result<(), ApiError> {
+    post::<_, ()>("/auth/logout", &serde_json::json!({})).await
+}
+
+/// A random UUID (v4), for the ids the client chooses (teams, credentials, invitations).
+pub fn new_id() -> Result<String, ApiError> {
+    let mut b = [0u8; 16];
+    getrandom_fill(&mut b)?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
+fn getrandom_fill(b: &mut [u8]) -> Result<(), ApiError> {
+    // crypto.getRandomValues in the browser, like every key the vault generates.
+    getrandom::fill(b).map_err(|e| ApiError::local(format!("no randomness: {e}")))
+}
+
+/// The caller's teams.
+pub async fn teams() -> Result<Vec<TeamInfo>, ApiError> {
+    get("/teams").await
+}
+
+/// Creates a team: a fresh team key (version 1) wrapped for the caller.
+pub async fn create_team(keys: &Keys, name: &str) -> Result<(TeamInfo, TeamKey), ApiError> {
+    let id = new_id()?;
+    let key = TeamKey::generate_first()?;
+    let wrap = key.wrap_for_self(&keys.account.user_key, &id)?;
+    let info: TeamInfo = post(
+        "/teams",
+        &CreateTeamRequest {
+            id,
+            name: name.to_owned(),
+            self_wrapped_team_key: wrap.to_base64(),
+        },
+    )
+    .await?;
+    Ok((info, key))
+}
+
+/// A team's members.
+pub async fn members(team_id: &str) -> Result<Vec<MemberInfo>, ApiError> {
+    get(&format!("/teams/{team_id}/members")).await
+}
+
+fn verified(member: &MemberInfo) -> Result<VerifiedPublicKeys, ApiError> {
+    Ok(SignedPublicKeys::from_base64(&member.public_keys)?.verify()?)
+}
+
+/// The team's current key. A key an admin sent during a rotation (ECIES, signed) is verified
+/// against the sender's published signing key, opened, and stored back as a self-wrap.
+pub async fn team_key(keys: &Keys, team_id: &str) -> Result<TeamKey, ApiError> {
+    let mine: MyTeamKey = get(&format!("/teams/{team_id}/key")).await?;
+    match mine.kind {
+        TeamKeyWrapKind::SelfWrap => Ok(SelfWrappedTeamKey::from_base64(&mine.wrapped)?
+            .open(&keys.account.user_key, team_id)?),
+        TeamKeyWrapKind::Ecies => {
+            let sender_id = mine
+                .sender_id
+                .ok_or_else(|| ApiError::local("an ECIES team key without its sender"))?;
+            let sender = members(team_id)
+                .await?
+                .into_iter()
+                .find(|m| m.user_id == sender_id)
+                .ok_or_else(|| {
+                    ApiError::local("the admin who rotated the team key is no longer a member")
+                })?;
+            let ctx = EciesContext {
+                team_id,
+                sender_id: &sender_id,
+                recipient_id: &keys.user.id,
+            };
+            let key = EciesWrappedTeamKey::from_base64(&mine.wrapped)?.open(
+                &keys.account.key_pair,
+                verified(&sender)?.signing_key(),
+                &ctx,
+            )?;
+            let wrap = key.wrap_for_self(&keys.account.user_key, team_id)?;
+            put::<_, ()>(
+                &format!("/teams/{team_id}/key"),
+                &StoreTeamKeyRequest {
+                    key_version: key.version(),
+                    self_wrapped_team_key: wrap.to_base64(),
+                },
+            )
+            .await?;
+            Ok(key)
+        }
+    }
+}
+
+/// A team's apps.
+pub async fn apps(team_id: &str) -> Result<Vec<AppInfo>, ApiError> {
+    get(&format!("/teams/{team_id}/apps")).await
+}
+
+/// One app.
+pub async fn app(team_id: &str, app_id: &str) -> Result<AppInfo, ApiError> {
+    get(&format!("/teams/{team_id}/apps/{app_id}")).await
+}
+
+/// Creates an app.
+pub async fn create_app(team_id: &str, request: &AppRequest) -> Result<AppInfo, ApiError> {
+    post(&format!("/teams/{team_id}/apps"), request).await
+}
+
+/// Which credentials an app uses, per platform, profile and target.
+pub async fn assignments(team_id: &str, app_id: &str) -> Result<Vec<Assignment>, ApiError> {
+    get(&format!("/teams/{team_id}/apps/{app_id}/assignments")).await
+}
+
+/// Assigns a credential to an app's slot (optionally as the slot's default).
+pub async fn assign(
+    team_id: &str,
+    app_id: &str,
+    platform: Platform,
+    profile: &str,
+    credential_id: &str,
+    is_default: bool,
+) -> Result<Vec<Assignment>, ApiError> {
+    put(
+        &format!("/teams/{team_id}/apps/{app_id}/assignments"),
+        &AssignRequest {
+            platform,
+            profile: profile.to_owned(),
+            target: String::new(),
+            credential_id: credential_id.to_owned(),
+            is_default,
+        },
+    )
+    .await
+}
+
+/// Every credential of a team (all pages), or every one in the trash.
+pub async fn credentials(team_id: &str, deleted: bool) -> Result<Vec<CredentialInfo>, ApiError> {
+    let mut all = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page: Page<CredentialInfo> = get(&format!(
+            "/teams/{team_id}/credentials?deleted={deleted}&limit=1000&after={after}"
+        ))
+        .await?;
+        all.extend(page.entries);
+        match page.next {
+            Some(next) => after = next,
+            None => return Ok(all),
+        }
+    }
+}
+
+/// One credential's metadata.
+pub async fn credential(team_id: &str, id: &str) -> Result<CredentialInfo, ApiError> {
+    get(&format!("/teams/{team_id}/credentials/{id}")).await
+}
+
+fn item_context<'a>(team_id: &'a str, id: &'a str, kind: CredentialKind) -> ItemContext<'a> {
+    ItemContext {
+        team_id,
+        item_id: id,
+        kind: kind.as_str(),
+        schema_version: SCHEMA_VERSION,
+    }
+}
+
+/// Proves `payload` usable ([`Payload::inspect`], the same check the CLI makes), seals it
+/// under the team key with a fresh item key, signs its metadata and stores it.
+pub async fn create_credential(
+    keys: &Keys,
+    team_id: &str,
+    team_key: &TeamKey,
+    label: &str,
+    payload: &Payload,
+) -> Result<CredentialInfo, ApiError> {
+    let metadata = payload.inspect()?.to_string();
+    let kind = payload.kind();
+    let id = new_id()?;
+    let bytes = payload.to_bytes()?;
+    let sealed = seal_new_item(team_key, &item_context(team_id, &id, kind), &bytes)?;
+    let ctx = MetadataContext {
+        team_id,
+        item_id: &id,
+        kind: kind.as_str(),
+        author_id: &keys.user.id,
+    };
+    let metadata_signature =
+        MetadataSignature::sign(&keys.account.key_pair, &ctx, &metadata)?.to_base64();
+    post(
+        &format!("/teams/{team_id}/credentials"),
+        &CreateCredentialRequest {
+            id,
+            kind,
+            label: label.to_owned(),
+            metadata,
+            metadata_signature,
+            key_version: team_key.version(),
+            wrapped_key: sealed.wrapped_key.to_base64(),
+            payload: sealed.payload.to_base64(),
+        },
+    )
+    .await
+}
+
+/// Fetches and opens a credential's payload (audit-logged by the server).
+pub async fn read_credential(
+    team_id: &str,
+    team_key: &TeamKey,
+    id: &str,
+) -> Result<Payload, ApiError> {
+    let p: CredentialPayload = get(&format!("/teams/{team_id}/credentials/{id}/payload")).await?;
+    let wrapped = p
+        .wrapped_key
+        .as_deref()
+        .ok_or_else(|| ApiError::local("payload without its wrapped key"))?;
+    let item_key = WrappedItemKey::from_base64(wrapped)?.open(team_key, team_id, id)?;
+    let plain = SealedPayload::from_base64(&p.payload)?
+        .open(&item_key, &item_context(team_id, id, p.kind))?;
+    Ok(Payload::from_bytes(&plain, p.kind)?)
+}
+
+/// Moves a credential to the trash.
+pub async fn trash_credential(team_id: &str, id: &str) -> Result<(), ApiError> {
+    delete(&format!("/teams/{team_id}/credentials/{id}")).await
+}
+
+/// Restores a credential from the trash.
+pub async fn restore_credential(team_id: &str, id: &str) -> Result<(), ApiError> {
+    post(
+        &format!("/teams/{team_id}/credentials/{id}/restore"),
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+/// An invitation link's parts: the id (in the path) and the secret (in the fragment).
+#[derive(Debug)]
+pub struct InviteLink {
+    /// The invitation id.
+    pub id: String,
+    /// The secret for the fragment.
+    pub secret: InviteSecret,
+}
+
+impl InviteLink {
+    /// `{origin}/invite/{id}#{secret}`: the one place the secret is written out.
+    pub fn dangerously_to_url(&self, origin: &str) -> String {
+        format!(
+            "{}/invite/{}#{}",
+            origin.trim_end_matches('/'),
+            self.id,
+            self.secret.dangerously_to_fragment().as_str()
+        )
+    }
+}
+
+/// A team's invitations (admins).
+pub async fn invites(team_id: &str) -> Result<Vec<InviteInfo>, ApiError> {
+    get(&format!("/teams/{team_id}/invites")).await
+}
+
+/// Makes an invitation link for `role` (admins).
+pub async fn invite(
+    team_id: &str,
+    team_key: &TeamKey,
+    role: Role,
+) -> Result<(InviteInfo, InviteLink), ApiError> {
+    let id = new_id()?;
+    let secret = InviteSecret::generate()?;
+    let wrapped = secret.wrap_team_key(team_key, team_id, &id)?;
+    let info: InviteInfo = post(
+        &format!("/teams/{team_id}/invites"),
+        &CreateInviteRequest {
+            id: id.clone(),
+            role,
+            expires_in_days: None,
+            token: secret.token()?,
+            wrapped_team_key: wrapped.to_base64(),
+            key_version: team_key.version(),
+            note: None,
+        },
+    )
+    .await?;
+    Ok((info, InviteLink { id, secret }))
+}
+
+/// Withdraws a pending invitation.
+pub async fn revoke_invite(team_id: &str, invite_id: &str) -> Result<(), ApiError> {
+    delete(&format!("/teams/{team_id}/invites/{invite_id}")).await
+}
+
+/// What an invitation offers (needs its link's secret).
+pub async fn preview_invite(link: &InviteLink) -> Result<InvitePreview, ApiError> {
+    post(
+        &format!("/invites/{}/preview", link.id),
+        &InviteTokenRequest {
+            token: link.secret.token()?,
+        },
+    )
+    .await
+}
+
+/// Joins a team: unwraps the team key with the link's secret and stores it wrapped under the
+/// caller's own user key.
+pub async fn accept_invite(keys: &Keys, link: &InviteLink) -> Result<TeamInfo, ApiError> {
+    let preview = preview_invite(link).await?;
+    let key = InviteWrappedTeamKey::from_base64(&preview.wrapped_team_key)?.open(
+        &link.secret,
+        &preview.team_id,
+        &link.id,
+    )?;
+    let wrap = key.wrap_for_self(&keys.account.user_key, &preview.team_id)?;
+    post(
+        &format!("/invites/{}/accept", link.id),
+        &AcceptInviteRequest {
+            token: link.secret.token()?,
+            self_wrapped_team_key: wrap.to_base64(),
+        },
+    )
+    .await
+}
+
+/// Changes a member's role.
+pub async fn change_role(team_id: &str, user_id: &str, role: Role) -> Result<(), ApiError> {
+    patch::<_, serde_json::Value>(
+        &format!("/teams/{team_id}/members/{user_id}"),
+        &ChangeRoleRequest { role },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Removes a member (the team key must then be rotated).
+pub async fn remove_member(team_id: &str, user_id: &str) -> Result<(), ApiError> {
+    delete(&format!("/teams/{team_id}/members/{user_id}")).await
+}
+
+/// Rotates the team key after a removal: re-wraps every credential's item key and sends the
+/// new key to every remaining member, signed. `progress` hears each step.
+pub async fn rotate(
+    keys: &Keys,
+    team_id: &str,
+    current: &TeamKey,
+    progress: impl Fn(&str),
+) -> Result<TeamKey, ApiError> {
+    progress("Fetching members and credentials…");
+    let others: Vec<MemberInfo> = members(team_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.user_id != keys.user.id)
+        .collect();
+    let public = others.iter().map(verified).collect::<Result<Vec<_>, _>>()?;
+    let mut all = credentials(team_id, false).await?;
+    all.extend(credentials(team_id, true).await?);
+    let wrapped = all
+        .iter()
+        .map(|c| {
+            let text = c
+                .wrapped_key
+                .as_deref()
+                .ok_or_else(|| ApiError::local("credential without its wrapped key"))?;
+            Ok(WrappedItemKey::from_base64(text)?)
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    progress(&format!(
+        "Re-wrapping {} credential keys for {} members…",
+        all.len(),
+        others.len() + 1
+    ));
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    let items: Vec<RotationItem<'_>> = all
+        .iter()
+        .zip(&wrapped)
+        .map(|(c, w)| RotationItem {
+            item_id: &c.id,
+            wrapped_key: w,
+        })
+        .collect();
+    let rotation_members: Vec<RotationMember<'_>> = others
+        .iter()
+        .zip(&public)
+        .map(|(m, k)| RotationMember {
+            user_id: &m.user_id,
+            public_keys: k,
+        })
+        .collect();
+    let rotator = Rotator {
+        user_id: &keys.user.id,
+        user_key: &keys.account.user_key,
+        key_pair: &keys.account.key_pair,
+    };
+    let rotation = rotate_team_key(&rotator, team_id, current, &items, &rotation_members)?;
+    progress("Sending the new team key…");
+    let _: TeamInfo = post(
+        &format!("/teams/{team_id}/rotation"),
+        &RotationRequest {
+            from_version: current.version(),
+            self_wrapped_team_key: rotation.self_wrap.to_base64(),
+            member_keys: rotation
+                .member_wraps
+                .iter()
+                .map(|(user_id, w)| MemberKey {
+                    user_id: user_id.clone(),
+                    wrapped: w.to_base64(),
+                })
+                .collect(),
+            item_keys: rotation
+                .item_keys
+                .iter()
+                .map(|(id, w)| ItemKeyUpdate {
+                    credential_id: id.clone(),
+                    wrapped_key: w.to_base64(),
+                })
+                .collect(),
+        },
+    )
+    .await?;
+    Ok(rotation.team_key)
+}
+
+/// One page (50 entries) of a team's audit log, newest first, optionally one action only.
+pub async fn audit(
+    team_id: &str,
+    action: &str,
+    after: &str,
+) -> Result<Page<signet_core::wire::audit::AuditEntry>, ApiError> {
+    get(&format!(
+        "/teams/{team_id}/audit?limit=50&action={action}&after={after}"
+    ))
+    .await
 }

@@ -3,43 +3,61 @@
 //! A Leptos client-side app. Everything secret happens here, in the browser, through
 //! `signet-core`; the server only ever receives ciphertext.
 //!
-//! - [`api`] — the only module that knows the server's URLs.
+//! - [`api`] — the only module that knows the server's URLs; the vault flows (register,
+//!   unlock, team keys, sealing credentials, invitations, rotation) as `signet-client` does them.
+//! - [`download`] — the zip for local builds (EAS `credentials.json` + files).
+//! - [`worker`] — RSA key generation in a Web Worker, so the page stays responsive.
+//! - [`state`] — the session and keys (in memory only), the current team.
 //! - [`components`] — the layout shell and reusable pieces.
 //! - [`pages`] — one module per page.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod components;
+pub mod download;
 pub mod pages;
+pub mod state;
+pub mod worker;
 
 use leptos::prelude::*;
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, prelude::wasm_bindgen};
 
 use components::layout::Shell;
+use state::AppState;
 
 /// Entry point called by the JS glue once the module is instantiated.
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    // In the key-generation Web Worker (see [`worker`]) there is no page to mount.
+    if js_sys::global().dyn_into::<web_sys::Window>().is_ok() {
+        leptos::mount::mount_to_body(App);
+    }
 }
 
 /// The whole dashboard: the shell around the routed pages.
 #[component]
 pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    leptos::task::spawn_local(state.check_session());
     view! {
         <Router>
             <Shell>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
-                    <Route path=path!("/teams") view=pages::soon::Teams />
-                    <Route path=path!("/apps") view=pages::soon::Apps />
-                    <Route path=path!("/credentials") view=pages::soon::Credentials />
-                    <Route path=path!("/members") view=pages::soon::Members />
+                    <Route path=path!("/account") view=pages::account::Account />
+                    <Route path=path!("/teams") view=pages::teams::Teams />
+                    <Route path=path!("/apps") view=pages::apps::Apps />
+                    <Route path=path!("/apps/:id") view=pages::apps::AppPage />
+                    <Route path=path!("/credentials") view=pages::credentials::Credentials />
+                    <Route path=path!("/credentials/:id") view=pages::credentials::CredentialPage />
+                    <Route path=path!("/members") view=pages::members::Members />
+                    <Route path=path!("/invite/:id") view=pages::invite::AcceptInvite />
                     <Route path=path!("/audit") view=pages::soon::Audit />
                 </Routes>
             </Shell>

@@ -9,11 +9,13 @@
 //! - [`routes`] — the `/api/…` handlers.
 //! - [`dashboard`] — serving the built dashboard (`dist/`).
 //! - [`headers`] — security headers on every response.
+//! - [`body_log`] — test mode only: a log of request bodies (`SIGNET_TEST_BODY_LOG`).
 //! - [`error`] — the one error type, rendered as `{"error":{"code","message"}}`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod body_log;
 pub mod config;
 pub mod dashboard;
 pub mod error;
@@ -43,8 +45,19 @@ pub struct AppState {
 
 /// The whole application: `/api/…` plus the dashboard, with security headers.
 pub fn router(state: AppState, dist: &std::path::Path) -> Router {
+    let mut api = routes::api_router();
+    if let Some(path) = body_log::path_from_env() {
+        tracing::warn!(
+            "test mode: logging every API request body to {} ({} is set)",
+            path.display(),
+            body_log::ENV
+        );
+        api = api.layer(axum::middleware::from_fn(move |request, next| {
+            body_log::log_body(path.clone(), request, next)
+        }));
+    }
     Router::new()
-        .nest("/api", routes::api_router())
+        .nest("/api", api)
         // `nest` covers `/api` and `/api/x…` but not `/api/` itself, which would otherwise
         // reach the dashboard (its HTML for GET, a plain-text 405 for anything else).
         .route("/api/", axum::routing::any(|| async { ApiError::NotFound }))

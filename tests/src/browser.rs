@@ -40,6 +40,7 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    downloads: tempfile::TempDir,
 }
 
 impl Browser {
@@ -74,12 +75,20 @@ impl Browser {
             .spawn()
             .with_context(|| format!("cannot start {}", chromedriver.display()))?;
         let profile = tempfile::tempdir()?;
+        let downloads = tempfile::tempdir()?;
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
-            json!({ "binary": chromium, "args": args }),
+            json!({
+                "binary": chromium,
+                "args": args,
+                "prefs": {
+                    "download.default_directory": downloads.path(),
+                    "download.prompt_for_download": false,
+                },
+            }),
         );
         let mut guard = DriverGuard(Some(driver));
         let url = format!("http://127.0.0.1:{port}");
@@ -97,6 +106,7 @@ impl Browser {
                         client,
                         driver,
                         _profile: profile,
+                        downloads,
                     });
                 }
                 Err(e) => last_error = e.to_string(),
@@ -134,6 +144,67 @@ impl Browser {
                 bail!("`{css}` did not show \"{needle}\" within {secs} s (last text: {last:?})");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for the input matching `css`, clears it and types `text`.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.wait_for(css, 20).await?;
+        element.clear().await?;
+        element
+            .send_keys(text)
+            .await
+            .with_context(|| format!("typing into `{css}`"))
+    }
+
+    /// Waits for the element matching `css` and clicks it.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.wait_for(css, 20)
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("clicking `{css}`"))
+    }
+
+    /// Waits (up to `secs`) until `script` (a JS expression) is truthy; returns its value.
+    pub async fn wait_until(&self, script: &str, secs: u64) -> Result<serde_json::Value> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let value = self
+                .client
+                .execute(&format!("return ({script});"), vec![])
+                .await?;
+            let truthy = !matches!(
+                &value,
+                serde_json::Value::Null | serde_json::Value::Bool(false)
+            ) && value != json!(0)
+                && value != json!("");
+            if truthy {
+                return Ok(value);
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("`{script}` did not become true within {secs} s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits (up to `secs`) for the browser to finish downloading `name`; returns its bytes.
+    pub async fn wait_for_download(&self, name: &str, secs: u64) -> Result<Vec<u8>> {
+        let path = self.downloads.path().join(name);
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            // Chromium writes `NAME.crdownload` and renames it when complete.
+            if path.is_file() {
+                return Ok(std::fs::read(&path)?);
+            }
+            if std::time::Instant::now() > deadline {
+                let seen: Vec<_> = std::fs::read_dir(self.downloads.path())?
+                    .filter_map(|e| e.ok().map(|e| e.file_name()))
+                    .collect();
+                bail!("no download {name} within {secs} s (the folder holds {seen:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -15,9 +15,27 @@ use sha2::{Digest, Sha256};
 use crate::{cmd, step, toolchain::WasmToolchain};
 
 /// The module that starts the app. A file, not an inline script, so the CSP can forbid inline
-/// scripts.
+/// scripts. The wasm path is absolute: a string is fetched relative to the *page*, and a page
+/// like `/apps/{id}` or `/invite/{id}` would otherwise fetch `index.html` instead.
 const BOOT_JS: &str = "import init from './app.js?v={{ASSET_VERSION}}';\n\
-init({ module_or_path: './app_bg.wasm?v={{ASSET_VERSION}}' });\n";
+init({ module_or_path: '/app_bg.wasm?v={{ASSET_VERSION}}' });\n";
+
+/// The Web Worker that runs slow key generation off the page's thread: the same wasm module,
+/// instantiated again in the worker (its start function sees no `window` and mounts nothing),
+/// answering one message per key.
+const WORKER_JS: &str = "import init, { worker_generate_upload_keystore } from './app.js?v={{ASSET_VERSION}}';\n\
+const ready = init({ module_or_path: '/app_bg.wasm?v={{ASSET_VERSION}}' });\n\
+self.onmessage = async (event) => {\n\
+  await ready;\n\
+  try {\n\
+    const { package: pkg, now } = event.data;\n\
+    const started = performance.now();\n\
+    const ok = worker_generate_upload_keystore(pkg, now);\n\
+    self.postMessage({ ok, ms: performance.now() - started }, [ok.buffer]);\n\
+  } catch (error) {\n\
+    self.postMessage({ error: String(error) });\n\
+  }\n\
+};\n";
 
 /// Builds the dashboard with whichever wasm32 toolchain is found; returns the `dist/` path.
 pub fn dist() -> Result<PathBuf> {
@@ -84,12 +102,17 @@ fn package(wasm: &Path) -> Result<PathBuf> {
         staging.join("boot.js"),
         BOOT_JS.replace("{{ASSET_VERSION}}", &version),
     )?;
+    fs::write(
+        staging.join("worker.js"),
+        WORKER_JS.replace("{{ASSET_VERSION}}", &version),
+    )?;
 
     let mut report = Vec::new();
     for name in [
         "app_bg.wasm",
         "app.js",
         "boot.js",
+        "worker.js",
         "signet.css",
         "index.html",
     ] {

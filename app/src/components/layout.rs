@@ -1,9 +1,12 @@
 //! The layout shell: header, navigation, main area, footer with the server's version.
 
-use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{components::A, hooks::use_navigate};
 
-use crate::api;
+use crate::{
+    api,
+    state::{AppState, AuthState},
+};
 
 /// The frame around every page.
 #[component]
@@ -16,6 +19,8 @@ pub fn Shell(children: Children) -> impl IntoView {
                 <span class="brand-name">"Signet"</span>
             </a>
             <span class="tagline">"End-to-end encrypted signing credentials"</span>
+            <span class="spacer"></span>
+            <UserMenu />
         </header>
         <div class="frame">
             <nav class="sidebar" aria-label="Main">
@@ -26,6 +31,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <NavItem href="/credentials" label="Credentials" />
                     <NavItem href="/members" label="Members" />
                     <NavItem href="/audit" label="Audit log" />
+                    <NavItem href="/account" label="Account" />
                 </ul>
             </nav>
             <main id="main" class="content" tabindex="-1">
@@ -42,6 +48,63 @@ fn NavItem(href: &'static str, label: &'static str) -> impl IntoView {
         <li>
             <A href=href exact=true>{label}</A>
         </li>
+    }
+}
+
+/// The current team (a switcher when there are several), who is signed in, and sign-out.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let state = AppState::get();
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let _ = api::logout().await;
+            state.forget();
+            navigate("/", Default::default());
+        });
+    };
+    view! {
+        {move || match state.auth.get() {
+            AuthState::Unlocked(keys) => {
+                let teams = state.teams.get();
+                let switcher = (!teams.is_empty())
+                    .then(|| {
+                        view! {
+                            <label class="team-switch">
+                                <span class="visually-hidden">"Current team"</span>
+                                <select
+                                    id="team-switcher"
+                                    on:change=move |ev| state.team_id.set(Some(event_target_value(&ev)))
+                                >
+                                    {teams
+                                        .into_iter()
+                                        .map(|t| {
+                                            let selected = state.team_id.get().as_deref()
+                                                == Some(t.id.as_str());
+                                            view! {
+                                                <option value=t.id.clone() selected=selected>
+                                                    {t.name.clone()}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                        }
+                    });
+                view! {
+                    {switcher}
+                    <span class="user-email" id="user-email">{keys.user.email.clone()}</span>
+                    <button id="sign-out" class="button small" type="button" on:click=sign_out.clone()>
+                        "Sign out"
+                    </button>
+                }
+                    .into_any()
+            }
+            AuthState::Locked(_) => view! { <span class="badge warning">"Locked"</span> }.into_any(),
+            _ => view! { <a class="button small" href="/account" id="sign-in-link">"Sign in"</a> }.into_any(),
+        }}
     }
 }
 

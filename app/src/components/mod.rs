@@ -1,3 +1,4 @@
 //! Reusable pieces of the dashboard.
 
 pub mod layout;
+pub mod ui;

@@ -29,14 +29,15 @@ pub fn Home() -> impl IntoView {
         <div class="cards">
             <CryptoCheck />
             <section class="card">
-                <h2>"What's coming next"</h2>
-                <ul class="checklist">
-                    <li>"Teams with owner, admin, developer and viewer roles"</li>
-                    <li>"One-click Android upload keystores"</li>
-                    <li>"iOS distribution certificates from a CSR, provisioning profiles"</li>
-                    <li>"Push keys, FCM and App Store Connect keys"</li>
-                    <li>"signet pull for local builds and CI"</li>
-                </ul>
+                <h2>"Get started"</h2>
+                <ol class="checklist">
+                    <li><a href="/account">"Create an account"</a>" — your keys are made in this browser"</li>
+                    <li><a href="/teams">"Create a team"</a>" or open an invitation link"</li>
+                    <li><a href="/apps">"Add an app"</a>" with its Android package and iOS bundle ids"</li>
+                    <li>"Generate or upload its Android upload keystore, then download it for local builds"</li>
+                    <li><a href="/members">"Invite your teammates"</a></li>
+                </ol>
+                <p class="muted">"iOS certificates, profiles and service keys come next."</p>
             </section>
         </div>
     }

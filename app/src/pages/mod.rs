@@ -1,5 +1,12 @@
 //! One module per page.
 
+pub mod account;
+pub mod apps;
+pub mod auth;
+pub mod credentials;
 pub mod home;
+pub mod invite;
+pub mod members;
 pub mod not_found;
 pub mod soon;
+pub mod teams;

@@ -1,65 +1,126 @@
-//! Sections of the dashboard that arrive with accounts and teams. Each says what it will hold,
-//! so the navigation is honest about what exists today.
+//! The audit log (admins): every sign-in, secret read and change, newest first, 50 a page,
+//! filterable by action.
 
 use leptos::prelude::*;
+use signet_core::wire::{Role, audit::ACTIONS};
 
-#[component]
-fn Upcoming(title: &'static str, what: &'static str) -> impl IntoView {
-    view! {
-        <section class="empty-state">
-            <h1>{title}</h1>
-            <p>{what}</p>
-            <p class="muted">"This section becomes available once you sign in to a team."</p>
-        </section>
-    }
-}
+use crate::{
+    api,
+    components::ui::{Loading, NoTeam, PageHeader},
+    pages::auth::Gate,
+    state::AppState,
+};
 
-/// Teams you belong to.
-#[component]
-pub fn Teams() -> impl IntoView {
-    view! { <Upcoming title="Teams" what="The teams you belong to and your role in each." /> }
-}
-
-/// A team's apps.
-#[component]
-pub fn Apps() -> impl IntoView {
-    view! {
-        <Upcoming
-            title="Apps"
-            what="Your team's apps, with their Android package and iOS bundle identifiers."
-        />
-    }
-}
-
-/// A team's credentials.
-#[component]
-pub fn Credentials() -> impl IntoView {
-    view! {
-        <Upcoming
-            title="Credentials"
-            what="Keystores, certificates, profiles and keys: fingerprints, expiry and where each is used."
-        />
-    }
-}
-
-/// A team's members and invitations.
-#[component]
-pub fn Members() -> impl IntoView {
-    view! {
-        <Upcoming
-            title="Members"
-            what="Who is in the team, their roles and fingerprints, and pending invitations."
-        />
-    }
-}
-
-/// A team's audit log.
+/// `/audit`.
 #[component]
 pub fn Audit() -> impl IntoView {
     view! {
-        <Upcoming
-            title="Audit log"
-            what="Every sign-in, secret read and change to your team's credentials."
-        />
+        <Gate>
+            <AuditLog />
+        </Gate>
+    }
+}
+
+fn when(unix: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
+    let iso: String = d.to_iso_string().into();
+    iso.chars().take(19).collect::<String>().replace('T', " ")
+}
+
+#[component]
+fn AuditLog() -> impl IntoView {
+    let state = AppState::get();
+    let action = RwSignal::new(String::new());
+    // Cursors of the pages seen so far, to go back.
+    let cursors = RwSignal::new(vec![String::new()]);
+    let page = LocalResource::new(move || {
+        let team = state.team();
+        let action = action.get();
+        let after = cursors.with(|c| c.last().cloned().unwrap_or_default());
+        async move {
+            match team {
+                None => Ok(None),
+                Some(t) if t.role < Role::Admin => Ok(Some(Err(t.role))),
+                Some(t) => api::audit(&t.id, &action, &after)
+                    .await
+                    .map(|p| Some(Ok(p))),
+            }
+        }
+    });
+    view! {
+        <PageHeader title="Audit log" lead="Every sign-in, secret read and change in this team, newest first." />
+        <div class="form inline">
+            <label for="audit-action">"Action"</label>
+            <select
+                id="audit-action"
+                on:change=move |ev| {
+                    action.set(event_target_value(&ev));
+                    cursors.set(vec![String::new()]);
+                }
+            >
+                <option value="">"All actions"</option>
+                {ACTIONS.iter().map(|a| view! { <option value=*a>{*a}</option> }).collect_view()}
+            </select>
+        </div>
+        {move || match page.get() {
+            None => view! { <Loading what="Loading the audit log…" /> }.into_any(),
+            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
+            Some(Ok(Some(Err(role)))) => view! {
+                <section class="empty-state">
+                    <h2>"Admins only"</h2>
+                    <p>{format!("Your role in this team is {role}; ask an admin or owner to check the audit log.")}</p>
+                </section>
+            }.into_any(),
+            Some(Ok(Some(Ok(p)))) if p.entries.is_empty() => view! {
+                <section class="empty-state" id="audit-empty">
+                    <h2>"Nothing recorded"</h2>
+                    <p>"No entries match. Choose \"All actions\" to see everything."</p>
+                </section>
+            }.into_any(),
+            Some(Ok(Some(Ok(p)))) => {
+                let next = p.next.clone();
+                view! {
+                    <table class="table" id="audit-list">
+                        <thead>
+                            <tr>
+                                <th scope="col">"When (UTC)"</th>
+                                <th scope="col">"Who"</th>
+                                <th scope="col">"Action"</th>
+                                <th scope="col">"Detail"</th>
+                                <th scope="col">"IP"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {p.entries.into_iter().map(|e| view! {
+                                <tr>
+                                    <td>{when(e.at)}</td>
+                                    <td>{e.actor_email.clone().or(e.actor_robot_id.clone().map(|r| format!("robot {r}"))).unwrap_or_default()}</td>
+                                    <td><code class="mono">{e.action.clone()}</code></td>
+                                    <td>{e.detail.clone()}</td>
+                                    <td>{e.ip.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="tabs">
+                        <button class="button small" type="button"
+                            disabled=move || cursors.with(|c| c.len() <= 1)
+                            on:click=move |_| cursors.update(|c| { c.pop(); })>
+                            "Newer"
+                        </button>
+                        <button class="button small" type="button" id="audit-older"
+                            disabled=next.is_none()
+                            on:click=move |_| {
+                                if let Some(n) = next.clone() {
+                                    cursors.update(|c| c.push(n));
+                                }
+                            }>
+                            "Older"
+                        </button>
+                    </div>
+                }.into_any()
+            }
+        }}
     }
 }

@@ -1,5 +1,8 @@
 //! The dashboard in headless Chromium against the real server.
 
+use std::time::{Duration, Instant};
+
+use signet_core::{credential::Payload, wire::credential::CredentialKind};
 use signet_tests::{browser::Browser, server::TestServer, tools};
 
 /// A person opens the dashboard, sees which server version they talk to, and checks their
@@ -45,25 +48,879 @@ async fn dashboard_shows_server_version_and_makes_a_csr_openssl_verifies() -> an
     server.stop().await
 }
 
-/// Every navigation entry leads to a page, and unknown paths show a friendly 404.
+/// Every section needs a session: signed out, each one asks to sign in; unknown paths show a
+/// friendly 404.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn navigation_reaches_every_section_and_unknown_pages_say_so() -> anyhow::Result<()> {
+async fn browser_sections_ask_to_sign_in_and_unknown_pages_say_so() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
-    for (path, heading) in [
-        ("/teams", "Teams"),
-        ("/apps", "Apps"),
-        ("/credentials", "Credentials"),
-        ("/members", "Members"),
-        ("/audit", "Audit log"),
-        ("/nowhere", "Page not found"),
+    for path in [
+        "/teams",
+        "/apps",
+        "/credentials",
+        "/members",
+        "/audit",
+        "/account",
     ] {
         browser
             .client
             .goto(&format!("{}{path}", server.url))
             .await?;
-        browser.wait_for_text("main h1", heading, 30).await?;
+        browser.wait_for_text("main h1", "Sign in", 30).await?;
     }
+    browser
+        .client
+        .goto(&format!(
+            "{}/invite/00000000-0000-4000-8000-000000000000#not-a-secret",
+            server.url
+        ))
+        .await?;
+    let shown = browser.wait_for_text("main h1", "Sign in", 30).await;
+    browser.screenshot("dashboard-invite-signed-out").await?;
+    shown?;
+    browser
+        .client
+        .goto(&format!("{}/nowhere", server.url))
+        .await?;
+    browser
+        .wait_for_text("main h1", "Page not found", 30)
+        .await?;
     browser.close().await?;
     server.stop().await
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Signs up through the dashboard (from a page that needs a session) and returns the recovery
+/// code and how long deriving the keys took in the browser.
+async fn sign_up(browser: &Browser, url: &str, email: &str) -> anyhow::Result<(String, Duration)> {
+    browser.client.goto(&format!("{url}/account")).await?;
+    browser.click("#show-signup").await?;
+    browser.fill("#signup-email", email).await?;
+    browser.fill("#signup-password", PASSWORD).await?;
+    browser.fill("#signup-confirm", PASSWORD).await?;
+    let started = Instant::now();
+    browser.click("#signup-submit").await?;
+    let code = browser.wait_for_text("#recovery-code", "-", 60).await?;
+    let took = started.elapsed();
+    Ok((code, took))
+}
+
+/// After the recovery code: confirm it was saved and continue.
+async fn confirm_recovery_code(browser: &Browser) -> anyhow::Result<()> {
+    let continue_button = browser.wait_for("#recovery-continue", 10).await?;
+    assert!(
+        !continue_button.is_enabled().await?,
+        "Continue must wait for the confirmation"
+    );
+    browser.click("#recovery-saved").await?;
+    browser.click("#recovery-continue").await?;
+    Ok(())
+}
+
+/// Sign up derives keys in the browser (with a visible working state), shows the recovery code
+/// once behind a confirmation; the account page shows the fingerprint; nothing lands in browser
+/// storage; a reload keeps the session but asks for the password (a wrong one is refused);
+/// sign out, then sign in again; change the password; recover with the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_password_recover()
+-> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "ada@example.com";
+
+    browser
+        .client
+        .goto(&format!("{}/account", server.url))
+        .await?;
+    browser.click("#show-signup").await?;
+    browser.fill("#signup-email", email).await?;
+    browser.fill("#signup-password", PASSWORD).await?;
+    browser.fill("#signup-confirm", PASSWORD).await?;
+    let started = Instant::now();
+    browser.click("#signup-submit").await?;
+    // The working state is rendered before Argon2id blocks the thread.
+    browser
+        .wait_for_text("#signup-status", "Deriving keys", 10)
+        .await?;
+    let code = browser.wait_for_text("#recovery-code", "-", 60).await?;
+    let signup = started.elapsed();
+    assert_eq!(code.trim().split('-').count(), 8, "{code}");
+    browser.screenshot("dashboard-recovery-code").await?;
+    confirm_recovery_code(&browser).await?;
+
+    let fingerprint = browser
+        .wait_for_text("#account-fingerprint", "", 20)
+        .await?;
+    assert!(fingerprint.trim().len() >= 20, "{fingerprint:?}");
+    browser.wait_for_text("#user-email", email, 10).await?;
+    browser.screenshot("dashboard-account").await?;
+
+    // Keys live only in memory: nothing in local or session storage, no readable cookie.
+    let storage = browser
+        .client
+        .execute(
+            "return [localStorage.length, sessionStorage.length, document.cookie];",
+            vec![],
+        )
+        .await?;
+    assert_eq!(storage, serde_json::json!([0, 0, ""]), "{storage}");
+
+    // A reload keeps the session (HttpOnly cookie) but the keys are gone: unlock.
+    browser.client.refresh().await?;
+    browser.wait_for_text("#unlock-email", email, 30).await?;
+    browser.screenshot("dashboard-unlock").await?;
+    browser.fill("#unlock-password", "not my password").await?;
+    browser.click("#unlock-submit").await?;
+    browser
+        .wait_for_text("#unlock-status", "wrong password", 60)
+        .await?;
+    browser.fill("#unlock-password", PASSWORD).await?;
+    let started = Instant::now();
+    browser.click("#unlock-submit").await?;
+    let again = browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    let unlock = started.elapsed();
+    assert_eq!(again, fingerprint);
+
+    // Sign out: the next visit asks to sign in; signing in unlocks the same account.
+    browser.click("#sign-out").await?;
+    browser.wait_for("#sign-in-link", 20).await?;
+    browser
+        .client
+        .goto(&format!("{}/account", server.url))
+        .await?;
+    browser.fill("#signin-email", email).await?;
+    browser.fill("#signin-password", PASSWORD).await?;
+    browser.click("#signin-submit").await?;
+    let signed_in = browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    assert_eq!(signed_in, fingerprint);
+
+    // Change the password; the old one stops working, the new one signs in.
+    const NEW_PASSWORD: &str = "a brand new passphrase";
+    browser.fill("#current-password", PASSWORD).await?;
+    browser.fill("#new-password", NEW_PASSWORD).await?;
+    browser.fill("#new-password-confirm", NEW_PASSWORD).await?;
+    browser.click("#change-password").await?;
+    browser
+        .wait_for_text("#password-status", "Password changed", 60)
+        .await?;
+    browser.click("#sign-out").await?;
+    browser.wait_for("#sign-in-link", 20).await?;
+    browser.click("nav a[href='/account']").await?;
+    browser.fill("#signin-email", email).await?;
+    browser.fill("#signin-password", PASSWORD).await?;
+    browser.click("#signin-submit").await?;
+    browser.wait_for("#signin-status [role=alert]", 60).await?;
+    browser.fill("#signin-password", NEW_PASSWORD).await?;
+    browser.click("#signin-submit").await?;
+    let after_change = browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    assert_eq!(after_change, fingerprint);
+
+    // Forgot it: the recovery code opens the same keys and sets a third password.
+    browser.click("#sign-out").await?;
+    browser.wait_for("#sign-in-link", 20).await?;
+    browser.click("nav a[href='/account']").await?;
+    browser.click("#show-recover").await?;
+    browser.fill("#recover-email", email).await?;
+    browser.fill("#recover-code", code.trim()).await?;
+    browser
+        .fill("#recover-password", "third time lucky!")
+        .await?;
+    browser
+        .fill("#recover-confirm", "third time lucky!")
+        .await?;
+    browser.screenshot("dashboard-recover").await?;
+    browser.click("#recover-submit").await?;
+    let recovered = browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    assert_eq!(recovered, fingerprint);
+    let api = signet_client::Api::new(&server.url);
+    signet_client::Session::login(&api, email, "third time lucky!", false).await?;
+    assert!(
+        signet_client::Session::login(&api, email, NEW_PASSWORD, false)
+            .await
+            .is_err()
+    );
+    eprintln!(
+        "measured: sign-up (Argon2id m=64 MiB t=3 + key pairs) {} ms, unlock {} ms",
+        signup.as_millis(),
+        unlock.as_millis()
+    );
+
+    browser.close().await?;
+    server.stop().await
+}
+
+/// Makes a team and an app with a package and iOS targets; returns the app page's URL.
+async fn team_and_app(browser: &Browser) -> anyhow::Result<String> {
+    browser.click("nav a[href='/teams']").await?;
+    browser.wait_for("#no-teams", 30).await?;
+    browser.fill("#team-name", "Acme Mobile").await?;
+    browser.click("#create-team").await?;
+    browser
+        .wait_for_text("#team-list", "Acme Mobile", 30)
+        .await?;
+    browser.fill("#team-name", "Side Project").await?;
+    browser.click("#create-team").await?;
+    browser
+        .wait_for_text("#team-list", "Side Project", 30)
+        .await?;
+    // The new team became current; switch back to the first one.
+    browser.click("#team-list button[type=button]").await?;
+    browser
+        .wait_until(
+            "document.querySelector('#team-switcher').selectedOptions[0].text === 'Acme Mobile'",
+            10,
+        )
+        .await?;
+    browser.screenshot("dashboard-teams").await?;
+
+    browser.click("nav a[href='/apps']").await?;
+    browser.wait_for("#no-apps", 60).await?;
+    browser.fill("#app-name", "Acme").await?;
+    browser.fill("#app-package", "com.acme.app").await?;
+    browser
+        .fill(
+            "#app-ios",
+            "Acme=com.acme.app\nAcmeWidget=com.acme.app.widget",
+        )
+        .await?;
+    browser.click("#create-app").await?;
+    let list = browser
+        .wait_for_text("#app-list", "com.acme.app", 30)
+        .await?;
+    assert!(list.contains("AcmeWidget: com.acme.app.widget"), "{list}");
+    browser.screenshot("dashboard-apps").await?;
+    browser.click("#app-list a").await?;
+    browser
+        .wait_for_text("#app-android-package", "com.acme.app", 30)
+        .await?;
+    Ok(browser.client.current_url().await?.to_string())
+}
+
+/// The whole Android flow: a team, an app, a generated upload keystore (visible progress, then
+/// fingerprints, validity and alias), which the native client (what the CLI uses) opens and
+/// keytool accepts; an upload with a wrong password stores nothing, the right one stores a
+/// second keystore, and the first can be made the default again. Then the credential page:
+/// creator, days to expiry, where it is used; trash and restore.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -> anyhow::Result<()>
+{
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "grace@example.com";
+    sign_up(&browser, &server.url, email).await?;
+    confirm_recovery_code(&browser).await?;
+    browser.wait_for("#account-fingerprint", 30).await?;
+    let app_url = team_and_app(&browser).await?;
+
+    browser.wait_for("#no-keystore", 30).await?;
+    // Watch the page's thread while the key is generated: a 10 ms timer that reports its
+    // longest gap. Generation runs in a Web Worker, so the page must keep ticking.
+    browser
+        .client
+        .execute(
+            "window.__gaps = []; let last = performance.now(); \
+             window.__watch = setInterval(() => { const now = performance.now(); \
+             window.__gaps.push(now - last); last = now; }, 10);",
+            vec![],
+        )
+        .await?;
+    browser.click("#generate-keystore").await?;
+    browser
+        .wait_for_text("#generate-status", "Generating an RSA-2048", 10)
+        .await?;
+    let card = browser.wait_for_text(".keystore", "SHA-256", 120).await?;
+    assert!(card.contains("Default"), "{card}");
+    assert!(card.contains("Valid"), "{card}");
+    assert!(card.contains("CN=com.acme.app"), "{card}");
+    let keygen_ms = browser
+        .wait_for("#keygen-time", 5)
+        .await?
+        .attr("data-ms")
+        .await?
+        .unwrap_or_default();
+    let longest_gap = browser
+        .client
+        .execute(
+            "clearInterval(window.__watch); return Math.max(...window.__gaps);",
+            vec![],
+        )
+        .await?
+        .as_f64()
+        .unwrap_or(f64::MAX);
+    let webcrypto = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const t = performance.now(); \
+             crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, \
+             publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign']) \
+             .then(() => done(performance.now() - t));",
+            vec![],
+        )
+        .await?;
+    browser.screenshot("dashboard-android-keystore").await?;
+    let shown_sha1 = browser
+        .wait_for(".keystore code[id^=sha1-]", 5)
+        .await?
+        .text()
+        .await?;
+    let shown_alias = browser.wait_for(".keystore-alias", 5).await?.text().await?;
+
+    // The native client (the CLI's code) opens what the browser stored; keytool agrees.
+    let api = signet_client::Api::new(&server.url);
+    let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
+    let teams = session.teams().await?;
+    let team = teams
+        .iter()
+        .find(|t| t.name == "Acme Mobile")
+        .ok_or_else(|| anyhow::anyhow!("no team"))?;
+    let key = session.team_key(&team.id).await?;
+    let credentials = session.credentials(&team.id, false).await?;
+    assert_eq!(credentials.len(), 1);
+    let generated_id = credentials[0].id.clone();
+    let (_, plain) = session
+        .read_credential(&team.id, &key, &credentials[0].id)
+        .await?;
+    let payload = Payload::from_bytes(&plain, CredentialKind::AndroidKeystore)?;
+    let Payload::AndroidKeystore {
+        keystore_password,
+        key_alias,
+        ..
+    } = &payload
+    else {
+        anyhow::bail!("not a keystore");
+    };
+    assert_eq!(key_alias, shown_alias.trim());
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("upload.jks");
+    std::fs::write(&path, payload.file_bytes()?.as_slice())?;
+    let listing = tools::keytool_list(&path, "JKS", keystore_password.expose())?;
+    let entry = tools::keytool_entry(&listing, key_alias)?;
+    assert_eq!(entry.sha1, shown_sha1.trim(), "{listing}");
+
+    // Download for local builds: keytool opens the zipped keystore with the passwords from the
+    // zipped credentials.json, and `signet doctor`'s model accepts it.
+    browser.click("#download-bundle").await?;
+    let zip = browser
+        .wait_for_download("acme-credentials.zip", 60)
+        .await?;
+    let unzipped = dir.path().join("bundle");
+    std::fs::create_dir_all(&unzipped)?;
+    let zip_path = dir.path().join("bundle.zip");
+    std::fs::write(&zip_path, &zip)?;
+    tools::run_ok(
+        "unzip",
+        &[
+            "-q",
+            &zip_path.to_string_lossy(),
+            "-d",
+            &unzipped.to_string_lossy(),
+        ],
+    )?;
+    let json = signet_core::eas::credentials_json::CredentialsJson::from_json(&std::fs::read(
+        unzipped.join("credentials.json"),
+    )?)?;
+    let android = json
+        .android
+        .ok_or_else(|| anyhow::anyhow!("no android section"))?
+        .keystore;
+    assert_eq!(android.keystore_path, "credentials/android/keystore.jks");
+    let zipped = unzipped.join(&android.keystore_path);
+    assert_eq!(std::fs::read(&zipped)?, payload.file_bytes()?.to_vec());
+    let listing = tools::keytool_list(&zipped, "JKS", android.keystore_password.expose())?;
+    assert_eq!(
+        tools::keytool_entry(&listing, &android.key_alias)?.sha1,
+        shown_sha1.trim()
+    );
+    tools::run_ok(
+        "keytool",
+        &[
+            // -certreq signs with the private key: it proves the key password too.
+            "-certreq",
+            "-keystore",
+            &zipped.to_string_lossy(),
+            "-storepass",
+            android.keystore_password.expose(),
+            "-alias",
+            &android.key_alias,
+            "-keypass",
+            android.effective_key_password().expose(),
+        ],
+    )?;
+
+    // Upload an existing keystore: a wrong password is refused and nothing is stored.
+    let existing = dir.path().join("existing.jks");
+    tools::run_ok(
+        "keytool",
+        &[
+            "-genkeypair",
+            "-keystore",
+            &existing.to_string_lossy(),
+            "-storetype",
+            "JKS",
+            "-storepass",
+            "store-secret-1",
+            "-keypass",
+            "key-secret-2",
+            "-alias",
+            "legacy",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-validity",
+            "20",
+            "-dname",
+            "CN=Legacy, O=Acme",
+        ],
+    )?;
+    browser
+        .wait_for("#keystore-file", 10)
+        .await?
+        .send_keys(&existing.to_string_lossy())
+        .await?;
+    browser.fill("#keystore-password", "wrong-password").await?;
+    browser.fill("#keystore-alias", "legacy").await?;
+    browser.fill("#key-password", "key-secret-2").await?;
+    browser.click("#upload-keystore").await?;
+    let error = browser
+        .wait_for_text("#upload-status", "Nothing was stored", 60)
+        .await?;
+    assert!(error.to_lowercase().contains("password"), "{error}");
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 1);
+    browser.fill("#keystore-password", "store-secret-1").await?;
+    browser.fill("#keystore-alias", "nope").await?;
+    browser.click("#upload-keystore").await?;
+    browser.wait_for_text("#upload-status", "nope", 60).await?;
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 1);
+    browser.fill("#keystore-alias", "legacy").await?;
+    browser.click("#upload-keystore").await?;
+    browser
+        .wait_until("document.querySelectorAll('.keystore').length === 2", 60)
+        .await?;
+    let cards = browser.wait_for_text(".keystores", "legacy", 10).await?;
+    assert!(
+        cards.contains("Expires in"),
+        "a 20-day certificate gets the expiring badge: {cards}"
+    );
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 2);
+    // The upload became the default; make the generated one the default again.
+    browser.click(".keystore .make-default").await?;
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector(\"[data-credential='{generated_id}'] .default-badge\") \
+                 && document.querySelectorAll('.default-badge').length === 1"
+            ),
+            30,
+        )
+        .await?;
+    browser
+        .screenshot("dashboard-android-two-keystores")
+        .await?;
+
+    // An FCM v1 service-account key: something else is refused, the real one is shown by
+    // project and client email.
+    browser
+        .wait_for("#service-account-file", 10)
+        .await?
+        .send_keys(&existing.to_string_lossy())
+        .await?;
+    browser.click("#upload-service-account").await?;
+    browser
+        .wait_for_text("#service-account-status", "Nothing was stored", 60)
+        .await?;
+    let fixture =
+        signet_tests::paths::root().join("wasm-core/tests/fixtures/google/service-account.json");
+    browser
+        .wait_for("#service-account-file", 10)
+        .await?
+        .send_keys(&fixture.to_string_lossy())
+        .await?;
+    browser.click("#upload-service-account").await?;
+    let accounts = browser
+        .wait_for_text("#service-accounts", "signet-test-project", 60)
+        .await?;
+    assert!(accounts.contains("FCM v1"), "{accounts}");
+    assert!(
+        accounts.contains("firebase-adminsdk-x1y2z@signet-test-project.iam.gserviceaccount.com"),
+        "{accounts}"
+    );
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 3);
+
+    // The credential page: metadata, creator, days to expiry, where it is used; trash, restore.
+    browser.client.goto(&app_url).await?;
+    browser.fill("#unlock-password", PASSWORD).await?;
+    browser.click("#unlock-submit").await?;
+    browser
+        .click(&format!(
+            "[data-credential='{generated_id}'] .keystore-label"
+        ))
+        .await?;
+    browser.wait_for_text("#created-by", email, 30).await?;
+    let days = browser
+        .wait_for_text("#days-left", "days until expiry", 10)
+        .await?;
+    assert!(days.starts_with("99") || days.starts_with("100"), "{days}");
+    browser.wait_for_text("#used-by", "Acme", 10).await?;
+    browser.screenshot("dashboard-credential").await?;
+    browser.click("#trash-credential").await?;
+    browser.wait_for("#in-trash", 30).await?;
+    assert_eq!(session.credentials(&team.id, true).await?.len(), 1);
+    browser.click("#restore-credential").await?;
+    browser.wait_for("#trash-credential", 30).await?;
+    assert_eq!(session.credentials(&team.id, true).await?.len(), 0);
+    browser.click("nav a[href='/credentials']").await?;
+    browser
+        .wait_for_text("#credential-list", "existing.jks", 30)
+        .await?;
+    browser.screenshot("dashboard-credentials").await?;
+
+    eprintln!(
+        "measured: RSA-2048 keystore generation in headless Chromium (Web Worker): {keygen_ms} ms; \
+         WebCrypto generateKey in the same browser: {webcrypto} ms; longest main-thread gap \
+         during generation, sealing and upload: {longest_gap:.0} ms"
+    );
+    assert!(
+        longest_gap < 150.0,
+        "the page froze for {longest_gap:.0} ms while the key was generated"
+    );
+    browser.close().await?;
+    server.stop().await
+}
+
+/// Members: an owner invites by link (the secret only in the fragment), a second person in a
+/// second browser signs up from the link and joins, sees the shared keystore and opens the same
+/// bytes; the owner makes them a viewer (no payloads), then removes them — the owner's browser
+/// rotates the team key — and the removed person can no longer fetch anything while the owner
+/// still decrypts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let owner = Browser::start().await?;
+    let owner_email = "owner@example.com";
+    sign_up(&owner, &server.url, owner_email).await?;
+    confirm_recovery_code(&owner).await?;
+    owner.wait_for("#account-fingerprint", 30).await?;
+    team_and_app(&owner).await?;
+    owner.click("#generate-keystore").await?;
+    owner.wait_for_text(".keystore", "SHA-256", 120).await?;
+
+    owner.click("nav a[href='/members']").await?;
+    owner.wait_for_text("#member-list", owner_email, 30).await?;
+    owner.wait_for("#no-invites", 10).await?;
+    owner.click("#create-invite").await?;
+    let link = owner.wait_for_text("#invite-link", "/invite/", 30).await?;
+    let link = link.trim().to_owned();
+    assert!(
+        link.contains('#'),
+        "the secret lives in the fragment: {link}"
+    );
+    owner.screenshot("dashboard-members-invite").await?;
+
+    // The invitee opens the link, creates an account, and joins.
+    let invitee = Browser::start().await?;
+    let invitee_email = "bob@example.com";
+    invitee.client.goto(&link).await?;
+    let shown = invitee.wait_for("#show-signup", 20).await;
+    invitee.screenshot("dashboard-invite-signed-out").await?;
+    shown?;
+    invitee.click("#show-signup").await?;
+    invitee.fill("#signup-email", invitee_email).await?;
+    invitee.fill("#signup-password", PASSWORD).await?;
+    invitee.fill("#signup-confirm", PASSWORD).await?;
+    invitee.click("#signup-submit").await?;
+    invitee.wait_for_text("#recovery-code", "-", 60).await?;
+    confirm_recovery_code(&invitee).await?;
+    invitee
+        .wait_for_text("#invite-team", "Acme Mobile", 30)
+        .await?;
+    invitee.screenshot("dashboard-accept-invite").await?;
+    invitee.click("#accept-invite").await?;
+    invitee
+        .wait_for_text("#credential-list", "Upload keystore for com.acme.app", 30)
+        .await?;
+
+    // Both open the same keystore bytes with their own keys (the native client = the CLI).
+    let api = signet_client::Api::new(&server.url);
+    let alice = signet_client::Session::login(&api, owner_email, PASSWORD, false).await?;
+    let bob = signet_client::Session::login(&api, invitee_email, PASSWORD, false).await?;
+    let team = alice
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.name == "Acme Mobile")
+        .ok_or_else(|| anyhow::anyhow!("no team"))?;
+    let credential = alice.credentials(&team.id, false).await?[0].id.clone();
+    let alice_key = alice.team_key(&team.id).await?;
+    let bob_key = bob.team_key(&team.id).await?;
+    let (_, from_alice) = alice
+        .read_credential(&team.id, &alice_key, &credential)
+        .await?;
+    let (_, from_bob) = bob.read_credential(&team.id, &bob_key, &credential).await?;
+    assert_eq!(from_alice.as_slice(), from_bob.as_slice());
+
+    // Bob downloads the bundle for local builds: the same keystore bytes.
+    invitee.click("nav a[href='/apps']").await?;
+    invitee.click("#app-list a").await?;
+    invitee.click("#download-bundle").await?;
+    let zip = invitee
+        .wait_for_download("acme-credentials.zip", 60)
+        .await?;
+    let payload = Payload::from_bytes(&from_alice, CredentialKind::AndroidKeystore)?;
+    let keystore = payload.file_bytes()?;
+    assert!(
+        zip.windows(keystore.len())
+            .any(|w| w == keystore.as_slice()),
+        "the zip holds the team's keystore, stored"
+    );
+
+    // The owner makes Bob a viewer: metadata only.
+    owner.click("nav a[href='/credentials']").await?;
+    owner.click("nav a[href='/members']").await?;
+    let row = format!("tr[data-email='{invitee_email}']");
+    owner.wait_for(&row, 30).await?;
+    owner.click(&format!("{row} option[value=viewer]")).await?;
+    let mut viewer_refused = false;
+    for _ in 0..100 {
+        if bob
+            .read_credential(&team.id, &bob_key, &credential)
+            .await
+            .is_err()
+        {
+            viewer_refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(viewer_refused, "a viewer must not receive payloads");
+    invitee.click("nav a[href='/credentials']").await?;
+    invitee.click("nav a[href='/apps']").await?;
+    invitee.click("#app-list a").await?;
+    invitee.wait_for_text(".keystore", "SHA-256", 30).await?;
+    assert!(
+        invitee
+            .client
+            .find(fantoccini::Locator::Css("#download-bundle"))
+            .await
+            .is_err(),
+        "viewers get no download button"
+    );
+    invitee.screenshot("dashboard-viewer-app").await?;
+
+    // Remove Bob: the owner's browser rotates the team key.
+    owner.click(&format!("{row} .remove-member")).await?;
+    owner.client.accept_alert().await?;
+    owner
+        .wait_for_text("#members-status", "team key rotated", 60)
+        .await?;
+    owner.screenshot("dashboard-members-after-rotation").await?;
+    let members = owner.wait_for("#member-list", 10).await?.text().await?;
+    assert!(!members.contains(invitee_email), "{members}");
+    assert!(bob.team_key(&team.id).await.is_err());
+    assert!(bob.credentials(&team.id, false).await.is_err());
+    let new_key = alice.team_key(&team.id).await?;
+    assert_eq!(new_key.version(), 2);
+    let (_, after) = alice
+        .read_credential(&team.id, &new_key, &credential)
+        .await?;
+    assert_eq!(after.as_slice(), from_alice.as_slice());
+
+    // The audit log shows all of it; the filter narrows it to one action.
+    owner.click("nav a[href='/audit']").await?;
+    let audit = owner
+        .wait_for_text("#audit-list", "team.key_rotated", 30)
+        .await?;
+    for action in [
+        "member.joined",
+        "member.role_changed",
+        "credential.payload_read",
+    ] {
+        assert!(audit.contains(action), "{action} missing from:\n{audit}");
+    }
+    owner
+        .click("#audit-action option[value='member.removed']")
+        .await?;
+    owner
+        .wait_until(
+            "document.querySelector('#audit-list') && \
+             !document.querySelector('#audit-list').innerText.includes('team.key_rotated') && \
+             document.querySelector('#audit-list').innerText.includes('member.removed')",
+            30,
+        )
+        .await?;
+    owner.screenshot("dashboard-audit").await?;
+
+    invitee.close().await?;
+    owner.close().await?;
+    server.stop().await
+}
+
+/// A full session, with the server logging every API request body (test mode,
+/// `SIGNET_TEST_BODY_LOG`): sign up, unlock after a reload, a team, an app, a generated and an
+/// uploaded keystore, an invitation link. No request — body or URL — contains the password,
+/// the recovery code, a keystore password, the keystore files, or the invitation's secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_full_session_never_sends_a_secret_in_the_clear() -> anyhow::Result<()> {
+    use base64::Engine as _;
+
+    let dir = tempfile::tempdir()?;
+    let log = dir.path().join("bodies.log");
+    // nextest runs every test in its own process, so no other test sees this variable.
+    #[allow(unsafe_code)]
+    // SAFETY: set before the server and browser start, while no other thread reads the
+    // environment.
+    unsafe {
+        std::env::set_var(signet_server::body_log::ENV, &log);
+    }
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "eve-proof@example.com";
+    let (code, _) = sign_up(&browser, &server.url, email).await?;
+    confirm_recovery_code(&browser).await?;
+    browser.wait_for("#account-fingerprint", 30).await?;
+    browser.client.refresh().await?;
+    browser.fill("#unlock-password", PASSWORD).await?;
+    browser.click("#unlock-submit").await?;
+    browser.wait_for("#account-fingerprint", 60).await?;
+    team_and_app(&browser).await?;
+    browser.click("#generate-keystore").await?;
+    browser.wait_for_text(".keystore", "SHA-256", 120).await?;
+
+    let existing = dir.path().join("existing.p12");
+    tools::run_ok(
+        "keytool",
+        &[
+            "-genkeypair",
+            "-keystore",
+            &existing.to_string_lossy(),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            "p12-store-secret-9",
+            "-alias",
+            "prod",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-validity",
+            "400",
+            "-dname",
+            "CN=Prod",
+        ],
+    )?;
+    browser
+        .wait_for("#keystore-file", 10)
+        .await?
+        .send_keys(&existing.to_string_lossy())
+        .await?;
+    browser
+        .fill("#keystore-password", "p12-store-secret-9")
+        .await?;
+    browser.fill("#keystore-alias", "prod").await?;
+    browser.click("#upload-keystore").await?;
+    browser
+        .wait_until("document.querySelectorAll('.keystore').length === 2", 60)
+        .await?;
+
+    browser.click("nav a[href='/members']").await?;
+    browser.click("#create-invite").await?;
+    let link = browser
+        .wait_for_text("#invite-link", "/invite/", 30)
+        .await?;
+    let fragment = link
+        .trim()
+        .split_once('#')
+        .map(|(_, f)| f.to_owned())
+        .ok_or_else(|| anyhow::anyhow!("no fragment in {link}"))?;
+
+    // The generated keystore's password and file, as the native client opens them.
+    let api = signet_client::Api::new(&server.url);
+    let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
+    let team = session.teams().await?[0].id.clone();
+    let key = session.team_key(&team).await?;
+    let mut secrets: Vec<(String, String)> = vec![
+        ("password".into(), PASSWORD.into()),
+        ("recovery code".into(), code.trim().into()),
+        (
+            "uploaded keystore password".into(),
+            "p12-store-secret-9".into(),
+        ),
+        ("invitation secret".into(), fragment),
+    ];
+    let uploaded = std::fs::read(&existing)?;
+    let mut files = vec![("uploaded keystore".to_owned(), uploaded)];
+    for c in session.credentials(&team, false).await? {
+        let (_, plain) = session.read_credential(&team, &key, &c.id).await?;
+        let payload = Payload::from_bytes(&plain, CredentialKind::AndroidKeystore)?;
+        if let Payload::AndroidKeystore {
+            keystore_password,
+            key_password,
+            ..
+        } = &payload
+        {
+            secrets.push((
+                format!("{} store password", c.label),
+                keystore_password.expose().into(),
+            ));
+            secrets.push((
+                format!("{} key password", c.label),
+                key_password.expose().into(),
+            ));
+        }
+        files.push((c.label.clone(), payload.file_bytes()?.to_vec()));
+    }
+    for (what, bytes) in files {
+        // Any 48-byte window of the file, in every encoding a client might use.
+        let window = &bytes[bytes.len() / 2..bytes.len() / 2 + 48];
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ];
+        for engine in engines {
+            secrets.push((format!("{what} (base64)"), engine.encode(window)));
+        }
+        secrets.push((format!("{what} (hex)"), hex_encode(window)));
+    }
+
+    let text = std::fs::read_to_string(&log)?;
+    for needle in [
+        "POST /api/auth/register",
+        "POST /api/teams/",
+        "/credentials",
+        "/invites",
+    ] {
+        assert!(
+            text.contains(needle),
+            "the log misses {needle}: is it recording?"
+        );
+    }
+    for (what, secret) in &secrets {
+        assert!(secret.len() >= 8, "{what} is too short to search for");
+        assert!(
+            !text.contains(secret.as_str()),
+            "the browser sent the {what} in the clear"
+        );
+    }
+    eprintln!(
+        "checked {} requests ({} KB of bodies) for {} secrets",
+        text.matches(" /api/").count(),
+        text.len() / 1024,
+        secrets.len()
+    );
+    browser.close().await?;
+    server.stop().await
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

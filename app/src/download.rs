@@ -1,0 +1,131 @@
+//! "Download for local builds": a zip with EAS's `credentials.json` and the files it names,
+//! built here from decrypted payloads and handed to the browser as a download (a `blob:` URL;
+//! nothing is sent anywhere).
+
+use signet_core::{
+    android::Password,
+    credential::Payload,
+    eas::credentials_json::{AndroidCredentials, AndroidKeystore, CredentialsJson},
+};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Where the keystore goes inside the zip (and what `credentials.json` points at).
+pub const KEYSTORE_PATH: &str = "credentials/android/keystore.jks";
+
+/// The zip for an app's default Android upload keystore.
+pub fn android_bundle(payload: &Payload) -> Result<Vec<u8>, String> {
+    let Payload::AndroidKeystore {
+        keystore_password,
+        key_alias,
+        key_password,
+        ..
+    } = payload
+    else {
+        return Err("this credential is not an Android keystore".into());
+    };
+    let json = CredentialsJson {
+        android: Some(AndroidCredentials {
+            keystore: AndroidKeystore {
+                keystore_path: KEYSTORE_PATH.into(),
+                keystore_password: Password::new(keystore_password.expose()),
+                key_alias: key_alias.clone(),
+                key_password: Some(Password::new(key_password.expose())),
+            },
+        }),
+        ios: None,
+    }
+    .to_json_pretty()
+    .map_err(|e| e.to_string())?;
+    let file = payload.file_bytes().map_err(|e| e.to_string())?;
+    Ok(zip(&[
+        ("credentials.json", json.as_bytes()),
+        (KEYSTORE_PATH, &file),
+    ]))
+}
+
+/// Offers `bytes` as a download named `name`.
+pub fn save(name: &str, bytes: &[u8]) -> Result<(), String> {
+    let fail = |_: JsValue| "the browser refused the download".to_owned();
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/zip");
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = leptos::prelude::document();
+    let anchor: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// CRC-32 (IEEE), as zip wants it.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xedb8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+/// A zip of `files`, stored uncompressed (keystores and `.p12` files do not compress, and it
+/// keeps the writer small enough to read in one sitting).
+pub fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in files {
+        let offset = out.len() as u32;
+        let crc = crc32(data);
+        let size = data.len() as u32;
+        let name = name.as_bytes();
+        // Local file header: version 2.0, UTF-8 names (bit 11), stored, no time.
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        out.extend_from_slice(&20u16.to_le_bytes());
+        out.extend_from_slice(&0x0800u16.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&0x0021u16.to_le_bytes()); // 1980-01-01
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name);
+        out.extend_from_slice(data);
+        // Central directory entry.
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes());
+        central.extend_from_slice(&0x0800u16.to_le_bytes());
+        central.extend_from_slice(&0u16.to_le_bytes());
+        central.extend_from_slice(&0u16.to_le_bytes());
+        central.extend_from_slice(&0x0021u16.to_le_bytes());
+        central.extend_from_slice(&crc.to_le_bytes());
+        central.extend_from_slice(&size.to_le_bytes());
+        central.extend_from_slice(&size.to_le_bytes());
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 8]); // extra, comment, disk, internal attributes
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name);
+    }
+    let central_offset = out.len() as u32;
+    let count = files.len() as u16;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0; 4]); // disk numbers
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&central_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}

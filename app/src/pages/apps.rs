@@ -1,0 +1,800 @@
+//! Apps (name, Android package, iOS bundle ids per target) and, per app, its Android upload
+//! keystores: generated here or uploaded, checked with [`Payload::inspect`] before anything is
+//! stored, sealed under the team key, and assigned to the production build profile.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_params_map;
+use signet_core::{
+    credential::{Payload, SecretText},
+    wire::{
+        Role,
+        app::{AppInfo, AppRequest, Assignment, IosTarget, Platform},
+        credential::{CredentialInfo, CredentialKind},
+    },
+};
+use wasm_bindgen::JsCast;
+
+use crate::{
+    api::{self, ApiError},
+    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date},
+    pages::auth::{Busy, BusyLine, Field, Gate, paint},
+    state::AppState,
+};
+
+/// The build profile the dashboard assigns to (EAS's default).
+const PROFILE: &str = "production";
+
+/// `/apps`.
+#[component]
+pub fn Apps() -> impl IntoView {
+    view! {
+        <Gate>
+            <AppList />
+        </Gate>
+    }
+}
+
+/// Parses the iOS targets field: one `Target=bundle.id` per line; a bare bundle id uses the
+/// app's name as its target.
+fn parse_targets(app_name: &str, text: &str) -> Result<Vec<IosTarget>, String> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (target, bundle) = match line.split_once('=') {
+            Some((t, b)) => (t.trim().to_owned(), b.trim().to_owned()),
+            None => (app_name.to_owned(), line.to_owned()),
+        };
+        if target.is_empty() || bundle.is_empty() {
+            return Err(format!("\"{line}\" is not Target=bundle.id"));
+        }
+        out.push(IosTarget {
+            target,
+            bundle_id: bundle,
+        });
+    }
+    Ok(out)
+}
+
+#[component]
+fn AppList() -> impl IntoView {
+    let state = AppState::get();
+    let reload = RwSignal::new(0u32);
+    let apps = LocalResource::new(move || {
+        let team = state.team_id.get();
+        reload.track();
+        async move {
+            match team {
+                Some(team) => api::apps(&team).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let name = RwSignal::new(String::new());
+    let package = RwSignal::new(String::new());
+    let targets = RwSignal::new(String::new());
+    let busy = RwSignal::new(Busy::Idle);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(team) = state.team_id.get_untracked() else {
+            return;
+        };
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let n = name.get_untracked().trim().to_owned();
+        let p = package.get_untracked().trim().to_owned();
+        let ios_targets = match parse_targets(&n, &targets.get_untracked()) {
+            Ok(t) => t,
+            Err(e) => {
+                busy.set(Busy::Failed(e));
+                return;
+            }
+        };
+        busy.set(Busy::Working("Creating the app…".into()));
+        spawn_local(async move {
+            let request = AppRequest {
+                name: n,
+                android_package: (!p.is_empty()).then_some(p),
+                ios_targets,
+            };
+            match api::create_app(&team, &request).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    package.set(String::new());
+                    targets.set(String::new());
+                    busy.set(Busy::Idle);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => busy.set(Busy::Failed(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <PageHeader title="Apps" lead="Each app has its Android package and iOS bundle ids; credentials are assigned per app." />
+        {move || match apps.get() {
+            None => view! { <Loading what="Loading apps…" /> }.into_any(),
+            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
+            Some(Ok(Some(list))) if list.is_empty() => {
+                view! {
+                    <section class="empty-state" id="no-apps">
+                        <h2>"No apps yet"</h2>
+                        <p>"Add your first app below: its name, Android package and iOS bundle ids."</p>
+                    </section>
+                }
+                    .into_any()
+            }
+            Some(Ok(Some(list))) => {
+                view! {
+                    <ul class="app-list" id="app-list">
+                        {list
+                            .into_iter()
+                            .map(|a| {
+                                let href = format!("/apps/{}", a.id);
+                                let ios = a
+                                    .ios_targets
+                                    .iter()
+                                    .map(|t| format!("{}: {}", t.target, t.bundle_id))
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
+                                view! {
+                                    <li class="card app-item">
+                                        <a href=href class="app-name">{a.name.clone()}</a>
+                                        <span class="muted">
+                                            "Android: "{a.android_package.clone().unwrap_or_else(|| "—".into())}
+                                        </span>
+                                        <span class="muted">
+                                            "iOS: "{if ios.is_empty() { "—".to_owned() } else { ios }}
+                                        </span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }
+        }}
+        {move || state.team_id.get().is_some().then(|| view! {
+            <section class="card">
+                <h2>"Add an app"</h2>
+                <form class="form" on:submit=create id="create-app-form">
+                    <Field id="app-name" label="Name" value=name required=true placeholder="Acme" />
+                    <Field id="app-package" label="Android package (application id)" value=package placeholder="com.acme.app" />
+                    <label for="app-ios">"iOS bundle ids, one per target (Target=bundle.id; a bare id uses the app name)"</label>
+                    <textarea
+                        id="app-ios"
+                        rows="3"
+                        placeholder="Acme=com.acme.app\nAcmeWidget=com.acme.app.widget"
+                        prop:value=move || targets.get()
+                        on:input=move |ev| targets.set(event_target_value(&ev))
+                    ></textarea>
+                    <button id="create-app" class="button primary" type="submit" disabled=move || busy.get().is_working()>
+                        "Add app"
+                    </button>
+                </form>
+                <BusyLine state=busy id="create-app-status" />
+            </section>
+        })}
+    }
+}
+
+/// `/apps/:id`.
+#[component]
+pub fn AppPage() -> impl IntoView {
+    view! {
+        <Gate>
+            <AppDetails />
+        </Gate>
+    }
+}
+
+/// Everything the app page shows, fetched together.
+#[derive(Debug, Clone)]
+struct AppView {
+    app: AppInfo,
+    assignments: Vec<Assignment>,
+    credentials: Vec<CredentialInfo>,
+    role: Role,
+}
+
+#[component]
+fn AppDetails() -> impl IntoView {
+    let state = AppState::get();
+    let params = use_params_map();
+    let reload = RwSignal::new(0u32);
+    // Outlives the refetch that shows the new keystore.
+    let keygen_ms = RwSignal::new(None::<f64>);
+    let data = LocalResource::new(move || {
+        let team = state.team();
+        let id = params.with(|p| p.get("id")).unwrap_or_default();
+        reload.track();
+        async move {
+            let Some(team) = team else {
+                return Err(ApiError {
+                    status: None,
+                    message: "choose a team first".into(),
+                });
+            };
+            // The role decides which buttons show: read it fresh, it may have changed.
+            let role = api::teams()
+                .await?
+                .into_iter()
+                .find(|t| t.id == team.id)
+                .map_or(team.role, |t| t.role);
+            let app = api::app(&team.id, &id).await?;
+            let assignments = api::assignments(&team.id, &id).await?;
+            let credentials = api::credentials(&team.id, false).await?;
+            Ok(AppView {
+                app,
+                assignments,
+                credentials,
+                role,
+            })
+        }
+    });
+    move || match data.get() {
+        None => view! { <Loading what="Loading the app…" /> }.into_any(),
+        Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Ok(v)) => view! { <AppBody v reload keygen_ms /> }.into_any(),
+    }
+}
+
+#[component]
+fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) -> impl IntoView {
+    let keystores: Vec<(Assignment, CredentialInfo)> = v
+        .assignments
+        .iter()
+        .filter(|a| {
+            a.platform == Platform::Android
+                && a.profile == PROFILE
+                && a.kind == CredentialKind::AndroidKeystore.as_str()
+        })
+        .filter_map(|a| {
+            v.credentials
+                .iter()
+                .find(|c| c.id == a.credential_id)
+                .map(|c| (a.clone(), c.clone()))
+        })
+        .collect();
+    let ios = v
+        .app
+        .ios_targets
+        .iter()
+        .map(|t| format!("{} → {}", t.target, t.bundle_id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let can_write = v.role >= Role::Developer;
+    let app = v.app.clone();
+    let empty = keystores.is_empty();
+    let service_accounts: Vec<(Assignment, CredentialInfo)> = v
+        .assignments
+        .iter()
+        .filter(|a| {
+            a.platform == Platform::Android
+                && (a.kind == CredentialKind::FcmV1ServiceAccount.as_str()
+                    || a.kind == CredentialKind::GoogleServiceAccount.as_str())
+        })
+        .filter_map(|a| {
+            v.credentials
+                .iter()
+                .find(|c| c.id == a.credential_id)
+                .map(|c| (a.clone(), c.clone()))
+        })
+        .collect();
+    let default_keystore = keystores
+        .iter()
+        .find(|(a, _)| a.is_default)
+        .map(|(_, c)| c.id.clone());
+    view! {
+        <PageHeader title=v.app.name.clone() />
+        <section class="card">
+            <dl class="facts">
+                <dt>"Android package"</dt>
+                <dd id="app-android-package">{v.app.android_package.clone().unwrap_or_else(|| "not set".into())}</dd>
+                <dt>"iOS targets"</dt>
+                <dd>{if ios.is_empty() { "none".to_owned() } else { ios }}</dd>
+            </dl>
+        </section>
+        {(can_write && default_keystore.is_some()).then(|| view! {
+            <DownloadBundle app_name=v.app.name.clone() credential_id=default_keystore.clone().unwrap_or_default() />
+        })}
+        <section class="card" aria-labelledby="android-title">
+            <h2 id="android-title">"Android upload keystore · " {PROFILE} " profile"</h2>
+            {if empty {
+                view! {
+                    <p class="empty-note" id="no-keystore">
+                        "This app has no upload keystore for the " {PROFILE}
+                        " profile yet. Generate one (recommended for new apps) or upload the one "
+                        "you already sign with."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="keystores">
+                        {keystores
+                            .into_iter()
+                            .map(|(a, c)| view! { <KeystoreCard assignment=a credential=c app_id=app.id.clone() reload can_write /> })
+                            .collect_view()}
+                    </div>
+                }
+                    .into_any()
+            }}
+            {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms /> })}
+        </section>
+        <ServiceAccounts items=service_accounts app_id=v.app.id.clone() reload can_write />
+    }
+}
+
+/// "Download for local builds": the default keystore and EAS's `credentials.json`, zipped here.
+#[component]
+fn DownloadBundle(app_name: String, credential_id: String) -> impl IntoView {
+    let state = AppState::get();
+    let busy = RwSignal::new(Busy::Idle);
+    let download = move |_| {
+        let (Some(keys), Some(team)) = (state.keys_untracked(), state.team_id.get_untracked())
+        else {
+            return;
+        };
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let (id, name) = (credential_id.clone(), app_name.clone());
+        busy.set(Busy::Working(
+            "Decrypting and zipping in your browser…".into(),
+        ));
+        spawn_local(async move {
+            let result = async {
+                let key = state
+                    .team_key(&keys, &team)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let payload = api::read_credential(&team, &key, &id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let zip = crate::download::android_bundle(&payload)?;
+                let file = format!("{}-credentials.zip", name.to_lowercase().replace(' ', "-"));
+                crate::download::save(&file, &zip)
+            }
+            .await;
+            busy.set(match result {
+                Ok(()) => Busy::Done("Downloaded. Unzip it in your project root and build with credentialsSource \"local\".".into()),
+                Err(e) => Busy::Failed(e),
+            });
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="download-title">
+            <h2 id="download-title">"Download for local builds"</h2>
+            <p class="muted">
+                "A zip with credentials.json in EAS's format and the files it names, decrypted "
+                "and assembled in this browser. Keep it out of version control."
+            </p>
+            <button id="download-bundle" class="button" type="button" on:click=download
+                disabled=move || busy.get().is_working()>
+                "Download credentials.zip"
+            </button>
+            <BusyLine state=busy id="download-status" />
+        </section>
+    }
+}
+
+/// FCM v1 and Google Play service-account keys: shown by project and client email; a JSON
+/// key file is checked ([`Payload::inspect`]) before it is stored and assigned.
+#[component]
+fn ServiceAccounts(
+    items: Vec<(Assignment, CredentialInfo)>,
+    app_id: String,
+    reload: RwSignal<u32>,
+    can_write: bool,
+) -> impl IntoView {
+    let state = AppState::get();
+    let kind = RwSignal::new(CredentialKind::FcmV1ServiceAccount);
+    let file_ref = NodeRef::<leptos::html::Input>::new();
+    let busy = RwSignal::new(Busy::Idle);
+    let upload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(keys), Some(team), Some(input)) = (
+            state.keys_untracked(),
+            state.team_id.get_untracked(),
+            file_ref.get_untracked(),
+        ) else {
+            return;
+        };
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let input: web_sys::HtmlInputElement = input.unchecked_into();
+        let (app_id, kind) = (app_id.clone(), kind.get_untracked());
+        busy.set(Busy::Working(
+            "Checking the key file in your browser…".into(),
+        ));
+        spawn_local(async move {
+            let result = async {
+                let (name, bytes) = file_bytes(&input).await?;
+                let json =
+                    SecretText::new(String::from_utf8(bytes).map_err(|_| {
+                        "this is not a JSON key file. Nothing was stored.".to_owned()
+                    })?);
+                let payload = if kind == CredentialKind::FcmV1ServiceAccount {
+                    Payload::FcmV1ServiceAccount { json }
+                } else {
+                    Payload::GoogleServiceAccount { json }
+                };
+                payload
+                    .inspect()
+                    .map_err(|e| format!("{e}. Nothing was stored."))?;
+                busy.set(Busy::Working(
+                    "Encrypting in your browser and storing…".into(),
+                ));
+                let key = state
+                    .team_key(&keys, &team)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let credential = api::create_credential(&keys, &team, &key, &name, &payload)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                api::assign(
+                    &team,
+                    &app_id,
+                    Platform::Android,
+                    PROFILE,
+                    &credential.id,
+                    true,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok::<(), String>(())
+            }
+            .await;
+            match result {
+                Ok(()) => {
+                    busy.set(Busy::Idle);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => busy.set(Busy::Failed(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="service-accounts-title">
+            <h2 id="service-accounts-title">"Service-account keys"</h2>
+            {if items.is_empty() {
+                view! {
+                    <p class="empty-note" id="no-service-accounts">
+                        "No FCM v1 (push notifications) or Google Play (store submissions) key yet. "
+                        "Upload the JSON key file you downloaded from Google Cloud."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ul class="service-accounts" id="service-accounts">
+                        {items
+                            .into_iter()
+                            .map(|(a, c)| {
+                                let meta: serde_json::Value =
+                                    serde_json::from_str(&c.metadata).unwrap_or_default();
+                                let what = if a.kind == CredentialKind::FcmV1ServiceAccount.as_str() {
+                                    "FCM v1"
+                                } else {
+                                    "Google Play"
+                                };
+                                view! {
+                                    <li>
+                                        <span class="badge">{what}</span>
+                                        " "
+                                        <a href=format!("/credentials/{}", c.id)>{c.label.clone()}</a>
+                                        " · project " <strong>{meta_str(&meta, "project_id")}</strong>
+                                        " · " <code class="mono">{meta_str(&meta, "client_email")}</code>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            {can_write.then(|| view! {
+                <form class="form" on:submit=upload id="service-account-form">
+                    <label for="service-account-kind">"Used for"</label>
+                    <select id="service-account-kind" on:change=move |ev| {
+                        kind.set(if event_target_value(&ev) == "google" {
+                            CredentialKind::GoogleServiceAccount
+                        } else {
+                            CredentialKind::FcmV1ServiceAccount
+                        });
+                    }>
+                        <option value="fcm" selected=true>"Push notifications (FCM v1)"</option>
+                        <option value="google">"Google Play submissions"</option>
+                    </select>
+                    <label for="service-account-file">"JSON key file"</label>
+                    <input id="service-account-file" type="file" node_ref=file_ref required accept=".json,application/json" />
+                    <button id="upload-service-account" class="button" type="submit" disabled=move || busy.get().is_working()>
+                        "Check and upload"
+                    </button>
+                </form>
+                <BusyLine state=busy id="service-account-status" />
+            })}
+        </section>
+    }
+}
+
+/// Reads a JSON metadata field as text.
+fn meta_str(meta: &serde_json::Value, key: &str) -> String {
+    meta.get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// One keystore: alias, format, validity and the fingerprints Google Play and Firebase ask for.
+#[component]
+fn KeystoreCard(
+    assignment: Assignment,
+    credential: CredentialInfo,
+    app_id: String,
+    reload: RwSignal<u32>,
+    can_write: bool,
+) -> impl IntoView {
+    let state = AppState::get();
+    let meta: serde_json::Value = serde_json::from_str(&credential.metadata).unwrap_or_default();
+    let not_after = meta.get("not_after").and_then(|v| v.as_i64()).unwrap_or(0);
+    let busy = RwSignal::new(Busy::Idle);
+    let credential_id = credential.id.clone();
+    let make_default = move |_| {
+        let Some(team) = state.team_id.get_untracked() else {
+            return;
+        };
+        let (app_id, credential_id) = (app_id.clone(), credential_id.clone());
+        busy.set(Busy::Working("Making it the default…".into()));
+        spawn_local(async move {
+            match api::assign(
+                &team,
+                &app_id,
+                Platform::Android,
+                PROFILE,
+                &credential_id,
+                true,
+            )
+            .await
+            {
+                Ok(_) => {
+                    busy.set(Busy::Idle);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => busy.set(Busy::Failed(e.to_string())),
+            }
+        });
+    };
+    let href = format!("/credentials/{}", credential.id);
+    view! {
+        <article class="keystore" data-credential=credential.id.clone()>
+            <header class="keystore-head">
+                <a href=href class="keystore-label">{credential.label.clone()}</a>
+                {assignment.is_default.then(|| view! { <span class="badge ok default-badge">"Default"</span> })}
+                <ExpiryBadge not_after />
+            </header>
+            <dl class="facts">
+                <dt>"Alias"</dt>
+                <dd class="keystore-alias">{meta_str(&meta, "key_alias")}</dd>
+                <dt>"Format"</dt>
+                <dd>{meta_str(&meta, "format")}</dd>
+                <dt>"Certificate"</dt>
+                <dd>{meta_str(&meta, "subject")}</dd>
+                <dt>"Valid"</dt>
+                <dd>
+                    {date(meta.get("not_before").and_then(|v| v.as_i64()).unwrap_or(0))}
+                    " → "
+                    {date(not_after)}
+                </dd>
+            </dl>
+            <p class="muted">
+                "Upload key certificate fingerprints — what Google Play Console shows as the "
+                "upload key, and what Firebase asks for (SHA-1, SHA-256):"
+            </p>
+            <CopyValue label="SHA-1" value=meta_str(&meta, "sha1") id=format!("sha1-{}", credential.id) />
+            <CopyValue label="SHA-256" value=meta_str(&meta, "sha256") id=format!("sha256-{}", credential.id) />
+            <CopyValue label="MD5" value=meta_str(&meta, "md5") id=format!("md5-{}", credential.id) />
+            {(can_write && !assignment.is_default).then(|| view! {
+                <button class="button small make-default" type="button" on:click=make_default>
+                    "Make default"
+                </button>
+            })}
+            <BusyLine state=busy id=format!("keystore-status-{}", credential.id) />
+        </article>
+    }
+}
+
+/// Reads a picked file's bytes.
+async fn file_bytes(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>), String> {
+    let file = input
+        .files()
+        .and_then(|f| f.get(0))
+        .ok_or_else(|| "choose a file first".to_owned())?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| "the file could not be read".to_owned())?;
+    Ok((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
+/// Generate a new upload keystore, or upload an existing one.
+#[component]
+fn AddKeystore(
+    app: AppInfo,
+    reload: RwSignal<u32>,
+    first: bool,
+    generated_ms: RwSignal<Option<f64>>,
+) -> impl IntoView {
+    let state = AppState::get();
+    let gen_busy = RwSignal::new(Busy::Idle);
+    let package = app.android_package.clone();
+    let app_id = app.id.clone();
+
+    // Stores a checked payload and assigns it as the profile's default.
+    let store = move |payload: Payload, label: String, busy: RwSignal<Busy>, app_id: String| async move {
+        let keys = state
+            .keys_untracked()
+            .ok_or_else(|| "sign in again".to_owned())?;
+        let team = state
+            .team_id
+            .get_untracked()
+            .ok_or_else(|| "choose a team".to_owned())?;
+        busy.set(Busy::Working(
+            "Encrypting in your browser and storing…".into(),
+        ));
+        let key = state
+            .team_key(&keys, &team)
+            .await
+            .map_err(|e| e.to_string())?;
+        let credential = api::create_credential(&keys, &team, &key, &label, &payload)
+            .await
+            .map_err(|e| e.to_string())?;
+        api::assign(
+            &team,
+            &app_id,
+            Platform::Android,
+            PROFILE,
+            &credential.id,
+            true,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok::<(), String>(())
+    };
+
+    let gen_app_id = app_id.clone();
+    let generate = move |_| {
+        let Some(package) = package.clone() else {
+            gen_busy.set(Busy::Failed(
+                "set the app's Android package first: the certificate is issued for it".into(),
+            ));
+            return;
+        };
+        if gen_busy.get_untracked().is_working() {
+            return;
+        }
+        gen_busy.set(Busy::Working(
+            "Generating an RSA-2048 upload key in your browser (in a background worker)…".into(),
+        ));
+        let app_id = gen_app_id.clone();
+        spawn_local(async move {
+            paint().await;
+            let payload = match crate::worker::generate_upload_keystore(&package).await {
+                Ok((payload, ms)) => {
+                    generated_ms.set(Some(ms));
+                    payload
+                }
+                Err(e) => {
+                    gen_busy.set(Busy::Failed(e));
+                    return;
+                }
+            };
+            match store(
+                payload,
+                format!("Upload keystore for {package}"),
+                gen_busy,
+                app_id,
+            )
+            .await
+            {
+                Ok(()) => {
+                    gen_busy.set(Busy::Idle);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => gen_busy.set(Busy::Failed(e)),
+            }
+        });
+    };
+
+    let file_ref = NodeRef::<leptos::html::Input>::new();
+    let store_password = RwSignal::new(String::new());
+    let alias = RwSignal::new(String::new());
+    let key_password = RwSignal::new(String::new());
+    let up_busy = RwSignal::new(Busy::Idle);
+    let upload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if up_busy.get_untracked().is_working() {
+            return;
+        }
+        let Some(input) = file_ref.get_untracked() else {
+            return;
+        };
+        let input: web_sys::HtmlInputElement = input.unchecked_into();
+        let app_id = app_id.clone();
+        up_busy.set(Busy::Working(
+            "Opening the keystore in your browser…".into(),
+        ));
+        spawn_local(async move {
+            let (name, bytes) = match file_bytes(&input).await {
+                Ok(f) => f,
+                Err(e) => {
+                    up_busy.set(Busy::Failed(e));
+                    return;
+                }
+            };
+            paint().await;
+            let sp = store_password.get_untracked();
+            let kp = key_password.get_untracked();
+            let payload = Payload::AndroidKeystore {
+                keystore: SecretText::from_bytes(&bytes),
+                keystore_password: SecretText::new(sp.clone()),
+                key_alias: alias.get_untracked().trim().to_owned(),
+                key_password: SecretText::new(if kp.is_empty() { sp } else { kp }),
+            };
+            // The same check the CLI makes: wrong passwords or alias → nothing is stored.
+            if let Err(e) = payload.inspect() {
+                up_busy.set(Busy::Failed(format!("{e}. Nothing was stored.")));
+                return;
+            }
+            match store(payload, name, up_busy, app_id).await {
+                Ok(()) => {
+                    store_password.set(String::new());
+                    key_password.set(String::new());
+                    up_busy.set(Busy::Idle);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => up_busy.set(Busy::Failed(e)),
+            }
+        });
+    };
+
+    view! {
+        <div class="add-keystore">
+            <div class="option">
+                <h3>{if first { "Generate an upload keystore" } else { "Generate another keystore" }}</h3>
+                <p class="muted">
+                    "A new RSA-2048 key and certificate (valid 10,000 days), made in this browser "
+                    "with random passwords, as EAS would. The server only receives it encrypted."
+                </p>
+                <button
+                    id="generate-keystore"
+                    class="button primary"
+                    type="button"
+                    on:click=generate
+                    disabled=move || gen_busy.get().is_working()
+                >
+                    "Generate upload keystore"
+                </button>
+                <BusyLine state=gen_busy id="generate-status" />
+                {move || generated_ms.get().map(|ms| view! {
+                    <p class="muted" id="keygen-time" data-ms=format!("{ms:.0}")>
+                        {format!("Key generated in {ms:.0} ms.")}
+                    </p>
+                })}
+            </div>
+            <form class="option form" on:submit=upload id="upload-keystore-form">
+                <h3>"Upload an existing keystore"</h3>
+                <label for="keystore-file">"Keystore file (.jks, .keystore, .p12)"</label>
+                <input id="keystore-file" type="file" node_ref=file_ref required accept=".jks,.keystore,.p12,.pfx" />
+                <Field id="keystore-password" label="Keystore password" value=store_password kind="password" autocomplete="off" required=true />
+                <Field id="keystore-alias" label="Key alias" value=alias autocomplete="off" required=true />
+                <Field id="key-password" label="Key password (leave empty if the same)" value=key_password kind="password" autocomplete="off" />
+                <button id="upload-keystore" class="button" type="submit" disabled=move || up_busy.get().is_working()>
+                    "Check and upload"
+                </button>
+                <BusyLine state=up_busy id="upload-status" />
+            </form>
+        </div>
+    }
+}

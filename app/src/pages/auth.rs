@@ -1,0 +1,476 @@
+//! Signing in, signing up and unlocking. Keys are derived here, in the browser (Argon2id with
+//! the default 64 MiB / 3 passes), while the page shows that it is working; the password and
+//! the keys never leave this tab and are never written to any storage.
+
+use std::sync::Arc;
+
+use leptos::{prelude::*, task::spawn_local};
+use signet_core::wire::account::SessionResponse;
+
+use crate::{
+    api::{self, Keys},
+    state::{AppState, AuthState},
+};
+
+/// Lets the browser paint a "working" state before CPU-heavy work blocks the thread.
+pub async fn paint() {
+    gloo_timers::future::TimeoutFuture::new(40).await;
+}
+
+/// Where an async form stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Busy {
+    /// Waiting for input.
+    Idle,
+    /// Working; the text says on what.
+    Working(String),
+    /// Failed; the text says why and what to do.
+    Failed(String),
+    /// Finished; the text says what happened.
+    Done(String),
+}
+
+impl Busy {
+    /// Whether a submit should be ignored.
+    pub fn is_working(&self) -> bool {
+        matches!(self, Busy::Working(_))
+    }
+}
+
+/// The line under a form: a spinner while working, the error when it failed.
+#[component]
+pub fn BusyLine(state: RwSignal<Busy>, #[prop(into)] id: String) -> impl IntoView {
+    view! {
+        <div aria-live="polite" id=id>
+            {move || match state.get() {
+                Busy::Idle => ().into_any(),
+                Busy::Working(what) => {
+                    view! {
+                        <p class="status" role="status">
+                            <span class="spinner" aria-hidden="true"></span>
+                            {what}
+                        </p>
+                    }
+                        .into_any()
+                }
+                Busy::Done(what) => {
+                    view! {
+                        <p class="status success" role="status">
+                            {what}
+                        </p>
+                    }
+                        .into_any()
+                }
+                Busy::Failed(why) => {
+                    view! {
+                        <p class="status error-text" role="alert">
+                            {why}
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// A labelled text input bound to `value`.
+#[component]
+pub fn Field(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    #[prop(into, default = "text".to_owned())] kind: String,
+    #[prop(into, default = String::new())] autocomplete: String,
+    #[prop(optional)] required: bool,
+    #[prop(into, default = String::new())] placeholder: String,
+) -> impl IntoView {
+    let for_id = id.clone();
+    view! {
+        <label for=for_id>{label}</label>
+        <input
+            id=id
+            type=kind
+            autocomplete=autocomplete
+            placeholder=placeholder
+            required=required
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+    }
+}
+
+/// Shown instead of any page that needs keys: sign in, sign up, or unlock.
+#[component]
+pub fn Gate(children: ChildrenFn) -> impl IntoView {
+    let state = AppState::get();
+    let signing_up = RwSignal::new(false);
+    let recovering = RwSignal::new(false);
+    view! {
+        {move || match state.auth.get() {
+            AuthState::Checking => {
+                view! {
+                    <p class="status" role="status">
+                        <span class="spinner" aria-hidden="true"></span>
+                        "Checking your session…"
+                    </p>
+                }
+                    .into_any()
+            }
+            AuthState::SignedOut => {
+                if recovering.get() {
+                    view! { <Recover recovering /> }.into_any()
+                } else if signing_up.get() {
+                    view! { <SignUp signing_up /> }.into_any()
+                } else {
+                    view! { <SignIn signing_up recovering /> }.into_any()
+                }
+            }
+            AuthState::Locked(me) => view! { <Unlock me /> }.into_any(),
+            AuthState::Unlocked(_) => children().into_any(),
+        }}
+    }
+}
+
+/// Email + password → keys derived here → signed in.
+#[component]
+fn SignIn(signing_up: RwSignal<bool>, recovering: RwSignal<bool>) -> impl IntoView {
+    let state = AppState::get();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(Busy::Idle);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        busy.set(Busy::Working(
+            "Deriving your keys in this browser (Argon2id)…".into(),
+        ));
+        let (e, p) = (email.get_untracked(), password.get_untracked());
+        spawn_local(async move {
+            paint().await;
+            match api::login(e.trim(), &p).await {
+                Ok(keys) => {
+                    password.set(String::new());
+                    busy.set(Busy::Idle);
+                    state.signed_in(keys).await;
+                }
+                Err(err) => busy.set(Busy::Failed(err.to_string())),
+            }
+        });
+    };
+    view! {
+        <section class="auth card" aria-labelledby="signin-title">
+            <h1 id="signin-title">"Sign in"</h1>
+            <p class="muted">
+                "Your password never leaves this browser: it unlocks your keys here."
+            </p>
+            <form class="form" on:submit=submit id="signin-form">
+                <Field id="signin-email" label="Email" value=email kind="email" autocomplete="username" required=true />
+                <Field
+                    id="signin-password"
+                    label="Password"
+                    value=password
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                />
+                <button
+                    id="signin-submit"
+                    class="button primary"
+                    type="submit"
+                    disabled=move || busy.get().is_working()
+                >
+                    "Sign in"
+                </button>
+            </form>
+            <BusyLine state=busy id="signin-status" />
+            <p>
+                "New to Signet? "
+                <button id="show-signup" class="link-button" type="button" on:click=move |_| signing_up.set(true)>
+                    "Create an account"
+                </button>
+            </p>
+            <p>
+                "Forgot your password? "
+                <button id="show-recover" class="link-button" type="button" on:click=move |_| recovering.set(true)>
+                    "Use your recovery code"
+                </button>
+            </p>
+        </section>
+    }
+}
+
+/// Email + recovery code + a new password → the same keys, unlocked, and signed in.
+#[component]
+fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
+    let state = AppState::get();
+    let email = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let busy = RwSignal::new(Busy::Idle);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let (e, c, p) = (
+            email.get_untracked(),
+            code.get_untracked(),
+            password.get_untracked(),
+        );
+        if p.chars().count() < 10 {
+            busy.set(Busy::Failed(
+                "choose a password of at least 10 characters".into(),
+            ));
+            return;
+        }
+        if p != confirm.get_untracked() {
+            busy.set(Busy::Failed("the two passwords differ".into()));
+            return;
+        }
+        busy.set(Busy::Working(
+            "Opening your keys with the recovery code and deriving keys for the new password…"
+                .into(),
+        ));
+        spawn_local(async move {
+            paint().await;
+            match api::recover(e.trim(), &c, &p).await {
+                Ok(keys) => {
+                    code.set(String::new());
+                    password.set(String::new());
+                    confirm.set(String::new());
+                    busy.set(Busy::Idle);
+                    recovering.set(false);
+                    state.signed_in(keys).await;
+                }
+                Err(err) => busy.set(Busy::Failed(err.to_string())),
+            }
+        });
+    };
+    view! {
+        <section class="auth card" aria-labelledby="recover-title">
+            <h1 id="recover-title">"Recover your account"</h1>
+            <p class="muted">
+                "Your recovery code opens your keys here, in the browser; then choose a new "
+                "password. Every other session is signed out."
+            </p>
+            <form class="form" on:submit=submit id="recover-form">
+                <Field id="recover-email" label="Email" value=email kind="email" autocomplete="username" required=true />
+                <Field id="recover-code" label="Recovery code" value=code autocomplete="off" required=true placeholder="XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX" />
+                <Field id="recover-password" label="New password (at least 10 characters)" value=password kind="password" autocomplete="new-password" required=true />
+                <Field id="recover-confirm" label="Repeat the new password" value=confirm kind="password" autocomplete="new-password" required=true />
+                <button id="recover-submit" class="button primary" type="submit" disabled=move || busy.get().is_working()>
+                    "Recover and sign in"
+                </button>
+            </form>
+            <BusyLine state=busy id="recover-status" />
+            <button class="link-button" type="button" on:click=move |_| recovering.set(false)>
+                "Back to sign in"
+            </button>
+        </section>
+    }
+}
+
+/// Email + password twice → every key generated here → the recovery code, shown once.
+#[component]
+fn SignUp(signing_up: RwSignal<bool>) -> impl IntoView {
+    let state = AppState::get();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let busy = RwSignal::new(Busy::Idle);
+    // The new account waits here until the recovery code is confirmed as saved.
+    let pending: RwSignal<Option<(Keys, String)>> = RwSignal::new(None);
+    let saved = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let (e, p) = (email.get_untracked(), password.get_untracked());
+        if p.chars().count() < 10 {
+            busy.set(Busy::Failed(
+                "choose a password of at least 10 characters".into(),
+            ));
+            return;
+        }
+        if p != confirm.get_untracked() {
+            busy.set(Busy::Failed("the two passwords differ".into()));
+            return;
+        }
+        busy.set(Busy::Working(
+            "Deriving keys in this browser (Argon2id, 64 MiB) and generating your key pairs…"
+                .into(),
+        ));
+        spawn_local(async move {
+            paint().await;
+            match api::register(e.trim(), &p).await {
+                Ok((keys, code)) => {
+                    password.set(String::new());
+                    confirm.set(String::new());
+                    busy.set(Busy::Idle);
+                    pending.set(Some((keys, code.dangerously_display().to_string())));
+                }
+                Err(err) => busy.set(Busy::Failed(err.to_string())),
+            }
+        });
+    };
+    let finish = move |_| {
+        if let Some((keys, _)) = pending.get_untracked() {
+            pending.set(None);
+            spawn_local(state.signed_in(keys));
+        }
+    };
+
+    view! {
+        <section class="auth card" aria-labelledby="signup-title">
+            {move || match pending.get() {
+                Some((_, code)) => {
+                    view! {
+                        <h1 id="signup-title">"Save your recovery code"</h1>
+                        <p>
+                            "If you forget your password, this code is the only way back into "
+                            "your account. Signet cannot reset it for you: the server never "
+                            "sees your keys. It is shown "<strong>"only this once"</strong>"."
+                        </p>
+                        <pre class="recovery-code" id="recovery-code">{code}</pre>
+                        <label class="check">
+                            <input
+                                id="recovery-saved"
+                                type="checkbox"
+                                prop:checked=move || saved.get()
+                                on:change=move |ev| saved.set(event_target_checked(&ev))
+                            />
+                            "I have stored my recovery code somewhere safe"
+                        </label>
+                        <button
+                            id="recovery-continue"
+                            class="button primary"
+                            type="button"
+                            disabled=move || !saved.get()
+                            on:click=finish
+                        >
+                            "Continue"
+                        </button>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! {
+                        <h1 id="signup-title">"Create your account"</h1>
+                        <p class="muted">
+                            "Your keys are generated and encrypted in this browser. "
+                            "The server only ever stores ciphertext."
+                        </p>
+                        <form class="form" on:submit=submit id="signup-form">
+                            <Field id="signup-email" label="Email" value=email kind="email" autocomplete="username" required=true />
+                            <Field
+                                id="signup-password"
+                                label="Password (at least 10 characters)"
+                                value=password
+                                kind="password"
+                                autocomplete="new-password"
+                                required=true
+                            />
+                            <Field
+                                id="signup-confirm"
+                                label="Repeat the password"
+                                value=confirm
+                                kind="password"
+                                autocomplete="new-password"
+                                required=true
+                            />
+                            <button
+                                id="signup-submit"
+                                class="button primary"
+                                type="submit"
+                                disabled=move || busy.get().is_working()
+                            >
+                                "Create account"
+                            </button>
+                        </form>
+                        <BusyLine state=busy id="signup-status" />
+                        <p>
+                            "Already have an account? "
+                            <button id="show-signin" class="link-button" type="button" on:click=move |_| signing_up.set(false)>
+                                "Sign in"
+                            </button>
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// The session survived a reload, the keys did not: ask for the password.
+#[component]
+fn Unlock(me: Arc<SessionResponse>) -> impl IntoView {
+    let state = AppState::get();
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(Busy::Idle);
+    let email = me.user.email.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        busy.set(Busy::Working("Unlocking your keys (Argon2id)…".into()));
+        let p = password.get_untracked();
+        let me = me.clone();
+        spawn_local(async move {
+            paint().await;
+            match api::unlock(&me, &p) {
+                Ok(keys) => {
+                    password.set(String::new());
+                    busy.set(Busy::Idle);
+                    state.signed_in(keys).await;
+                }
+                Err(err) => busy.set(Busy::Failed(err.to_string())),
+            }
+        });
+    };
+    let sign_out = move |_| {
+        spawn_local(async move {
+            let _ = api::logout().await;
+            state.forget();
+        });
+    };
+    view! {
+        <section class="auth card" aria-labelledby="unlock-title">
+            <h1 id="unlock-title">"Unlock your keys"</h1>
+            <p class="muted">
+                "You are signed in as " <strong id="unlock-email">{email}</strong>
+                ". Your keys are kept only in this tab's memory, so after a reload they need "
+                "your password again."
+            </p>
+            <form class="form" on:submit=submit id="unlock-form">
+                <Field
+                    id="unlock-password"
+                    label="Password"
+                    value=password
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                />
+                <button
+                    id="unlock-submit"
+                    class="button primary"
+                    type="submit"
+                    disabled=move || busy.get().is_working()
+                >
+                    "Unlock"
+                </button>
+            </form>
+            <BusyLine state=busy id="unlock-status" />
+            <button class="link-button" type="button" on:click=sign_out>
+                "Sign out instead"
+            </button>
+        </section>
+    }
+}

@@ -1,0 +1,342 @@
+//! The team's credentials: a list with expiry badges (and the trash), and one page per
+//! credential with its metadata, who made it and when, days to expiry, where it is used, and
+//! remove (to the trash) / restore.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_params_map;
+use signet_core::wire::{Role, credential::CredentialInfo};
+
+use crate::{
+    api::{self, ApiError},
+    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date, days_until},
+    pages::auth::{Busy, BusyLine, Gate},
+    state::AppState,
+};
+
+/// A kind's name for people.
+pub fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "android_keystore" => "Android upload keystore",
+        "fcm_v1_service_account" => "FCM v1 service account",
+        "google_service_account" => "Google Play service account",
+        "ios_distribution_certificate" => "iOS distribution certificate",
+        "ios_provisioning_profile" => "Provisioning profile",
+        "apple_push_key" => "Apple push key",
+        "asc_api_key" => "App Store Connect API key",
+        "pending_csr" => "Pending certificate request",
+        _ => "Credential",
+    }
+}
+
+fn not_after(c: &CredentialInfo) -> Option<i64> {
+    serde_json::from_str::<serde_json::Value>(&c.metadata)
+        .ok()?
+        .get("not_after")?
+        .as_i64()
+}
+
+/// `/credentials`.
+#[component]
+pub fn Credentials() -> impl IntoView {
+    view! {
+        <Gate>
+            <CredentialList />
+        </Gate>
+    }
+}
+
+#[component]
+fn CredentialList() -> impl IntoView {
+    let state = AppState::get();
+    let trash = RwSignal::new(false);
+    let list = LocalResource::new(move || {
+        let team = state.team_id.get();
+        let deleted = trash.get();
+        async move {
+            match team {
+                Some(team) => api::credentials(&team, deleted).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    view! {
+        <PageHeader title="Credentials" lead="Keystores, certificates, profiles and keys of the current team." />
+        <div class="tabs" role="group" aria-label="Show">
+            <button
+                id="show-active"
+                type="button"
+                class="button small"
+                aria-pressed=move || (!trash.get()).to_string()
+                on:click=move |_| trash.set(false)
+            >
+                "In use"
+            </button>
+            <button
+                id="show-trash"
+                type="button"
+                class="button small"
+                aria-pressed=move || trash.get().to_string()
+                on:click=move |_| trash.set(true)
+            >
+                "Trash"
+            </button>
+        </div>
+        {move || match list.get() {
+            None => view! { <Loading what="Loading credentials…" /> }.into_any(),
+            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
+            Some(Ok(Some(items))) if items.is_empty() => {
+                let (title, what) = if trash.get_untracked() {
+                    ("The trash is empty", "Removed credentials wait here until an admin purges them.")
+                } else {
+                    ("No credentials yet", "Open an app to generate or upload its Android upload keystore.")
+                };
+                view! {
+                    <section class="empty-state" id="no-credentials">
+                        <h2>{title}</h2>
+                        <p>{what}</p>
+                        <a class="button primary" href="/apps">"Go to apps"</a>
+                    </section>
+                }
+                    .into_any()
+            }
+            Some(Ok(Some(items))) => {
+                view! {
+                    <table class="table" id="credential-list">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"Kind"</th>
+                                <th scope="col">"Created by"</th>
+                                <th scope="col">"Expiry"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {items
+                                .into_iter()
+                                .map(|c| {
+                                    let href = format!("/credentials/{}", c.id);
+                                    let expiry = not_after(&c);
+                                    view! {
+                                        <tr>
+                                            <td><a href=href>{c.label.clone()}</a></td>
+                                            <td>{kind_name(c.kind.as_str())}</td>
+                                            <td>{c.created_by_email.clone()} <span class="muted">" · "{date(c.created_at)}</span></td>
+                                            <td>{expiry.map(|n| view! { <ExpiryBadge not_after=n /> })}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+/// `/credentials/:id`.
+#[component]
+pub fn CredentialPage() -> impl IntoView {
+    view! {
+        <Gate>
+            <CredentialDetails />
+        </Gate>
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Used {
+    app_id: String,
+    app: String,
+    slot: String,
+    is_default: bool,
+}
+
+#[component]
+fn CredentialDetails() -> impl IntoView {
+    let state = AppState::get();
+    let params = use_params_map();
+    let reload = RwSignal::new(0u32);
+    let data = LocalResource::new(move || {
+        let team = state.team();
+        let id = params.with(|p| p.get("id")).unwrap_or_default();
+        reload.track();
+        async move {
+            let team = team.ok_or_else(|| ApiError {
+                status: None,
+                message: "choose a team first".into(),
+            })?;
+            let c = api::credential(&team.id, &id).await?;
+            let mut used = Vec::new();
+            for app in api::apps(&team.id).await? {
+                for a in api::assignments(&team.id, &app.id).await? {
+                    if a.credential_id == c.id {
+                        let slot = if a.target.is_empty() {
+                            format!("{} · {}", a.platform.as_str(), a.profile)
+                        } else {
+                            format!("{} · {} · {}", a.platform.as_str(), a.profile, a.target)
+                        };
+                        used.push(Used {
+                            app_id: app.id.clone(),
+                            app: app.name.clone(),
+                            slot,
+                            is_default: a.is_default,
+                        });
+                    }
+                }
+            }
+            Ok::<_, ApiError>((c, used, team.role))
+        }
+    });
+    move || match data.get() {
+        None => view! { <Loading what="Loading the credential…" /> }.into_any(),
+        Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Ok((c, used, role))) => view! { <CredentialBody c used role reload /> }.into_any(),
+    }
+}
+
+#[component]
+fn CredentialBody(
+    c: CredentialInfo,
+    used: Vec<Used>,
+    role: Role,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let state = AppState::get();
+    let meta: serde_json::Value = serde_json::from_str(&c.metadata).unwrap_or_default();
+    let expiry = meta.get("not_after").and_then(|v| v.as_i64());
+    let busy = RwSignal::new(Busy::Idle);
+    let deleted = c.deleted_at.is_some();
+    let id = c.id.clone();
+    let toggle = move |_| {
+        let Some(team) = state.team_id.get_untracked() else {
+            return;
+        };
+        let id = id.clone();
+        busy.set(Busy::Working(
+            if deleted {
+                "Restoring…"
+            } else {
+                "Moving to the trash…"
+            }
+            .into(),
+        ));
+        spawn_local(async move {
+            let result = if deleted {
+                api::restore_credential(&team, &id).await
+            } else {
+                api::trash_credential(&team, &id).await
+            };
+            match result {
+                Ok(()) => {
+                    busy.set(Busy::Idle);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => busy.set(Busy::Failed(e.to_string())),
+            }
+        });
+    };
+    let facts: Vec<(String, String)> = meta
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "md5" | "sha1" | "sha256" | "csr_pem"))
+                .map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Number(n)
+                            if matches!(k.as_str(), "not_after" | "not_before" | "created") =>
+                        {
+                            n.as_i64().map(date).unwrap_or_else(|| n.to_string())
+                        }
+                        other => other.to_string(),
+                    };
+                    (k.replace('_', " "), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let fingerprints: Vec<(&'static str, String)> =
+        [("SHA-1", "sha1"), ("SHA-256", "sha256"), ("MD5", "md5")]
+            .into_iter()
+            .filter_map(|(label, key)| {
+                meta.get(key)
+                    .and_then(|v| v.as_str())
+                    .map(|s| (label, s.to_owned()))
+            })
+            .collect();
+    view! {
+        <PageHeader title=c.label.clone() lead=kind_name(c.kind.as_str()) />
+        <section class="card" id="credential-details">
+            <div class="badges">
+                {deleted.then(|| view! { <span class="badge danger" id="in-trash">"In the trash"</span> })}
+                {expiry.map(|n| view! {
+                    <ExpiryBadge not_after=n />
+                    <span class="muted" id="days-left">{format!("{} days until expiry", days_until(n))}</span>
+                })}
+            </div>
+            <dl class="facts">
+                <dt>"Created by"</dt>
+                <dd id="created-by">{c.created_by_email.clone()}</dd>
+                <dt>"Created"</dt>
+                <dd>{date(c.created_at)}</dd>
+                <dt>"Last changed"</dt>
+                <dd>{date(c.updated_at)} " · revision " {c.revision}</dd>
+                {facts
+                    .into_iter()
+                    .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
+                    .collect_view()}
+            </dl>
+            {fingerprints
+                .into_iter()
+                .map(|(label, value)| view! { <CopyValue label=label value id=format!("fp-{}", label.to_lowercase()) /> })
+                .collect_view()}
+        </section>
+        <section class="card">
+            <h2>"Where it is used"</h2>
+            {if used.is_empty() {
+                view! { <p class="muted" id="not-used">"No app uses it. Assign it from an app's page."</p> }.into_any()
+            } else {
+                view! {
+                    <ul id="used-by">
+                        {used
+                            .into_iter()
+                            .map(|u| view! {
+                                <li>
+                                    <a href=format!("/apps/{}", u.app_id)>{u.app}</a>
+                                    " · " {u.slot}
+                                    {u.is_default.then(|| view! { " " <span class="badge ok">"Default"</span> })}
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+        {(role >= Role::Developer).then(|| view! {
+            <section class="card">
+                <h2>{if deleted { "Restore" } else { "Remove" }}</h2>
+                <p class="muted">
+                    {if deleted {
+                        "Put it back: apps and builds can use it again."
+                    } else {
+                        "Moves it to the trash: builds stop using it; you can restore it until an admin purges it."
+                    }}
+                </p>
+                <button
+                    id=if deleted { "restore-credential" } else { "trash-credential" }
+                    class=if deleted { "button primary" } else { "button danger" }
+                    type="button"
+                    on:click=toggle
+                    disabled=move || busy.get().is_working()
+                >
+                    {if deleted { "Restore" } else { "Move to trash" }}
+                </button>
+                <BusyLine state=busy id="credential-status" />
+            </section>
+        })}
+    }
+}

@@ -1,0 +1,144 @@
+//! What the whole dashboard shares (through `provide_context`): who is signed in, their keys
+//! (in memory only: never in local or session storage, gone on reload), the current team and
+//! the team keys opened so far.
+
+use std::{collections::HashMap, sync::Arc};
+
+use leptos::prelude::*;
+use signet_core::{
+    vault::team_key::TeamKey,
+    wire::{account::SessionResponse, team::TeamInfo},
+};
+
+use crate::api::{self, ApiError, Keys};
+
+/// Where the session stands.
+#[derive(Debug, Clone)]
+pub enum AuthState {
+    /// Asking the server whether the cookie carries a session.
+    Checking,
+    /// No session: sign in or sign up.
+    SignedOut,
+    /// A session (the cookie survived a reload) but the keys are not in memory: ask for the
+    /// password.
+    Locked(Arc<SessionResponse>),
+    /// Signed in with the keys unlocked.
+    Unlocked(Keys),
+}
+
+/// The shared state. `Copy`: every field is an arena handle.
+#[derive(Debug, Clone, Copy)]
+pub struct AppState {
+    /// The session.
+    pub auth: RwSignal<AuthState>,
+    /// The caller's teams (refreshed after sign-in and after changes).
+    pub teams: RwSignal<Vec<TeamInfo>>,
+    /// The team the pages show.
+    pub team_id: RwSignal<Option<String>>,
+    /// Team keys opened in this page's lifetime, by team id.
+    team_keys: StoredValue<HashMap<String, TeamKey>>,
+}
+
+impl AppState {
+    /// Fresh state; call [`AppState::check_session`] to learn whether a cookie is present.
+    pub fn new() -> Self {
+        Self {
+            auth: RwSignal::new(AuthState::Checking),
+            teams: RwSignal::new(Vec::new()),
+            team_id: RwSignal::new(None),
+            team_keys: StoredValue::new(HashMap::new()),
+        }
+    }
+
+    /// The state provided by [`crate::App`].
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// The unlocked keys, if any (tracked).
+    pub fn keys(&self) -> Option<Keys> {
+        match self.auth.get() {
+            AuthState::Unlocked(keys) => Some(keys),
+            _ => None,
+        }
+    }
+
+    /// The unlocked keys, if any (untracked, for event handlers).
+    pub fn keys_untracked(&self) -> Option<Keys> {
+        match self.auth.get_untracked() {
+            AuthState::Unlocked(keys) => Some(keys),
+            _ => None,
+        }
+    }
+
+    /// Asks the server about the cookie's session.
+    pub async fn check_session(self) {
+        match api::me().await {
+            Ok(Some(me)) => self.auth.set(AuthState::Locked(Arc::new(me))),
+            Ok(None) | Err(_) => self.auth.set(AuthState::SignedOut),
+        }
+    }
+
+    /// Keys are unlocked: remember them (in memory) and load the teams.
+    pub async fn signed_in(self, keys: Keys) {
+        self.auth.set(AuthState::Unlocked(keys));
+        let _ = self.reload_teams().await;
+    }
+
+    /// Forgets the keys and team keys (after sign-out).
+    pub fn forget(self) {
+        self.team_keys.update_value(|m| m.clear());
+        self.teams.set(Vec::new());
+        self.team_id.set(None);
+        self.auth.set(AuthState::SignedOut);
+    }
+
+    /// Reloads the team list, keeping the current team if it still exists.
+    pub async fn reload_teams(self) -> Result<(), ApiError> {
+        let teams = api::teams().await?;
+        let current = self.team_id.get_untracked();
+        let keep = current
+            .as_ref()
+            .is_some_and(|id| teams.iter().any(|t| &t.id == id));
+        if !keep {
+            self.team_id.set(teams.first().map(|t| t.id.clone()));
+        }
+        self.teams.set(teams);
+        Ok(())
+    }
+
+    /// The current team (tracked).
+    pub fn team(&self) -> Option<TeamInfo> {
+        let id = self.team_id.get()?;
+        self.teams.with(|t| t.iter().find(|t| t.id == id).cloned())
+    }
+
+    /// The team key of `team_id`, fetched and opened once per page lifetime (again when the
+    /// team's key version moved on).
+    pub async fn team_key(self, keys: &Keys, team_id: &str) -> Result<TeamKey, ApiError> {
+        let version = self
+            .teams
+            .with_untracked(|t| t.iter().find(|t| t.id == team_id).map(|t| t.key_version));
+        if let Some(key) = self.team_keys.with_value(|m| m.get(team_id).cloned())
+            && version.is_none_or(|v| v == key.version())
+        {
+            return Ok(key);
+        }
+        let key = api::team_key(keys, team_id).await?;
+        self.team_keys
+            .update_value(|m| drop(m.insert(team_id.to_owned(), key.clone())));
+        Ok(key)
+    }
+
+    /// Remembers a team key just made (team creation, rotation).
+    pub fn remember_team_key(self, team_id: &str, key: TeamKey) {
+        self.team_keys
+            .update_value(|m| drop(m.insert(team_id.to_owned(), key)));
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
