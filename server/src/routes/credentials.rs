@@ -5,8 +5,6 @@ use axum::{
     Json,
     extract::{Path, Query, State},
     http::StatusCode,
-    http::header,
-    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use signet_core::wire::{
@@ -63,7 +61,7 @@ pub(super) async fn list(
     State(state): State<AppState>,
     reader: Reader,
     Query(q): Query<ListQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Page<CredentialInfo>>, ApiError> {
     let team_id = &reader.team().id;
     if let Some(robot) = reader.robot() {
         let mut entries = Vec::new();
@@ -85,36 +83,13 @@ pub(super) async fn list(
         return Ok(Json(Page {
             entries,
             next: None,
-        })
-        .into_response());
+        }));
     }
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::Invalid("limit must be 1 to 1000".into()));
     }
     let after = parse_cursor(q.after.as_deref())?;
-    if let Some((entries, next)) = state
-        .store
-        .credentials_json(
-            team_id,
-            q.deleted,
-            reader.may_read_secrets(),
-            after.clone(),
-            limit,
-        )
-        .await?
-    {
-        // The database wrote the array; only the envelope is assembled here.
-        let next = match next {
-            Some((at, id)) => format!(",\"next\":\"{at}.{id}\""),
-            None => String::new(),
-        };
-        return Ok((
-            [(header::CONTENT_TYPE, "application/json")],
-            format!("{{\"entries\":{entries}{next}}}"),
-        )
-            .into_response());
-    }
     let mut entries = state
         .store
         .credentials(
@@ -131,7 +106,7 @@ pub(super) async fn list(
     } else {
         None
     };
-    Ok(Json(Page { entries, next }).into_response())
+    Ok(Json(Page { entries, next }))
 }
 
 /// `POST /api/teams/{team}/credentials` (developer).

@@ -154,67 +154,6 @@ impl Store {
         Ok(info)
     }
 
-    /// The same page as [`Store::credentials`], rendered as a JSON array of
-    /// [`CredentialInfo`] by SQLite itself (one row back instead of one per credential, and no
-    /// per-row decoding: the list is the hottest read), with the cursor of its last entry when
-    /// more follow. `None` on PostgreSQL, where the caller uses [`Store::credentials`].
-    pub async fn credentials_json(
-        &self,
-        team_id: &str,
-        deleted: bool,
-        with_keys: bool,
-        after: Option<(i64, String)>,
-        limit: i64,
-    ) -> Result<Option<(String, Option<(i64, String)>)>, ApiError> {
-        if self.engine() != super::Backend::Sqlite {
-            return Ok(None);
-        }
-        let (at, id) = after.unwrap_or((i64::MAX, String::new()));
-        let row = sqlx::query(
-            "WITH page AS MATERIALIZED ( \
-               SELECT c.id, c.team_id, c.kind, c.label, c.metadata, c.metadata_signature, \
-                 c.author_id, c.revision, c.created_by, u.email, c.created_at, c.updated_at, \
-                 c.deleted_at, c.key_version, c.wrapped_key \
-               FROM credentials c JOIN users u ON u.id = c.created_by \
-               WHERE c.team_id = $1 AND (c.deleted_at IS NULL) = $2 \
-                 AND (c.created_at, c.id) < ($3, $4) \
-               ORDER BY c.created_at DESC, c.id DESC LIMIT $5 + 1), \
-             shown AS MATERIALIZED (SELECT * FROM page ORDER BY created_at DESC, id DESC LIMIT $5) \
-             SELECT \
-               (SELECT json_group_array(json(j)) FROM (SELECT json_remove(json_object( \
-                   'id', id, 'team_id', team_id, 'kind', kind, 'label', label, \
-                   'metadata', metadata, 'metadata_signature', metadata_signature, \
-                   'author_id', author_id, 'revision', revision, 'created_by', created_by, \
-                   'created_by_email', email, 'created_at', created_at, \
-                   'updated_at', updated_at, 'deleted_at', deleted_at, \
-                   'key_version', key_version, 'wrapped_key', wrapped_key), \
-                   CASE WHEN deleted_at IS NULL THEN '$.deleted_at' ELSE '$.none' END, \
-                   CASE WHEN $6 THEN '$.none' ELSE '$.wrapped_key' END) AS j \
-                 FROM shown ORDER BY created_at DESC, id DESC)) AS entries, \
-               (SELECT COUNT(*) FROM page) AS n, \
-               (SELECT created_at FROM shown ORDER BY created_at ASC, id ASC LIMIT 1) AS last_at, \
-               (SELECT id FROM shown ORDER BY created_at ASC, id ASC LIMIT 1) AS last_id",
-        )
-        .bind(team_id)
-        .bind(!deleted)
-        .bind(at)
-        .bind(id)
-        .bind(limit)
-        .bind(with_keys)
-        .fetch_one(&self.read)
-        .await?;
-        let entries: String = row.try_get("entries")?;
-        let n: i64 = row.try_get("n")?;
-        let next = if n > limit {
-            let last_at: Option<i64> = row.try_get("last_at")?;
-            let last_id: Option<String> = row.try_get("last_id")?;
-            last_at.zip(last_id)
-        } else {
-            None
-        };
-        Ok(Some((entries, next)))
-    }
-
     /// A page of a team's credentials (metadata), newest first; the trash instead when
     /// `deleted`. `after` is the (created_at, id) of the previous page's last entry.
     pub async fn credentials(
