@@ -406,14 +406,6 @@ impl FromRequestParts<AppState> for Robot {
     }
 }
 
-/// The session token presented, if any (for logout).
-pub fn presented_session_token(headers: &HeaderMap) -> Option<String> {
-    match credential(headers) {
-        Ok(Some(Credential::Cookie(t) | Credential::Bearer(t))) => Some(t),
-        _ => None,
-    }
-}
-
 /// A [`Reader`] allowed to receive secrets: a developer or higher, or a robot token (whose
 /// scope the handler checks per credential). Viewers get 403.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use sha2::{Digest, Sha256};
@@ -27,7 +27,7 @@ use signet_core::{
 use super::{json::ApiJson, validate};
 use crate::{
     ApiError, AppState,
-    auth::{BROWSER_ABSOLUTE, CLI_ABSOLUTE, SignedIn, presented_session_token},
+    auth::{BROWSER_ABSOLUTE, CLI_ABSOLUTE, SignedIn},
     ids::{new_session_token, new_uuid, session_hash},
     store::{
         accounts::{NewPassword, UserRow},
@@ -291,15 +291,12 @@ pub(super) async fn login(
 pub(super) async fn logout(
     State(state): State<AppState>,
     user: SignedIn,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = presented_session_token(&headers) {
-        state
-            .store
-            .revoke_session(&session_hash(&token), now())
-            .await?;
-    }
-    let _ = user;
+    // The extractor already found the live session; revoke exactly that one.
+    state
+        .store
+        .revoke_session(&user.session.token_hash, now())
+        .await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
     if let Ok(v) = HeaderValue::from_str(&clear) {

@@ -19,7 +19,6 @@ mod validate;
 
 use axum::{
     Router,
-    body::Body,
     extract::{DefaultBodyLimit, Request},
     http::{StatusCode, header},
     middleware::Next,
@@ -555,6 +554,5 @@ async fn json_errors(request: Request, next: Next) -> Response {
     if let Some(allow) = parts.headers.get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());
     }
-    let _ = Body::empty();
     out
 }
