@@ -422,7 +422,7 @@ pub async fn assignments(team_id: &str, app_id: &str) -> Result<Vec<Assignment>,
     get(&format!("/teams/{team_id}/apps/{app_id}/assignments")).await
 }
 
-/// Assigns a credential to an app's slot (optionally as the slot's default).
+/// Assigns a credential to an app's Android slot (optionally as the slot's default).
 pub async fn assign(
     team_id: &str,
     app_id: &str,
@@ -431,8 +431,9 @@ pub async fn assign(
     credential_id: &str,
     is_default: bool,
 ) -> Result<Vec<Assignment>, ApiError> {
-    put(
-        &format!("/teams/{team_id}/apps/{app_id}/assignments"),
+    assign_slot(
+        team_id,
+        app_id,
         &AssignRequest {
             platform,
             profile: profile.to_owned(),
@@ -442,6 +443,15 @@ pub async fn assign(
         },
     )
     .await
+}
+
+/// Assigns a credential to any slot (platform × build profile × iOS target).
+pub async fn assign_slot(
+    team_id: &str,
+    app_id: &str,
+    request: &AssignRequest,
+) -> Result<Vec<Assignment>, ApiError> {
+    put(&format!("/teams/{team_id}/apps/{app_id}/assignments"), request).await
 }
 
 /// Every credential of a team (all pages), or every one in the trash.

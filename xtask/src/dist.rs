@@ -22,15 +22,15 @@ init({ module_or_path: '/app_bg.wasm?v={{ASSET_VERSION}}' });\n";
 
 /// The Web Worker that runs slow key generation off the page's thread: the same wasm module,
 /// instantiated again in the worker (its start function sees no `window` and mounts nothing),
-/// answering one message per key.
-const WORKER_JS: &str = "import init, { worker_generate_upload_keystore } from './app.js?v={{ASSET_VERSION}}';\n\
+/// answering one message per key (`signet_app::worker::Job` as JSON).
+const WORKER_JS: &str = "import init, { worker_generate } from './app.js?v={{ASSET_VERSION}}';\n\
 const ready = init({ module_or_path: '/app_bg.wasm?v={{ASSET_VERSION}}' });\n\
 self.onmessage = async (event) => {\n\
   await ready;\n\
   try {\n\
-    const { package: pkg, now } = event.data;\n\
+    const { job, now } = event.data;\n\
     const started = performance.now();\n\
-    const ok = worker_generate_upload_keystore(pkg, now);\n\
+    const ok = worker_generate(job, now);\n\
     self.postMessage({ ok, ms: performance.now() - started }, [ok.buffer]);\n\
   } catch (error) {\n\
     self.postMessage({ error: String(error) });\n\

@@ -1,6 +1,7 @@
 //! Apps (name, Android package, iOS bundle ids per target) and, per app, its Android upload
 //! keystores: generated here or uploaded, checked with [`Payload::inspect`] before anything is
-//! stored, sealed under the team key, and assigned to the production build profile.
+//! stored, sealed under the team key, and assigned to the production build profile. The iOS
+//! part of the page lives in [`super::ios`].
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_params_map;
@@ -17,7 +18,10 @@ use wasm_bindgen::JsCast;
 use crate::{
     api::{self, ApiError},
     components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date},
-    pages::auth::{Busy, BusyLine, Field, Gate, paint},
+    pages::{
+        auth::{Busy, BusyLine, Field, Gate, paint},
+        ios::IosCredentials,
+    },
     state::AppState,
 };
 
@@ -204,6 +208,8 @@ fn AppDetails() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     // Outlives the refetch that shows the new keystore.
     let keygen_ms = RwSignal::new(None::<f64>);
+    // The iOS build profile shown; outlives refetches too.
+    let ios_profile = RwSignal::new(PROFILE.to_owned());
     let data = LocalResource::new(move || {
         let team = state.team();
         let id = params.with(|p| p.get("id")).unwrap_or_default();
@@ -235,12 +241,17 @@ fn AppDetails() -> impl IntoView {
     move || match data.get() {
         None => view! { <Loading what="Loading the app…" /> }.into_any(),
         Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
-        Some(Ok(v)) => view! { <AppBody v reload keygen_ms /> }.into_any(),
+        Some(Ok(v)) => view! { <AppBody v reload keygen_ms ios_profile /> }.into_any(),
     }
 }
 
 #[component]
-fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) -> impl IntoView {
+fn AppBody(
+    v: AppView,
+    reload: RwSignal<u32>,
+    keygen_ms: RwSignal<Option<f64>>,
+    ios_profile: RwSignal<String>,
+) -> impl IntoView {
     let keystores: Vec<(Assignment, CredentialInfo)> = v
         .assignments
         .iter()
@@ -285,6 +296,8 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
         .iter()
         .find(|(a, _)| a.is_default)
         .map(|(_, c)| c.id.clone());
+    let ios_pairs = ios_defaults(&v.assignments, &v.credentials);
+    let downloadable = default_keystore.is_some() || !ios_pairs.is_empty();
     view! {
         <PageHeader title=v.app.name.clone() />
         <section class="card">
@@ -295,8 +308,8 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
                 <dd>{if ios.is_empty() { "none".to_owned() } else { ios }}</dd>
             </dl>
         </section>
-        {(can_write && default_keystore.is_some()).then(|| view! {
-            <DownloadBundle app_name=v.app.name.clone() credential_id=default_keystore.clone().unwrap_or_default() />
+        {(can_write && downloadable).then(|| view! {
+            <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() />
         })}
         <section class="card" aria-labelledby="android-title">
             <h2 id="android-title">"Android upload keystore · " {PROFILE} " profile"</h2>
@@ -323,12 +336,54 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
             {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms /> })}
         </section>
         <ServiceAccounts items=service_accounts app_id=v.app.id.clone() reload can_write />
+        <IosCredentials app=v.app.clone() assignments=v.assignments.clone() credentials=v.credentials.clone() reload can_write profile=ios_profile />
     }
 }
 
-/// "Download for local builds": the default keystore and EAS's `credentials.json`, zipped here.
+/// Per iOS target (empty: single target) of the production profile, the default distribution
+/// certificate and profile ids, for targets that have both: what `signet pull` would write.
+fn ios_defaults(
+    assignments: &[Assignment],
+    credentials: &[CredentialInfo],
+) -> Vec<(String, String, String)> {
+    let live = |a: &&Assignment| {
+        a.platform == Platform::Ios
+            && a.profile == PROFILE
+            && a.is_default
+            && credentials.iter().any(|c| c.id == a.credential_id)
+    };
+    let find = |target: &str, kind: CredentialKind| {
+        assignments
+            .iter()
+            .filter(live)
+            .find(|a| a.target == target && a.kind == kind.as_str())
+            .map(|a| a.credential_id.clone())
+    };
+    let mut targets: Vec<&str> = assignments
+        .iter()
+        .filter(live)
+        .map(|a| a.target.as_str())
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    targets
+        .into_iter()
+        .filter_map(|t| {
+            let cert = find(t, CredentialKind::IosDistributionCertificate)?;
+            let profile = find(t, CredentialKind::IosProvisioningProfile)?;
+            Some((t.to_owned(), cert, profile))
+        })
+        .collect()
+}
+
+/// "Download for local builds": the default keystore, each iOS target's certificate and
+/// profile, and EAS's `credentials.json`, decrypted and zipped here.
 #[component]
-fn DownloadBundle(app_name: String, credential_id: String) -> impl IntoView {
+fn DownloadBundle(
+    app_name: String,
+    android: Option<String>,
+    ios: Vec<(String, String, String)>,
+) -> impl IntoView {
     let state = AppState::get();
     let busy = RwSignal::new(Busy::Idle);
     let download = move |_| {
@@ -339,7 +394,7 @@ fn DownloadBundle(app_name: String, credential_id: String) -> impl IntoView {
         if busy.get_untracked().is_working() {
             return;
         }
-        let (id, name) = (credential_id.clone(), app_name.clone());
+        let (android, ios, name) = (android.clone(), ios.clone(), app_name.clone());
         busy.set(Busy::Working(
             "Decrypting and zipping in your browser…".into(),
         ));
@@ -349,10 +404,25 @@ fn DownloadBundle(app_name: String, credential_id: String) -> impl IntoView {
                     .team_key(&keys, &team)
                     .await
                     .map_err(|e| e.to_string())?;
-                let payload = api::read_credential(&team, &key, &id)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let zip = crate::download::android_bundle(&payload)?;
+                let android = match android {
+                    Some(id) => Some(api::read_credential(&team, &key, &id).await),
+                    None => None,
+                }
+                .transpose()
+                .map_err(|e| e.to_string())?;
+                let mut pairs = Vec::new();
+                for (target, cert, profile) in ios {
+                    pairs.push(crate::download::IosPair {
+                        target,
+                        certificate: api::read_credential(&team, &key, &cert)
+                            .await
+                            .map_err(|e| e.to_string())?,
+                        profile: api::read_credential(&team, &key, &profile)
+                            .await
+                            .map_err(|e| e.to_string())?,
+                    });
+                }
+                let zip = crate::download::bundle(android.as_ref(), &pairs)?;
                 let file = format!("{}-credentials.zip", name.to_lowercase().replace(' ', "-"));
                 crate::download::save(&file, &zip)
             }
@@ -521,7 +591,7 @@ fn ServiceAccounts(
 }
 
 /// Reads a JSON metadata field as text.
-fn meta_str(meta: &serde_json::Value, key: &str) -> String {
+pub(crate) fn meta_str(meta: &serde_json::Value, key: &str) -> String {
     meta.get(key)
         .and_then(|v| v.as_str())
         .unwrap_or("")
@@ -607,7 +677,7 @@ fn KeystoreCard(
 }
 
 /// Reads a picked file's bytes.
-async fn file_bytes(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>), String> {
+pub(crate) async fn file_bytes(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>), String> {
     let file = input
         .files()
         .and_then(|f| f.get(0))

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod credentials;
 pub mod home;
 pub mod invite;
+pub mod ios;
 pub mod members;
 pub mod not_found;
 pub mod soon;

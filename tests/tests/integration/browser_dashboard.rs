@@ -89,11 +89,11 @@ async fn browser_sections_ask_to_sign_in_and_unknown_pages_say_so() -> anyhow::R
     server.stop().await
 }
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Signs up through the dashboard (from a page that needs a session) and returns the recovery
 /// code and how long deriving the keys took in the browser.
-async fn sign_up(browser: &Browser, url: &str, email: &str) -> anyhow::Result<(String, Duration)> {
+pub(crate) async fn sign_up(browser: &Browser, url: &str, email: &str) -> anyhow::Result<(String, Duration)> {
     browser.client.goto(&format!("{url}/account")).await?;
     browser.click("#show-signup").await?;
     browser.fill("#signup-email", email).await?;
@@ -107,7 +107,7 @@ async fn sign_up(browser: &Browser, url: &str, email: &str) -> anyhow::Result<(S
 }
 
 /// After the recovery code: confirm it was saved and continue.
-async fn confirm_recovery_code(browser: &Browser) -> anyhow::Result<()> {
+pub(crate) async fn confirm_recovery_code(browser: &Browser) -> anyhow::Result<()> {
     let continue_button = browser.wait_for("#recovery-continue", 10).await?;
     assert!(
         !continue_button.is_enabled().await?,

@@ -7,6 +7,7 @@ mod api_hostile;
 mod api_scale_out;
 mod api_story;
 mod browser_dashboard;
+mod browser_ios;
 mod cli_doctor;
 mod cli_offline;
 mod cli_sync;

@@ -1,0 +1,275 @@
+//! The dashboard's iOS flows in headless Chromium against the real server and SQLite: a CSR
+//! made in the browser, signed by a throwaway CA with `openssl`, Apple's `.cer` turned into a
+//! `.p12` that `openssl pkcs12` opens with the password from the downloaded `credentials.json`;
+//! a `.cer` for another key refused; provisioning profiles (made with `openssl cms`) shown with
+//! their facts and warnings; a push key.
+
+use signet_core::{
+    eas::credentials_json::{CredentialsJson, IosCredentials},
+    ios::csr::{CsrSubject, PendingCsr},
+    wire::credential::CredentialKind,
+};
+use signet_tests::{browser::Browser, paths, server::TestServer, tools};
+
+use crate::browser_dashboard::{PASSWORD, confirm_recovery_code, sign_up};
+
+const APPLE_SUBJECT: &str =
+    "/UID=A1B2C3D4E5/CN=Apple Distribution: Acme Inc (A1B2C3D4E5)/OU=A1B2C3D4E5/O=Acme Inc/C=US";
+
+fn apple_fixture(name: &str) -> std::path::PathBuf {
+    paths::root().join("wasm-core/tests/fixtures/apple").join(name)
+}
+
+fn base64_std(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Picks `path` in the file input `css`.
+async fn pick(browser: &Browser, css: &str, path: &std::path::Path) -> anyhow::Result<()> {
+    browser
+        .wait_for(css, 10)
+        .await?
+        .send_keys(&path.to_string_lossy())
+        .await?;
+    Ok(())
+}
+
+/// How many live credentials of `kind` the team holds, as the native client sees them.
+async fn count(server: &TestServer, email: &str, kind: CredentialKind) -> anyhow::Result<usize> {
+    let api = signet_client::Api::new(&server.url);
+    let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
+    let teams = session.teams().await?;
+    let team = teams
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no team"))?;
+    Ok(session
+        .credentials(&team.id, false)
+        .await?
+        .iter()
+        .filter(|c| c.kind == kind)
+        .count())
+}
+
+/// CSR → `.cer` → `.p12` (a wrong `.cer` stores nothing) → profiles → push key → the zip
+/// for local builds, checked with `openssl`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "ios@example.com";
+    sign_up(&browser, &server.url, email).await?;
+    confirm_recovery_code(&browser).await?;
+    browser.wait_for("#account-fingerprint", 30).await?;
+
+    browser.click("nav a[href='/teams']").await?;
+    browser.wait_for("#no-teams", 30).await?;
+    browser.fill("#team-name", "Acme Mobile").await?;
+    browser.click("#create-team").await?;
+    browser
+        .wait_for_text("#team-list", "Acme Mobile", 30)
+        .await?;
+    browser.click("nav a[href='/apps']").await?;
+    browser.wait_for("#no-apps", 60).await?;
+    browser.fill("#app-name", "Acme").await?;
+    browser.fill("#app-ios", "com.acme.app").await?;
+    browser.click("#create-app").await?;
+    browser
+        .wait_for_text("#app-list", "com.acme.app", 30)
+        .await?;
+    browser.click("#app-list a").await?;
+    browser
+        .wait_for_text("#ios-target-0", "com.acme.app · production profile", 30)
+        .await?;
+
+    // 1. A CSR made in the browser; the download is what openssl verifies.
+    browser.fill("#ios-csr-name-0", "Acme Inc").await?;
+    browser.fill("#ios-csr-country-0", "US").await?;
+    browser.click("#ios-generate-csr-0").await?;
+    browser
+        .wait_for_text("#ios-csr-status-0", "Generating an RSA-2048", 10)
+        .await?;
+    browser.wait_for("#ios-pending-csr-0", 120).await?;
+    browser.click("#ios-download-csr-0").await?;
+    let csr = browser
+        .wait_for_download("CertificateSigningRequest.certSigningRequest", 30)
+        .await?;
+    let csr = String::from_utf8(csr)?;
+    let dir = tempfile::tempdir()?;
+    let text = tools::openssl_verify_csr(&csr, dir.path())?;
+    assert!(text.contains("Acme Inc"), "{text}");
+    assert_eq!(count(&server, email, CredentialKind::PendingCsr).await?, 1);
+
+    // 2. A certificate issued for another key: refused, nothing stored.
+    let other = PendingCsr::generate(&CsrSubject {
+        common_name: "Someone Else".into(),
+        email: "else@example.com".into(),
+        country: None,
+    })?;
+    let other_dir = tempfile::tempdir()?;
+    let wrong = tools::openssl_issue_certificate(&other.csr_pem()?, APPLE_SUBJECT, other_dir.path())?;
+    let wrong_path = other_dir.path().join("wrong.cer");
+    std::fs::write(&wrong_path, &wrong)?;
+    pick(&browser, "#ios-cer-file-0", &wrong_path).await?;
+    browser.click("#ios-upload-cer-0").await?;
+    let error = browser
+        .wait_for_text("#ios-cer-status-0", "Nothing was stored", 60)
+        .await?;
+    assert!(
+        error.contains("was not issued for the signing request made here"),
+        "{error}"
+    );
+    assert_eq!(
+        count(&server, email, CredentialKind::IosDistributionCertificate).await?,
+        0
+    );
+
+    // 3. Apple's certificate for our CSR: a .p12 is built and stored, the CSR goes away.
+    let cer = tools::openssl_issue_certificate(&csr, APPLE_SUBJECT, dir.path())?;
+    let cer_path = dir.path().join("distribution.cer");
+    std::fs::write(&cer_path, &cer)?;
+    pick(&browser, "#ios-cer-file-0", &cer_path).await?;
+    browser.click("#ios-upload-cer-0").await?;
+    let card = browser
+        .wait_for_text(
+            ".ios-credential[data-kind=ios_distribution_certificate]",
+            "A1B2C3D4E5",
+            60,
+        )
+        .await?;
+    for needle in ["Default", "Valid", "Apple Distribution: Acme Inc", "7E57C0DE01"] {
+        assert!(card.contains(needle), "{needle} not in {card}");
+    }
+    browser.wait_for("#ios-csr-form-0", 30).await?;
+    assert_eq!(count(&server, email, CredentialKind::PendingCsr).await?, 0);
+
+    // 4. Profiles: one that does not list our certificate (warned), then one made for it.
+    pick(&browser, "#ios-profile-file-0", &apple_fixture("adhoc.mobileprovision")).await?;
+    browser.click("#ios-upload-profile-0").await?;
+    let warned = browser
+        .wait_for_text(
+            ".ios-credential[data-kind=ios_provisioning_profile]",
+            "does not include the assigned distribution certificate",
+            60,
+        )
+        .await?;
+    assert!(warned.contains("Ad hoc"), "{warned}");
+    let template = String::from_utf8(std::fs::read(apple_fixture("adhoc.plist"))?)?;
+    let fixture_cert = base64_std(&std::fs::read(apple_fixture("distribution.cer"))?);
+    let plist = template
+        .replace(&fixture_cert, &base64_std(&cer))
+        .replace("2027-01-15T10:00:00Z", "2099-01-01T00:00:00Z");
+    assert_ne!(plist, template);
+    let profile = tools::openssl_sign_profile(plist.as_bytes(), true, dir.path())?;
+    let profile_path = dir.path().join("fresh.mobileprovision");
+    std::fs::write(&profile_path, &profile)?;
+    pick(&browser, "#ios-profile-file-0", &profile_path).await?;
+    browser.click("#ios-upload-profile-0").await?;
+    browser
+        .wait_for_text(
+            ".ios-credential[data-kind=ios_provisioning_profile]",
+            "2099-01-01",
+            60,
+        )
+        .await?;
+    let fresh = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.ios-credential[data-kind=ios_provisioning_profile]')]\
+             .map(e => e.innerText).find(t => t.includes('2099-01-01'));",
+            vec![],
+        )
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for needle in ["Ad hoc", "com.acme.*", "Acme Inc (A1B2C3D4E5)", "Devices", "Default"] {
+        assert!(fresh.contains(needle), "{needle} not in {fresh}");
+    }
+    assert!(!fresh.contains("⚠"), "{fresh}");
+
+    // 5. A push key, checked in the browser.
+    pick(&browser, "#ios-push-file-0", &apple_fixture("AuthKey_ABC123DEFG.p8")).await?;
+    browser.fill("#ios-push-first-0", "ABC123DEFG").await?;
+    browser.fill("#ios-push-second-0", "A1B2C3D4E5").await?;
+    browser.click("#ios-upload-push-0").await?;
+    browser
+        .wait_for_text(
+            ".ios-credential[data-kind=apple_push_key]",
+            "ABC123DEFG",
+            60,
+        )
+        .await?;
+    browser.screenshot("dashboard-ios").await?;
+
+    // 6. The zip for local builds: openssl opens the .p12 with the zipped password.
+    browser.click("#download-bundle").await?;
+    let zip = browser
+        .wait_for_download("acme-credentials.zip", 60)
+        .await?;
+    let zip_path = dir.path().join("bundle.zip");
+    std::fs::write(&zip_path, &zip)?;
+    let unzipped = dir.path().join("bundle");
+    std::fs::create_dir_all(&unzipped)?;
+    tools::run_ok(
+        "unzip",
+        &[
+            "-q",
+            &zip_path.to_string_lossy(),
+            "-d",
+            &unzipped.to_string_lossy(),
+        ],
+    )?;
+    let json = CredentialsJson::from_json(&std::fs::read(unzipped.join("credentials.json"))?)?;
+    assert!(json.android.is_none());
+    let Some(IosCredentials::Single(ios)) = json.ios else {
+        anyhow::bail!("expected a single-target ios object");
+    };
+    assert_eq!(ios.distribution_certificate.path, "credentials/ios/dist-cert.p12");
+    assert_eq!(
+        ios.provisioning_profile_path,
+        "credentials/ios/profile.mobileprovision"
+    );
+    assert_eq!(
+        std::fs::read(unzipped.join(&ios.provisioning_profile_path))?,
+        profile
+    );
+    let p12 = unzipped.join(&ios.distribution_certificate.path);
+    let pass = format!("pass:{}", ios.distribution_certificate.password.expose());
+    let certs = tools::run_ok(
+        "openssl",
+        &["pkcs12", "-in", &p12.to_string_lossy(), "-passin", &pass, "-nokeys"],
+    )?;
+    assert!(certs.contains("BEGIN CERTIFICATE"), "{certs}");
+    assert!(certs.contains("Apple Distribution: Acme Inc"), "{certs}");
+    let with_key = tools::run_ok(
+        "openssl",
+        &["pkcs12", "-in", &p12.to_string_lossy(), "-passin", &pass, "-nodes"],
+    )?;
+    assert!(with_key.contains("PRIVATE KEY"), "openssl printed no key");
+    // The key in the .p12 is the one the CSR was made for.
+    let key_path = dir.path().join("p12.key");
+    std::fs::write(&key_path, &with_key)?;
+    let key_pub = tools::run_ok(
+        "openssl",
+        &["pkey", "-in", &key_path.to_string_lossy(), "-pubout"],
+    )?;
+    let csr_path = tools::write_file(dir.path(), "check.csr", csr.as_bytes())?;
+    let csr_pub = tools::run_ok("openssl", &["req", "-in", &csr_path, "-noout", "-pubkey"])?;
+    assert_eq!(key_pub.trim(), csr_pub.trim());
+    let wrong_pass = tools::run(
+        "openssl",
+        &[
+            "pkcs12",
+            "-in",
+            &p12.to_string_lossy(),
+            "-passin",
+            "pass:wrong",
+            "-nokeys",
+        ],
+    )?;
+    assert!(!wrong_pass.success, "a wrong password opened the .p12");
+
+    browser.close().await?;
+    server.stop().await
+}
