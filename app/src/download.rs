@@ -19,6 +19,7 @@ use wasm_bindgen::{JsCast, JsValue};
 pub const KEYSTORE_PATH: &str = "credentials/android/keystore.jks";
 
 /// One iOS target's signing pair, decrypted.
+#[derive(Debug)]
 pub struct IosPair {
     /// The Xcode target; empty for a single-target app (EAS's flat `ios` object).
     pub target: String,

@@ -122,7 +122,7 @@ pub fn IosCredentials(
                             .map(|c| (a.clone(), c.clone()))
                     })
                     .collect();
-                view! { <TargetCard slot items reload can_write /> }
+                view! { <TargetCard at=slot items reload can_write /> }
             })
             .collect_view()
     };
@@ -154,7 +154,8 @@ fn meta(c: &CredentialInfo) -> serde_json::Value {
 
 /// One target's credentials in the chosen build profile.
 #[component]
-fn TargetCard(slot: Slot, items: Vec<Item>, reload: RwSignal<u32>, can_write: bool) -> impl IntoView {
+fn TargetCard(at: Slot, items: Vec<Item>, reload: RwSignal<u32>, can_write: bool) -> impl IntoView {
+    let slot = at;
     let of = |kind: CredentialKind| -> Vec<Item> {
         items
             .iter()
@@ -171,6 +172,7 @@ fn TargetCard(slot: Slot, items: Vec<Item>, reload: RwSignal<u32>, can_write: bo
         .find(|(a, _)| a.is_default)
         .or(certs.first())
         .map(|(_, c)| meta_str(&meta(c), "sha1"));
+    let row_slot = slot.clone();
     let rows = move |list: Vec<Item>, empty: &'static str| {
         if list.is_empty() {
             return view! { <p class="muted">{empty}</p> }.into_any();
@@ -180,8 +182,9 @@ fn TargetCard(slot: Slot, items: Vec<Item>, reload: RwSignal<u32>, can_write: bo
                 {list
                     .into_iter()
                     .map(|(assignment, credential)| {
-                        let warnings = warnings(&credential, &slot, cert_sha1.as_deref());
-                        view! { <CredentialRow slot=slot.clone() assignment credential warnings reload can_write /> }
+                        let warnings = warnings(&credential, &row_slot, cert_sha1.as_deref());
+                        let slot = row_slot.clone();
+                        view! { <CredentialRow at=slot assignment credential warnings reload can_write /> }
                     })
                     .collect_view()}
             </div>
@@ -193,25 +196,26 @@ fn TargetCard(slot: Slot, items: Vec<Item>, reload: RwSignal<u32>, can_write: bo
     } else {
         format!("{} ({}) · {} profile", slot.name, slot.bundle_id, slot.profile)
     };
+    let target_id = slot.id("target");
     view! {
-        <article class="ios-target" id=slot.id("target")>
+        <article class="ios-target" id=target_id>
             <h3>{heading}</h3>
             <h4>"Distribution certificate"</h4>
             {rows(certs, "No distribution certificate yet.")}
             {can_write.then(|| match pending {
-                Some((_, csr)) => view! { <PendingCsr slot=slot.clone() csr reload /> }.into_any(),
-                None => view! { <GenerateCsr slot=slot.clone() reload /> }.into_any(),
+                Some((_, csr)) => view! { <PendingCsr at=slot.clone() csr reload /> }.into_any(),
+                None => view! { <GenerateCsr at=slot.clone() reload /> }.into_any(),
             })}
-            {can_write.then(|| view! { <UploadForm kind=Upload::P12 slot=slot.clone() reload /> })}
+            {can_write.then(|| view! { <UploadForm kind=Upload::P12 at=slot.clone() reload /> })}
             <h4>"Provisioning profile"</h4>
             {rows(profiles, "No provisioning profile yet.")}
-            {can_write.then(|| view! { <UploadForm kind=Upload::Profile slot=slot.clone() reload /> })}
+            {can_write.then(|| view! { <UploadForm kind=Upload::Profile at=slot.clone() reload /> })}
             <h4>"Push key (APNs)"</h4>
             {rows(of(CredentialKind::ApplePushKey), "No push key yet.")}
-            {can_write.then(|| view! { <UploadForm kind=Upload::PushKey slot=slot.clone() reload /> })}
+            {can_write.then(|| view! { <UploadForm kind=Upload::PushKey at=slot.clone() reload /> })}
             <h4>"App Store Connect API key"</h4>
             {rows(of(CredentialKind::AscApiKey), "No App Store Connect API key yet.")}
-            {can_write.then(|| view! { <UploadForm kind=Upload::AscKey slot=slot.clone() reload /> })}
+            {can_write.then(|| view! { <UploadForm kind=Upload::AscKey at=slot.clone() reload /> })}
         </article>
     }
 }
@@ -301,13 +305,14 @@ fn facts(c: &CredentialInfo) -> Vec<(&'static str, String)> {
 /// One credential in a slot: its facts, default and expiry badges, warnings.
 #[component]
 fn CredentialRow(
-    slot: Slot,
+    at: Slot,
     assignment: Assignment,
     credential: CredentialInfo,
     warnings: Vec<String>,
     reload: RwSignal<u32>,
     can_write: bool,
 ) -> impl IntoView {
+    let slot = at;
     let state = AppState::get();
     let busy = RwSignal::new(Busy::Idle);
     let not_after = meta(&credential).get("not_after").and_then(|v| v.as_i64());
@@ -358,8 +363,12 @@ fn CredentialRow(
 }
 
 /// Seals `payload` under the team key, stores it and makes it the slot's default.
-async fn store(slot: &Slot, label: &str, payload: &Payload) -> Result<CredentialInfo, String> {
-    let state = AppState::get();
+async fn store(
+    state: AppState,
+    slot: &Slot,
+    label: &str,
+    payload: &Payload,
+) -> Result<CredentialInfo, String> {
     let keys = state
         .keys_untracked()
         .ok_or_else(|| "sign in again".to_owned())?;
@@ -383,7 +392,8 @@ async fn store(slot: &Slot, label: &str, payload: &Payload) -> Result<Credential
 /// "Generate a certificate signing request": an RSA-2048 key made in a Web Worker, stored
 /// encrypted as a pending CSR until Apple's certificate comes back.
 #[component]
-fn GenerateCsr(slot: Slot, reload: RwSignal<u32>) -> impl IntoView {
+fn GenerateCsr(at: Slot, reload: RwSignal<u32>) -> impl IntoView {
+    let slot = at;
     let state = AppState::get();
     let email = RwSignal::new(
         state
@@ -395,7 +405,8 @@ fn GenerateCsr(slot: Slot, reload: RwSignal<u32>) -> impl IntoView {
     let country = RwSignal::new(String::new());
     let busy = RwSignal::new(Busy::Idle);
     let form_id = slot.id("csr-form");
-    let ids = (slot.id("csr-name"), slot.id("csr-email"), slot.id("csr-country"));
+    let (name_id, email_id, country_id) =
+        (slot.id("csr-name"), slot.id("csr-email"), slot.id("csr-country"));
     let (button_id, status_id) = (slot.id("generate-csr"), slot.id("csr-status"));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -421,7 +432,7 @@ fn GenerateCsr(slot: Slot, reload: RwSignal<u32>) -> impl IntoView {
                     "Encrypting the private key in your browser and storing it…".into(),
                 ));
                 let label = format!("Signing request for {}", slot.bundle_id);
-                store(&slot, &label, &payload).await
+                store(state, &slot, &label, &payload).await
             }
             .await;
             match result {
@@ -440,9 +451,9 @@ fn GenerateCsr(slot: Slot, reload: RwSignal<u32>) -> impl IntoView {
                 "The private key is made in this browser and stored encrypted; Apple only ever "
                 "sees the request."
             </p>
-            <Field id=ids.0 label="Your name or company (common name)" value=name required=true placeholder="Acme Inc" />
-            <Field id=ids.1 label="Apple developer account email" value=email kind="email" required=true />
-            <Field id=ids.2 label="Country code (optional)" value=country placeholder="US" />
+            <Field id=name_id label="Your name or company (common name)" value=name required=true placeholder="Acme Inc" />
+            <Field id=email_id label="Apple developer account email" value=email kind="email" required=true />
+            <Field id=country_id label="Country code (optional)" value=country placeholder="US" />
             <button id=button_id class="button primary" type="submit" disabled=move || busy.get().is_working()>
                 "Generate a certificate signing request"
             </button>
@@ -453,7 +464,8 @@ fn GenerateCsr(slot: Slot, reload: RwSignal<u32>) -> impl IntoView {
 
 /// A CSR waiting for Apple: download it, then upload the `.cer` Apple issued (or discard it).
 #[component]
-fn PendingCsr(slot: Slot, csr: CredentialInfo, reload: RwSignal<u32>) -> impl IntoView {
+fn PendingCsr(at: Slot, csr: CredentialInfo, reload: RwSignal<u32>) -> impl IntoView {
+    let slot = at;
     let state = AppState::get();
     let busy = RwSignal::new(Busy::Idle);
     let pem = meta_str(&meta(&csr), "csr_pem");
@@ -489,23 +501,30 @@ fn PendingCsr(slot: Slot, csr: CredentialInfo, reload: RwSignal<u32>) -> impl In
             }
         });
     };
+    let (box_id, download_id, discard_id, status_id) = (
+        slot.id("pending-csr"),
+        slot.id("download-csr"),
+        slot.id("discard-csr"),
+        slot.id("pending-status"),
+    );
+    let pending_id = csr.id.clone();
     view! {
-        <div class="option pending-csr" id=slot.id("pending-csr")>
+        <div class="option pending-csr" id=box_id>
             <h5>"Waiting for Apple's certificate"</h5>
             <p class="muted">
                 "Signing request made " {date(csr.created_at)} ". Download it, upload it to Apple, "
                 "then upload the certificate (.cer) Apple issues: this browser turns it into a .p12."
             </p>
-            <button id=slot.id("download-csr") class="button" type="button" on:click=download>
+            <button id=download_id class="button" type="button" on:click=download>
                 "Download .csr"
             </button>
             " "
-            <button id=slot.id("discard-csr") class="button small" type="button" on:click=discard
+            <button id=discard_id class="button small" type="button" on:click=discard
                 disabled=move || busy.get().is_working()>
                 "Discard request"
             </button>
-            <BusyLine state=busy id=slot.id("pending-status") />
-            <UploadForm kind=Upload::Cer slot pending=csr.id.clone() reload />
+            <BusyLine state=busy id=status_id />
+            <UploadForm kind=Upload::Cer at=slot pending=pending_id reload />
         </div>
     }
 }
@@ -596,7 +615,7 @@ fn payload(
             };
             let identity = SigningIdentity::import(private_key_pem.expose(), bytes).map_err(|e| {
                 match e {
-                    signet_core::Error::CertificateKeyMismatch { certificate } => format!(
+                    signet_core::Error::CertificateKeyMismatch { certificate, .. } => format!(
                         "this certificate ({certificate}) was not issued for the signing request \
                          made here: upload the .cer Apple issued for the .csr you downloaded \
                          from this page"
@@ -638,13 +657,14 @@ fn payload(
 #[component]
 fn UploadForm(
     kind: Upload,
-    slot: Slot,
+    at: Slot,
     reload: RwSignal<u32>,
     /// The pending CSR's credential id ([`Upload::Cer`] only): opened for its key, trashed
     /// once the certificate is stored.
     #[prop(optional, into)]
     pending: Option<String>,
 ) -> impl IntoView {
+    let slot = at;
     let state = AppState::get();
     let (stem, title, file_label, accept) = kind.texts();
     let (first_label, second_label) = kind.fields();
@@ -711,7 +731,7 @@ fn UploadForm(
                 busy.set(Busy::Working(
                     "Encrypting in your browser and storing…".into(),
                 ));
-                store(&slot, &label, &payload).await?;
+                store(state, &slot, &label, &payload).await?;
                 if let Some(id) = &pending {
                     // The key now lives in the .p12: the request has done its job.
                     api::trash_credential(&team, id)
@@ -733,14 +753,19 @@ fn UploadForm(
         });
     };
     let password = kind == Upload::P12;
+    let (first_kind, first_required) = if password {
+        ("password", false)
+    } else {
+        ("text", true)
+    };
+    let label_for = file_id.clone();
     view! {
         <form class="option form" on:submit=submit id=form_id>
             <h5>{title}</h5>
-            <label for=file_id.clone()>{file_label}</label>
+            <label for=label_for>{file_label}</label>
             <input id=file_id type="file" node_ref=file_ref required accept=accept />
             {first_label.map(|label| view! {
-                <Field id=first_id label value=first kind=if password { "password" } else { "text" }
-                    autocomplete="off" required=!password />
+                <Field id=first_id label value=first kind=first_kind autocomplete="off" required=first_required />
             })}
             {second_label.map(|label| view! {
                 <Field id=second_id label value=second autocomplete="off" required=true />
