@@ -267,7 +267,7 @@ fn facts(c: &CredentialInfo) -> Vec<(&'static str, String)> {
         CredentialKind::IosDistributionCertificate => vec![
             ("Name", s("common_name")),
             ("Apple team", team(s("team_name"), s("team_id"))),
-            ("Serial", s("serial")),
+            ("Serial", s("serial").to_uppercase()),
             ("Subject", s("subject")),
             ("Expires", expires()),
             ("SHA-1", s("sha1")),

@@ -137,9 +137,11 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
             60,
         )
         .await?;
-    for needle in ["Default", "Valid", "Apple Distribution: Acme Inc", "7E57C0DE01"] {
+    for needle in ["Default", "Valid", "Apple Distribution: Acme Inc", "Serial"] {
         assert!(card.contains(needle), "{needle} not in {card}");
     }
+    // The serial the CA gave it (`-set_serial 0x7E57C0DE01`).
+    assert!(card.to_uppercase().contains("7E57C0DE01"), "{card}");
     browser.wait_for("#ios-csr-form-0", 30).await?;
     assert_eq!(count(&server, email, CredentialKind::PendingCsr).await?, 0);
 
