@@ -29,6 +29,14 @@ use crate::{
     worker::Job,
 };
 
+/// What an iOS slot holds besides pending CSRs.
+const IOS_KINDS: [CredentialKind; 4] = [
+    CredentialKind::IosDistributionCertificate,
+    CredentialKind::IosProvisioningProfile,
+    CredentialKind::ApplePushKey,
+    CredentialKind::AscApiKey,
+];
+
 /// The build profiles offered even before anything is assigned to them (EAS's defaults).
 const PROFILES: [&str; 3] = ["production", "preview", "development"];
 
@@ -122,7 +130,15 @@ pub fn IosCredentials(
                             .map(|c| (a.clone(), c.clone()))
                     })
                     .collect();
-                view! { <TargetCard at=slot items reload can_write /> }
+                // The team's credentials of these kinds not yet in this slot: reusable, as at Apple.
+                let reusable: Vec<CredentialInfo> = credentials
+                    .iter()
+                    .filter(|c| {
+                        IOS_KINDS.contains(&c.kind) && !items.iter().any(|(_, i)| i.id == c.id)
+                    })
+                    .cloned()
+                    .collect();
+                view! { <TargetCard at=slot items reusable reload can_write /> }
             })
             .collect_view()
     };
@@ -154,7 +170,13 @@ fn meta(c: &CredentialInfo) -> serde_json::Value {
 
 /// One target's credentials in the chosen build profile.
 #[component]
-fn TargetCard(at: Slot, items: Vec<Item>, reload: RwSignal<u32>, can_write: bool) -> impl IntoView {
+fn TargetCard(
+    at: Slot,
+    items: Vec<Item>,
+    reusable: Vec<CredentialInfo>,
+    reload: RwSignal<u32>,
+    can_write: bool,
+) -> impl IntoView {
     let slot = at;
     let of = |kind: CredentialKind| -> Vec<Item> {
         items
@@ -197,6 +219,14 @@ fn TargetCard(at: Slot, items: Vec<Item>, reload: RwSignal<u32>, can_write: bool
         format!("{} ({}) · {} profile", slot.name, slot.bundle_id, slot.profile)
     };
     let target_id = slot.id("target");
+    let reuse_slot = slot.clone();
+    let reuse = move |kind: CredentialKind| {
+        let choices: Vec<CredentialInfo> =
+            reusable.iter().filter(|c| c.kind == kind).cloned().collect();
+        let at = reuse_slot.clone();
+        (can_write && !choices.is_empty())
+            .then(|| view! { <AssignExisting at kind choices reload /> })
+    };
     view! {
         <article class="ios-target" id=target_id>
             <h3>{heading}</h3>
@@ -207,15 +237,19 @@ fn TargetCard(at: Slot, items: Vec<Item>, reload: RwSignal<u32>, can_write: bool
                 None => view! { <GenerateCsr at=slot.clone() reload /> }.into_any(),
             })}
             {can_write.then(|| view! { <UploadForm kind=Upload::P12 at=slot.clone() reload /> })}
+            {reuse(CredentialKind::IosDistributionCertificate)}
             <h4>"Provisioning profile"</h4>
             {rows(profiles, "No provisioning profile yet.")}
             {can_write.then(|| view! { <UploadForm kind=Upload::Profile at=slot.clone() reload /> })}
+            {reuse(CredentialKind::IosProvisioningProfile)}
             <h4>"Push key (APNs)"</h4>
             {rows(of(CredentialKind::ApplePushKey), "No push key yet.")}
             {can_write.then(|| view! { <UploadForm kind=Upload::PushKey at=slot.clone() reload /> })}
+            {reuse(CredentialKind::ApplePushKey)}
             <h4>"App Store Connect API key"</h4>
             {rows(of(CredentialKind::AscApiKey), "No App Store Connect API key yet.")}
             {can_write.then(|| view! { <UploadForm kind=Upload::AscKey at=slot.clone() reload /> })}
+            {reuse(CredentialKind::AscApiKey)}
         </article>
     }
 }
@@ -359,6 +393,66 @@ fn CredentialRow(
             })}
             <BusyLine state=busy id=status_id />
         </article>
+    }
+}
+
+/// "Use one the team already has": assigns a stored credential to this slot as its default
+/// (certificates, push and API keys are team-level at Apple too).
+#[component]
+fn AssignExisting(
+    at: Slot,
+    kind: CredentialKind,
+    choices: Vec<CredentialInfo>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let slot = at;
+    let state = AppState::get();
+    let busy = RwSignal::new(Busy::Idle);
+    let chosen = RwSignal::new(choices.first().map(|c| c.id.clone()).unwrap_or_default());
+    let stem = kind.as_str().replace('_', "-");
+    let (select_id, button_id, status_id) = (
+        slot.id(&format!("{stem}-existing")),
+        slot.id(&format!("assign-{stem}")),
+        slot.id(&format!("{stem}-existing-status")),
+    );
+    let label_for = select_id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(team) = state.team_id.get_untracked() else {
+            return;
+        };
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let (request, app_id) = (slot.assign(&chosen.get_untracked()), slot.app_id.clone());
+        busy.set(Busy::Working("Assigning…".into()));
+        spawn_local(async move {
+            match api::assign_slot(&team, &app_id, &request).await {
+                Ok(_) => {
+                    busy.set(Busy::Idle);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => busy.set(Busy::Failed(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <form class="form inline" on:submit=submit>
+            <label for=label_for>"Or use one the team already has"</label>
+            <select id=select_id on:change=move |ev| chosen.set(event_target_value(&ev))>
+                {choices
+                    .into_iter()
+                    .map(|c| {
+                        let text = format!("{} (added {})", c.label, date(c.created_at));
+                        view! { <option value=c.id>{text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <button id=button_id class="button small" type="submit" disabled=move || busy.get().is_working()>
+                "Assign"
+            </button>
+        </form>
+        <BusyLine state=busy id=status_id />
     }
 }
 
@@ -653,6 +747,16 @@ fn payload(
     })
 }
 
+/// An inspection failure in the words of the file that was uploaded.
+fn explain(kind: Upload, e: signet_core::Error) -> String {
+    match (kind, e) {
+        (Upload::P12, signet_core::Error::WrongKeystorePassword) => {
+            "wrong .p12 password: enter the password the certificate was exported with".into()
+        }
+        (_, e) => e.to_string(),
+    }
+}
+
 /// A file (and its passwords or ids), checked here, stored encrypted, made the slot's default.
 #[component]
 fn UploadForm(
@@ -719,7 +823,7 @@ fn UploadForm(
                     &second.get_untracked(),
                     opened.as_ref(),
                 )
-                .and_then(|p| p.inspect().map(|m| (p, m)).map_err(|e| e.to_string()))
+                .and_then(|p| p.inspect().map(|m| (p, m)).map_err(|e| explain(kind, e)))
                 .map_err(|e| format!("{e}. Nothing was stored."));
                 let (payload, metadata) = payload?;
                 let label = match kind {

@@ -2,7 +2,8 @@
 //! made in the browser, signed by a throwaway CA with `openssl`, Apple's `.cer` turned into a
 //! `.p12` that `openssl pkcs12` opens with the password from the downloaded `credentials.json`;
 //! a `.cer` for another key refused; provisioning profiles (made with `openssl cms`) shown with
-//! their facts and warnings; a push key.
+//! their facts and warnings; a push key; an app with two targets (an uploaded `.p12`, reused
+//! for the second target) and its per-target zip. No secret is sent in the clear.
 
 use signet_core::{
     eas::credentials_json::{CredentialsJson, IosCredentials},
@@ -55,6 +56,15 @@ async fn count(server: &TestServer, email: &str, kind: CredentialKind) -> anyhow
 /// for local builds, checked with `openssl`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::Result<()> {
+    let log_dir = tempfile::tempdir()?;
+    let log = log_dir.path().join("bodies.log");
+    // nextest runs every test in its own process, so no other test sees this variable.
+    #[allow(unsafe_code)]
+    // SAFETY: set before the server and browser start, while no other thread reads the
+    // environment.
+    unsafe {
+        std::env::set_var(signet_server::body_log::ENV, &log);
+    }
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "ios@example.com";
@@ -271,6 +281,151 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         ],
     )?;
     assert!(!wrong_pass.success, "a wrong password opened the .p12");
+
+    // 7. An app with two targets: the .p12 uploaded as an existing one (a wrong password
+    // stores nothing), reused for the second target, a profile each; a per-target zip.
+    browser.click("nav a[href='/apps']").await?;
+    browser.wait_for("#app-list", 30).await?;
+    browser.fill("#app-name", "Acme Duo").await?;
+    browser
+        .fill("#app-ios", "Duo=com.acme.duo\nDuoWidget=com.acme.duo.widget")
+        .await?;
+    browser.click("#create-app").await?;
+    browser
+        .wait_for_text("#app-list", "DuoWidget: com.acme.duo.widget", 30)
+        .await?;
+    browser
+        .client
+        .find(fantoccini::Locator::LinkText("Acme Duo"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_for_text("#ios-target-1", "DuoWidget (com.acme.duo.widget)", 30)
+        .await?;
+    pick(&browser, "#ios-p12-file-0", &p12).await?;
+    browser.fill("#ios-p12-first-0", "not-the-password").await?;
+    browser.click("#ios-upload-p12-0").await?;
+    let error = browser
+        .wait_for_text("#ios-p12-status-0", "Nothing was stored", 60)
+        .await?;
+    assert!(error.contains("wrong .p12 password"), "{error}");
+    browser
+        .fill(
+            "#ios-p12-first-0",
+            ios.distribution_certificate.password.expose(),
+        )
+        .await?;
+    browser.click("#ios-upload-p12-0").await?;
+    browser
+        .wait_for_text(
+            "#ios-target-0 .ios-credential[data-kind=ios_distribution_certificate]",
+            "Default",
+            60,
+        )
+        .await?;
+    // The second target reuses the team's certificates instead of storing them again.
+    browser.click("#ios-assign-ios-distribution-certificate-1").await?;
+    browser
+        .wait_for_text(
+            "#ios-target-1 .ios-credential[data-kind=ios_distribution_certificate]",
+            "Default",
+            60,
+        )
+        .await?;
+    for index in 0..2 {
+        pick(&browser, &format!("#ios-profile-file-{index}"), &profile_path).await?;
+        browser
+            .click(&format!("#ios-upload-profile-{index}"))
+            .await?;
+        browser
+            .wait_for_text(
+                &format!("#ios-target-{index} .ios-credential[data-kind=ios_provisioning_profile]"),
+                "2099-01-01",
+                60,
+            )
+            .await?;
+    }
+    browser
+        .client
+        .execute("document.querySelector('#ios-title').scrollIntoView()", vec![])
+        .await?;
+    browser.screenshot("dashboard-ios-targets").await?;
+    browser.click("#download-bundle").await?;
+    let zip = browser
+        .wait_for_download("acme-duo-credentials.zip", 60)
+        .await?;
+    let zip_path = dir.path().join("duo.zip");
+    std::fs::write(&zip_path, &zip)?;
+    let duo = dir.path().join("duo");
+    std::fs::create_dir_all(&duo)?;
+    tools::run_ok(
+        "unzip",
+        &["-q", &zip_path.to_string_lossy(), "-d", &duo.to_string_lossy()],
+    )?;
+    let json = CredentialsJson::from_json(&std::fs::read(duo.join("credentials.json"))?)?;
+    let Some(IosCredentials::PerTarget(targets)) = json.ios else {
+        anyhow::bail!("expected a per-target ios object");
+    };
+    assert_eq!(
+        targets.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["Duo", "DuoWidget"]
+    );
+    for (name, creds) in &targets {
+        assert_eq!(
+            creds.distribution_certificate.path,
+            format!("credentials/ios/{name}-dist-cert.p12")
+        );
+        assert_eq!(
+            creds.provisioning_profile_path,
+            format!("credentials/ios/{name}-profile.mobileprovision")
+        );
+        let pass = format!("pass:{}", creds.distribution_certificate.password.expose());
+        let p12 = duo.join(&creds.distribution_certificate.path);
+        let certs = tools::run_ok(
+            "openssl",
+            &["pkcs12", "-in", &p12.to_string_lossy(), "-passin", &pass, "-nokeys"],
+        )?;
+        assert!(certs.contains("Apple Distribution: Acme Inc"), "{certs}");
+    }
+    assert_eq!(
+        count(&server, email, CredentialKind::IosDistributionCertificate).await?,
+        2,
+        "the generated one and the uploaded one; the reuse stored nothing"
+    );
+
+    // Nothing secret left the browser in the clear, and nothing was kept in its storage.
+    let storage = browser
+        .client
+        .execute("return localStorage.length + sessionStorage.length;", vec![])
+        .await?;
+    assert_eq!(storage.as_i64(), Some(0));
+    let sent = std::fs::read_to_string(&log)?;
+    assert!(sent.contains("/credentials"), "is the body log recording?");
+    let key_line = with_key
+        .lines()
+        .skip_while(|l| !l.contains("BEGIN PRIVATE KEY"))
+        .nth(5)
+        .unwrap_or_default()
+        .to_owned();
+    let p8 = std::fs::read_to_string(apple_fixture("AuthKey_ABC123DEFG.p8"))?;
+    let p8_line = p8.lines().nth(2).unwrap_or_default().to_owned();
+    let p12_bytes = std::fs::read(&p12)?;
+    let window = &p12_bytes[p12_bytes.len() / 2..p12_bytes.len() / 2 + 48];
+    let secrets = [
+        ("the .p12 password", ios.distribution_certificate.password.expose().to_owned()),
+        ("the CSR's private key", key_line),
+        ("the push key", p8_line),
+        ("the .p12 (base64)", base64_std(window)),
+        ("the .p12 (base64url)", {
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(window)
+        }),
+    ];
+    for (what, secret) in &secrets {
+        assert!(secret.len() >= 16, "{what} is too short to search for");
+        assert!(!sent.contains(secret.as_str()), "the browser sent {what} in the clear");
+    }
 
     browser.close().await?;
     server.stop().await
