@@ -451,7 +451,11 @@ pub async fn assign_slot(
     app_id: &str,
     request: &AssignRequest,
 ) -> Result<Vec<Assignment>, ApiError> {
-    put(&format!("/teams/{team_id}/apps/{app_id}/assignments"), request).await
+    put(
+        &format!("/teams/{team_id}/apps/{app_id}/assignments"),
+        request,
+    )
+    .await
 }
 
 /// Every credential of a team (all pages), or every one in the trash.

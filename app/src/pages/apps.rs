@@ -677,7 +677,9 @@ fn KeystoreCard(
 }
 
 /// Reads a picked file's bytes.
-pub(crate) async fn file_bytes(input: &web_sys::HtmlInputElement) -> Result<(String, Vec<u8>), String> {
+pub(crate) async fn file_bytes(
+    input: &web_sys::HtmlInputElement,
+) -> Result<(String, Vec<u8>), String> {
     let file = input
         .files()
         .and_then(|f| f.get(0))

@@ -216,13 +216,19 @@ fn TargetCard(
     let heading = if slot.target.is_empty() {
         format!("{} · {} profile", slot.bundle_id, slot.profile)
     } else {
-        format!("{} ({}) · {} profile", slot.name, slot.bundle_id, slot.profile)
+        format!(
+            "{} ({}) · {} profile",
+            slot.name, slot.bundle_id, slot.profile
+        )
     };
     let target_id = slot.id("target");
     let reuse_slot = slot.clone();
     let reuse = move |kind: CredentialKind| {
-        let choices: Vec<CredentialInfo> =
-            reusable.iter().filter(|c| c.kind == kind).cloned().collect();
+        let choices: Vec<CredentialInfo> = reusable
+            .iter()
+            .filter(|c| c.kind == kind)
+            .cloned()
+            .collect();
         let at = reuse_slot.clone();
         (can_write && !choices.is_empty())
             .then(|| view! { <AssignExisting at kind choices reload /> })
@@ -499,8 +505,11 @@ fn GenerateCsr(at: Slot, reload: RwSignal<u32>) -> impl IntoView {
     let country = RwSignal::new(String::new());
     let busy = RwSignal::new(Busy::Idle);
     let form_id = slot.id("csr-form");
-    let (name_id, email_id, country_id) =
-        (slot.id("csr-name"), slot.id("csr-email"), slot.id("csr-country"));
+    let (name_id, email_id, country_id) = (
+        slot.id("csr-name"),
+        slot.id("csr-email"),
+        slot.id("csr-country"),
+    );
     let (button_id, status_id) = (slot.id("generate-csr"), slot.id("csr-status"));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -660,12 +669,7 @@ impl Upload {
                 "Provisioning profile (.mobileprovision)",
                 ".mobileprovision",
             ),
-            Upload::PushKey => (
-                "push",
-                "Upload a push key",
-                "Push key (.p8)",
-                ".p8",
-            ),
+            Upload::PushKey => ("push", "Upload a push key", "Push key (.p8)", ".p8"),
             Upload::AscKey => (
                 "asc",
                 "Upload an App Store Connect API key",
@@ -707,16 +711,15 @@ fn payload(
             else {
                 return Err("the signing request could not be opened".into());
             };
-            let identity = SigningIdentity::import(private_key_pem.expose(), bytes).map_err(|e| {
-                match e {
+            let identity =
+                SigningIdentity::import(private_key_pem.expose(), bytes).map_err(|e| match e {
                     signet_core::Error::CertificateKeyMismatch { certificate, .. } => format!(
                         "this certificate ({certificate}) was not issued for the signing request \
                          made here: upload the .cer Apple issued for the .csr you downloaded \
                          from this page"
                     ),
                     other => other.to_string(),
-                }
-            })?;
+                })?;
             let password = Password::random().map_err(|e| e.to_string())?;
             // The variant macOS Keychain imports (3DES, SHA-1 MAC).
             let p12 = identity
@@ -777,7 +780,10 @@ fn UploadForm(
     let busy = RwSignal::new(Busy::Idle);
     let file_ref = NodeRef::<leptos::html::Input>::new();
     let file_id = slot.id(&format!("{stem}-file"));
-    let (first_id, second_id) = (slot.id(&format!("{stem}-first")), slot.id(&format!("{stem}-second")));
+    let (first_id, second_id) = (
+        slot.id(&format!("{stem}-first")),
+        slot.id(&format!("{stem}-second")),
+    );
     let (form_id, button_id, status_id) = (
         slot.id(&format!("{stem}-form")),
         slot.id(&format!("upload-{stem}")),

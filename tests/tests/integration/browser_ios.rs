@@ -18,7 +18,9 @@ const APPLE_SUBJECT: &str =
     "/UID=A1B2C3D4E5/CN=Apple Distribution: Acme Inc (A1B2C3D4E5)/OU=A1B2C3D4E5/O=Acme Inc/C=US";
 
 fn apple_fixture(name: &str) -> std::path::PathBuf {
-    paths::root().join("wasm-core/tests/fixtures/apple").join(name)
+    paths::root()
+        .join("wasm-core/tests/fixtures/apple")
+        .join(name)
 }
 
 fn base64_std(bytes: &[u8]) -> String {
@@ -41,9 +43,7 @@ async fn count(server: &TestServer, email: &str, kind: CredentialKind) -> anyhow
     let api = signet_client::Api::new(&server.url);
     let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
     let teams = session.teams().await?;
-    let team = teams
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("no team"))?;
+    let team = teams.first().ok_or_else(|| anyhow::anyhow!("no team"))?;
     Ok(session
         .credentials(&team.id, false)
         .await?
@@ -117,7 +117,8 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         country: None,
     })?;
     let other_dir = tempfile::tempdir()?;
-    let wrong = tools::openssl_issue_certificate(&other.csr_pem()?, APPLE_SUBJECT, other_dir.path())?;
+    let wrong =
+        tools::openssl_issue_certificate(&other.csr_pem()?, APPLE_SUBJECT, other_dir.path())?;
     let wrong_path = other_dir.path().join("wrong.cer");
     std::fs::write(&wrong_path, &wrong)?;
     pick(&browser, "#ios-cer-file-0", &wrong_path).await?;
@@ -156,7 +157,12 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     assert_eq!(count(&server, email, CredentialKind::PendingCsr).await?, 0);
 
     // 4. Profiles: one that does not list our certificate (warned), then one made for it.
-    pick(&browser, "#ios-profile-file-0", &apple_fixture("adhoc.mobileprovision")).await?;
+    pick(
+        &browser,
+        "#ios-profile-file-0",
+        &apple_fixture("adhoc.mobileprovision"),
+    )
+    .await?;
     browser.click("#ios-upload-profile-0").await?;
     let warned = browser
         .wait_for_text(
@@ -195,13 +201,24 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    for needle in ["Ad hoc", "com.acme.*", "Acme Inc (A1B2C3D4E5)", "Devices", "Default"] {
+    for needle in [
+        "Ad hoc",
+        "com.acme.*",
+        "Acme Inc (A1B2C3D4E5)",
+        "Devices",
+        "Default",
+    ] {
         assert!(fresh.contains(needle), "{needle} not in {fresh}");
     }
     assert!(!fresh.contains("⚠"), "{fresh}");
 
     // 5. A push key, checked in the browser.
-    pick(&browser, "#ios-push-file-0", &apple_fixture("AuthKey_ABC123DEFG.p8")).await?;
+    pick(
+        &browser,
+        "#ios-push-file-0",
+        &apple_fixture("AuthKey_ABC123DEFG.p8"),
+    )
+    .await?;
     browser.fill("#ios-push-first-0", "ABC123DEFG").await?;
     browser.fill("#ios-push-second-0", "A1B2C3D4E5").await?;
     browser.click("#ios-upload-push-0").await?;
@@ -237,7 +254,10 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     let Some(IosCredentials::Single(ios)) = json.ios else {
         anyhow::bail!("expected a single-target ios object");
     };
-    assert_eq!(ios.distribution_certificate.path, "credentials/ios/dist-cert.p12");
+    assert_eq!(
+        ios.distribution_certificate.path,
+        "credentials/ios/dist-cert.p12"
+    );
     assert_eq!(
         ios.provisioning_profile_path,
         "credentials/ios/profile.mobileprovision"
@@ -250,13 +270,27 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     let pass = format!("pass:{}", ios.distribution_certificate.password.expose());
     let certs = tools::run_ok(
         "openssl",
-        &["pkcs12", "-in", &p12.to_string_lossy(), "-passin", &pass, "-nokeys"],
+        &[
+            "pkcs12",
+            "-in",
+            &p12.to_string_lossy(),
+            "-passin",
+            &pass,
+            "-nokeys",
+        ],
     )?;
     assert!(certs.contains("BEGIN CERTIFICATE"), "{certs}");
     assert!(certs.contains("Apple Distribution: Acme Inc"), "{certs}");
     let with_key = tools::run_ok(
         "openssl",
-        &["pkcs12", "-in", &p12.to_string_lossy(), "-passin", &pass, "-nodes"],
+        &[
+            "pkcs12",
+            "-in",
+            &p12.to_string_lossy(),
+            "-passin",
+            &pass,
+            "-nodes",
+        ],
     )?;
     assert!(with_key.contains("PRIVATE KEY"), "openssl printed no key");
     // The key in the .p12 is the one the CSR was made for.
@@ -288,7 +322,10 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     browser.wait_for("#app-list", 30).await?;
     browser.fill("#app-name", "Acme Duo").await?;
     browser
-        .fill("#app-ios", "Duo=com.acme.duo\nDuoWidget=com.acme.duo.widget")
+        .fill(
+            "#app-ios",
+            "Duo=com.acme.duo\nDuoWidget=com.acme.duo.widget",
+        )
         .await?;
     browser.click("#create-app").await?;
     browser
@@ -325,7 +362,9 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         )
         .await?;
     // The second target reuses the team's certificates instead of storing them again.
-    browser.click("#ios-assign-ios-distribution-certificate-1").await?;
+    browser
+        .click("#ios-assign-ios-distribution-certificate-1")
+        .await?;
     browser
         .wait_for_text(
             "#ios-target-1 .ios-credential[data-kind=ios_distribution_certificate]",
@@ -334,7 +373,12 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         )
         .await?;
     for index in 0..2 {
-        pick(&browser, &format!("#ios-profile-file-{index}"), &profile_path).await?;
+        pick(
+            &browser,
+            &format!("#ios-profile-file-{index}"),
+            &profile_path,
+        )
+        .await?;
         browser
             .click(&format!("#ios-upload-profile-{index}"))
             .await?;
@@ -348,7 +392,10 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     }
     browser
         .client
-        .execute("document.querySelector('#ios-title').scrollIntoView()", vec![])
+        .execute(
+            "document.querySelector('#ios-title').scrollIntoView()",
+            vec![],
+        )
         .await?;
     browser.screenshot("dashboard-ios-targets").await?;
     browser.click("#download-bundle").await?;
@@ -361,7 +408,12 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     std::fs::create_dir_all(&duo)?;
     tools::run_ok(
         "unzip",
-        &["-q", &zip_path.to_string_lossy(), "-d", &duo.to_string_lossy()],
+        &[
+            "-q",
+            &zip_path.to_string_lossy(),
+            "-d",
+            &duo.to_string_lossy(),
+        ],
     )?;
     let json = CredentialsJson::from_json(&std::fs::read(duo.join("credentials.json"))?)?;
     let Some(IosCredentials::PerTarget(targets)) = json.ios else {
@@ -384,7 +436,14 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         let p12 = duo.join(&creds.distribution_certificate.path);
         let certs = tools::run_ok(
             "openssl",
-            &["pkcs12", "-in", &p12.to_string_lossy(), "-passin", &pass, "-nokeys"],
+            &[
+                "pkcs12",
+                "-in",
+                &p12.to_string_lossy(),
+                "-passin",
+                &pass,
+                "-nokeys",
+            ],
         )?;
         assert!(certs.contains("Apple Distribution: Acme Inc"), "{certs}");
     }
@@ -397,7 +456,10 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     // Nothing secret left the browser in the clear, and nothing was kept in its storage.
     let storage = browser
         .client
-        .execute("return localStorage.length + sessionStorage.length;", vec![])
+        .execute(
+            "return localStorage.length + sessionStorage.length;",
+            vec![],
+        )
         .await?;
     assert_eq!(storage.as_i64(), Some(0));
     let sent = std::fs::read_to_string(&log)?;
@@ -413,7 +475,10 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     let p12_bytes = std::fs::read(&p12)?;
     let window = &p12_bytes[p12_bytes.len() / 2..p12_bytes.len() / 2 + 48];
     let secrets = [
-        ("the .p12 password", ios.distribution_certificate.password.expose().to_owned()),
+        (
+            "the .p12 password",
+            ios.distribution_certificate.password.expose().to_owned(),
+        ),
         ("the CSR's private key", key_line),
         ("the push key", p8_line),
         ("the .p12 (base64)", base64_std(window)),
@@ -424,7 +489,10 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     ];
     for (what, secret) in &secrets {
         assert!(secret.len() >= 16, "{what} is too short to search for");
-        assert!(!sent.contains(secret.as_str()), "the browser sent {what} in the clear");
+        assert!(
+            !sent.contains(secret.as_str()),
+            "the browser sent {what} in the clear"
+        );
     }
 
     browser.close().await?;
