@@ -230,32 +230,50 @@ fn TargetCard(
             .cloned()
             .collect();
         let at = reuse_slot.clone();
-        (can_write && !choices.is_empty())
-            .then(|| view! { <AssignExisting at kind choices reload /> })
+        (!choices.is_empty()).then(|| view! { <AssignExisting at kind choices reload /> })
     };
+    // The ways to add one, folded away once the slot has one.
+    let add_slot = slot.clone();
+    let add = move |kind: Upload, has: bool, extra: Option<AnyView>| {
+        let at = add_slot.clone();
+        let (open, id) = (!has, at.id(&format!("add-{}", kind.texts().0)));
+        can_write.then(|| {
+            view! {
+                <details class="add-more" id=id open=open>
+                    <summary>{kind.summary()}</summary>
+                    {extra}
+                    <UploadForm kind at reload />
+                    {reuse(kind.credential_kind())}
+                </details>
+            }
+        })
+    };
+    let (has_cert, has_profile) = (!certs.is_empty(), !profiles.is_empty());
+    let push = of(CredentialKind::ApplePushKey);
+    let asc = of(CredentialKind::AscApiKey);
+    let (has_push, has_asc) = (!push.is_empty(), !asc.is_empty());
+    let generate = pending
+        .is_none()
+        .then(|| view! { <GenerateCsr at=slot.clone() reload /> }.into_any());
+    let waiting = pending
+        .filter(|_| can_write)
+        .map(|(_, csr)| view! { <PendingCsr at=slot.clone() csr reload /> });
     view! {
         <article class="ios-target" id=target_id>
             <h3>{heading}</h3>
             <h4>"Distribution certificate"</h4>
             {rows(certs, "No distribution certificate yet.")}
-            {can_write.then(|| match pending {
-                Some((_, csr)) => view! { <PendingCsr at=slot.clone() csr reload /> }.into_any(),
-                None => view! { <GenerateCsr at=slot.clone() reload /> }.into_any(),
-            })}
-            {can_write.then(|| view! { <UploadForm kind=Upload::P12 at=slot.clone() reload /> })}
-            {reuse(CredentialKind::IosDistributionCertificate)}
+            {waiting}
+            {add(Upload::P12, has_cert, generate)}
             <h4>"Provisioning profile"</h4>
             {rows(profiles, "No provisioning profile yet.")}
-            {can_write.then(|| view! { <UploadForm kind=Upload::Profile at=slot.clone() reload /> })}
-            {reuse(CredentialKind::IosProvisioningProfile)}
+            {add(Upload::Profile, has_profile, None)}
             <h4>"Push key (APNs)"</h4>
-            {rows(of(CredentialKind::ApplePushKey), "No push key yet.")}
-            {can_write.then(|| view! { <UploadForm kind=Upload::PushKey at=slot.clone() reload /> })}
-            {reuse(CredentialKind::ApplePushKey)}
+            {rows(push, "No push key yet.")}
+            {add(Upload::PushKey, has_push, None)}
             <h4>"App Store Connect API key"</h4>
-            {rows(of(CredentialKind::AscApiKey), "No App Store Connect API key yet.")}
-            {can_write.then(|| view! { <UploadForm kind=Upload::AscKey at=slot.clone() reload /> })}
-            {reuse(CredentialKind::AscApiKey)}
+            {rows(asc, "No App Store Connect API key yet.")}
+            {add(Upload::AscKey, has_asc, None)}
         </article>
     }
 }
@@ -676,6 +694,26 @@ impl Upload {
                 "API key (.p8)",
                 ".p8",
             ),
+        }
+    }
+
+    /// The summary of the folded "add" forms.
+    fn summary(self) -> &'static str {
+        match self {
+            Upload::Cer | Upload::P12 => "Add a distribution certificate",
+            Upload::Profile => "Add a provisioning profile",
+            Upload::PushKey => "Add a push key",
+            Upload::AscKey => "Add an App Store Connect API key",
+        }
+    }
+
+    /// The kind of credential the upload becomes.
+    fn credential_kind(self) -> CredentialKind {
+        match self {
+            Upload::Cer | Upload::P12 => CredentialKind::IosDistributionCertificate,
+            Upload::Profile => CredentialKind::IosProvisioningProfile,
+            Upload::PushKey => CredentialKind::ApplePushKey,
+            Upload::AscKey => CredentialKind::AscApiKey,
         }
     }
 

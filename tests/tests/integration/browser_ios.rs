@@ -181,6 +181,15 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     let profile = tools::openssl_sign_profile(plist.as_bytes(), true, dir.path())?;
     let profile_path = dir.path().join("fresh.mobileprovision");
     std::fs::write(&profile_path, &profile)?;
+    // With a profile in the slot, the ways to add another are folded away.
+    assert!(
+        !browser
+            .wait_for("#ios-profile-file-0", 10)
+            .await?
+            .is_displayed()
+            .await?
+    );
+    browser.click("#ios-add-profile-0 > summary").await?;
     pick(&browser, "#ios-profile-file-0", &profile_path).await?;
     browser.click("#ios-upload-profile-0").await?;
     browser
