@@ -2,7 +2,7 @@
 //! made in the browser, signed by a throwaway CA with `openssl`, Apple's `.cer` turned into a
 //! `.p12` that `openssl pkcs12` opens with the password from the downloaded `credentials.json`;
 //! a `.cer` for another key refused; provisioning profiles (made with `openssl cms`) shown with
-//! their facts and warnings; a push key; an app with two targets (an uploaded `.p12`, reused
+//! their facts and warnings; a push key and an App Store Connect key; an app with two targets (an uploaded `.p12`, reused
 //! for the second target) and its per-target zip. No secret is sent in the clear.
 
 use signet_core::{
@@ -238,9 +238,38 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
             60,
         )
         .await?;
+    // 6. An App Store Connect API key: a malformed issuer id stores nothing.
+    let asc_key = apple_fixture("AuthKey_ABC123DEFG.p8");
+    pick(&browser, "#ios-asc-file-0", &asc_key).await?;
+    browser.fill("#ios-asc-first-0", "ABC123DEFG").await?;
+    browser.fill("#ios-asc-second-0", "not-an-issuer").await?;
+    browser.click("#ios-upload-asc-0").await?;
+    let error = browser
+        .wait_for_text("#ios-asc-status-0", "Nothing was stored", 60)
+        .await?;
+    assert!(error.contains("UUID"), "{error}");
+    assert_eq!(count(&server, email, CredentialKind::AscApiKey).await?, 0);
+    browser
+        .fill("#ios-asc-second-0", "57246542-96fe-1a63-e053-0824d011072a")
+        .await?;
+    browser.click("#ios-upload-asc-0").await?;
+    browser
+        .wait_for_text(
+            ".ios-credential[data-kind=asc_api_key]",
+            "57246542-96fe-1a63-e053-0824d011072a",
+            60,
+        )
+        .await?;
+    browser
+        .client
+        .execute(
+            "document.querySelector('#ios-title').scrollIntoView()",
+            vec![],
+        )
+        .await?;
     browser.screenshot("dashboard-ios").await?;
 
-    // 6. The zip for local builds: openssl opens the .p12 with the zipped password.
+    // 7. The zip for local builds: openssl opens the .p12 with the zipped password.
     browser.click("#download-bundle").await?;
     let zip = browser
         .wait_for_download("acme-credentials.zip", 60)
@@ -325,7 +354,7 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     )?;
     assert!(!wrong_pass.success, "a wrong password opened the .p12");
 
-    // 7. An app with two targets: the .p12 uploaded as an existing one (a wrong password
+    // 8. An app with two targets: the .p12 uploaded as an existing one (a wrong password
     // stores nothing), reused for the second target, a profile each; a per-target zip.
     browser.click("nav a[href='/apps']").await?;
     browser.wait_for("#app-list", 30).await?;
