@@ -718,6 +718,18 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
             .is_err(),
         "viewers get no download button"
     );
+    // The iOS section shows them what is there, with no way to add or reveal anything.
+    invitee.wait_for("#ios-target-1", 10).await?;
+    assert!(
+        invitee
+            .client
+            .find_all(fantoccini::Locator::Css(
+                "#ios-target-0 form, #ios-target-0 details, #ios-target-0 button"
+            ))
+            .await?
+            .is_empty(),
+        "viewers get no iOS forms or buttons"
+    );
     invitee.screenshot("dashboard-viewer-app").await?;
 
     // Remove Bob: the owner's browser rotates the team key.
