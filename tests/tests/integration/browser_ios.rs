@@ -82,6 +82,7 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     browser.click("nav a[href='/apps']").await?;
     browser.wait_for("#no-apps", 60).await?;
     browser.fill("#app-name", "Acme").await?;
+    browser.fill("#app-package", "com.acme.app").await?;
     browser.fill("#app-ios", "com.acme.app").await?;
     browser.click("#create-app").await?;
     browser
@@ -269,7 +270,10 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         .await?;
     browser.screenshot("dashboard-ios").await?;
 
-    // 7. The zip for local builds: openssl opens the .p12 with the zipped password.
+    // 7. The zip for local builds, with the Android keystore too: openssl opens the .p12
+    // with the zipped password.
+    browser.click("#generate-keystore").await?;
+    browser.wait_for_text(".keystore", "SHA-256", 120).await?;
     browser.click("#download-bundle").await?;
     let zip = browser
         .wait_for_download("acme-credentials.zip", 60)
@@ -288,7 +292,19 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         ],
     )?;
     let json = CredentialsJson::from_json(&std::fs::read(unzipped.join("credentials.json"))?)?;
-    assert!(json.android.is_none());
+    let android = json
+        .android
+        .ok_or_else(|| anyhow::anyhow!("no android section next to ios"))?;
+    assert_eq!(
+        android.keystore.keystore_path,
+        "credentials/android/keystore.jks"
+    );
+    let listing = tools::keytool_list(
+        &unzipped.join(&android.keystore.keystore_path),
+        "JKS",
+        android.keystore.keystore_password.expose(),
+    )?;
+    assert!(listing.contains(&android.keystore.key_alias), "{listing}");
     let Some(IosCredentials::Single(ios)) = json.ios else {
         anyhow::bail!("expected a single-target ios object");
     };
