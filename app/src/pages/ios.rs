@@ -20,7 +20,7 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api,
-    components::ui::{ExpiryBadge, date},
+    components::ui::{CopyValue, ExpiryBadge, date},
     pages::{
         apps::{file_bytes, meta_str},
         auth::{Busy, BusyLine, Field, paint},
@@ -200,7 +200,7 @@ fn TargetCard(
             return view! { <p class="muted">{empty}</p> }.into_any();
         }
         view! {
-            <div class="keystores">
+            <div class="ios-credentials">
                 {list
                     .into_iter()
                     .map(|(assignment, credential)| {
@@ -328,7 +328,6 @@ fn facts(c: &CredentialInfo) -> Vec<(&'static str, String)> {
             ("Serial", s("serial").to_uppercase()),
             ("Subject", s("subject")),
             ("Expires", expires()),
-            ("SHA-1", s("sha1")),
         ],
         CredentialKind::IosProvisioningProfile => {
             let kind = match s("profile_type").as_str() {
@@ -394,9 +393,9 @@ fn CredentialRow(
         });
     };
     view! {
-        <article class="keystore ios-credential" data-credential=credential.id.clone() data-kind=credential.kind.as_str()>
-            <header class="keystore-head">
-                <a href=format!("/credentials/{}", credential.id) class="keystore-label">{credential.label.clone()}</a>
+        <article class="ios-credential" data-credential=credential.id.clone() data-kind=credential.kind.as_str()>
+            <header class="ios-credential-head">
+                <a href=format!("/credentials/{}", credential.id) class="ios-credential-label">{credential.label.clone()}</a>
                 {assignment.is_default.then(|| view! { <span class="badge ok default-badge">"Default"</span> })}
                 {not_after.map(|not_after| view! { <ExpiryBadge not_after /> })}
             </header>
@@ -406,6 +405,13 @@ fn CredentialRow(
                     .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
                     .collect_view()}
             </dl>
+            {(credential.kind == CredentialKind::IosDistributionCertificate).then(|| {
+                let m = meta(&credential);
+                view! {
+                    <CopyValue label="SHA-1" value=meta_str(&m, "sha1") id=format!("sha1-{}", credential.id) />
+                    <CopyValue label="SHA-256" value=meta_str(&m, "sha256") id=format!("sha256-{}", credential.id) />
+                }
+            })}
             {warnings
                 .into_iter()
                 .map(|w| view! { <p class="warning-text profile-warning" role="status">"⚠ "{w}</p> })

@@ -724,7 +724,8 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
         invitee
             .client
             .find_all(fantoccini::Locator::Css(
-                "#ios-target-0 form, #ios-target-0 details, #ios-target-0 button"
+                "#ios-target-0 form, #ios-target-0 details, \
+                 #ios-target-0 button:not([aria-label^=Copy])"
             ))
             .await?
             .is_empty(),

@@ -154,6 +154,15 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     }
     // The serial the CA gave it (`-set_serial 0x7E57C0DE01`).
     assert!(card.to_uppercase().contains("7E57C0DE01"), "{card}");
+    let shown_sha1 = browser
+        .wait_for(".ios-credential code[id^=sha1-]", 5)
+        .await?
+        .text()
+        .await?;
+    assert_eq!(
+        shown_sha1.trim(),
+        tools::openssl_sha1_fingerprint(&cer, dir.path())?
+    );
     browser.wait_for("#ios-csr-form-0", 30).await?;
     assert_eq!(count(&server, email, CredentialKind::PendingCsr).await?, 0);
 
