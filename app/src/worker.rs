@@ -1,97 +1,148 @@
 //! Slow key generation off the page's thread. RSA-2048 key generation in wasm takes a few
 //! hundred milliseconds (sometimes seconds): run on the page, it would freeze scrolling, typing
-//! and the progress spinner. `dist/worker.js` (written by `cargo xtask dist`) instantiates this
-//! same module in a Web Worker and calls [`worker_generate`] with a [`Job`]; the page talks to
-//! it with one message each way. If the browser cannot start the worker, the key is generated
+//! and the progress spinner. In the worker, the key itself comes from WebCrypto when the
+//! browser offers it (see `WORKER_JS` in `xtask/src/dist.rs`); wasm builds the certificate and
+//! keystore around it. `dist/worker.js` (written by `cargo xtask dist`) instantiates this
+//! same module in a Web Worker and calls [`worker_generate_upload_keystore`] (or, for an iOS
+//! certificate signing request, [`worker_generate_csr`] / [`worker_csr_with_key`]); the page
+//! talks to it with one message each way. If the browser cannot start the worker, the key is generated
 //! on the page instead (slower to feel, same result).
 
 use serde::{Deserialize, Serialize};
 use signet_core::{
-    android::{KeystoreFormat, UploadKeystore, UploadKeystoreParams},
+    android::{EncodedKeystore, KeystoreFormat, UploadKeystore, UploadKeystoreParams},
     credential::{Payload, SecretText},
     ios::csr::{CsrSubject, PendingCsr},
+    wire::credential::CredentialKind,
 };
 use wasm_bindgen::{JsCast, JsValue, closure::Closure, prelude::wasm_bindgen};
 
 use crate::components::ui::now_unix;
 
-/// What the worker is asked to make.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "job", rename_all = "snake_case")]
-pub enum Job {
-    /// An Android upload keystore (JKS, EAS's defaults) for this package.
-    UploadKeystore {
-        /// The application id the certificate is issued for.
-        package: String,
-    },
-    /// An RSA-2048 key and the certificate signing request Apple's portal wants.
-    Csr {
-        /// The requester's name.
-        common_name: String,
-        /// The requester's email address.
-        email: String,
-        /// Two-letter country code, if given.
-        country: Option<String>,
-    },
+/// Generates an upload keystore (JKS, EAS's defaults for `package`) and returns its payload.
+fn generate(package: &str, now_unix: u64) -> Result<Payload, String> {
+    let encoded = UploadKeystore::generate(&UploadKeystoreParams::for_package(package), now_unix)
+        .and_then(|ks| ks.encode(KeystoreFormat::Jks))
+        .map_err(|e| e.to_string())?;
+    Ok(payload_of(&encoded))
 }
 
-impl Job {
-    /// Does the job; the result is a payload ready to seal.
-    fn run(&self, now_unix: u64) -> Result<Payload, String> {
-        match self {
-            Job::UploadKeystore { package } => {
-                let encoded =
-                    UploadKeystore::generate(&UploadKeystoreParams::for_package(package), now_unix)
-                        .and_then(|ks| ks.encode(KeystoreFormat::Jks))
-                        .map_err(|e| e.to_string())?;
-                Ok(Payload::AndroidKeystore {
-                    keystore: SecretText::from_bytes(&encoded.bytes),
-                    keystore_password: SecretText::new(encoded.store_password.expose()),
-                    key_alias: encoded.alias.clone(),
-                    key_password: SecretText::new(encoded.key_password.expose()),
-                })
-            }
-            Job::Csr {
-                common_name,
-                email,
-                country,
-            } => {
-                let csr = PendingCsr::generate(&CsrSubject {
-                    common_name: common_name.clone(),
-                    email: email.clone(),
-                    country: country.clone(),
-                })
-                .map_err(|e| e.to_string())?;
-                let key = csr.private_key_pkcs8_pem().map_err(|e| e.to_string())?;
-                Ok(Payload::PendingCsr {
-                    private_key_pem: SecretText::new(key.as_str()),
-                    csr_pem: csr.csr_pem().map_err(|e| e.to_string())?,
-                })
-            }
-        }
-    }
-
-    fn kind(&self) -> signet_core::wire::credential::CredentialKind {
-        use signet_core::wire::credential::CredentialKind;
-        match self {
-            Job::UploadKeystore { .. } => CredentialKind::AndroidKeystore,
-            Job::Csr { .. } => CredentialKind::PendingCsr,
-        }
+fn payload_of(encoded: &EncodedKeystore) -> Payload {
+    Payload::AndroidKeystore {
+        keystore: SecretText::from_bytes(&encoded.bytes),
+        keystore_password: SecretText::new(encoded.store_password.expose()),
+        key_alias: encoded.alias.clone(),
+        key_password: SecretText::new(encoded.key_password.expose()),
     }
 }
 
-/// Runs inside the Web Worker: `job` is a [`Job`] as JSON; returns the payload's JSON bytes
-/// (they go straight back to the page that asked, by `postMessage`, never to the network).
+/// Runs inside the Web Worker: the payload's JSON bytes (they go straight back to the page
+/// that asked, by `postMessage`, never to the network).
 #[wasm_bindgen]
-pub fn worker_generate(job: &str, now_unix: f64) -> Result<Vec<u8>, JsValue> {
-    let job: Job = serde_json::from_str(job).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let payload = job
-        .run(now_unix as u64)
-        .map_err(|e| JsValue::from_str(&e))?;
+pub fn worker_generate_upload_keystore(package: &str, now_unix: f64) -> Result<Vec<u8>, JsValue> {
+    let payload = generate(package, now_unix as u64).map_err(|e| JsValue::from_str(&e))?;
     let bytes = payload
         .to_bytes()
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(bytes.to_vec())
+}
+
+/// Runs inside the Web Worker: the upload keystore around a key WebCrypto generated there
+/// (`pkcs8` is its `exportKey("pkcs8")`; the worker zeroes it afterwards). Returns the
+/// payload's JSON bytes like [`worker_generate_upload_keystore`].
+#[wasm_bindgen]
+pub fn worker_upload_keystore_with_key(
+    package: &str,
+    now_unix: f64,
+    pkcs8: &[u8],
+) -> Result<Vec<u8>, JsValue> {
+    let encoded = UploadKeystore::with_key(
+        &UploadKeystoreParams::for_package(package),
+        pkcs8,
+        now_unix as u64,
+    )
+    .and_then(|ks| ks.encode(KeystoreFormat::Jks))
+    .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let bytes = payload_of(&encoded)
+        .to_bytes()
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(bytes.to_vec())
+}
+
+/// Who an iOS certificate signing request is for (sent to the worker as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CsrRequest {
+    /// The requester's name or company.
+    pub common_name: String,
+    /// The Apple developer account's email address.
+    pub email: String,
+    /// Two-letter country code, if given.
+    pub country: Option<String>,
+}
+
+impl CsrRequest {
+    fn subject(&self) -> CsrSubject {
+        CsrSubject {
+            common_name: self.common_name.clone(),
+            email: self.email.clone(),
+            country: self.country.clone(),
+        }
+    }
+}
+
+/// The pending-CSR payload: the request and its private key (sealed before it leaves).
+fn csr_payload(csr: &PendingCsr) -> Result<Payload, String> {
+    let key = csr.private_key_pkcs8_pem().map_err(|e| e.to_string())?;
+    Ok(Payload::PendingCsr {
+        private_key_pem: SecretText::new(key.as_str()),
+        csr_pem: csr.csr_pem().map_err(|e| e.to_string())?,
+    })
+}
+
+/// A CSR with a fresh RSA-2048 key made in wasm, or around `pkcs8` (a WebCrypto key).
+fn generate_csr_payload(request: &str, pkcs8: Option<&[u8]>) -> Result<Vec<u8>, String> {
+    let request: CsrRequest = serde_json::from_str(request).map_err(|e| e.to_string())?;
+    let subject = request.subject();
+    let csr = match pkcs8 {
+        Some(der) => signet_core::android::PrivateKey::from_pkcs8_der(der.to_vec())
+            .and_then(|key| key.to_rsa())
+            .and_then(|key| PendingCsr::for_key(key, &subject)),
+        None => PendingCsr::generate(&subject),
+    }
+    .map_err(|e| e.to_string())?;
+    let bytes = csr_payload(&csr)?.to_bytes().map_err(|e| e.to_string())?;
+    Ok(bytes.to_vec())
+}
+
+/// Runs inside the Web Worker: a certificate signing request (`request` is a [`CsrRequest`]
+/// as JSON) with a key made in wasm; returns the pending-CSR payload's JSON bytes.
+#[wasm_bindgen]
+pub fn worker_generate_csr(request: &str) -> Result<Vec<u8>, JsValue> {
+    generate_csr_payload(request, None).map_err(|e| JsValue::from_str(&e))
+}
+
+/// Runs inside the Web Worker: like [`worker_generate_csr`], around a key WebCrypto generated
+/// (`pkcs8`, zeroed by the worker afterwards).
+#[wasm_bindgen]
+pub fn worker_csr_with_key(request: &str, pkcs8: &[u8]) -> Result<Vec<u8>, JsValue> {
+    generate_csr_payload(request, Some(pkcs8)).map_err(|e| JsValue::from_str(&e))
+}
+
+/// Makes a certificate signing request in a Web Worker (on the page if no worker starts);
+/// returns the pending-CSR payload and the milliseconds it took.
+pub async fn generate_csr(request: &CsrRequest) -> Result<(Payload, f64), String> {
+    let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"csr".into(), &json.as_str().into());
+    match in_worker(&message, CredentialKind::PendingCsr).await {
+        Ok(done) => Ok(done),
+        Err(WorkerError::Unavailable) => {
+            let started = js_sys::Date::now();
+            let csr = PendingCsr::generate(&request.subject()).map_err(|e| e.to_string())?;
+            Ok((csr_payload(&csr)?, js_sys::Date::now() - started))
+        }
+        Err(WorkerError::Failed(e)) => Err(e),
+    }
 }
 
 fn field(object: &JsValue, name: &str) -> JsValue {
@@ -101,20 +152,14 @@ fn field(object: &JsValue, name: &str) -> JsValue {
 /// Generates an upload keystore in a Web Worker; returns the payload and the milliseconds the
 /// generation took.
 pub async fn generate_upload_keystore(package: &str) -> Result<(Payload, f64), String> {
-    generate(&Job::UploadKeystore {
-        package: package.to_owned(),
-    })
-    .await
-}
-
-/// Does `job` in a Web Worker (on the page if no worker starts); returns the payload and the
-/// milliseconds it took.
-pub async fn generate(job: &Job) -> Result<(Payload, f64), String> {
-    match in_worker(job).await {
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"package".into(), &package.into());
+    let _ = js_sys::Reflect::set(&message, &"now".into(), &(now_unix() as f64).into());
+    match in_worker(&message, CredentialKind::AndroidKeystore).await {
         Ok(done) => Ok(done),
         Err(WorkerError::Unavailable) => {
             let started = js_sys::Date::now();
-            let payload = job.run(now_unix() as u64)?;
+            let payload = generate(package, now_unix() as u64)?;
             Ok((payload, js_sys::Date::now() - started))
         }
         Err(WorkerError::Failed(e)) => Err(e),
@@ -128,8 +173,11 @@ enum WorkerError {
     Failed(String),
 }
 
-async fn in_worker(job: &Job) -> Result<(Payload, f64), WorkerError> {
-    let text = serde_json::to_string(job).map_err(|e| WorkerError::Failed(e.to_string()))?;
+/// Posts `message` to a fresh worker and opens the payload of `kind` it answers with.
+async fn in_worker(
+    message: &js_sys::Object,
+    kind: CredentialKind,
+) -> Result<(Payload, f64), WorkerError> {
     let options = web_sys::WorkerOptions::new();
     options.set_type(web_sys::WorkerType::Module);
     let worker = web_sys::Worker::new_with_options("/worker.js", &options)
@@ -144,12 +192,9 @@ async fn in_worker(job: &Job) -> Result<(Payload, f64), WorkerError> {
         });
         worker.set_onerror(Some(on_error.unchecked_ref()));
     });
-    let message = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&message, &"job".into(), &text.into());
-    let _ = js_sys::Reflect::set(&message, &"now".into(), &(now_unix() as f64).into());
     let started = js_sys::Date::now();
     worker
-        .post_message(&message)
+        .post_message(message)
         .map_err(|_| WorkerError::Unavailable)?;
     let answer = wasm_bindgen_futures::JsFuture::from(promise).await;
     let total = js_sys::Date::now() - started;
@@ -160,7 +205,7 @@ async fn in_worker(job: &Job) -> Result<(Payload, f64), WorkerError> {
     }
     let bytes = js_sys::Uint8Array::new(&field(&answer, "ok")).to_vec();
     let payload =
-        Payload::from_bytes(&bytes, job.kind()).map_err(|e| WorkerError::Failed(e.to_string()))?;
+        Payload::from_bytes(&bytes, kind).map_err(|e| WorkerError::Failed(e.to_string()))?;
     let ms = field(&answer, "ms").as_f64().unwrap_or(total);
     Ok((payload, ms))
 }

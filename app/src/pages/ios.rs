@@ -26,7 +26,7 @@ use crate::{
         auth::{Busy, BusyLine, Field, paint},
     },
     state::AppState,
-    worker::Job,
+    worker::CsrRequest,
 };
 
 /// What an iOS slot holds besides pending CSRs.
@@ -541,7 +541,7 @@ fn GenerateCsr(at: Slot, reload: RwSignal<u32>) -> impl IntoView {
             return;
         }
         let country = country.get_untracked().trim().to_uppercase();
-        let job = Job::Csr {
+        let request = CsrRequest {
             common_name: name.get_untracked().trim().to_owned(),
             email: email.get_untracked().trim().to_owned(),
             country: (!country.is_empty()).then_some(country),
@@ -554,7 +554,7 @@ fn GenerateCsr(at: Slot, reload: RwSignal<u32>) -> impl IntoView {
         spawn_local(async move {
             paint().await;
             let result = async {
-                let (payload, _) = crate::worker::generate(&job).await?;
+                let (payload, _) = crate::worker::generate_csr(&request).await?;
                 busy.set(Busy::Working(
                     "Encrypting the private key in your browser and storing it…".into(),
                 ));
