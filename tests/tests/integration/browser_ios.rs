@@ -279,6 +279,28 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         .await?;
     browser.screenshot("dashboard-ios").await?;
 
+    // Slots are per build profile: "preview" is empty until something is assigned to it.
+    browser
+        .wait_for("#ios-profile", 10)
+        .await?
+        .select_by_value("preview")
+        .await?;
+    let preview = browser
+        .wait_for_text("#ios-target-0", "com.acme.app · preview profile", 10)
+        .await?;
+    assert!(
+        preview.contains("No distribution certificate yet."),
+        "{preview}"
+    );
+    browser
+        .wait_for("#ios-profile", 10)
+        .await?
+        .select_by_value("production")
+        .await?;
+    browser
+        .wait_for_text("#ios-target-0", "com.acme.app · production profile", 10)
+        .await?;
+
     // 7. The zip for local builds, with the Android keystore too: openssl opens the .p12
     // with the zipped password.
     browser.click("#generate-keystore").await?;
