@@ -17,8 +17,11 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure, prelude::wasm_bindgen};
 use crate::components::ui::now_unix;
 
 /// Generates an upload keystore (JKS, EAS's defaults for `package`) and returns its payload.
-fn generate(package: &str, now_unix: u64) -> Result<Payload, String> {
-    let encoded = UploadKeystore::generate(&UploadKeystoreParams::for_package(package), now_unix)
+/// Lazy, so that RSA key generation and the keystore encoders are not in the main module that
+/// the worker and every page load (a chunk fetched on first use, in the worker or the page).
+#[leptos::lazy]
+fn generate(package: String, now_unix: u64) -> Result<Payload, String> {
+    let encoded = UploadKeystore::generate(&UploadKeystoreParams::for_package(&package), now_unix)
         .and_then(|ks| ks.encode(KeystoreFormat::Jks))
         .map_err(|e| e.to_string())?;
     Ok(payload_of(&encoded))
@@ -36,31 +39,46 @@ fn payload_of(encoded: &EncodedKeystore) -> Payload {
 /// Runs inside the Web Worker: the payload's JSON bytes (they go straight back to the page
 /// that asked, by `postMessage`, never to the network).
 #[wasm_bindgen]
-pub fn worker_generate_upload_keystore(package: &str, now_unix: f64) -> Result<Vec<u8>, JsValue> {
-    let payload = generate(package, now_unix as u64).map_err(|e| JsValue::from_str(&e))?;
+pub async fn worker_generate_upload_keystore(
+    package: String,
+    now_unix: f64,
+) -> Result<Vec<u8>, JsValue> {
+    let payload = generate(package, now_unix as u64)
+        .await
+        .map_err(|e| JsValue::from_str(&e))?;
     let bytes = payload
         .to_bytes()
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(bytes.to_vec())
 }
 
-/// Runs inside the Web Worker: the upload keystore around a key WebCrypto generated there
-/// (`pkcs8` is its `exportKey("pkcs8")`; the worker zeroes it afterwards). Returns the
-/// payload's JSON bytes like [`worker_generate_upload_keystore`].
-#[wasm_bindgen]
-pub fn worker_upload_keystore_with_key(
-    package: &str,
-    now_unix: f64,
-    pkcs8: &[u8],
-) -> Result<Vec<u8>, JsValue> {
+/// The upload keystore around a key WebCrypto generated (PKCS#8 DER). Lazy, like
+/// [`generate`]: the certificate and JKS encoders stay out of the main module.
+#[leptos::lazy]
+fn with_key(package: String, now_unix: u64, mut pkcs8: Vec<u8>) -> Result<Payload, String> {
     let encoded = UploadKeystore::with_key(
-        &UploadKeystoreParams::for_package(package),
-        pkcs8,
-        now_unix as u64,
+        &UploadKeystoreParams::for_package(&package),
+        &pkcs8,
+        now_unix,
     )
-    .and_then(|ks| ks.encode(KeystoreFormat::Jks))
-    .map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let bytes = payload_of(&encoded)
+    .and_then(|ks| ks.encode(KeystoreFormat::Jks));
+    pkcs8.fill(0);
+    Ok(payload_of(&encoded.map_err(|e| e.to_string())?))
+}
+
+/// Runs inside the Web Worker: the upload keystore around a key WebCrypto generated there
+/// (`pkcs8` is its `exportKey("pkcs8")`; the worker zeroes it afterwards, this copy is zeroed
+/// here). Returns the payload's JSON bytes like [`worker_generate_upload_keystore`].
+#[wasm_bindgen]
+pub async fn worker_upload_keystore_with_key(
+    package: String,
+    now_unix: f64,
+    pkcs8: Vec<u8>,
+) -> Result<Vec<u8>, JsValue> {
+    let payload = with_key(package, now_unix as u64, pkcs8)
+        .await
+        .map_err(|e| JsValue::from_str(&e))?;
+    let bytes = payload
         .to_bytes()
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(bytes.to_vec())
@@ -77,7 +95,7 @@ pub async fn generate_upload_keystore(package: &str) -> Result<(Payload, f64), S
         Ok(done) => Ok(done),
         Err(WorkerError::Unavailable) => {
             let started = js_sys::Date::now();
-            let payload = generate(package, now_unix() as u64)?;
+            let payload = generate(package.to_owned(), now_unix() as u64).await?;
             Ok((payload, js_sys::Date::now() - started))
         }
         Err(WorkerError::Failed(e)) => Err(e),
