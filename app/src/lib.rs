@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teams") view=pages::teams::Teams />
                     <Route path=path!("/apps") view=pages::apps::Apps />
                     <Route path=path!("/apps/:id") view=pages::apps::AppPage />
+                    <Route path=path!("/apps/:id/import") view=pages::import::ImportPage />
                     <Route path=path!("/credentials") view=pages::credentials::Credentials />
                     <Route path=path!("/credentials/:id") view=pages::credentials::CredentialPage />
                     <Route path=path!("/members") view=pages::members::Members />
