@@ -1,0 +1,116 @@
+//! axe-core, the accessibility checker, run inside the page a test has open.
+//!
+//! The script comes from npm (`axe-core@4.14.1`), installed once into `target/npm/` by
+//! [`source`] when missing, so a fresh machine (CI included) needs nothing by hand but `npm`.
+
+use std::{path::PathBuf, process::Command};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::browser::Browser;
+
+/// The axe-core release the checks are written against.
+pub const VERSION: &str = "4.14.1";
+
+/// `target/npm/node_modules/axe-core/axe.min.js`, installing it with npm when missing.
+pub fn source() -> Result<String> {
+    let prefix = crate::paths::root().join("target/npm");
+    let script: PathBuf = prefix.join("node_modules/axe-core/axe.min.js");
+    if !script.is_file() {
+        std::fs::create_dir_all(&prefix)?;
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("axe-core@{VERSION}"))
+            .status()
+            .context("cannot run npm: install Node.js and npm to run the accessibility checks")?;
+        if !status.success() || !script.is_file() {
+            bail!("npm install axe-core@{VERSION} failed ({status})");
+        }
+    }
+    std::fs::read_to_string(&script).with_context(|| format!("reading {}", script.display()))
+}
+
+/// One rule broken on the page, with the elements that break it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Violation {
+    /// The rule, e.g. `color-contrast`.
+    pub id: String,
+    /// `minor`, `moderate`, `serious` or `critical`.
+    pub impact: Option<String>,
+    /// What the rule wants.
+    pub help: String,
+    /// The offending elements.
+    pub nodes: Vec<Node>,
+}
+
+/// An element that breaks a rule.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Node {
+    /// CSS selectors leading to it.
+    pub target: Vec<serde_json::Value>,
+    /// axe's explanation (contrast ratio, missing label…).
+    #[serde(rename = "failureSummary", default)]
+    pub failure_summary: String,
+}
+
+impl Violation {
+    /// Whether the rule is `serious` or `critical`.
+    pub fn is_serious(&self) -> bool {
+        matches!(self.impact.as_deref(), Some("serious" | "critical"))
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} ({}): {}",
+            self.id,
+            self.impact.as_deref().unwrap_or("?"),
+            self.help
+        )?;
+        for node in &self.nodes {
+            let target = node
+                .target
+                .iter()
+                .map(|t| t.as_str().map_or_else(|| t.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(" > ");
+            writeln!(f, "    {target}: {}", node.failure_summary.replace('\n', " "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Injects axe (once per page load) and runs it on the whole document.
+pub async fn run(browser: &Browser, axe: &str) -> Result<Vec<Violation>> {
+    let loaded = browser
+        .client
+        .execute("return typeof window.axe !== 'undefined';", vec![])
+        .await?;
+    if loaded != serde_json::Value::Bool(true) {
+        browser
+            .client
+            .execute(&format!("{axe}\n;return true;"), vec![])
+            .await
+            .context("injecting axe-core")?;
+    }
+    let result = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             axe.run(document, { resultTypes: ['violations'] }) \
+               .then(r => done(JSON.stringify(r.violations))) \
+               .catch(e => done(JSON.stringify({ error: String(e) })));",
+            vec![],
+        )
+        .await
+        .context("running axe-core")?;
+    let text = result.as_str().context("axe-core returned no result")?;
+    if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(text) {
+        bail!("axe-core failed: {:?}", o.get("error"));
+    }
+    Ok(serde_json::from_str(text)?)
+}
