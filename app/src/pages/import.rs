@@ -478,7 +478,7 @@ fn ImportForm(app: AppInfo) -> impl IntoView {
 fn ReportTable(report: Report) -> impl IntoView {
     view! {
         <table class="table" id="import-report">
-            <caption class="sr-only">"Checks"</caption>
+            <caption class="visually-hidden">"Checks"</caption>
             <thead>
                 <tr>
                     <th scope="col">"Credentials"</th>
@@ -545,7 +545,7 @@ fn ItemTable(found: Arc<Checked>) -> impl IntoView {
         .collect();
     view! {
         <table class="table" id="import-items">
-            <caption class="sr-only">"Credentials to import"</caption>
+            <caption class="visually-hidden">"Credentials to import"</caption>
             <thead>
                 <tr>
                     <th scope="col">"Credential"</th>
