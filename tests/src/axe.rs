@@ -78,7 +78,11 @@ impl std::fmt::Display for Violation {
                 .map(|t| t.as_str().map_or_else(|| t.to_string(), str::to_owned))
                 .collect::<Vec<_>>()
                 .join(" > ");
-            writeln!(f, "    {target}: {}", node.failure_summary.replace('\n', " "))?;
+            writeln!(
+                f,
+                "    {target}: {}",
+                node.failure_summary.replace('\n', " ")
+            )?;
         }
         Ok(())
     }

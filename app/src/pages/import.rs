@@ -218,8 +218,7 @@ async fn check(
 
 /// Encrypts and uploads what `checked` holds, then assigns each as its slot's default. An
 /// upload failing half-way moves what this import already uploaded to the trash.
-async fn store(app: &AppInfo, checked: &Checked) -> Result<usize, String> {
-    let state = AppState::get();
+async fn store(state: AppState, app: &AppInfo, checked: &Checked) -> Result<usize, String> {
     let keys = state.keys_untracked().ok_or("sign in again")?;
     let team = state.team_id.get_untracked().ok_or("choose a team")?;
     let key = state
@@ -385,7 +384,7 @@ fn ImportForm(app: AppInfo) -> impl IntoView {
             "Encrypting in your browser and uploading…".into(),
         ));
         spawn_local(async move {
-            match store(&app, &found).await {
+            match store(state, &app, &found).await {
                 Ok(new) => {
                     let total = found.items.len();
                     done.set(true);

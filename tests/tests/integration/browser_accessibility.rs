@@ -17,9 +17,7 @@ async fn check(
     page: &str,
     found: &mut Vec<(String, Violation)>,
 ) -> anyhow::Result<()> {
-    browser
-        .screenshot(&format!("a11y-{theme}-{page}"))
-        .await?;
+    browser.screenshot(&format!("a11y-{theme}-{page}")).await?;
     let violations = axe::run(browser, axe_js).await?;
     for v in violations {
         let line = format!("[{theme}] {page}: {v}");
@@ -61,6 +59,40 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
         serde_json::Value::Bool(dark),
         "the {theme} theme is what the page renders"
     );
+    // A check that cannot fail is no check: an unlabelled input and grey-on-white text must
+    // be reported, with their selectors.
+    browser
+        .client
+        .execute(
+            "const i = document.createElement('input'); i.id = 'axe-canary'; \
+             const p = document.createElement('p'); p.id = 'axe-canary-text'; \
+             p.textContent = 'faint'; p.style.color = '#bbbbbb'; p.style.background = '#ffffff'; \
+             document.querySelector('main').append(i, p);",
+            vec![],
+        )
+        .await?;
+    let canary = axe::run(&browser, &axe_js).await?;
+    let flagged = |rule: &str, id: &str| {
+        canary.iter().any(|v| {
+            v.id == rule
+                && v.is_serious()
+                && v.nodes
+                    .iter()
+                    .any(|n| n.target.iter().any(|t| t.as_str() == Some(id)))
+        })
+    };
+    assert!(
+        flagged("label", "#axe-canary") && flagged("color-contrast", "#axe-canary-text"),
+        "axe must flag the planted problems: {canary:?}"
+    );
+    browser
+        .client
+        .execute(
+            "document.getElementById('axe-canary').remove(); \
+             document.getElementById('axe-canary-text').remove();",
+            vec![],
+        )
+        .await?;
     check(&browser, &axe_js, theme, "home-signed-out", &mut found).await?;
 
     browser

@@ -93,7 +93,11 @@ pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Signs up through the dashboard (from a page that needs a session) and returns the recovery
 /// code and how long deriving the keys took in the browser.
-pub(crate) async fn sign_up(browser: &Browser, url: &str, email: &str) -> anyhow::Result<(String, Duration)> {
+pub(crate) async fn sign_up(
+    browser: &Browser,
+    url: &str,
+    email: &str,
+) -> anyhow::Result<(String, Duration)> {
     browser.client.goto(&format!("{url}/account")).await?;
     browser.click("#show-signup").await?;
     browser.fill("#signup-email", email).await?;

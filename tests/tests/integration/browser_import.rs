@@ -53,6 +53,18 @@ async fn choose(browser: &Browser, css: &str, path: &Path) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Scrolls the element matching `css` into view (for screenshots).
+async fn scroll_to(browser: &Browser, css: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .execute(
+            &format!("document.querySelector({css:?}).scrollIntoView();"),
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
 /// An existing keytool keystore, zipped with its EAS credentials.json, is imported into a new
 /// app: a zip with the wrong password is refused first, naming the field and storing nothing;
 /// the right one shows what it found, then is encrypted, uploaded and made the default. The
@@ -142,6 +154,7 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
             .is_err(),
         "a failed check offers no import button"
     );
+    scroll_to(&browser, "#import-found").await?;
     browser.screenshot("dashboard-import-refused").await?;
 
     let api = signet_client::Api::new(&server.url);
@@ -165,6 +178,7 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
         .await?;
     assert!(items.contains("Acme upload keystore (legacy)"), "{items}");
     assert!(items.contains("new: encrypted and uploaded"), "{items}");
+    scroll_to(&browser, "#import-found").await?;
     browser.screenshot("dashboard-import-found").await?;
     browser.click("#import-confirm").await?;
     browser
@@ -238,12 +252,18 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
     // Delete forever: only from the trash, only after typing the name.
     browser.click("nav a[href='/credentials']").await?;
     browser
-        .click(&format!("#credential-list a[href='/credentials/{}']", credential.id))
+        .click(&format!(
+            "#credential-list a[href='/credentials/{}']",
+            credential.id
+        ))
         .await?;
     browser.click("#trash-credential").await?;
     browser.wait_for("#in-trash", 30).await?;
     let purge = browser.wait_for("#purge-credential", 10).await?;
-    assert!(!purge.is_enabled().await?, "disabled until the name is typed");
+    assert!(
+        !purge.is_enabled().await?,
+        "disabled until the name is typed"
+    );
     browser.fill("#purge-confirm", "not the name").await?;
     assert!(!purge.is_enabled().await?, "a wrong name keeps it disabled");
     browser.fill("#purge-confirm", &credential.label).await?;
