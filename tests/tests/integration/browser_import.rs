@@ -170,6 +170,23 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
         "a refused import stores nothing"
     );
 
+    // The same mistake with credentials.json and the keystore picked one by one (matched by
+    // file name): refused the same way.
+    browser.wait_for("#import-zip", 5).await?.clear().await?;
+    choose(&browser, "#import-json", &dir.path().join("bad.json")).await?;
+    choose(&browser, "#import-files", &keystore).await?;
+    browser.click("#import-check").await?;
+    browser
+        .wait_for_text("#import-files-found", "Files: keystore.jks", 60)
+        .await?;
+    browser
+        .wait_for_text("#import-report", "wrong keystore password", 10)
+        .await?;
+    browser.wait_for("#import-problem", 5).await?;
+    assert!(session.credentials(&team.id, false).await?.is_empty());
+    browser.wait_for("#import-json", 5).await?.clear().await?;
+    browser.wait_for("#import-files", 5).await?.clear().await?;
+
     // The right bundle: what was found, then the import.
     choose(&browser, "#import-zip", &good_zip).await?;
     browser.click("#import-check").await?;
