@@ -276,6 +276,40 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
         .await?;
     browser.click("#trash-credential").await?;
     browser.wait_for("#in-trash", 30).await?;
+    // A developer of the team sees the trashed credential and may restore it, but is not
+    // offered "Delete forever" (the server refuses them too).
+    let floor = signet_core::vault::kdf::KdfParams::new(
+        signet_core::vault::kdf::MIN_MEMORY_KIB,
+        signet_core::vault::kdf::MIN_ITERATIONS,
+        1,
+    )?;
+    let dev_email = "dev@example.com";
+    let (dev, _) = signet_client::Session::register(&api, dev_email, PASSWORD, floor).await?;
+    let key = session.team_key(&team.id).await?;
+    let (_, link) = session
+        .invite(&team.id, &key, signet_core::wire::Role::Developer)
+        .await?;
+    dev.accept_invite(&link).await?;
+    let developer = Browser::start().await?;
+    developer
+        .client
+        .goto(&format!("{}/credentials/{}", server.url, credential.id))
+        .await?;
+    developer.fill("#signin-email", dev_email).await?;
+    developer.fill("#signin-password", PASSWORD).await?;
+    developer.click("#signin-submit").await?;
+    developer.wait_for("#in-trash", 60).await?;
+    developer.wait_for("#restore-credential", 10).await?;
+    assert!(
+        developer
+            .client
+            .find(fantoccini::Locator::Css("#purge-credential"))
+            .await
+            .is_err(),
+        "developers are not offered Delete forever"
+    );
+    developer.close().await?;
+
     let purge = browser.wait_for("#purge-credential", 10).await?;
     assert!(
         !purge.is_enabled().await?,
