@@ -14,19 +14,33 @@ use crate::browser::Browser;
 pub const VERSION: &str = "4.14.1";
 
 /// `target/npm/node_modules/axe-core/axe.min.js`, installing it with npm when missing.
+///
+/// Tests run in parallel processes: each installs into its own prefix and moves the package
+/// into place with one rename, so a half-installed package is never read.
 pub fn source() -> Result<String> {
     let prefix = crate::paths::root().join("target/npm");
-    let script: PathBuf = prefix.join("node_modules/axe-core/axe.min.js");
+    let package = prefix.join("node_modules/axe-core");
+    let script: PathBuf = package.join("axe.min.js");
     if !script.is_file() {
-        std::fs::create_dir_all(&prefix)?;
+        let scratch = crate::paths::root().join(format!("target/npm-{}", std::process::id()));
         let status = Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
+            .arg(&scratch)
             .arg(format!("axe-core@{VERSION}"))
             .status()
             .context("cannot run npm: install Node.js and npm to run the accessibility checks")?;
-        if !status.success() || !script.is_file() {
+        if !status.success() {
             bail!("npm install axe-core@{VERSION} failed ({status})");
+        }
+        std::fs::create_dir_all(prefix.join("node_modules"))?;
+        // Losing the race to another test process is fine: its copy is the same.
+        let _ = std::fs::rename(scratch.join("node_modules/axe-core"), &package);
+        let _ = std::fs::remove_dir_all(&scratch);
+        if !script.is_file() {
+            bail!(
+                "npm install axe-core@{VERSION} left no {}",
+                script.display()
+            );
         }
     }
     std::fs::read_to_string(&script).with_context(|| format!("reading {}", script.display()))
