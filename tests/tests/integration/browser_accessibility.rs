@@ -118,6 +118,18 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
     browser.click("#import-link").await?;
     browser.wait_for("#import-zip", 30).await?;
     check(&browser, &axe_js, theme, "import", &mut found).await?;
+    // The checks' table, with passed and failed rows: a bundle whose profile does not list
+    // its certificate (signet-core's fixture).
+    let bundle =
+        signet_tests::paths::root().join("wasm-core/tests/fixtures/eas/bundle-deflate.zip");
+    browser
+        .wait_for("#import-zip", 5)
+        .await?
+        .send_keys(&bundle.to_string_lossy())
+        .await?;
+    browser.click("#import-check").await?;
+    browser.wait_for("#import-report", 60).await?;
+    check(&browser, &axe_js, theme, "import-checked", &mut found).await?;
 
     for (href, ready, page) in [
         ("/teams", "#team-list", "teams"),
@@ -131,13 +143,19 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
     browser.click("#credential-list a").await?;
     browser.wait_for("#credential-details", 30).await?;
     check(&browser, &axe_js, theme, "credential", &mut found).await?;
+    // In the trash: the badge, Restore, and the admin's "Delete forever" form.
+    browser.click("#trash-credential").await?;
+    browser.wait_for("#purge-form", 30).await?;
+    check(&browser, &axe_js, theme, "credential-trashed", &mut found).await?;
 
     browser.click("nav a[href='/members']").await?;
     browser.wait_for_text("main", "@example.com", 30).await?;
     check(&browser, &axe_js, theme, "members", &mut found).await?;
 
     browser.click("nav a[href='/audit']").await?;
-    browser.wait_for_text("main", "credential.", 30).await?;
+    browser
+        .wait_for_text("main", "credential.deleted", 30)
+        .await?;
     check(&browser, &axe_js, theme, "audit", &mut found).await?;
 
     browser.close().await?;
