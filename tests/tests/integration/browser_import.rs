@@ -330,3 +330,98 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
     browser.close().await?;
     server.stop().await
 }
+
+/// A whole EAS bundle (an upload keystore from `signet keystore generate`, a `.p12` for a
+/// certificate OpenSSL issued, a BER-signed profile listing it) with a per-target `ios` map,
+/// zipped as a project folder: the browser checks the profile against the app's target
+/// `Acme` (com.acme.app), imports all three, and each becomes its slot's default: Android,
+/// and iOS target `Acme`. The native client decrypts the same bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_import_android_and_per_target_ios_bundle() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "noor@example.com";
+    sign_up(&browser, &server.url, email).await?;
+    confirm_recovery_code(&browser).await?;
+    browser.wait_for("#account-fingerprint", 30).await?;
+    team_and_app(&browser).await?;
+
+    let mut bundle = super::cli_doctor::Bundle::new(10_000, 200)?;
+    let ios = bundle.json["ios"].take();
+    bundle.json["ios"] = serde_json::json!({ "Acme": ios });
+    bundle.save()?;
+    let zip = bundle.path("bundle.zip");
+    let files = [
+        "credentials.json",
+        "android/upload.jks",
+        "ios/dist.p12",
+        "ios/profile.mobileprovision",
+    ];
+    let paths: Vec<(&str, std::path::PathBuf)> =
+        files.iter().map(|f| (*f, bundle.path(f))).collect();
+    let refs: Vec<(&str, &Path)> = paths.iter().map(|(n, p)| (*n, p.as_path())).collect();
+    python_zip(&zip, &refs)?;
+
+    browser.click("#import-link").await?;
+    choose(&browser, "#import-zip", &zip).await?;
+    browser.click("#import-check").await?;
+    let items = browser
+        .wait_for_text("#import-items", "ios/profile.mobileprovision", 60)
+        .await?;
+    assert!(items.contains("iOS · Acme"), "{items}");
+    assert!(items.contains("android/upload.jks"), "{items}");
+    assert!(items.contains("ios/dist.p12"), "{items}");
+    let report = browser.wait_for("#import-report", 5).await?.text().await?;
+    assert!(report.contains("ios.Acme"), "{report}");
+    assert!(report.contains("com.acme.app"), "{report}");
+    assert!(!report.contains("✗"), "{report}");
+    scroll_to(&browser, "#import-found").await?;
+    browser.screenshot("dashboard-import-ios").await?;
+    browser.click("#import-confirm").await?;
+    browser
+        .wait_for_text("#import-status", "Imported 3 credentials into Acme", 60)
+        .await?;
+
+    let api = signet_client::Api::new(&server.url);
+    let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
+    let team = session
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.name == "Acme Mobile")
+        .ok_or_else(|| anyhow::anyhow!("no team"))?;
+    let app = session
+        .api
+        .apps(&team.id)
+        .await?
+        .into_iter()
+        .find(|a| a.name == "Acme")
+        .ok_or_else(|| anyhow::anyhow!("no app"))?;
+    let assignments = session.api.assignments(&team.id, &app.id).await?;
+    let slot = |kind: &str| {
+        assignments
+            .iter()
+            .find(|a| a.kind == kind && a.is_default && a.profile == "production")
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("no default {kind}: {assignments:?}"))
+    };
+    assert_eq!(slot("android_keystore")?.target, "");
+    assert_eq!(slot("ios_distribution_certificate")?.target, "Acme");
+    let profile = slot("ios_provisioning_profile")?;
+    assert_eq!(profile.target, "Acme");
+    let key = session.team_key(&team.id).await?;
+    let (_, plain) = session
+        .read_credential(&team.id, &key, &profile.credential_id)
+        .await?;
+    let payload = signet_core::credential::Payload::from_bytes(
+        &plain,
+        signet_core::wire::credential::CredentialKind::IosProvisioningProfile,
+    )?;
+    assert_eq!(
+        payload.file_bytes()?.to_vec(),
+        std::fs::read(bundle.path("ios/profile.mobileprovision"))?
+    );
+
+    browser.close().await?;
+    server.stop().await
+}
