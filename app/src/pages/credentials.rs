@@ -106,6 +106,11 @@ fn CredentialList() -> impl IntoView {
             }
             Some(Ok(Some(items))) => {
                 view! {
+                    {trash.get_untracked().then(|| view! {
+                        <p class="muted" id="trash-note">
+                            "Open a credential to restore it; team admins can also delete it forever from there."
+                        </p>
+                    })}
                     <table class="table" id="credential-list">
                         <thead>
                             <tr>

@@ -112,6 +112,9 @@ impl Checked {
     }
 }
 
+/// Larger than any credentials bundle: refused before the tab reads it into memory.
+const MAX_FILE_BYTES: f64 = (32 << 20) as f64;
+
 /// Every file picked in `input`, with its name.
 async fn picked(input: &web_sys::HtmlInputElement) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut out = Vec::new();
@@ -120,6 +123,14 @@ async fn picked(input: &web_sys::HtmlInputElement) -> Result<Vec<(String, Vec<u8
     };
     for i in 0..list.length() {
         let Some(file) = list.get(i) else { continue };
+        if file.size() > MAX_FILE_BYTES {
+            return Err(format!(
+                "{} is {:.0} MB, far larger than a credentials bundle: choose the zip with \
+                 credentials.json and its few files",
+                file.name(),
+                file.size() / 1e6
+            ));
+        }
         let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
             .await
             .map_err(|_| format!("{} could not be read", file.name()))?;
