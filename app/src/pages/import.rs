@@ -231,7 +231,8 @@ async fn check(
 /// upload failing half-way moves what this import already uploaded to the trash.
 async fn store(state: AppState, app: &AppInfo, checked: &Checked) -> Result<usize, String> {
     let keys = state.keys_untracked().ok_or("sign in again")?;
-    let team = state.team_id.get_untracked().ok_or("choose a team")?;
+    // The app's team, even if the team switcher moved since the check.
+    let team = app.team_id.clone();
     let key = state
         .team_key(&keys, &team)
         .await
