@@ -102,8 +102,17 @@ impl std::fmt::Display for Violation {
     }
 }
 
+/// What axe found on a page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Results {
+    /// Rules broken.
+    pub violations: Vec<Violation>,
+    /// Rules axe could not decide (e.g. contrast over an image); a person should look.
+    pub incomplete: Vec<Violation>,
+}
+
 /// Injects axe (once per page load) and runs it on the whole document.
-pub async fn run(browser: &Browser, axe: &str) -> Result<Vec<Violation>> {
+pub async fn run(browser: &Browser, axe: &str) -> Result<Results> {
     let loaded = browser
         .client
         .execute("return typeof window.axe !== 'undefined';", vec![])
@@ -119,16 +128,17 @@ pub async fn run(browser: &Browser, axe: &str) -> Result<Vec<Violation>> {
         .client
         .execute_async(
             "const done = arguments[arguments.length - 1]; \
-             axe.run(document, { resultTypes: ['violations'] }) \
-               .then(r => done(JSON.stringify(r.violations))) \
+             axe.run(document, { resultTypes: ['violations', 'incomplete'] }) \
+               .then(r => done(JSON.stringify({ violations: r.violations, incomplete: r.incomplete }))) \
                .catch(e => done(JSON.stringify({ error: String(e) })));",
             vec![],
         )
         .await
         .context("running axe-core")?;
     let text = result.as_str().context("axe-core returned no result")?;
-    if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(text) {
-        bail!("axe-core failed: {:?}", o.get("error"));
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    if let Some(error) = value.get("error") {
+        bail!("axe-core failed: {error}");
     }
-    Ok(serde_json::from_str(text)?)
+    Ok(serde_json::from_value(value)?)
 }
