@@ -1,12 +1,14 @@
 //! Slow key generation off the page's thread. RSA-2048 key generation in wasm takes a few
 //! hundred milliseconds (sometimes seconds): run on the page, it would freeze scrolling, typing
-//! and the progress spinner. `dist/worker.js` (written by `cargo xtask dist`) instantiates this
+//! and the progress spinner. In the worker, the key itself comes from WebCrypto when the
+//! browser offers it (see `WORKER_JS` in `xtask/src/dist.rs`); wasm builds the certificate and
+//! keystore around it. `dist/worker.js` (written by `cargo xtask dist`) instantiates this
 //! same module in a Web Worker and calls [`worker_generate_upload_keystore`]; the page talks to
 //! it with one message each way. If the browser cannot start the worker, the key is generated
 //! on the page instead (slower to feel, same result).
 
 use signet_core::{
-    android::{KeystoreFormat, UploadKeystore, UploadKeystoreParams},
+    android::{EncodedKeystore, KeystoreFormat, UploadKeystore, UploadKeystoreParams},
     credential::{Payload, SecretText},
     wire::credential::CredentialKind,
 };
@@ -19,12 +21,16 @@ fn generate(package: &str, now_unix: u64) -> Result<Payload, String> {
     let encoded = UploadKeystore::generate(&UploadKeystoreParams::for_package(package), now_unix)
         .and_then(|ks| ks.encode(KeystoreFormat::Jks))
         .map_err(|e| e.to_string())?;
-    Ok(Payload::AndroidKeystore {
+    Ok(payload_of(&encoded))
+}
+
+fn payload_of(encoded: &EncodedKeystore) -> Payload {
+    Payload::AndroidKeystore {
         keystore: SecretText::from_bytes(&encoded.bytes),
         keystore_password: SecretText::new(encoded.store_password.expose()),
         key_alias: encoded.alias.clone(),
         key_password: SecretText::new(encoded.key_password.expose()),
-    })
+    }
 }
 
 /// Runs inside the Web Worker: the payload's JSON bytes (they go straight back to the page
@@ -33,6 +39,28 @@ fn generate(package: &str, now_unix: u64) -> Result<Payload, String> {
 pub fn worker_generate_upload_keystore(package: &str, now_unix: f64) -> Result<Vec<u8>, JsValue> {
     let payload = generate(package, now_unix as u64).map_err(|e| JsValue::from_str(&e))?;
     let bytes = payload
+        .to_bytes()
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(bytes.to_vec())
+}
+
+/// Runs inside the Web Worker: the upload keystore around a key WebCrypto generated there
+/// (`pkcs8` is its `exportKey("pkcs8")`; the worker zeroes it afterwards). Returns the
+/// payload's JSON bytes like [`worker_generate_upload_keystore`].
+#[wasm_bindgen]
+pub fn worker_upload_keystore_with_key(
+    package: &str,
+    now_unix: f64,
+    pkcs8: &[u8],
+) -> Result<Vec<u8>, JsValue> {
+    let encoded = UploadKeystore::with_key(
+        &UploadKeystoreParams::for_package(package),
+        pkcs8,
+        now_unix as u64,
+    )
+    .and_then(|ks| ks.encode(KeystoreFormat::Jks))
+    .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let bytes = payload_of(&encoded)
         .to_bytes()
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(bytes.to_vec())

@@ -21,6 +21,7 @@ pub mod dashboard;
 pub mod error;
 pub mod headers;
 pub mod ids;
+pub mod page_cache;
 pub mod routes;
 pub mod store;
 
@@ -41,7 +42,12 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct AppState {
     /// The database.
     pub store: Arc<Store>,
+    /// Rendered credential-list pages, valid while their team's credentials are unchanged.
+    pub pages: Arc<page_cache::PageCache>,
 }
+
+/// How much rendered credential-list JSON a server keeps (16 MiB: a few hundred pages of 100).
+pub const PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The whole application: `/api/…` plus the dashboard, with security headers.
 pub fn router(state: AppState, dist: &std::path::Path) -> Router {
@@ -78,6 +84,7 @@ pub async fn serve(
     let store = Store::open(&config).await?;
     let state = AppState {
         store: Arc::new(store),
+        pages: Arc::new(page_cache::PageCache::new(PAGE_CACHE_BYTES)),
     };
     let app = router(state.clone(), &config.dist);
     axum::serve(

@@ -558,3 +558,28 @@ fn timings() {
     );
     println!("JKS write+read median {:.3} ms", jks_ms[4]);
 }
+
+/// The dashboard's fast path: a key made by WebCrypto (here: OpenSSL's PKCS#8 fixture) becomes
+/// an upload keystore with fresh alias and passwords; wrong sizes and garbage are refused.
+#[test]
+fn an_upload_keystore_around_a_key_made_elsewhere() {
+    let params = UploadKeystoreParams::for_package("com.acme.app");
+    let ks = UploadKeystore::with_key(&params, OPENSSL_KEY, 1_800_000_000).expect("with_key");
+    assert_eq!(ks.key.to_rsa().expect("rsa"), fixed_key());
+    let encoded = ks.encode(KeystoreFormat::Jks).expect("encode");
+    let opened = Keystore::open(
+        &encoded.bytes,
+        encoded.store_password.expose(),
+        Some(encoded.key_password.expose()),
+    )
+    .expect("open");
+    let entry = opened.key_entry(&encoded.alias).expect("entry");
+    assert_eq!(entry.key, ks.key);
+
+    let mut big = UploadKeystoreParams::for_package("com.acme.app");
+    big.key_size = KeySize::Rsa4096;
+    let err = UploadKeystore::with_key(&big, OPENSSL_KEY, 1_800_000_000).expect_err("size");
+    assert!(err.to_string().contains("4096"), "{err}");
+    let err = UploadKeystore::with_key(&params, b"not a key", 1_800_000_000).expect_err("junk");
+    assert!(err.to_string().contains("PKCS#8"), "{err}");
+}

@@ -20,20 +20,45 @@ use crate::{cmd, step, toolchain::WasmToolchain};
 const BOOT_JS: &str = "import init from './app.js?v={{ASSET_VERSION}}';\n\
 init({ module_or_path: '/app_bg.wasm?v={{ASSET_VERSION}}' });\n";
 
-/// The Web Worker that runs slow key generation off the page's thread: the same wasm module,
+/// The Web Worker that makes upload keystores off the page's thread: the same wasm module,
 /// instantiated again in the worker (its start function sees no `window` and mounts nothing),
-/// answering one message per key.
-const WORKER_JS: &str = "import init, { worker_generate_upload_keystore } from './app.js?v={{ASSET_VERSION}}';\n\
+/// answering one message per key. The RSA key comes from the browser's WebCrypto when it
+/// offers one (several times faster than finding primes in wasm); the certificate and the
+/// keystore are built in wasm around it, and the exported key bytes are zeroed after use.
+/// Without WebCrypto (plain HTTP on a non-local address) or should that key be refused, the
+/// key is generated in wasm instead.
+const WORKER_JS: &str = "import init, { worker_generate_upload_keystore, worker_upload_keystore_with_key } from './app.js?v={{ASSET_VERSION}}';\n\
 const ready = init({ module_or_path: '/app_bg.wasm?v={{ASSET_VERSION}}' });\n\
-self.onmessage = async (event) => {\n\
-  await ready;\n\
+async function webCryptoKey() {\n\
+  if (!self.crypto || !self.crypto.subtle) return null;\n\
   try {\n\
-    const { package: pkg, now } = event.data;\n\
-    const started = performance.now();\n\
-    const ok = worker_generate_upload_keystore(pkg, now);\n\
-    self.postMessage({ ok, ms: performance.now() - started }, [ok.buffer]);\n\
+    const pair = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048,\n\
+      publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);\n\
+    return new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));\n\
+  } catch (_) {\n\
+    return null;\n\
+  }\n\
+}\n\
+self.onmessage = async (event) => {\n\
+  const { package: pkg, now } = event.data;\n\
+  const started = performance.now();\n\
+  let key = null;\n\
+  try {\n\
+    [key] = await Promise.all([webCryptoKey(), ready]);\n\
+    let ok = null;\n\
+    let source = 'webcrypto';\n\
+    if (key) {\n\
+      try { ok = worker_upload_keystore_with_key(pkg, now, key); } catch (_) { ok = null; }\n\
+    }\n\
+    if (!ok) {\n\
+      source = 'wasm';\n\
+      ok = worker_generate_upload_keystore(pkg, now);\n\
+    }\n\
+    self.postMessage({ ok, ms: performance.now() - started, source }, [ok.buffer]);\n\
   } catch (error) {\n\
     self.postMessage({ error: String(error) });\n\
+  } finally {\n\
+    if (key) key.fill(0);\n\
   }\n\
 };\n";
 

@@ -43,7 +43,9 @@ tasks:
   bench         medians of key generation, keystore, CSR, profile and KDF operations,
                 with `openssl genrsa 2048` measured in the same run as the reference;
                 the server under loopback load; `signet pull` with its breakdown
-                (KDF, network, decrypt)
+                (KDF, network, decrypt); the dashboard in headless Chromium (first-load
+                transfer and time to interactive, keystore generation against WebCrypto,
+                Argon2id unlock)
   fuzz [--seconds N] [--smoke] [TARGET...]
                 every parser's fuzz target for N seconds (default 30): cargo-fuzz when it
                 and a nightly toolchain are installed, else (or with --smoke) the stable
@@ -99,6 +101,8 @@ fn bench() -> anyhow::Result<()> {
         "signet-server-bench",
         "--bin",
         "signet-pull-bench",
+        "--bin",
+        "signet-dashboard-bench",
     ]))?;
     step("signet-server-bench (loopback load against signet serve)");
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -128,7 +132,14 @@ fn bench() -> anyhow::Result<()> {
     let mut pull = std::process::Command::new(target.join("release/signet-pull-bench"));
     pull.env("SIGNET_BIN", target.join("release/signet"))
         .env("SIGNET_TEST_DIST", &dist);
-    cmd::run(&mut pull)
+    cmd::run(&mut pull)?;
+    step("signet-dashboard-bench (first load, keystore generation, Argon2id in headless Chromium)");
+    apt::ensure(test::TEST_TOOLS, "the dashboard benchmark")?;
+    let mut dashboard = std::process::Command::new(target.join("release/signet-dashboard-bench"));
+    dashboard
+        .env("SIGNET_BIN", target.join("release/signet"))
+        .env("SIGNET_TEST_DIST", &dist);
+    cmd::run(&mut dashboard)
 }
 
 /// The workspace root (the parent of `xtask/`).

@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// Programs the tests drive, and their Debian packages.
-const TEST_TOOLS: &[apt::Need] = &[
+pub(crate) const TEST_TOOLS: &[apt::Need] = &[
     apt::Need {
         path: "/usr/bin/chromium",
         package: "chromium",

@@ -3,8 +3,10 @@
 
 use axum::{
     Json,
+    body::Bytes,
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use signet_core::wire::{
@@ -19,6 +21,7 @@ use crate::{
     ApiError, AppState,
     auth::{ADMIN, DEVELOPER, Member, Reader, SecretReader},
     ids::check_uuid,
+    page_cache::PageKey,
     store::{credentials::NewCredential, now},
 };
 
@@ -56,12 +59,13 @@ fn check_sealed(key: &str, payload: &str) -> Result<(), ApiError> {
 
 /// `GET /api/teams/{team}/credentials[?deleted=true&limit=&after=]`: a page of metadata
 /// (with wrapped keys for developers). Robot tokens get every credential they may read, on
-/// one page.
+/// one page. Members' pages are rendered once per change of the team's credentials and then
+/// served from [`crate::page_cache`].
 pub(super) async fn list(
     State(state): State<AppState>,
     reader: Reader,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Page<CredentialInfo>>, ApiError> {
+) -> Result<Response, ApiError> {
     let team_id = &reader.team().id;
     if let Some(robot) = reader.robot() {
         let mut entries = Vec::new();
@@ -83,20 +87,32 @@ pub(super) async fn list(
         return Ok(Json(Page {
             entries,
             next: None,
-        }));
+        })
+        .into_response());
     }
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::Invalid("limit must be 1 to 1000".into()));
     }
-    let after = parse_cursor(q.after.as_deref())?;
+    let key = PageKey {
+        team_id: team_id.clone(),
+        deleted: q.deleted,
+        with_keys: reader.may_read_secrets(),
+        after: parse_cursor(q.after.as_deref())?,
+        limit,
+    };
+    // Read with the caller's membership, before the page: see `page_cache`.
+    let rev = reader.team().credentials_rev;
+    if let Some(body) = state.pages.get(&key, rev) {
+        return Ok(json_body(body));
+    }
     let mut entries = state
         .store
         .credentials(
             team_id,
-            q.deleted,
-            reader.may_read_secrets(),
-            after,
+            key.deleted,
+            key.with_keys,
+            key.after.clone(),
             limit + 1,
         )
         .await?;
@@ -106,7 +122,16 @@ pub(super) async fn list(
     } else {
         None
     };
-    Ok(Json(Page { entries, next }))
+    let body = Bytes::from(
+        serde_json::to_vec(&Page { entries, next })
+            .map_err(|e| ApiError::Internal(format!("rendering a credential page: {e}")))?,
+    );
+    state.pages.put(key, rev, body.clone());
+    Ok(json_body(body))
+}
+
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `POST /api/teams/{team}/credentials` (developer).

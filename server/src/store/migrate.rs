@@ -25,6 +25,11 @@ const SQLITE: &[Migration] = &[
         "credential_order",
         include_str!("../../migrations/sqlite/0003_credential_order.sql"),
     ),
+    (
+        4,
+        "credentials_rev",
+        include_str!("../../migrations/sqlite/0004_credentials_rev.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -42,6 +47,11 @@ const POSTGRES: &[Migration] = &[
         3,
         "credential_order",
         include_str!("../../migrations/postgres/0003_credential_order.sql"),
+    ),
+    (
+        4,
+        "credentials_rev",
+        include_str!("../../migrations/postgres/0004_credentials_rev.sql"),
     ),
 ];
 

@@ -27,6 +27,8 @@ pub struct TeamRow {
     pub created_at: i64,
     /// In the trash since.
     pub deleted_at: Option<i64>,
+    /// Bumped (by triggers) on every change to one of the team's credential rows.
+    pub credentials_rev: i64,
 }
 
 fn team_from_row(r: &AnyRow) -> Result<TeamRow, sqlx::Error> {
@@ -37,6 +39,7 @@ fn team_from_row(r: &AnyRow) -> Result<TeamRow, sqlx::Error> {
         rotation_needed: r.try_get::<i64, _>("rotation_needed")? != 0,
         created_at: r.try_get("created_at")?,
         deleted_at: r.try_get("deleted_at")?,
+        credentials_rev: r.try_get("credentials_rev")?,
     })
 }
 
@@ -53,7 +56,7 @@ pub(crate) async fn lock_team(tx: &mut Tx, team_id: &str) -> Result<TeamRow, Api
         .execute(&mut **tx)
         .await?;
     let row = sqlx::query(
-        "SELECT id, name, key_version, rotation_needed, created_at, deleted_at FROM teams WHERE id = $1",
+        "SELECT id, name, key_version, rotation_needed, created_at, deleted_at, credentials_rev FROM teams WHERE id = $1",
     )
     .bind(team_id)
     .fetch_optional(&mut **tx)
@@ -119,7 +122,7 @@ impl Store {
     /// The teams `user_id` belongs to, with their role. Trashed teams only for owners.
     pub async fn teams_of(&self, user_id: &str) -> Result<Vec<(TeamRow, Role)>, ApiError> {
         let rows = sqlx::query(
-            "SELECT t.id, t.name, t.key_version, t.rotation_needed, t.created_at, t.deleted_at, m.role \
+            "SELECT t.id, t.name, t.key_version, t.rotation_needed, t.created_at, t.deleted_at, t.credentials_rev, m.role \
              FROM teams t JOIN members m ON m.team_id = t.id \
              WHERE m.user_id = $1 AND (t.deleted_at IS NULL OR m.role = 'owner') \
              ORDER BY t.name, t.id",
@@ -142,7 +145,7 @@ impl Store {
         user_id: &str,
     ) -> Result<Option<(TeamRow, Role)>, ApiError> {
         let row = sqlx::query(
-            "SELECT t.id, t.name, t.key_version, t.rotation_needed, t.created_at, t.deleted_at, m.role \
+            "SELECT t.id, t.name, t.key_version, t.rotation_needed, t.created_at, t.deleted_at, t.credentials_rev, m.role \
              FROM teams t JOIN members m ON m.team_id = t.id WHERE t.id = $1 AND m.user_id = $2",
         )
         .bind(team_id)
@@ -157,7 +160,7 @@ impl Store {
     /// A team by id (trashed or not).
     pub async fn team(&self, team_id: &str) -> Result<Option<TeamRow>, ApiError> {
         let row = sqlx::query(
-            "SELECT id, name, key_version, rotation_needed, created_at, deleted_at FROM teams WHERE id = $1",
+            "SELECT id, name, key_version, rotation_needed, created_at, deleted_at, credentials_rev FROM teams WHERE id = $1",
         )
         .bind(team_id)
         .fetch_optional(&self.read)

@@ -67,6 +67,29 @@ async fn two_replicas_on_one_postgres_act_as_one_server() -> Result<()> {
         "{stale:?}"
     );
 
+    // Each replica caches rendered list pages; a change through the other replica is seen on
+    // the very next list (the cache is keyed by a counter in the shared database).
+    let labels = |list: Vec<signet_core::wire::credential::CredentialInfo>| {
+        list.into_iter()
+            .map(|c| (c.label, c.revision))
+            .collect::<Vec<_>>()
+    };
+    ensure!(labels(owner_a.credentials(&team.id, false).await?) == [("ASC".to_owned(), 2)]);
+    let v3 = NewCredential {
+        label: "ASC renamed",
+        ..v2
+    };
+    owner_b
+        .update_credential(&team.id, &key, &cred.id, cred.kind, 2, &v3)
+        .await?;
+    ensure!(labels(owner_a.credentials(&team.id, false).await?) == [("ASC renamed".to_owned(), 3)]);
+    owner_b.api.trash_credential(&team.id, &cred.id).await?;
+    ensure!(owner_a.credentials(&team.id, false).await?.is_empty());
+    ensure!(owner_a.credentials(&team.id, true).await?.len() == 1);
+    owner_b.api.restore_credential(&team.id, &cred.id).await?;
+    ensure!(owner_a.credentials(&team.id, true).await?.is_empty());
+    ensure!(owner_a.credentials(&team.id, false).await?.len() == 1);
+
     // An invitation made on A is accepted on B, once.
     let dev_b = user(&Api::new(&b.url), "dev").await?;
     let (_, link) = owner_a.invite(&team.id, &key, Role::Developer).await?;

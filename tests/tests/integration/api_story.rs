@@ -359,3 +359,57 @@ async fn recovery_code_restores_an_account_and_its_keys() -> Result<()> {
     server.stop().await?;
     Ok(())
 }
+
+/// The credential list is served from rendered pages while the team's credentials are
+/// unchanged; every kind of change must show on the very next list.
+async fn every_change_shows_in_the_next_list(db: Db) -> Result<()> {
+    let server = server_on(&db).await?;
+    let owner = user(&Api::new(&server.url), "lister").await?;
+    let (team, key) = owner.create_team("Listed").await?;
+    let seen = |list: Vec<CredentialInfo>| {
+        list.into_iter()
+            .map(|c| (c.label, c.revision, c.key_version))
+            .collect::<Vec<_>>()
+    };
+    ensure!(owner.credentials(&team.id, false).await?.is_empty());
+    let new = |label| NewCredential {
+        kind: CredentialKind::AscApiKey,
+        label,
+        metadata: serde_json::json!({}),
+        payload: b"secret",
+    };
+    let cred = owner.create_credential(&team.id, &key, &new("one")).await?;
+    ensure!(seen(owner.credentials(&team.id, false).await?) == [("one".into(), 1, 1)]);
+    owner
+        .update_credential(&team.id, &key, &cred.id, cred.kind, 1, &new("renamed"))
+        .await?;
+    ensure!(seen(owner.credentials(&team.id, false).await?) == [("renamed".into(), 2, 1)]);
+    owner.api.trash_credential(&team.id, &cred.id).await?;
+    ensure!(owner.credentials(&team.id, false).await?.is_empty());
+    ensure!(seen(owner.credentials(&team.id, true).await?) == [("renamed".into(), 2, 1)]);
+    owner.api.restore_credential(&team.id, &cred.id).await?;
+    ensure!(owner.credentials(&team.id, true).await?.is_empty());
+    let key = owner.rotate_team_key(&team.id, &key).await?;
+    ensure!(seen(owner.credentials(&team.id, false).await?) == [("renamed".into(), 2, 2)]);
+    owner.create_credential(&team.id, &key, &new("two")).await?;
+    let page: Page<CredentialInfo> = owner
+        .api
+        .get(&format!("/teams/{}/credentials?limit=1", team.id))
+        .await?;
+    ensure!(page.entries.len() == 1 && page.next.is_some());
+    ensure!(owner.credentials(&team.id, false).await?.len() == 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_change_shows_in_the_next_list_on_sqlite() -> Result<()> {
+    every_change_shows_in_the_next_list(Db::Sqlite).await
+}
+
+#[tokio::test]
+async fn every_change_shows_in_the_next_list_on_postgres() -> Result<()> {
+    match signet_tests::postgres::database("list_changes").await? {
+        Some(url) => every_change_shows_in_the_next_list(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
+}

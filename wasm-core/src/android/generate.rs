@@ -182,6 +182,41 @@ impl UploadKeystore {
         )
     }
 
+    /// Like [`UploadKeystore::generate`], around a key generated elsewhere — in the dashboard,
+    /// by the browser's WebCrypto (`generateKey` + `exportKey("pkcs8")`), which is several
+    /// times faster than generating primes in wasm. The key must be an RSA key of exactly the
+    /// size `params` asks for with the public exponent 65537; anything else is refused.
+    pub fn with_key(
+        params: &UploadKeystoreParams,
+        pkcs8_der: &[u8],
+        now_unix: u64,
+    ) -> Result<Self> {
+        use rsa::{pkcs8::DecodePrivateKey, traits::PublicKeyParts};
+        let key = rsa::PrivateKey::from_pkcs8_der(pkcs8_der)
+            .map_err(|e| Error::InvalidInput(format!("not an RSA private key (PKCS#8): {e}")))?;
+        let bits = key.n().bit_width() as usize;
+        if bits != params.key_size.bits() {
+            return Err(Error::InvalidInput(format!(
+                "the generated key has {bits} bits, not {}",
+                params.key_size.bits()
+            )));
+        }
+        if key.e() != &rsa::BoxedUint::from(65_537_u32) {
+            return Err(Error::InvalidInput(
+                "the generated key's public exponent is not 65537".into(),
+            ));
+        }
+        Self::from_parts(
+            &key,
+            params,
+            now_unix,
+            &random_serial()?,
+            random_hex()?,
+            Password::random()?,
+            Password::random()?,
+        )
+    }
+
     /// Builds the keystore from a given key, serial, alias and passwords (deterministic; for
     /// tests and for importing an existing key).
     pub fn from_parts(
