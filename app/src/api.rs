@@ -444,6 +444,19 @@ pub async fn assign(
     .await
 }
 
+/// Assigns a credential to any slot of an app (platform, profile, iOS target).
+pub async fn assign_slot(
+    team_id: &str,
+    app_id: &str,
+    request: &AssignRequest,
+) -> Result<Vec<Assignment>, ApiError> {
+    put(
+        &format!("/teams/{team_id}/apps/{app_id}/assignments"),
+        request,
+    )
+    .await
+}
+
 /// Every credential of a team (all pages), or every one in the trash.
 pub async fn credentials(team_id: &str, deleted: bool) -> Result<Vec<CredentialInfo>, ApiError> {
     let mut all = Vec::new();
@@ -533,6 +546,11 @@ pub async fn read_credential(
 /// Moves a credential to the trash.
 pub async fn trash_credential(team_id: &str, id: &str) -> Result<(), ApiError> {
     delete(&format!("/teams/{team_id}/credentials/{id}")).await
+}
+
+/// Deletes a trashed credential for good (admins).
+pub async fn purge_credential(team_id: &str, id: &str) -> Result<(), ApiError> {
+    delete(&format!("/teams/{team_id}/credentials/{id}/purge")).await
 }
 
 /// Restores a credential from the trash.

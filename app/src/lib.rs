@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teams") view={Lazy::<routes::TeamsRoute>::new()} />
                     <Route path=path!("/apps") view={Lazy::<routes::AppsRoute>::new()} />
                     <Route path=path!("/apps/:id") view={Lazy::<routes::AppRoute>::new()} />
+                    <Route path=path!("/apps/:id/import") view={Lazy::<routes::ImportRoute>::new()} />
                     <Route path=path!("/credentials") view={Lazy::<routes::CredentialsRoute>::new()} />
                     <Route path=path!("/credentials/:id") view={Lazy::<routes::CredentialRoute>::new()} />
                     <Route path=path!("/members") view={Lazy::<routes::MembersRoute>::new()} />

@@ -55,6 +55,21 @@ impl LazyRoute for AppRoute {
     }
 }
 
+/// `/apps/:id/import`.
+#[derive(Debug)]
+pub struct ImportRoute;
+
+#[lazy_route]
+impl LazyRoute for ImportRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(this: Self) -> AnyView {
+        let ImportRoute = this;
+        view! { <pages::import::ImportPage /> }.into_any()
+    }
+}
+
 /// `/credentials`.
 #[derive(Debug)]
 pub struct CredentialsRoute;

@@ -294,6 +294,11 @@ fn AppBody(v: AppView, reload: RwSignal<u32>, keygen_ms: RwSignal<Option<f64>>) 
                 <dt>"iOS targets"</dt>
                 <dd>{if ios.is_empty() { "none".to_owned() } else { ios }}</dd>
             </dl>
+            {can_write.then(|| view! {
+                <a class="button small" id="import-link" href=format!("/apps/{}/import", v.app.id)>
+                    "Import existing credentials (EAS bundle)"
+                </a>
+            })}
         </section>
         {(can_write && default_keystore.is_some()).then(|| view! {
             <DownloadBundle app_name=v.app.name.clone() credential_id=default_keystore.clone().unwrap_or_default() />

@@ -142,11 +142,15 @@ async fn browser_first_load_fetches_only_the_main_module_and_lazy_pages_their_ch
     server.stop().await
 }
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Signs up through the dashboard (from a page that needs a session) and returns the recovery
 /// code and how long deriving the keys took in the browser.
-async fn sign_up(browser: &Browser, url: &str, email: &str) -> anyhow::Result<(String, Duration)> {
+pub(crate) async fn sign_up(
+    browser: &Browser,
+    url: &str,
+    email: &str,
+) -> anyhow::Result<(String, Duration)> {
     browser.client.goto(&format!("{url}/account")).await?;
     browser.click("#show-signup").await?;
     browser.fill("#signup-email", email).await?;
@@ -160,7 +164,7 @@ async fn sign_up(browser: &Browser, url: &str, email: &str) -> anyhow::Result<(S
 }
 
 /// After the recovery code: confirm it was saved and continue.
-async fn confirm_recovery_code(browser: &Browser) -> anyhow::Result<()> {
+pub(crate) async fn confirm_recovery_code(browser: &Browser) -> anyhow::Result<()> {
     let continue_button = browser.wait_for("#recovery-continue", 10).await?;
     assert!(
         !continue_button.is_enabled().await?,
@@ -312,7 +316,7 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
 }
 
 /// Makes a team and an app with a package and iOS targets; returns the app page's URL.
-async fn team_and_app(browser: &Browser) -> anyhow::Result<String> {
+pub(crate) async fn team_and_app(browser: &Browser) -> anyhow::Result<String> {
     browser.click("nav a[href='/teams']").await?;
     browser.wait_for("#no-teams", 30).await?;
     browser.fill("#team-name", "Acme Mobile").await?;
