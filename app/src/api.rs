@@ -445,7 +445,7 @@ pub async fn assign(
     .await
 }
 
-/// Assigns a credential to any slot (platform × build profile × iOS target).
+/// Assigns a credential to any slot of an app (platform, profile, iOS target).
 pub async fn assign_slot(
     team_id: &str,
     app_id: &str,
@@ -547,6 +547,11 @@ pub async fn read_credential(
 /// Moves a credential to the trash.
 pub async fn trash_credential(team_id: &str, id: &str) -> Result<(), ApiError> {
     delete(&format!("/teams/{team_id}/credentials/{id}")).await
+}
+
+/// Deletes a trashed credential for good (admins).
+pub async fn purge_credential(team_id: &str, id: &str) -> Result<(), ApiError> {
+    delete(&format!("/teams/{team_id}/credentials/{id}/purge")).await
 }
 
 /// Restores a credential from the trash.

@@ -10,17 +10,20 @@
 //! - [`state`] — the session and keys (in memory only), the current team.
 //! - [`components`] — the layout shell and reusable pieces.
 //! - [`pages`] — one module per page.
+//! - [`routes`] — the pages loaded lazily, from their own wasm chunks.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod components;
 pub mod download;
 pub mod pages;
+pub mod routes;
 pub mod state;
 pub mod worker;
 
 use leptos::prelude::*;
 use leptos_router::{
+    Lazy,
     components::{Route, Router, Routes},
     path,
 };
@@ -68,14 +71,15 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
                     <Route path=path!("/account") view=pages::account::Account />
-                    <Route path=path!("/teams") view=pages::teams::Teams />
-                    <Route path=path!("/apps") view=pages::apps::Apps />
-                    <Route path=path!("/apps/:id") view=pages::apps::AppPage />
-                    <Route path=path!("/credentials") view=pages::credentials::Credentials />
-                    <Route path=path!("/credentials/:id") view=pages::credentials::CredentialPage />
-                    <Route path=path!("/members") view=pages::members::Members />
-                    <Route path=path!("/invite/:id") view=pages::invite::AcceptInvite />
-                    <Route path=path!("/audit") view=pages::soon::Audit />
+                    <Route path=path!("/teams") view={Lazy::<routes::TeamsRoute>::new()} />
+                    <Route path=path!("/apps") view={Lazy::<routes::AppsRoute>::new()} />
+                    <Route path=path!("/apps/:id") view={Lazy::<routes::AppRoute>::new()} />
+                    <Route path=path!("/apps/:id/import") view={Lazy::<routes::ImportRoute>::new()} />
+                    <Route path=path!("/credentials") view={Lazy::<routes::CredentialsRoute>::new()} />
+                    <Route path=path!("/credentials/:id") view={Lazy::<routes::CredentialRoute>::new()} />
+                    <Route path=path!("/members") view={Lazy::<routes::MembersRoute>::new()} />
+                    <Route path=path!("/invite/:id") view={Lazy::<routes::InviteRoute>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<routes::AuditRoute>::new()} />
                 </Routes>
             </Shell>
         </Router>

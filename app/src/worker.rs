@@ -20,8 +20,11 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure, prelude::wasm_bindgen};
 use crate::components::ui::now_unix;
 
 /// Generates an upload keystore (JKS, EAS's defaults for `package`) and returns its payload.
-fn generate(package: &str, now_unix: u64) -> Result<Payload, String> {
-    let encoded = UploadKeystore::generate(&UploadKeystoreParams::for_package(package), now_unix)
+/// Lazy, so that RSA key generation and the keystore encoders are not in the main module that
+/// the worker and every page load (a chunk fetched on first use, in the worker or the page).
+#[leptos::lazy]
+fn generate(package: String, now_unix: u64) -> Result<Payload, String> {
+    let encoded = UploadKeystore::generate(&UploadKeystoreParams::for_package(&package), now_unix)
         .and_then(|ks| ks.encode(KeystoreFormat::Jks))
         .map_err(|e| e.to_string())?;
     Ok(payload_of(&encoded))
@@ -39,31 +42,46 @@ fn payload_of(encoded: &EncodedKeystore) -> Payload {
 /// Runs inside the Web Worker: the payload's JSON bytes (they go straight back to the page
 /// that asked, by `postMessage`, never to the network).
 #[wasm_bindgen]
-pub fn worker_generate_upload_keystore(package: &str, now_unix: f64) -> Result<Vec<u8>, JsValue> {
-    let payload = generate(package, now_unix as u64).map_err(|e| JsValue::from_str(&e))?;
+pub async fn worker_generate_upload_keystore(
+    package: String,
+    now_unix: f64,
+) -> Result<Vec<u8>, JsValue> {
+    let payload = generate(package, now_unix as u64)
+        .await
+        .map_err(|e| JsValue::from_str(&e))?;
     let bytes = payload
         .to_bytes()
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(bytes.to_vec())
 }
 
-/// Runs inside the Web Worker: the upload keystore around a key WebCrypto generated there
-/// (`pkcs8` is its `exportKey("pkcs8")`; the worker zeroes it afterwards). Returns the
-/// payload's JSON bytes like [`worker_generate_upload_keystore`].
-#[wasm_bindgen]
-pub fn worker_upload_keystore_with_key(
-    package: &str,
-    now_unix: f64,
-    pkcs8: &[u8],
-) -> Result<Vec<u8>, JsValue> {
+/// The upload keystore around a key WebCrypto generated (PKCS#8 DER). Lazy, like
+/// [`generate`]: the certificate and JKS encoders stay out of the main module.
+#[leptos::lazy]
+fn with_key(package: String, now_unix: u64, mut pkcs8: Vec<u8>) -> Result<Payload, String> {
     let encoded = UploadKeystore::with_key(
-        &UploadKeystoreParams::for_package(package),
-        pkcs8,
-        now_unix as u64,
+        &UploadKeystoreParams::for_package(&package),
+        &pkcs8,
+        now_unix,
     )
-    .and_then(|ks| ks.encode(KeystoreFormat::Jks))
-    .map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let bytes = payload_of(&encoded)
+    .and_then(|ks| ks.encode(KeystoreFormat::Jks));
+    pkcs8.fill(0);
+    Ok(payload_of(&encoded.map_err(|e| e.to_string())?))
+}
+
+/// Runs inside the Web Worker: the upload keystore around a key WebCrypto generated there
+/// (`pkcs8` is its `exportKey("pkcs8")`; the worker zeroes it afterwards, this copy is zeroed
+/// here). Returns the payload's JSON bytes like [`worker_generate_upload_keystore`].
+#[wasm_bindgen]
+pub async fn worker_upload_keystore_with_key(
+    package: String,
+    now_unix: f64,
+    pkcs8: Vec<u8>,
+) -> Result<Vec<u8>, JsValue> {
+    let payload = with_key(package, now_unix as u64, pkcs8)
+        .await
+        .map_err(|e| JsValue::from_str(&e))?;
+    let bytes = payload
         .to_bytes()
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(bytes.to_vec())
@@ -99,14 +117,20 @@ fn csr_payload(csr: &PendingCsr) -> Result<Payload, String> {
     })
 }
 
-/// A CSR with a fresh RSA-2048 key made in wasm, or around `pkcs8` (a WebCrypto key).
-fn generate_csr_payload(request: &str, pkcs8: Option<&[u8]>) -> Result<Vec<u8>, String> {
-    let request: CsrRequest = serde_json::from_str(request).map_err(|e| e.to_string())?;
+/// A CSR (`request` is a [`CsrRequest`] as JSON) with a fresh RSA-2048 key made in wasm, or
+/// around `pkcs8` (a WebCrypto key, zeroed here after use); the payload's JSON bytes. Lazy,
+/// like the keystore paths: the CSR builder stays out of the main module.
+#[leptos::lazy]
+fn csr_bytes(request: String, pkcs8: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
+    let request: CsrRequest = serde_json::from_str(&request).map_err(|e| e.to_string())?;
     let subject = request.subject();
     let csr = match pkcs8 {
-        Some(der) => signet_core::android::PrivateKey::from_pkcs8_der(der.to_vec())
-            .and_then(|key| key.to_rsa())
-            .and_then(|key| PendingCsr::for_key(key, &subject)),
+        Some(mut der) => {
+            let key = signet_core::android::PrivateKey::from_pkcs8_der(der.clone())
+                .and_then(|key| key.to_rsa());
+            der.fill(0);
+            key.and_then(|key| PendingCsr::for_key(key, &subject))
+        }
         None => PendingCsr::generate(&subject),
     }
     .map_err(|e| e.to_string())?;
@@ -117,15 +141,19 @@ fn generate_csr_payload(request: &str, pkcs8: Option<&[u8]>) -> Result<Vec<u8>, 
 /// Runs inside the Web Worker: a certificate signing request (`request` is a [`CsrRequest`]
 /// as JSON) with a key made in wasm; returns the pending-CSR payload's JSON bytes.
 #[wasm_bindgen]
-pub fn worker_generate_csr(request: &str) -> Result<Vec<u8>, JsValue> {
-    generate_csr_payload(request, None).map_err(|e| JsValue::from_str(&e))
+pub async fn worker_generate_csr(request: String) -> Result<Vec<u8>, JsValue> {
+    csr_bytes(request, None)
+        .await
+        .map_err(|e| JsValue::from_str(&e))
 }
 
 /// Runs inside the Web Worker: like [`worker_generate_csr`], around a key WebCrypto generated
-/// (`pkcs8`, zeroed by the worker afterwards).
+/// (`pkcs8`; the worker zeroes its copy afterwards, this one is zeroed in [`csr_bytes`]).
 #[wasm_bindgen]
-pub fn worker_csr_with_key(request: &str, pkcs8: &[u8]) -> Result<Vec<u8>, JsValue> {
-    generate_csr_payload(request, Some(pkcs8)).map_err(|e| JsValue::from_str(&e))
+pub async fn worker_csr_with_key(request: String, pkcs8: Vec<u8>) -> Result<Vec<u8>, JsValue> {
+    csr_bytes(request, Some(pkcs8))
+        .await
+        .map_err(|e| JsValue::from_str(&e))
 }
 
 /// Makes a certificate signing request in a Web Worker (on the page if no worker starts);
@@ -138,8 +166,10 @@ pub async fn generate_csr(request: &CsrRequest) -> Result<(Payload, f64), String
         Ok(done) => Ok(done),
         Err(WorkerError::Unavailable) => {
             let started = js_sys::Date::now();
-            let csr = PendingCsr::generate(&request.subject()).map_err(|e| e.to_string())?;
-            Ok((csr_payload(&csr)?, js_sys::Date::now() - started))
+            let bytes = csr_bytes(json, None).await?;
+            let payload = Payload::from_bytes(&bytes, CredentialKind::PendingCsr)
+                .map_err(|e| e.to_string())?;
+            Ok((payload, js_sys::Date::now() - started))
         }
         Err(WorkerError::Failed(e)) => Err(e),
     }
@@ -159,7 +189,7 @@ pub async fn generate_upload_keystore(package: &str) -> Result<(Payload, f64), S
         Ok(done) => Ok(done),
         Err(WorkerError::Unavailable) => {
             let started = js_sys::Date::now();
-            let payload = generate(package, now_unix() as u64)?;
+            let payload = generate(package.to_owned(), now_unix() as u64).await?;
             Ok((payload, js_sys::Date::now() - started))
         }
         Err(WorkerError::Failed(e)) => Err(e),

@@ -33,6 +33,11 @@ const CHROME_ARGS: &[&str] = &[
     "--window-size=1280,900",
 ];
 
+/// Makes `prefers-color-scheme: dark` match, so pages render their dark theme. WebDriver has
+/// no CDP `Emulation.setEmulatedMedia` through fantoccini; Blink's setting does the same
+/// (0 = dark, 1 = light). Tests check `matchMedia` to prove it took effect.
+pub const DARK_MODE: &str = "--blink-settings=preferredColorScheme=0";
+
 /// A WebDriver session in a fresh Chromium profile.
 #[derive(Debug)]
 pub struct Browser {
@@ -47,6 +52,12 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium. Fails with a clear message when Chromium
     /// or chromedriver is not installed.
     pub async fn start() -> Result<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// Like [`Browser::start`], with more Chromium flags (e.g.
+    /// [`DARK_MODE`] to render the dashboard's dark theme).
+    pub async fn start_with(extra_args: &[&str]) -> Result<Self> {
         let chromium = env_path("SIGNET_TEST_CHROMIUM", CHROMIUM);
         let chromedriver = env_path("SIGNET_TEST_CHROMEDRIVER", CHROMEDRIVER);
         for (what, path) in [("Chromium", &chromium), ("chromedriver", &chromedriver)] {
@@ -78,6 +89,7 @@ impl Browser {
         let downloads = tempfile::tempdir()?;
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra_args.iter().map(|a| (*a).to_owned()));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),

@@ -4,6 +4,7 @@
 //! - [`server`] — the real server, started in-process on a loopback port with a real SQLite
 //!   file in a temp dir, or the real `signet` binary as a child process;
 //! - [`browser`] — headless Chromium driven through chromedriver (WebDriver);
+//! - [`axe`] — axe-core accessibility checks run in the browser's page;
 //! - [`postgres`] — a fresh database per test on the throwaway PostgreSQL `cargo xtask test`
 //!   starts;
 //! - [`durability`] — streams of writes, a ledger of what was acknowledged, and the checks
@@ -13,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod axe;
 pub mod browser;
 pub mod durability;
 pub mod paths;

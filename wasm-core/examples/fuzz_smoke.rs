@@ -42,6 +42,7 @@ fn seed_files(target: &str) -> &'static [(&'static str, &'static [&'static str])
         "service_account" => &[("google", &[".json"])],
         "apple_certificate" => &[("apple", &[".cer", ".pem"]), ("android", &[".der", ".pem"])],
         "credentials_json" => &[("eas", &[".json"])],
+        "zip" => &[("eas", &[".zip"])],
         _ => &[],
     }
 }

@@ -238,6 +238,22 @@ pub enum Error {
     /// of `credentials.json` (a target it does not have, or one id for several targets).
     #[error("{0}")]
     BundleIdTargets(String),
+
+    /// A bundle cannot be imported: a file it names is missing or unusable, or it does not fit
+    /// the app (an iOS target the app does not have). `what` names the field or file.
+    #[error("{what}: {reason}")]
+    Import {
+        /// The field of `credentials.json` or the file, e.g. `ios.distributionCertificate`.
+        what: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+
+    // --- zip archives ---
+    /// An uploaded zip archive is damaged, or holds something a credentials bundle never
+    /// does (too many or too large files, names escaping its folder, duplicates, encryption).
+    #[error("cannot read the zip: {0}")]
+    Zip(String),
 }
 
 /// `Result` with [`Error`].

@@ -13,7 +13,7 @@
 
 use crate::{
     android::{self, keystore::ProtectedKey, keystore::RawEntry},
-    eas::{CredentialsJson, ExpectedBundleIds, diagnose},
+    eas::{CredentialsJson, ExpectedBundleIds, diagnose, import::BundleFiles},
     ios::{certificate::AppleCertificate, profile::ProvisioningProfile},
     keys::{apns::ApplePushKey, service_account::ServiceAccountKey},
 };
@@ -31,6 +31,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("service_account", service_account),
     ("apple_certificate", apple_certificate),
     ("credentials_json", credentials_json),
+    ("zip", zip),
 ];
 
 /// Parses `data` as JKS (digest not checked) and tries to recover every key.
@@ -128,4 +129,31 @@ pub fn credentials_json(data: &[u8]) {
         &ExpectedBundleIds::default(),
         0,
     );
+}
+
+/// A zip as the dashboard's import reads it (limits, zip slip, duplicates, deflate, CRC),
+/// then the bundle inside it: `credentials.json` found, its files looked up, the doctor run.
+pub fn zip(data: &[u8]) {
+    let Ok(entries) = crate::zip::read(data, &crate::zip::Limits::CREDENTIALS) else {
+        return;
+    };
+    for entry in &entries {
+        assert!(
+            !entry.name.split('/').any(|p| p == ".." || p.is_empty())
+                && !entry.name.starts_with('/'),
+            "an unsafe name got through: {:?}",
+            entry.name
+        );
+    }
+    let Ok((json, files)) = BundleFiles::from_zip(entries) else {
+        return;
+    };
+    if let Ok(credentials) = CredentialsJson::from_json(&json) {
+        let _ = diagnose(
+            &credentials,
+            |path| files.read(path),
+            &ExpectedBundleIds::default(),
+            0,
+        );
+    }
 }

@@ -13,6 +13,7 @@
 //!   the JWTs they sign.
 //! - [`vault`] — the end-to-end encryption scheme (keys, wraps, sealed items, invites).
 //! - [`wire`] — the JSON types of the HTTP API, shared by the dashboard, server and CLI.
+//! - [`zip`] — a defensive zip reader for uploaded credential bundles (and a stored writer).
 //! - `fuzzing` (with the `fuzzing` feature only) — the fuzz targets' entry points.
 //!
 //! Two rules hold throughout:
@@ -33,5 +34,6 @@ pub mod ios;
 pub mod keys;
 pub mod vault;
 pub mod wire;
+pub mod zip;
 
 pub use error::{Error, Result};

@@ -65,11 +65,15 @@ impl WasmToolchain {
             Route::Rustup => "wasm-rustup",
             Route::Debian => "wasm-debian",
         };
-        eprintln!("wasm32 toolchain: {route:?} route (target dir target/{dir})");
-        Ok(Self {
-            route,
-            target_dir: crate::root().join("target").join(dir),
-        })
+        // Under `CARGO_TARGET_DIR` when it is set (one per worktree), else `target/`.
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| crate::root().join("target"), PathBuf::from)
+            .join(dir);
+        eprintln!(
+            "wasm32 toolchain: {route:?} route (target dir {})",
+            target_dir.display()
+        );
+        Ok(Self { route, target_dir })
     }
 
     /// A `cargo SUBCOMMAND --target wasm32-unknown-unknown` command for this toolchain, with

@@ -307,6 +307,11 @@ fn AppBody(
                 <dt>"iOS targets"</dt>
                 <dd>{if ios.is_empty() { "none".to_owned() } else { ios }}</dd>
             </dl>
+            {can_write.then(|| view! {
+                <a class="button small" id="import-link" href=format!("/apps/{}/import", v.app.id)>
+                    "Import existing credentials (EAS bundle)"
+                </a>
+            })}
         </section>
         {(can_write && downloadable).then(|| view! {
             <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() />

@@ -48,7 +48,10 @@ pub fn Credentials() -> impl IntoView {
 #[component]
 fn CredentialList() -> impl IntoView {
     let state = AppState::get();
-    let trash = RwSignal::new(false);
+    // After "Delete forever" the credential page comes back here, to the trash.
+    let purged =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("purged").is_some());
+    let trash = RwSignal::new(purged);
     let list = LocalResource::new(move || {
         let team = state.team_id.get();
         let deleted = trash.get();
@@ -61,6 +64,7 @@ fn CredentialList() -> impl IntoView {
     });
     view! {
         <PageHeader title="Credentials" lead="Keystores, certificates, profiles and keys of the current team." />
+        {purged.then(|| view! { <p class="status success" role="status" id="purged-note">"Deleted for good."</p> })}
         <div class="tabs" role="group" aria-label="Show">
             <button
                 id="show-active"
@@ -102,6 +106,11 @@ fn CredentialList() -> impl IntoView {
             }
             Some(Ok(Some(items))) => {
                 view! {
+                    {trash.get_untracked().then(|| view! {
+                        <p class="muted" id="trash-note">
+                            "Open a credential to restore it; team admins can also delete it forever from there."
+                        </p>
+                    })}
                     <table class="table" id="credential-list">
                         <thead>
                             <tr>
@@ -338,5 +347,65 @@ fn CredentialBody(
                 <BusyLine state=busy id="credential-status" />
             </section>
         })}
+        {(deleted && role >= Role::Admin).then(|| view! { <PurgeCredential id=c.id.clone() label=c.label.clone() /> })}
+    }
+}
+
+/// "Delete forever" for a trashed credential (admins): the person types its name first, so a
+/// slip of the mouse cannot destroy a signing key. The server refuses non-admins too.
+#[component]
+fn PurgeCredential(id: String, label: String) -> impl IntoView {
+    let state = AppState::get();
+    let typed = RwSignal::new(String::new());
+    let busy = RwSignal::new(Busy::Idle);
+    let navigate = leptos_router::hooks::use_navigate();
+    let expected = label.clone();
+    let matches = move || typed.with(|t| t.trim() == expected.trim());
+    let can_purge = matches.clone();
+    let purge = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked().is_working() || !can_purge() {
+            return;
+        }
+        let Some(team) = state.team_id.get_untracked() else {
+            return;
+        };
+        let (id, navigate) = (id.clone(), navigate.clone());
+        busy.set(Busy::Working("Deleting for good…".into()));
+        spawn_local(async move {
+            match api::purge_credential(&team, &id).await {
+                Ok(()) => {
+                    busy.set(Busy::Idle);
+                    navigate("/credentials?purged=1", Default::default());
+                }
+                Err(e) => busy.set(Busy::Failed(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <form class="card form danger-zone" id="purge-form" on:submit=purge aria-labelledby="purge-title">
+            <h2 id="purge-title">"Delete forever"</h2>
+            <p class="muted">
+                "Deletes it from the server for good: it cannot be restored, apps lose it, robot "
+                "tokens lose access to it. If it signs a published app, keep a copy first."
+            </p>
+            <label for="purge-confirm">"Type " <strong>{label.clone()}</strong> " to confirm"</label>
+            <input
+                id="purge-confirm"
+                type="text"
+                autocomplete="off"
+                prop:value=move || typed.get()
+                on:input=move |ev| typed.set(event_target_value(&ev))
+            />
+            <button
+                id="purge-credential"
+                class="button danger"
+                type="submit"
+                disabled=move || busy.get().is_working() || !matches()
+            >
+                "Delete forever"
+            </button>
+            <BusyLine state=busy id="purge-status" />
+        </form>
     }
 }

@@ -2,7 +2,7 @@
 //! (an RSA-2048 key and an Apple certificate signing request made right here with
 //! `signet-core`).
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{lazy, prelude::*, task::spawn_local};
 use signet_core::ios::csr::{CsrSubject, PendingCsr};
 
 /// Where the browser check stands.
@@ -43,6 +43,18 @@ pub fn Home() -> impl IntoView {
     }
 }
 
+/// Generates the key and the CSR; returns the PEM and the milliseconds the generation took.
+/// Lazy: RSA key generation and the DER/X.509 encoders are fetched, as their own wasm chunk,
+/// on the first click.
+#[lazy]
+fn generate_csr(subject: CsrSubject) -> Result<(String, f64), String> {
+    let started = js_sys::Date::now();
+    let pem = PendingCsr::generate(&subject)
+        .and_then(|csr| csr.csr_pem())
+        .map_err(|e| e.to_string())?;
+    Ok((pem, js_sys::Date::now() - started))
+}
+
 /// Generates an RSA-2048 key and a CSR in the browser and shows the request.
 #[component]
 fn CryptoCheck() -> impl IntoView {
@@ -64,12 +76,9 @@ fn CryptoCheck() -> impl IntoView {
         spawn_local(async move {
             // Let the browser paint the "Generating…" state before the CPU-heavy work.
             gloo_timers::future::TimeoutFuture::new(30).await;
-            let started = js_sys::Date::now();
-            let result = PendingCsr::generate(&subject).and_then(|csr| csr.csr_pem());
-            let millis = js_sys::Date::now() - started;
-            state.set(match result {
-                Ok(pem) => Check::Done { pem, millis },
-                Err(e) => Check::Failed(e.to_string()),
+            state.set(match generate_csr(subject).await {
+                Ok((pem, millis)) => Check::Done { pem, millis },
+                Err(e) => Check::Failed(e),
             });
         });
     };

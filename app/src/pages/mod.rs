@@ -5,6 +5,7 @@ pub mod apps;
 pub mod auth;
 pub mod credentials;
 pub mod home;
+pub mod import;
 pub mod invite;
 pub mod ios;
 pub mod members;

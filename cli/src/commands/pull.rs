@@ -21,10 +21,10 @@ use signet_core::{
     credential::Payload,
     eas::{
         AndroidCredentials, AndroidKeystore, CredentialsJson, DistributionCertificate,
-        IosCredentials, IosTargetCredentials, doctor::ExpectedBundleIds,
+        IosCredentials, IosTargetCredentials, import,
     },
     wire::{
-        app::{AppInfo, Assignment, Platform},
+        app::{Assignment, Platform},
         credential::CredentialKind,
     },
 };
@@ -217,7 +217,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
         if args.check {
             let report = doctor::check(
                 &args.out.join("credentials.json"),
-                &expected_bundle_ids(&app, credentials.ios.as_ref()),
+                &import::expected_bundle_ids(&app, credentials.ios.as_ref()),
                 files::now_unix(),
             )?;
             print!(
@@ -228,25 +228,6 @@ pub fn run(args: PullArgs) -> Result<bool> {
         }
         Ok(true)
     })
-}
-
-/// The bundle id each pulled iOS target's profile must cover, from the app's targets.
-pub fn expected_bundle_ids(app: &AppInfo, ios: Option<&IosCredentials>) -> ExpectedBundleIds {
-    let mut ids = ExpectedBundleIds::default();
-    match ios {
-        Some(IosCredentials::Single(_)) if app.ios_targets.len() == 1 => {
-            ids.any_target = app.ios_targets.first().map(|t| t.bundle_id.clone());
-        }
-        Some(IosCredentials::PerTarget(map)) => {
-            for t in &app.ios_targets {
-                if map.contains_key(&t.target) {
-                    ids.by_target.insert(t.target.clone(), t.bundle_id.clone());
-                }
-            }
-        }
-        _ => {}
-    }
-    ids
 }
 
 async fn fetch(

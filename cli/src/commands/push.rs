@@ -4,25 +4,27 @@
 //! passwords, alias, profile ↔ certificate, bundle ids from the app's targets, expiry) and
 //! [`Payload::inspect`] on every payload. Only then is each credential encrypted here,
 //! uploaded, and assigned to the app's slot as its default. A credential already stored in
-//! the team (same kind, same fingerprint) is reused rather than uploaded twice.
+//! the team (same kind, same fingerprint) is reused rather than uploaded twice. The plan
+//! (targets, bundle ids, payloads, reuse) is [`signet_core::eas::import`], which the
+//! dashboard's import page runs too.
+//!
+//! [`Payload::inspect`]: signet_core::credential::Payload::inspect
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use serde_json::Value;
 use signet_client::credential::NewCredential;
 use signet_core::{
-    credential::{Payload, SecretText},
-    eas::{CredentialsJson, IosCredentials},
-    wire::{
-        app::{AssignRequest, Platform},
-        credential::{CredentialInfo, CredentialKind},
+    eas::{
+        CredentialsJson,
+        import::{self, ImportItem, same_as},
     },
+    wire::app::AssignRequest,
 };
 
 use super::{
-    doctor, files, pull,
+    doctor, files,
     remote::{Ctx, Reader, ServerArgs, Who, block_on, ensure_may_read, explain, team_key},
 };
 
@@ -45,27 +47,12 @@ pub struct PushArgs {
     server: ServerArgs,
 }
 
-/// One credential to store and the slot it goes in.
-struct Item {
-    payload: Payload,
-    metadata: Value,
-    label: String,
-    platform: Platform,
-    target: String,
-}
-
 /// Runs `signet push`.
 pub fn run(args: PushArgs) -> Result<()> {
     let ctx = Ctx::load(&args.server)?;
     let bytes = files::read(&args.credentials)?;
     let bundle = CredentialsJson::from_json(&bytes)
         .with_context(|| args.credentials.display().to_string())?;
-    if bundle.android.is_none() && bundle.ios.is_none() {
-        bail!(
-            "{} holds neither android nor ios credentials",
-            args.credentials.display()
-        );
-    }
     block_on(async {
         let reader = ctx.reader().await?;
         if matches!(reader, Reader::Robot { .. }) {
@@ -73,30 +60,13 @@ pub fn run(args: PushArgs) -> Result<()> {
         }
         let (team, app) = reader.app(args.team.as_deref(), &args.app).await?;
         ensure_may_read(&team)?;
-        if let Some(IosCredentials::PerTarget(map)) = &bundle.ios
-            && !app.ios_targets.is_empty()
-        {
-            for name in map.keys() {
-                if !app.ios_targets.iter().any(|t| &t.target == name) {
-                    bail!(
-                        "ios.{name} in {} is not an iOS target of app {} (its targets: {}); \
-                         nothing was uploaded",
-                        args.credentials.display(),
-                        app.name,
-                        app.ios_targets
-                            .iter()
-                            .map(|t| t.target.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                }
-            }
-        }
+        import::check_targets(&bundle, &app)
+            .map_err(|e| anyhow::anyhow!("{e}; nothing was uploaded"))?;
 
         // 1. Everything a build would trip over, before any upload.
         let report = doctor::check(
             &args.credentials,
-            &pull::expected_bundle_ids(&app, bundle.ios.as_ref()),
+            &import::expected_bundle_ids(&app, bundle.ios.as_ref()),
             files::now_unix(),
         )?;
         if !report.passed() {
@@ -172,89 +142,11 @@ pub fn run(args: PushArgs) -> Result<()> {
     })
 }
 
-/// The payloads of a bundle, each proven usable by [`Payload::inspect`].
-fn payloads(path: &Path, bundle: &CredentialsJson, app: &str) -> Result<Vec<Item>> {
+/// The payloads of a bundle, each proven usable, read relative to `credentials.json`.
+fn payloads(path: &Path, bundle: &CredentialsJson, app: &str) -> Result<Vec<ImportItem>> {
     let base = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let read = |file: &str| doctor::read(&base, file).map_err(anyhow::Error::msg);
-    let mut items = Vec::new();
-    if let Some(android) = &bundle.android {
-        let k = &android.keystore;
-        let payload = Payload::AndroidKeystore {
-            keystore: SecretText::from_bytes(&read(&k.keystore_path)?),
-            keystore_password: SecretText::new(k.keystore_password.expose()),
-            key_alias: k.key_alias.clone(),
-            key_password: SecretText::new(k.effective_key_password().expose()),
-        };
-        let metadata = payload.inspect().context("android.keystore")?;
-        items.push(Item {
-            label: format!("{app} upload keystore ({})", k.key_alias),
-            payload,
-            metadata,
-            platform: Platform::Android,
-            target: String::new(),
-        });
-    }
-    if let Some(ios) = &bundle.ios {
-        for (target, creds) in ios.targets() {
-            let scope = target.map_or("ios".to_owned(), |t| format!("ios.{t}"));
-            let cert = Payload::IosDistributionCertificate {
-                p12: SecretText::from_bytes(&read(&creds.distribution_certificate.path)?),
-                password: SecretText::new(creds.distribution_certificate.password.expose()),
-            };
-            let cert_meta = cert
-                .inspect()
-                .with_context(|| format!("{scope}.distributionCertificate"))?;
-            let profile = Payload::IosProvisioningProfile {
-                profile: SecretText::from_bytes(&read(&creds.provisioning_profile_path)?),
-            };
-            let profile_meta = profile
-                .inspect()
-                .with_context(|| format!("{scope}.provisioningProfilePath"))?;
-            let cert_label = cert_meta["common_name"]
-                .as_str()
-                .unwrap_or("Distribution certificate")
-                .to_owned();
-            let profile_label = profile_meta["name"]
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("{app} provisioning profile"));
-            let target = target.unwrap_or_default().to_owned();
-            items.push(Item {
-                payload: cert,
-                metadata: cert_meta,
-                label: cert_label,
-                platform: Platform::Ios,
-                target: target.clone(),
-            });
-            items.push(Item {
-                payload: profile,
-                metadata: profile_meta,
-                label: profile_label,
-                platform: Platform::Ios,
-                target,
-            });
-        }
-    }
-    Ok(items)
-}
-
-/// A stored credential of the same kind with the same identity: certificate SHA-256 for
-/// keystores and certificates, UUID for profiles.
-fn same_as<'a>(existing: &'a [CredentialInfo], item: &Item) -> Option<&'a CredentialInfo> {
-    let field = match item.payload.kind() {
-        CredentialKind::IosProvisioningProfile => "uuid",
-        CredentialKind::AndroidKeystore | CredentialKind::IosDistributionCertificate => "sha256",
-        _ => return None,
-    };
-    let wanted = item.metadata.get(field)?.as_str()?;
-    existing.iter().find(|c| {
-        c.kind == item.payload.kind()
-            && serde_json::from_str::<Value>(&c.metadata)
-                .ok()
-                .and_then(|m| m.get(field).and_then(Value::as_str).map(|v| v == wanted))
-                .unwrap_or(false)
-    })
+    Ok(import::plan(bundle, |file| doctor::read(&base, file), app)?)
 }

@@ -89,6 +89,59 @@ async fn browser_sections_ask_to_sign_in_and_unknown_pages_say_so() -> anyhow::R
     server.stop().await
 }
 
+/// What the browser fetched so far: `(file name without query, encoded body bytes)`.
+async fn fetched(browser: &Browser) -> anyhow::Result<Vec<(String, u64)>> {
+    let entries = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource')\
+               .map(e => [new URL(e.name).pathname, e.encodedBodySize]);",
+            vec![],
+        )
+        .await?;
+    let entries: Vec<(String, u64)> = serde_json::from_value(entries)?;
+    Ok(entries)
+}
+
+/// The dashboard is split (see docs/development.md, "Code splitting"): a first visit to the
+/// sign-in page fetches the main module only, within the 350 KB (compressed) budget; a lazy
+/// page fetches its own chunk when it is first shown, and still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_first_load_fetches_only_the_main_module_and_lazy_pages_their_chunks()
+-> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    browser
+        .client
+        .goto(&format!("{}/account", server.url))
+        .await?;
+    browser.wait_for_text("main h1", "Sign in", 30).await?;
+    browser.wait_for("#server-version", 30).await?;
+    let first = fetched(&browser).await?;
+    let total: u64 = first.iter().map(|(_, size)| size).sum();
+    let wasm: Vec<&str> = first
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| name.ends_with(".wasm"))
+        .collect();
+    eprintln!("first load: {total} bytes (encoded): {first:?}");
+    assert_eq!(wasm, ["/app_bg.wasm"], "{first:?}");
+    assert!(total <= 350 * 1024, "first load {total} bytes: {first:?}");
+
+    // Client-side navigation to a lazy route loads its chunk, and the page renders.
+    browser.click("a[href='/teams']").await?;
+    browser.wait_for_text("main h1", "Sign in", 30).await?;
+    browser
+        .wait_until(
+            "performance.getEntriesByType('resource')\
+               .some(e => new URL(e.name).pathname.startsWith('/split___teams_route_view'))",
+            30,
+        )
+        .await?;
+    browser.close().await?;
+    server.stop().await
+}
+
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Signs up through the dashboard (from a page that needs a session) and returns the recovery
@@ -263,7 +316,7 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
 }
 
 /// Makes a team and an app with a package and iOS targets; returns the app page's URL.
-async fn team_and_app(browser: &Browser) -> anyhow::Result<String> {
+pub(crate) async fn team_and_app(browser: &Browser) -> anyhow::Result<String> {
     browser.click("nav a[href='/teams']").await?;
     browser.wait_for("#no-teams", 30).await?;
     browser.fill("#team-name", "Acme Mobile").await?;
