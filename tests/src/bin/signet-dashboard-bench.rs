@@ -53,7 +53,7 @@ async fn first_load(url: &str) -> Result<(Vec<(String, f64)>, f64, f64)> {
              const files = performance.getEntriesByType('resource')
                .map(r => [new URL(r.name).pathname, r.encodedBodySize]);
              files.unshift(['/ (document)', nav.encodedBodySize]);
-             return { files, fcp: paint ? paint.startTime : 0 };",
+             return { files, fcp: paint ? paint.startTime : null };",
             vec![],
         )
         .await?;
@@ -177,10 +177,17 @@ async fn main() -> Result<()> {
         "  total transfer                {:>8.1} KB   (goal ≤ 350 KB gzip)",
         median(totals)
     );
-    println!(
-        "  first contentful paint        {:>8.0} ms   p50",
-        median(fcps)
-    );
+    let fcps: Vec<f64> = fcps.into_iter().filter(|f| f.is_finite()).collect();
+    if fcps.is_empty() {
+        println!(
+            "  first contentful paint             n/a   (the browser reported no paint entry)"
+        );
+    } else {
+        println!(
+            "  first contentful paint        {:>8.0} ms   p50",
+            median(fcps)
+        );
+    }
     println!(
         "  time to interactive           {:>8.0} ms   p50 (signet:ready; goal ≤ 500 ms)",
         median(readies)
