@@ -194,14 +194,33 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
     browser.fill("#signup-email", email).await?;
     browser.fill("#signup-password", PASSWORD).await?;
     browser.fill("#signup-confirm", PASSWORD).await?;
+    // The working state is rendered before Argon2id blocks the thread. The page's thread is
+    // busy while it shows, so a poll could miss it: record every text the page shows instead.
+    browser
+        .client
+        .execute(
+            "window.__seen = [];
+             new MutationObserver(() => window.__seen.push(document.body.innerText))
+               .observe(document.body, { childList: true, subtree: true, characterData: true });",
+            vec![],
+        )
+        .await?;
     let started = Instant::now();
     browser.click("#signup-submit").await?;
-    // The working state is rendered before Argon2id blocks the thread.
-    browser
-        .wait_for_text("#signup-status", "Deriving keys", 10)
-        .await?;
     let code = browser.wait_for_text("#recovery-code", "-", 60).await?;
     let signup = started.elapsed();
+    let seen = browser
+        .client
+        .execute(
+            "return window.__seen.some(t => t.includes('Deriving keys'));",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        seen,
+        serde_json::json!(true),
+        "the working state was never shown"
+    );
     assert_eq!(code.trim().split('-').count(), 8, "{code}");
     browser.screenshot("dashboard-recovery-code").await?;
     confirm_recovery_code(&browser).await?;
