@@ -129,6 +129,31 @@ pub enum Error {
     #[error("the signature on {0} does not verify: it was altered or signed by someone else")]
     BadSignature(&'static str),
 
+    /// A team's signed membership log does not verify, or does not match what this client
+    /// pinned: the server's account of who is a member cannot be trusted.
+    #[error(
+        "the team's signed membership log does not verify: {0}. The server's data does not \
+         match what the team's admins signed, so nothing from it is used; ask an admin to \
+         check the team (and the server) before going on"
+    )]
+    MembershipLog(String),
+
+    /// A member's identity (signing) key differs from the one bound to them before.
+    #[error(
+        "the identity key of member {user_id} changed: fingerprint {pinned} is the one this \
+         team's log (or your own account) binds, but the server now offers {offered}. Signet \
+         never accepts a changed identity key silently; compare fingerprints with them out of \
+         band and ask an admin"
+    )]
+    IdentityKeyChanged {
+        /// The member.
+        user_id: String,
+        /// The fingerprint bound before.
+        pinned: String,
+        /// The fingerprint offered now.
+        offered: String,
+    },
+
     /// A team key older than one already seen was offered: a rollback (replay) of the team key.
     #[error(
         "team key version {offered} is older than version {highest_seen} already seen: refusing a rolled-back team key"

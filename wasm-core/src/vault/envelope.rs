@@ -66,6 +66,13 @@ pub enum Purpose {
     PublicKeys = 0x0a,
     /// An author's signature over an item's public metadata (its own layout, see `item`).
     MetadataSignature = 0x0b,
+    /// One entry of a team's membership log (not encrypted; its own layout, see
+    /// `membership`).
+    MembershipEntry = 0x0c,
+    /// A team's log pin sealed for an invitee under a key from the invitation's secret.
+    InviteAnchor = 0x0d,
+    /// A user's trust state (log pins, KDF parameters) sealed under the user key.
+    TrustState = 0x0e,
 }
 
 /// The context a ciphertext is bound to, encoded as length-prefixed fields.

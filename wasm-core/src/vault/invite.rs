@@ -12,8 +12,12 @@
 
 use zeroize::Zeroizing;
 
+use p256::ecdsa::SigningKey;
+
 use super::{
     envelope::{self, Binding, Purpose, Sealed, sealed_type},
+    keypair::compressed_vk,
+    membership::TeamPin,
     secret::{Key32, hkdf32},
     team_key::TeamKey,
 };
@@ -26,6 +30,13 @@ impl core::fmt::Debug for InviteSecret {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("InviteSecret(<redacted>)")
     }
+}
+
+fn anchor_binding(team_id: &str, invite_id: &str) -> Binding {
+    Binding::new()
+        .field(b"team-anchor/invite")
+        .field(team_id.as_bytes())
+        .field(invite_id.as_bytes())
 }
 
 fn binding(team_id: &str, invite_id: &str) -> Binding {
@@ -65,6 +76,49 @@ impl InviteSecret {
     pub fn token(&self) -> Result<String> {
         let k = hkdf32(self.0.as_ref(), None, b"signet/v1/invite/token")?;
         Ok(envelope::to_base64(k.as_bytes()))
+    }
+
+    /// The invitation's signing key (P-256), derived from the secret: it signs the invitee's
+    /// `join` entry in the team's membership log; the admin's `invite` entry publishes its
+    /// verifying key.
+    pub(crate) fn signing_key(&self) -> Result<SigningKey> {
+        for counter in 0u8..16 {
+            let k = hkdf32(
+                self.0.as_ref(),
+                None,
+                &[b"signet/v1/invite/signing".as_slice(), &[counter]].concat(),
+            )?;
+            if let Ok(key) = SigningKey::from_slice(k.as_bytes()) {
+                return Ok(key);
+            }
+        }
+        Err(Error::Random(
+            "could not derive a P-256 invitation key".into(),
+        ))
+    }
+
+    /// The verifying key of [`InviteSecret::signing_key`] (SEC1 compressed), for the
+    /// admin's `invite` entry.
+    pub fn verifying_key(&self) -> Result<[u8; 33]> {
+        Ok(compressed_vk(self.signing_key()?.verifying_key()))
+    }
+
+    /// Seals the team's log pin (as the admin verified it when inviting) for the invitee,
+    /// who trusts the team's log only from this pin.
+    pub fn seal_anchor(
+        &self,
+        pin: &TeamPin,
+        team_id: &str,
+        invite_id: &str,
+    ) -> Result<InviteAnchor> {
+        Sealed::seal(
+            &hkdf32(self.0.as_ref(), None, b"signet/v1/invite/anchor")?,
+            Purpose::InviteAnchor,
+            0,
+            &anchor_binding(team_id, invite_id),
+            &pin.to_bytes(),
+        )
+        .map(InviteAnchor)
     }
 
     fn wrap_key(&self) -> Result<Key32> {
@@ -111,5 +165,23 @@ impl InviteWrappedTeamKey {
             version: self.version(),
             key,
         })
+    }
+}
+
+sealed_type!(
+    /// A team's log pin sealed for an invitee (purpose `0x0d`; key from the invitation's
+    /// secret, binding = `"team-anchor/invite"`, team id, invite id; plaintext = the pin's
+    /// 68 bytes).
+    InviteAnchor,
+    Purpose::InviteAnchor,
+    "invitation's team anchor"
+);
+
+impl InviteAnchor {
+    /// Opens with the secret from the link.
+    pub fn open(&self, secret: &InviteSecret, team_id: &str, invite_id: &str) -> Result<TeamPin> {
+        let key = hkdf32(secret.0.as_ref(), None, b"signet/v1/invite/anchor")?;
+        let pt = self.0.open(&key, &anchor_binding(team_id, invite_id))?;
+        TeamPin::from_bytes(&pt)
     }
 }

@@ -81,6 +81,12 @@ impl KdfParams {
         }
     }
 
+    /// Whether these parameters make a guess cheaper than `other` does (less memory or fewer
+    /// passes). Parallelism does not change the cost of a guess, so it is not compared.
+    pub fn is_weaker_than(&self, other: &KdfParams) -> bool {
+        self.memory_kib < other.memory_kib || self.iterations < other.iterations
+    }
+
     /// Checks the floor and ceiling. Called by [`derive_account_keys`] before any work.
     pub fn check(&self) -> Result<()> {
         let err = |m: String| Err(Error::KdfParams(m));

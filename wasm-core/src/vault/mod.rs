@@ -30,6 +30,7 @@ pub mod invite;
 pub mod item;
 pub mod kdf;
 pub mod keypair;
+pub mod membership;
 pub mod recovery;
 mod rng;
 pub mod robot;
@@ -37,6 +38,7 @@ pub mod rotation;
 mod secret;
 pub mod server_side;
 pub mod team_key;
+pub mod trust_state;
 pub mod user_key;
 
 #[cfg(test)]
