@@ -226,14 +226,16 @@ impl TeamState {
                     return Err(refuse(format!("{what}: {} is a member", e.signer_id)));
                 }
                 let verified = keys.verify()?;
-                if let Some(before) = self.known.get(&e.signer_id) {
-                    if before.keys != verified {
-                        return Err(Error::IdentityKeyChanged {
-                            user_id: e.signer_id.clone(),
-                            pinned: before.keys.fingerprint().to_string(),
-                            offered: verified.fingerprint().to_string(),
-                        });
-                    }
+                if let Some(before) = self
+                    .known
+                    .get(&e.signer_id)
+                    .filter(|before| before.keys != verified)
+                {
+                    return Err(Error::IdentityKeyChanged {
+                        user_id: e.signer_id.clone(),
+                        pinned: before.keys.fingerprint().to_string(),
+                        offered: verified.fingerprint().to_string(),
+                    });
                 }
                 e.verify_signer(verified.signing_key())?;
                 e.verify_invite(&invite.key)?;
