@@ -74,10 +74,17 @@ pub enum Action {
         /// The member.
         user_id: String,
     },
-    /// An admin rotated the team key to `key_version`.
+    /// An admin rotated the team key to `key_version` (which also closes every open
+    /// invitation: they carry the old key).
     Rotate {
         /// The new team key version.
         key_version: u32,
+    },
+    /// An admin revoked an open invitation: nobody may join with it any more, whatever the
+    /// server says.
+    Revoke {
+        /// The invitation.
+        invite_id: String,
     },
 }
 
@@ -90,10 +97,12 @@ impl Action {
             Self::ChangeRole { .. } => 4,
             Self::Remove { .. } => 5,
             Self::Rotate { .. } => 6,
+            Self::Revoke { .. } => 7,
         }
     }
 
-    /// A short lowercase name (`create`, `invite`, `join`, `change_role`, `remove`, `rotate`).
+    /// A short lowercase name (`create`, `invite`, `join`, `change_role`, `remove`, `rotate`,
+    /// `revoke`).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Create { .. } => "create",
@@ -102,6 +111,7 @@ impl Action {
             Self::ChangeRole { .. } => "change_role",
             Self::Remove { .. } => "remove",
             Self::Rotate { .. } => "rotate",
+            Self::Revoke { .. } => "revoke",
         }
     }
 }
@@ -171,6 +181,7 @@ fn signed_part(d: &Draft<'_>) -> Vec<u8> {
         }
         Action::Remove { user_id } => b.field(user_id.as_bytes()),
         Action::Rotate { key_version } => b.u32(*key_version),
+        Action::Revoke { invite_id } => b.field(invite_id.as_bytes()),
     };
     let mut out = vec![FORMAT_V1, Purpose::MembershipEntry as u8];
     out.extend_from_slice(b.as_bytes());
@@ -321,6 +332,9 @@ impl Entry {
             5 => Action::Remove { user_id: r.text()? },
             6 => Action::Rotate {
                 key_version: r.u32()?,
+            },
+            7 => Action::Revoke {
+                invite_id: r.text()?,
             },
             _ => return Err(envelope::malformed(WHAT, "unknown action")),
         };

@@ -294,6 +294,18 @@ impl TeamState {
                 }
                 self.key_version = *key_version;
                 self.rotated_by = e.signer_id.clone();
+                let closed = std::mem::take(&mut self.invites);
+                self.used_invites.extend(closed.into_keys());
+            }
+            Action::Revoke { invite_id } => {
+                let signer = self.admin(&e.signer_id, &what)?;
+                e.verify_signer(signer.keys.signing_key())?;
+                if self.invites.remove(invite_id).is_none() {
+                    return Err(refuse(format!(
+                        "{what}: invitation {invite_id} is not open"
+                    )));
+                }
+                self.used_invites.insert(invite_id.clone());
             }
         }
         self.head_seq = e.seq;

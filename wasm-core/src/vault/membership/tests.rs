@@ -359,3 +359,37 @@ fn invite_anchor_and_trust_state_open_only_with_their_keys() {
     other.record(TEAM, forked).unwrap();
     assert!(trust.merge(&other).is_err());
 }
+
+#[test]
+fn attack_revoked_or_pre_rotation_invitation_cannot_join() {
+    let (olga, _ada, mut log, mut state) = team();
+    let eve = person("eve");
+    // Revoked: the server could still let the link's holder in, but the log refuses.
+    let leaked = invite(&state, &mut log, &olga, "inv-2", Role::Developer);
+    state.apply(log.last().unwrap()).unwrap();
+    let revoke = state
+        .next(
+            olga.id,
+            &olga.keys,
+            Action::Revoke {
+                invite_id: "inv-2".into(),
+            },
+        )
+        .unwrap();
+    state.apply(&revoke).unwrap();
+    log.push(revoke);
+    assert!(state.open_invite("inv-2").is_none());
+    assert!(state.join(&leaked, "inv-2", eve.id, &eve.keys).is_err());
+    // A rotation closes every invitation made before it (they carry the old team key).
+    let old = invite(&state, &mut log, &olga, "inv-3", Role::Developer);
+    state.apply(log.last().unwrap()).unwrap();
+    let rotate = state
+        .next(olga.id, &olga.keys, Action::Rotate { key_version: 2 })
+        .unwrap();
+    state.apply(&rotate).unwrap();
+    log.push(rotate);
+    assert!(state.join(&old, "inv-3", eve.id, &eve.keys).is_err());
+    // And the whole log still verifies from its genesis.
+    let pin = genesis_pin(&log);
+    assert_eq!(TeamState::verify(TEAM, &log, &pin).unwrap().pin(), state.pin());
+}
