@@ -19,7 +19,7 @@ use signet_core::{
         account::{
             AccountKeys, ClientKind, LoginRequest, PasswordChangeRequest, PreloginRequest,
             PreloginResponse, RecoveryBeginRequest, RecoveryBeginResponse, RecoveryCompleteRequest,
-            RegisterRequest, SessionResponse, UserInfo,
+            RegisterRequest, SessionResponse, TrustStateBlob, UserInfo,
         },
     },
 };
@@ -439,4 +439,43 @@ pub(super) async fn recovery_complete(
         .await?;
     let u = state.store.user_by_id(&u.id).await?.ok_or(WRONG_RECOVERY)?;
     start_session(&state, &u, req.client, ip, StatusCode::OK).await
+}
+
+/// `GET /api/account/trust-state`: the caller's sealed trust state and its write number.
+pub(super) async fn trust_state(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Json<TrustStateBlob>, ApiError> {
+    let (counter, sealed) = state.store.trust_state(&user.session.user_id).await?;
+    Ok(Json(TrustStateBlob {
+        counter: u32::try_from(counter)
+            .map_err(|_| ApiError::Internal(format!("trust state counter {counter}")))?,
+        sealed,
+    }))
+}
+
+/// `PUT /api/account/trust-state`: store the next write (counter = stored + 1, else 409
+/// `stale_trust_state`).
+pub(super) async fn put_trust_state(
+    State(state): State<AppState>,
+    user: SignedIn,
+    ApiJson(req): ApiJson<TrustStateBlob>,
+) -> Result<StatusCode, ApiError> {
+    let sealed = req
+        .sealed
+        .ok_or_else(|| ApiError::BadRequest("sealed is required".into()))?;
+    validate::blob(&sealed, "sealed", 256 * 1024)?;
+    if req.counter == 0 {
+        return Err(ApiError::Invalid("counter starts at 1".into()));
+    }
+    state
+        .store
+        .put_trust_state(
+            &user.session.user_id,
+            i64::from(req.counter),
+            &sealed,
+            now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

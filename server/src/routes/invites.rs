@@ -10,7 +10,7 @@ use signet_core::{
     vault::server_side::{PresentedSecret, hash_for_storage},
     wire::team::{
         AcceptInviteRequest, CreateInviteRequest, InviteInfo, InvitePreview, InviteTokenRequest,
-        TeamInfo,
+        LogEntryRequest, TeamInfo,
     },
 };
 
@@ -19,7 +19,7 @@ use crate::{
     ApiError, AppState,
     auth::{ADMIN, Member, SignedIn},
     ids::check_uuid,
-    store::{invites::NewInvite, now, teams::version},
+    store::{invites::NewInvite, now, team_log, teams::version},
 };
 
 /// Per-IP attempts per minute on invitation links.
@@ -44,6 +44,8 @@ pub(super) async fn create(
         return Err(ApiError::Invalid("expires_in_days must be 1 to 30".into()));
     }
     validate::blob(&req.wrapped_team_key, "wrapped_team_key", 1024)?;
+    validate::blob(&req.anchor, "anchor", 1024)?;
+    let entry = team_log::parse(&req.log_entry)?;
     let token_hash = hash_for_storage(PresentedSecret::InviteToken, &req.token)
         .map_err(|_| ApiError::Invalid("token must be at least 16 bytes of base64url".into()))?;
     let note = req
@@ -61,6 +63,8 @@ pub(super) async fn create(
         key_version: i64::from(req.key_version),
         note: note.as_deref(),
         expires_at: now + i64::from(days) * 24 * 3600,
+        log_entry: &entry,
+        anchor: &req.anchor,
     };
     state.store.create_invite(&invite, m.actor(), now).await?;
     let created = state
@@ -86,11 +90,13 @@ pub(super) async fn revoke(
     State(state): State<AppState>,
     m: Member<ADMIN>,
     Path((_, invite_id)): Path<(String, String)>,
+    ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&invite_id, "the invitation id in the path")?;
+    let entry = team_log::parse(&req.log_entry)?;
     state
         .store
-        .revoke_invite(m.team_id(), &invite_id, m.actor(), now())
+        .revoke_invite(m.team_id(), &invite_id, m.actor(), &entry, now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -163,6 +169,7 @@ pub(super) async fn accept(
 ) -> Result<Json<TeamInfo>, ApiError> {
     check_uuid(&invite_id, "the invitation id in the path")?;
     validate::blob(&req.self_wrapped_team_key, "self_wrapped_team_key", 1024)?;
+    let entry = team_log::parse(&req.log_entry)?;
     let now = now();
     limits(&state, &user.actor.ip, &invite_id, now).await?;
     let result = state
@@ -172,6 +179,7 @@ pub(super) async fn accept(
             &req.token,
             &req.self_wrapped_team_key,
             &user.actor,
+            &entry,
             now,
         )
         .await;

@@ -189,6 +189,20 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             "Set a new password with the recovery code",
             post(auth::recovery_complete),
         ),
+        route(
+            "GET",
+            "/account/trust-state",
+            SignedIn,
+            "The caller's sealed trust state (log pins, KDF parameters)",
+            get(auth::trust_state),
+        ),
+        route(
+            "PUT",
+            "/account/trust-state",
+            SignedIn,
+            "Store the next write of the caller's sealed trust state",
+            put(auth::put_trust_state),
+        ),
         // Teams
         route(
             "GET",
@@ -262,6 +276,13 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             Member(Viewer),
             "Leave the team",
             post(teams::leave),
+        ),
+        route(
+            "GET",
+            "/teams/{team}/log",
+            Member(Viewer),
+            "The team's signed membership log",
+            get(teams::log),
         ),
         route(
             "GET",

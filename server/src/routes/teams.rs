@@ -8,8 +8,8 @@ use axum::{
 use signet_core::wire::{
     Role,
     team::{
-        ChangeRoleRequest, CreateTeamRequest, MemberInfo, MyTeamKey, RenameTeamRequest,
-        RotationRequest, StoreTeamKeyRequest, TeamInfo,
+        ChangeRoleRequest, CreateTeamRequest, LogEntryRequest, MemberInfo, MyTeamKey,
+        RenameTeamRequest, RotationRequest, StoreTeamKeyRequest, TeamInfo, TeamLog,
     },
 };
 
@@ -20,7 +20,7 @@ use crate::{
     ids::check_uuid,
     store::{
         audit::Record,
-        now,
+        now, team_log,
         teams::{TeamRow, version},
     },
 };
@@ -59,10 +59,18 @@ pub(super) async fn create(
     check_uuid(&req.id, "id")?;
     let name = validate::name(&req.name, "the team name")?;
     validate::blob(&req.self_wrapped_team_key, "self_wrapped_team_key", 1024)?;
+    let entry = team_log::parse(&req.log_entry)?;
     let now = now();
     state
         .store
-        .create_team(&req.id, &name, &user.actor, &req.self_wrapped_team_key, now)
+        .create_team(
+            &req.id,
+            &name,
+            &user.actor,
+            &req.self_wrapped_team_key,
+            &entry,
+            now,
+        )
         .await?;
     let (team, role) = state
         .store
@@ -183,14 +191,25 @@ pub(super) async fn rotate(
         check_uuid(&k.credential_id, "item_keys[].credential_id")?;
         validate::blob(&k.wrapped_key, "item_keys[].wrapped_key", 1024)?;
     }
+    let entry = team_log::parse(&req.log_entry)?;
     let v = state
         .store
-        .rotate(m.team_id(), m.actor(), &req, now())
+        .rotate(m.team_id(), m.actor(), &req, &entry, now())
         .await?;
     let mut team = m.team.clone();
     team.key_version = v;
     team.rotation_needed = false;
     Ok(Json(info(&team, m.role)?))
+}
+
+/// `GET /api/teams/{team}/log` (viewer): the team's signed membership log, oldest first.
+pub(super) async fn log(
+    State(state): State<AppState>,
+    m: Member<VIEWER>,
+) -> Result<Json<TeamLog>, ApiError> {
+    Ok(Json(TeamLog {
+        entries: state.store.team_log(m.team_id()).await?,
+    }))
 }
 
 /// `GET /api/teams/{team}/members`.
@@ -219,9 +238,10 @@ pub(super) async fn change_role(
             "only an owner can make or change an owner".into(),
         ));
     }
+    let entry = team_log::parse(&req.log_entry)?;
     state
         .store
-        .change_role(m.team_id(), &user_id, req.role, m.actor(), now())
+        .change_role(m.team_id(), &user_id, req.role, m.actor(), &entry, now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -232,8 +252,10 @@ pub(super) async fn remove_member(
     State(state): State<AppState>,
     m: Member<ADMIN>,
     Path((_, user_id)): Path<(String, String)>,
+    ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&user_id, "the user id in the path")?;
+    let entry = team_log::parse(&req.log_entry)?;
     let current = state
         .store
         .member_role(m.team_id(), &user_id)
@@ -246,7 +268,7 @@ pub(super) async fn remove_member(
     }
     state
         .store
-        .remove_member(m.team_id(), &user_id, m.actor(), now())
+        .remove_member(m.team_id(), &user_id, m.actor(), &entry, now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -256,10 +278,12 @@ pub(super) async fn remove_member(
 pub(super) async fn leave(
     State(state): State<AppState>,
     m: Member<VIEWER>,
+    ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {
+    let entry = team_log::parse(&req.log_entry)?;
     state
         .store
-        .remove_member(m.team_id(), m.user_id(), m.actor(), now())
+        .remove_member(m.team_id(), m.user_id(), m.actor(), &entry, now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

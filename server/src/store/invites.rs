@@ -2,7 +2,10 @@
 
 use signet_core::{
     Error as CoreError,
-    vault::server_side::{InviteRecord, InviteStatus},
+    vault::{
+        membership::{Action, Entry},
+        server_side::{InviteRecord, InviteStatus},
+    },
     wire::{
         Role,
         team::{InviteInfo, InvitePreview, InviteState},
@@ -13,6 +16,7 @@ use sqlx::{Row, any::AnyRow};
 use super::{
     Store,
     audit::{self, Actor, Record},
+    team_log,
     teams::{lock_team, version},
 };
 use crate::ApiError;
@@ -36,6 +40,10 @@ pub struct NewInvite<'a> {
     pub note: Option<&'a str>,
     /// Unix seconds.
     pub expires_at: i64,
+    /// The admin's signed `invite` entry for the team's log.
+    pub log_entry: &'a Entry,
+    /// The team's log pin sealed under the link's secret (`invite::InviteAnchor`).
+    pub anchor: &'a str,
 }
 
 fn status_of(text: &str) -> InviteStatus {
@@ -109,8 +117,8 @@ impl Store {
         }
         let inserted = sqlx::query(
             "INSERT INTO invites (id, team_id, role, token_hash, wrapped_team_key, key_version, note, \
-             status, created_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)",
+             status, created_by, created_at, expires_at, anchor) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11)",
         )
         .bind(invite.id)
         .bind(invite.team_id)
@@ -122,6 +130,7 @@ impl Store {
         .bind(actor.user_id.as_deref())
         .bind(now)
         .bind(invite.expires_at)
+        .bind(invite.anchor)
         .execute(&mut *tx)
         .await;
         super::unique(
@@ -129,6 +138,21 @@ impl Store {
             "already_exists",
             "an invitation with this id already exists",
         )?;
+        let signer = actor.user_id.as_deref().unwrap_or_default();
+        team_log::append(
+            &mut tx,
+            invite.team_id,
+            signer,
+            invite.log_entry,
+            now,
+            |a| match a {
+                Action::Invite {
+                    invite_id, role, ..
+                } if invite_id == invite.id && *role == invite.role => Ok(()),
+                _ => Err("it is not an invitation with this id and role"),
+            },
+        )
+        .await?;
         audit::append(
             &mut tx,
             actor,
@@ -159,15 +183,18 @@ impl Store {
         rows.iter().map(|r| info_from_row(r, now)).collect()
     }
 
-    /// Withdraws a pending invitation (and forgets its wrapped key).
+    /// Withdraws a pending invitation (and forgets its wrapped key), with the admin's signed
+    /// `revoke` entry.
     pub async fn revoke_invite(
         &self,
         team_id: &str,
         invite_id: &str,
         actor: &Actor,
+        log_entry: &Entry,
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
+        lock_team(&mut tx, team_id).await?;
         let done = sqlx::query(
             "UPDATE invites SET status = 'revoked', wrapped_team_key = NULL \
              WHERE id = $1 AND team_id = $2 AND status = 'pending'",
@@ -191,6 +218,12 @@ impl Store {
                 )),
             };
         }
+        let signer = actor.user_id.as_deref().unwrap_or_default();
+        team_log::append(&mut tx, team_id, signer, log_entry, now, |a| match a {
+            Action::Revoke { invite_id: id } if id == invite_id => Ok(()),
+            _ => Err("it is not the revocation of this invitation"),
+        })
+        .await?;
         audit::append(
             &mut tx,
             actor,
@@ -217,7 +250,7 @@ impl Store {
     ) -> Result<InvitePreview, ApiError> {
         let r = sqlx::query(
             "SELECT i.id, i.team_id, t.name, i.role, i.token_hash, i.wrapped_team_key, i.key_version, \
-             i.status, i.expires_at, u.email, u.fingerprint, t.deleted_at \
+             i.status, i.expires_at, u.email, u.fingerprint, t.deleted_at, i.anchor \
              FROM invites i JOIN teams t ON t.id = i.team_id JOIN users u ON u.id = i.created_by \
              WHERE i.id = $1",
         )
@@ -238,6 +271,7 @@ impl Store {
         }
         let role: String = r.try_get("role")?;
         let wrapped: Option<String> = r.try_get("wrapped_team_key")?;
+        let anchor: Option<String> = r.try_get("anchor")?;
         Ok(InvitePreview {
             id: r.try_get("id")?,
             team_id: r.try_get("team_id")?,
@@ -250,6 +284,13 @@ impl Store {
             wrapped_team_key: wrapped
                 .ok_or_else(|| ApiError::Gone("this invitation cannot be used any more".into()))?,
             key_version: version(r.try_get("key_version")?)?,
+            anchor: anchor.ok_or_else(|| {
+                ApiError::Gone(
+                    "this invitation was made before Signet signed team membership; ask an \
+                     admin for a new one"
+                        .into(),
+                )
+            })?,
         })
     }
 
@@ -261,6 +302,7 @@ impl Store {
         token: &str,
         self_wrap: &str,
         actor: &Actor,
+        log_entry: &Entry,
         now: i64,
     ) -> Result<(String, Role), ApiError> {
         let user_id = actor.user_id.as_deref().unwrap_or_default();
@@ -321,6 +363,11 @@ impl Store {
                 "this invitation cannot be used: it was already accepted".into(),
             ));
         }
+        team_log::append(&mut tx, &team_id, user_id, log_entry, now, |a| match a {
+            Action::Join { invite_id: id, .. } if id == invite_id => Ok(()),
+            _ => Err("it is not a join with this invitation"),
+        })
+        .await?;
         audit::append(
             &mut tx,
             actor,

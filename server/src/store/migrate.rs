@@ -30,6 +30,11 @@ const SQLITE: &[Migration] = &[
         "credentials_rev",
         include_str!("../../migrations/sqlite/0004_credentials_rev.sql"),
     ),
+    (
+        5,
+        "team_log",
+        include_str!("../../migrations/sqlite/0005_team_log.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -52,6 +57,11 @@ const POSTGRES: &[Migration] = &[
         4,
         "credentials_rev",
         include_str!("../../migrations/postgres/0004_credentials_rev.sql"),
+    ),
+    (
+        5,
+        "team_log",
+        include_str!("../../migrations/postgres/0005_team_log.sql"),
     ),
 ];
 

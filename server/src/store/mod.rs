@@ -25,7 +25,9 @@ mod postgres;
 pub mod rate_limit;
 pub mod robots;
 mod sqlite;
+pub mod team_log;
 pub mod teams;
+pub mod trust_states;
 
 use sqlx::{Any, AnyPool, Transaction};
 

@@ -1,14 +1,18 @@
 //! Teams, memberships, team key wraps and rotation.
 
-use signet_core::wire::{
-    Role,
-    team::{MemberInfo, MyTeamKey, RotationRequest, TeamKeyWrapKind},
+use signet_core::{
+    vault::membership::{Action, Entry},
+    wire::{
+        Role,
+        team::{MemberInfo, MyTeamKey, RotationRequest, TeamKeyWrapKind},
+    },
 };
 use sqlx::{Row, any::AnyRow};
 
 use super::{
     Store, Tx,
     audit::{self, Actor, Record},
+    team_log,
 };
 use crate::ApiError;
 
@@ -66,13 +70,15 @@ pub(crate) async fn lock_team(tx: &mut Tx, team_id: &str) -> Result<TeamRow, Api
 }
 
 impl Store {
-    /// Creates a team with the caller as its owner, holding team key version 1.
+    /// Creates a team with the caller as its owner, holding team key version 1, and entry 0
+    /// of its membership log.
     pub async fn create_team(
         &self,
         id: &str,
         name: &str,
         owner: &Actor,
         self_wrap: &str,
+        log_entry: &Entry,
         now: i64,
     ) -> Result<(), ApiError> {
         let user_id = owner.user_id.as_deref().unwrap_or_default();
@@ -102,6 +108,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        team_log::append_genesis(&mut tx, id, user_id, log_entry, now).await?;
         audit::append(
             &mut tx,
             owner,
@@ -223,13 +230,14 @@ impl Store {
             .collect()
     }
 
-    /// Changes a member's role. Refuses to demote the last owner.
+    /// Changes a member's role (with its signed log entry). Refuses to demote the last owner.
     pub async fn change_role(
         &self,
         team_id: &str,
         user_id: &str,
         role: Role,
         actor: &Actor,
+        log_entry: &Entry,
         now: i64,
     ) -> Result<Role, ApiError> {
         let mut tx = self.begin().await?;
@@ -241,6 +249,15 @@ impl Store {
                 "this is the team's only owner; make another member owner first",
             ));
         }
+        let signer = actor.user_id.as_deref().unwrap_or_default();
+        team_log::append(&mut tx, team_id, signer, log_entry, now, |a| match a {
+            Action::ChangeRole {
+                user_id: u,
+                role: r,
+            } if u == user_id && *r == role => Ok(()),
+            _ => Err("it is not a change_role of this member to this role"),
+        })
+        .await?;
         sqlx::query("UPDATE members SET role = $1 WHERE team_id = $2 AND user_id = $3")
             .bind(role.as_str())
             .bind(team_id)
@@ -264,13 +281,14 @@ impl Store {
         Ok(old)
     }
 
-    /// Removes a member (or lets one leave) and flags the team for key rotation. Refuses to
-    /// remove the last owner.
+    /// Removes a member (or lets one leave, with the signed log entry) and flags the team for
+    /// key rotation. Refuses to remove the last owner.
     pub async fn remove_member(
         &self,
         team_id: &str,
         user_id: &str,
         actor: &Actor,
+        log_entry: &Entry,
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
@@ -282,6 +300,12 @@ impl Store {
                 "this is the team's only owner; make another member owner first (or delete the team)",
             ));
         }
+        let signer = actor.user_id.as_deref().unwrap_or_default();
+        team_log::append(&mut tx, team_id, signer, log_entry, now, |a| match a {
+            Action::Remove { user_id: u } if u == user_id => Ok(()),
+            _ => Err("it is not the removal of this member"),
+        })
+        .await?;
         sqlx::query("DELETE FROM members WHERE team_id = $1 AND user_id = $2")
             .bind(team_id)
             .bind(user_id)
@@ -377,6 +401,7 @@ impl Store {
         team_id: &str,
         actor: &Actor,
         request: &RotationRequest,
+        log_entry: &Entry,
         now: i64,
     ) -> Result<i64, ApiError> {
         let rotator = actor.user_id.as_deref().unwrap_or_default();
@@ -392,6 +417,11 @@ impl Store {
             ));
         }
         let new_version = team.key_version + 1;
+        team_log::append(&mut tx, team_id, rotator, log_entry, now, |a| match a {
+            Action::Rotate { key_version } if i64::from(*key_version) == new_version => Ok(()),
+            _ => Err("it is not a rotation to the next team key version"),
+        })
+        .await?;
         let mut members: Vec<String> =
             sqlx::query_scalar("SELECT user_id FROM members WHERE team_id = $1 AND user_id <> $2")
                 .bind(team_id)

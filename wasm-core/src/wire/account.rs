@@ -169,3 +169,16 @@ pub struct RecoveryCompleteRequest {
     #[serde(default)]
     pub client: ClientKind,
 }
+
+/// `GET /api/account/trust-state` and `PUT /api/account/trust-state`: the caller's
+/// `trust_state::SealedTrustState` (what her clients remember: team log pins, KDF
+/// parameters), which only she can open. `counter` is its write number: a `PUT` must carry
+/// the stored counter + 1 (else 409 `stale_trust_state`: read, merge, retry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustStateBlob {
+    /// Write number (0 = nothing stored yet).
+    pub counter: u32,
+    /// The sealed state, base64url; absent when nothing is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
+}

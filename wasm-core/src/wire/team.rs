@@ -14,6 +14,9 @@ pub struct CreateTeamRequest {
     pub name: String,
     /// Team key version 1, wrapped under the creator's user key.
     pub self_wrapped_team_key: String,
+    /// Entry 0 of the team's membership log (`membership::Entry`, base64url), signed by the
+    /// creator: the root every member's client pins.
+    pub log_entry: String,
 }
 
 /// `PATCH /api/teams/{team}`.
@@ -100,6 +103,26 @@ pub struct MemberInfo {
 pub struct ChangeRoleRequest {
     /// The new role.
     pub role: Role,
+    /// The `change_role` entry for the team's membership log, signed by the caller.
+    pub log_entry: String,
+}
+
+/// The body of a membership change that is nothing but its log entry, signed by the caller:
+/// `DELETE /api/teams/{team}/members/{user}` and `POST /api/teams/{team}/leave` (a `remove`
+/// entry) and `DELETE /api/teams/{team}/invites/{invite}` (a `revoke` entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntryRequest {
+    /// The `membership::Entry`, base64url.
+    pub log_entry: String,
+}
+
+/// `GET /api/teams/{team}/log` (viewer and up): the team's whole membership log, oldest
+/// first. Clients verify it from their own pin (`membership::TeamState::verify`); the
+/// server checks each entry against the rules before appending it, but is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamLog {
+    /// `membership::Entry`s, base64url, entry 0 first.
+    pub entries: Vec<String>,
 }
 
 /// `POST /api/teams/{team}/rotation` (admin and up): the result of
@@ -115,6 +138,9 @@ pub struct RotationRequest {
     pub member_keys: Vec<MemberKey>,
     /// Each credential's item key under the new team key.
     pub item_keys: Vec<ItemKeyUpdate>,
+    /// The `rotate` entry for the team's membership log (new version = `from_version` + 1),
+    /// signed by the caller.
+    pub log_entry: String,
 }
 
 /// One member's wrap of a new team key.
@@ -155,6 +181,12 @@ pub struct CreateInviteRequest {
     /// Optional note (e.g. whom it is for), shown to admins only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The `invite` entry for the team's membership log (same id and role, the verifying
+    /// key derived from the link's secret), signed by the caller.
+    pub log_entry: String,
+    /// `invite::InviteAnchor`: the team's log pin (through the `invite` entry) sealed under a
+    /// key from the link's secret; returned to the invitee in the preview.
+    pub anchor: String,
 }
 
 /// Where an invitation is.
@@ -224,6 +256,9 @@ pub struct InvitePreview {
     pub wrapped_team_key: String,
     /// Its version.
     pub key_version: u32,
+    /// The inviting admin's `invite::InviteAnchor` (the team's log pin, sealed under the
+    /// link's secret).
+    pub anchor: String,
 }
 
 /// `POST /api/invites/{invite}/accept` (signed in): joins the team.
@@ -233,4 +268,7 @@ pub struct AcceptInviteRequest {
     pub token: String,
     /// The team key re-wrapped under the invitee's user key.
     pub self_wrapped_team_key: String,
+    /// The `join` entry for the team's membership log, signed by the invitee and by the
+    /// invitation's key.
+    pub log_entry: String,
 }
