@@ -30,6 +30,8 @@ pub struct Session {
     pub token: String,
     /// Accept KDF parameters below the vault's floor (test servers only).
     pub weak_kdf_ok: bool,
+    /// What this user trusts (team log pins), shared by clones of the session.
+    pub(crate) trust: crate::trust::SharedTrust,
 }
 
 /// Whether `p` is below the vault's floor (test parameters).
@@ -99,6 +101,7 @@ impl Session {
                 account,
                 token,
                 weak_kdf_ok,
+                trust: Default::default(),
             },
             recovery,
         ))
@@ -142,6 +145,7 @@ impl Session {
             account,
             token,
             weak_kdf_ok: weak_ok,
+            trust: Default::default(),
         })
     }
 
@@ -172,6 +176,7 @@ impl Session {
             account,
             token: token.to_owned(),
             weak_kdf_ok: weak_ok,
+            trust: Default::default(),
         })
     }
 
@@ -248,6 +253,7 @@ impl Session {
             account,
             token,
             weak_kdf_ok: is_weak(&kdf_params),
+            trust: Default::default(),
         })
     }
 

@@ -8,6 +8,7 @@
 //! - [`http`] — the JSON transport and its one error type.
 //! - [`account`] — register, log in, unlock: a [`Session`].
 //! - [`team`] — teams, team keys, invitations, rotation.
+//! - [`trust`] — the user's sealed trust state and verified membership logs.
 //! - [`app`] — apps, assignments, metadata lists and the trash (no keys needed).
 //! - [`credential`] — seal, store, read and update credentials.
 //! - [`robot`] — robot tokens: make them (admins) and read with them (CI).
@@ -20,6 +21,7 @@ pub mod credential;
 pub mod http;
 pub mod robot;
 pub mod team;
+pub mod trust;
 
 pub use account::Session;
 pub use http::{Api, ClientError};

@@ -1,26 +1,29 @@
-//! Teams: create, fetch the team key, invite and join, remove members and rotate the key.
+//! Teams: create, fetch the team key, invite and join, change roles, remove members and
+//! rotate the key — every membership change signed into the team's membership log.
 
 use signet_core::{
     vault::{
         ecies::{EciesContext, EciesWrappedTeamKey},
-        invite::{InviteSecret, InviteWrappedTeamKey},
+        invite::{InviteAnchor, InviteSecret, InviteWrappedTeamKey},
         item::WrappedItemKey,
         keypair::{SignedPublicKeys, VerifiedPublicKeys},
+        membership::{Action, Entry, TeamState},
         rotation::{RotationItem, RotationMember, Rotator, rotate_team_key},
         team_key::{SelfWrappedTeamKey, TeamKey},
     },
     wire::{
         Role,
         team::{
-            AcceptInviteRequest, CreateInviteRequest, CreateTeamRequest, InviteInfo, InvitePreview,
-            InviteTokenRequest, ItemKeyUpdate, MemberInfo, MemberKey, MyTeamKey, RotationRequest,
-            StoreTeamKeyRequest, TeamInfo, TeamKeyWrapKind,
+            AcceptInviteRequest, ChangeRoleRequest, CreateInviteRequest, CreateTeamRequest,
+            InviteInfo, InvitePreview, InviteTokenRequest, ItemKeyUpdate, LogEntryRequest,
+            MemberInfo, MemberKey, MyTeamKey, RotationRequest, StoreTeamKeyRequest, TeamInfo,
+            TeamKeyWrapKind,
         },
     },
 };
 use zeroize::Zeroizing;
 
-use crate::{Session, http::ClientError};
+use crate::{Session, http::ClientError, trust::parse_log};
 
 /// A random UUID (v4), for the ids the client chooses (teams, credentials, invitations).
 pub fn new_id() -> Result<String, ClientError> {
@@ -60,16 +63,66 @@ impl InviteLink {
     }
 }
 
-fn verified(member: &MemberInfo) -> Result<VerifiedPublicKeys, ClientError> {
-    Ok(SignedPublicKeys::from_base64(&member.public_keys)?.verify()?)
+/// What the verified membership log says about a member the server lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberCheck {
+    /// The log has this member with these keys and this role.
+    Verified,
+    /// The server's listing disagrees with the team's signed log (shown, never used).
+    Unverified(String),
+}
+
+/// A member as the server lists it, checked against the verified log.
+#[derive(Debug, Clone)]
+pub struct CheckedMember {
+    /// What the server says.
+    pub info: MemberInfo,
+    /// What the log says about it.
+    pub check: MemberCheck,
+}
+
+fn check_member(state: &TeamState, m: &MemberInfo) -> MemberCheck {
+    let Some(logged) = state.member(&m.user_id) else {
+        return MemberCheck::Unverified(
+            "not a member according to the team's signed membership log".into(),
+        );
+    };
+    let listed = SignedPublicKeys::from_base64(&m.public_keys).and_then(|k| k.verify());
+    match listed {
+        Ok(keys) if keys == logged.keys => {}
+        _ => {
+            return MemberCheck::Unverified(format!(
+                "the server lists other keys than the team's signed log (log fingerprint {})",
+                logged.keys.fingerprint()
+            ));
+        }
+    }
+    if logged.role != m.role {
+        return MemberCheck::Unverified(format!(
+            "the server says {}, the team's signed log says {}",
+            m.role, logged.role
+        ));
+    }
+    MemberCheck::Verified
+}
+
+fn version_mismatch(offered: u32, state: &TeamState) -> ClientError {
+    ClientError::Vault(signet_core::Error::MembershipLog(format!(
+        "the server offered team key version {offered}, but the team's signed log is at version \
+         {}: refusing it (the server may be compromised; ask your admin)",
+        state.key_version()
+    )))
 }
 
 impl Session {
-    /// Creates a team: a fresh team key (version 1) wrapped for the caller.
+    /// Creates a team: a fresh team key (version 1) wrapped for the caller, and entry 0 of
+    /// its membership log, pinned in the caller's trust state before the team exists.
     pub async fn create_team(&self, name: &str) -> Result<(TeamInfo, TeamKey), ClientError> {
         let id = new_id()?;
         let key = TeamKey::generate_first()?;
         let wrap = key.wrap_for_self(&self.account.user_key, &id)?;
+        let (entry, state) = TeamState::create(&id, &self.user.id, &self.account.key_pair)?;
+        self.record_pin(&id, state.pin()).await?;
         let info: TeamInfo = self
             .api
             .post(
@@ -78,6 +131,7 @@ impl Session {
                     id,
                     name: name.to_owned(),
                     self_wrapped_team_key: wrap.to_base64(),
+                    log_entry: entry.to_base64(),
                 },
             )
             .await?;
@@ -89,33 +143,59 @@ impl Session {
         self.api.get("/teams").await
     }
 
-    /// A team's members.
+    /// A team's members as the server lists them (display only: see
+    /// [`Session::checked_members`]).
     pub async fn members(&self, team_id: &str) -> Result<Vec<MemberInfo>, ClientError> {
         self.api.get(&format!("/teams/{team_id}/members")).await
     }
 
-    /// The team's current key. A key an admin sent during a rotation (ECIES, signed) is
-    /// verified against the sender's published signing key, opened, and stored back as a
-    /// self-wrap.
+    /// A team's members, each checked against the verified membership log.
+    pub async fn checked_members(
+        &self,
+        team_id: &str,
+    ) -> Result<Vec<CheckedMember>, ClientError> {
+        let state = self.verified_team(team_id).await?;
+        Ok(self
+            .members(team_id)
+            .await?
+            .into_iter()
+            .map(|info| CheckedMember {
+                check: check_member(&state, &info),
+                info,
+            })
+            .collect())
+    }
+
+    /// The team's current key. Accepted only at the version the verified log says is
+    /// current; a key an admin sent during a rotation (ECIES) must be signed by the admin
+    /// whose `rotate` entry made that version. It is then stored back as a self-wrap.
     pub async fn team_key(&self, team_id: &str) -> Result<TeamKey, ClientError> {
+        Ok(self.team_key_and_state(team_id).await?.0)
+    }
+
+    /// [`Session::team_key`] and the verified team it was checked against.
+    pub async fn team_key_and_state(
+        &self,
+        team_id: &str,
+    ) -> Result<(TeamKey, TeamState), ClientError> {
+        let state = self.verified_team(team_id).await?;
+        if state.member(&self.user.id).is_none() {
+            return Err(ClientError::Vault(signet_core::Error::MembershipLog(format!(
+                "the team's signed log says you are no longer a member of team {team_id}"
+            ))));
+        }
         let mine: MyTeamKey = self.api.get(&format!("/teams/{team_id}/key")).await?;
-        match mine.kind {
-            TeamKeyWrapKind::SelfWrap => Ok(SelfWrappedTeamKey::from_base64(&mine.wrapped)?
-                .open(&self.account.user_key, team_id)?),
+        if mine.key_version != state.key_version() {
+            return Err(version_mismatch(mine.key_version, &state));
+        }
+        let key = match mine.kind {
+            TeamKeyWrapKind::SelfWrap => SelfWrappedTeamKey::from_base64(&mine.wrapped)?
+                .open(&self.account.user_key, team_id)?,
             TeamKeyWrapKind::Ecies => {
                 let sender_id = mine.sender_id.ok_or_else(|| {
                     ClientError::Protocol("an ECIES team key without its sender".into())
                 })?;
-                let sender = self
-                    .members(team_id)
-                    .await?
-                    .into_iter()
-                    .find(|m| m.user_id == sender_id)
-                    .ok_or_else(|| {
-                        ClientError::Protocol(
-                            "the admin who rotated the team key is no longer a member".into(),
-                        )
-                    })?;
+                let sender = state.rotation_sender(&sender_id)?;
                 let ctx = EciesContext {
                     team_id,
                     sender_id: &sender_id,
@@ -123,9 +203,12 @@ impl Session {
                 };
                 let key = EciesWrappedTeamKey::from_base64(&mine.wrapped)?.open(
                     &self.account.key_pair,
-                    verified(&sender)?.signing_key(),
+                    sender,
                     &ctx,
                 )?;
+                if key.version() != state.key_version() {
+                    return Err(version_mismatch(key.version(), &state));
+                }
                 let wrap = key.wrap_for_self(&self.account.user_key, team_id)?;
                 let _: () = self
                     .api
@@ -137,12 +220,125 @@ impl Session {
                         },
                     )
                     .await?;
-                Ok(key)
+                key
             }
+        };
+        if key.version() != state.key_version() {
+            return Err(version_mismatch(key.version(), &state));
         }
+        Ok((key, state))
     }
 
-    /// Makes an invitation link for `role` (admins).
+    /// Signs `action` as the next entry of the verified log.
+    async fn sign_change(
+        &self,
+        team_id: &str,
+        action: Action,
+    ) -> Result<(TeamState, Entry), ClientError> {
+        let state = self.verified_team(team_id).await?;
+        let entry = state.next(&self.user.id, &self.account.key_pair, action)?;
+        Ok((state, entry))
+    }
+
+    /// After the server took `entry`: the pin moves past it.
+    async fn changed(
+        &self,
+        team_id: &str,
+        mut state: TeamState,
+        entry: &Entry,
+    ) -> Result<TeamState, ClientError> {
+        state.apply(entry)?;
+        self.record_pin(team_id, state.pin()).await?;
+        Ok(state)
+    }
+
+    /// Changes a member's role (admins; only owners touch owners), signed into the log.
+    pub async fn change_role(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<(), ClientError> {
+        let action = Action::ChangeRole {
+            user_id: user_id.to_owned(),
+            role,
+        };
+        let (state, entry) = self.sign_change(team_id, action).await?;
+        let _: () = self
+            .api
+            .patch(
+                &format!("/teams/{team_id}/members/{user_id}"),
+                &ChangeRoleRequest {
+                    role,
+                    log_entry: entry.to_base64(),
+                },
+            )
+            .await?;
+        self.changed(team_id, state, &entry).await?;
+        Ok(())
+    }
+
+    /// Removes a member (admins), signed into the log; the team then needs a rotation.
+    pub async fn remove_member(&self, team_id: &str, user_id: &str) -> Result<(), ClientError> {
+        let action = Action::Remove {
+            user_id: user_id.to_owned(),
+        };
+        let (state, entry) = self.sign_change(team_id, action).await?;
+        let _: () = self
+            .api
+            .delete(
+                &format!("/teams/{team_id}/members/{user_id}"),
+                Some(&LogEntryRequest {
+                    log_entry: entry.to_base64(),
+                }),
+            )
+            .await?;
+        self.changed(team_id, state, &entry).await?;
+        Ok(())
+    }
+
+    /// Leaves a team (not its last owner), signed into the log.
+    pub async fn leave_team(&self, team_id: &str) -> Result<(), ClientError> {
+        let action = Action::Remove {
+            user_id: self.user.id.clone(),
+        };
+        let (state, entry) = self.sign_change(team_id, action).await?;
+        let _: () = self
+            .api
+            .post(
+                &format!("/teams/{team_id}/leave"),
+                &LogEntryRequest {
+                    log_entry: entry.to_base64(),
+                },
+            )
+            .await?;
+        self.changed(team_id, state, &entry).await?;
+        Ok(())
+    }
+
+    /// Revokes an open invitation (admins), signed into the log, so nobody can join with
+    /// it whatever the server says.
+    pub async fn revoke_invite(&self, team_id: &str, invite_id: &str) -> Result<(), ClientError> {
+        let action = Action::Revoke {
+            invite_id: invite_id.to_owned(),
+        };
+        let (state, entry) = self.sign_change(team_id, action).await?;
+        let _: () = self
+            .api
+            .delete(
+                &format!("/teams/{team_id}/invites/{invite_id}"),
+                Some(&LogEntryRequest {
+                    log_entry: entry.to_base64(),
+                }),
+            )
+            .await?;
+        self.changed(team_id, state, &entry).await?;
+        Ok(())
+    }
+
+    /// Makes an invitation link for `role` (admins): signs the `invite` entry (with the
+    /// verifying key derived from the link's secret) and seals the log's pin after it for
+    /// the invitee, under a key from the same secret.
     pub async fn invite(
         &self,
         team_id: &str,
@@ -152,6 +348,15 @@ impl Session {
         let id = new_id()?;
         let secret = InviteSecret::generate()?;
         let wrapped = secret.wrap_team_key(key, team_id, &id)?;
+        let action = Action::Invite {
+            invite_id: id.clone(),
+            role,
+            invite_key: secret.verifying_key()?,
+        };
+        let (state, entry) = self.sign_change(team_id, action).await?;
+        let mut after = state.clone();
+        after.apply(&entry)?;
+        let anchor = secret.seal_anchor(&after.pin(), team_id, &id)?;
         let info: InviteInfo = self
             .api
             .post(
@@ -164,14 +369,19 @@ impl Session {
                     wrapped_team_key: wrapped.to_base64(),
                     key_version: key.version(),
                     note: None,
+                    log_entry: entry.to_base64(),
+                    anchor: anchor.to_base64(),
                 },
             )
             .await?;
+        self.changed(team_id, state, &entry).await?;
         Ok((info, InviteLink { id, secret }))
     }
 
-    /// Joins a team with an invitation link's id and secret: unwraps the team key with the
-    /// secret and stores it wrapped under the caller's own user key.
+    /// Joins a team with an invitation link's id and secret. The team's log is trusted
+    /// only from the pin sealed under the link's secret; the invitation must be open in it
+    /// with the link's own key, the team key must be the log's current version, and the
+    /// join entry is signed with the caller's keys and the invitation's.
     pub async fn accept_invite(
         &self,
         link: &InviteLink,
@@ -186,12 +396,34 @@ impl Session {
                 },
             )
             .await?;
+        let team_id = preview.team_id.as_str();
+        let tampered = |what: &str| {
+            ClientError::Vault(signet_core::Error::MembershipLog(format!(
+                "{what}: the server's answer does not match what the inviting admin signed; \
+                 do not use this invitation (ask the admin to check the team)"
+            )))
+        };
+        let pin = InviteAnchor::from_base64(&preview.anchor)?
+            .open(&link.secret, team_id, &link.id)
+            .map_err(|_| tampered("the invitation's anchor does not open with this link"))?;
+        let state = TeamState::verify(team_id, &parse_log(&preview.log)?, &pin)?;
+        let (_, invite_key) = state
+            .open_invite(&link.id)
+            .ok_or_else(|| tampered("the team's log has no open invitation for this link"))?;
+        if invite_key != link.secret.verifying_key()? {
+            return Err(tampered("the log's invitation is not the one in this link"));
+        }
         let key = InviteWrappedTeamKey::from_base64(&preview.wrapped_team_key)?.open(
             &link.secret,
-            &preview.team_id,
+            team_id,
             &link.id,
         )?;
-        let wrap = key.wrap_for_self(&self.account.user_key, &preview.team_id)?;
+        if key.version() != state.key_version() {
+            return Err(version_mismatch(key.version(), &state));
+        }
+        self.record_pin(team_id, state.pin()).await?;
+        let entry = state.join(&link.secret, &link.id, &self.user.id, &self.account.key_pair)?;
+        let wrap = key.wrap_for_self(&self.account.user_key, team_id)?;
         let info: TeamInfo = self
             .api
             .post(
@@ -199,29 +431,38 @@ impl Session {
                 &AcceptInviteRequest {
                     token,
                     self_wrapped_team_key: wrap.to_base64(),
+                    log_entry: entry.to_base64(),
                 },
             )
             .await?;
+        self.changed(team_id, state, &entry).await?;
         Ok((info, key))
     }
 
     /// Rotates the team key (admins, after removing a member): re-wraps every credential's
-    /// item key and sends the new key to every remaining member, signed.
+    /// item key and sends the new key, signed, to every member of the verified log (with
+    /// the log's keys), recording the rotation in the log.
     pub async fn rotate_team_key(
         &self,
         team_id: &str,
         current: &TeamKey,
     ) -> Result<TeamKey, ClientError> {
-        let members: Vec<MemberInfo> = self
-            .members(team_id)
-            .await?
-            .into_iter()
-            .filter(|m| m.user_id != self.user.id)
-            .collect();
-        let keys = members
+        let next = current
+            .version()
+            .checked_add(1)
+            .ok_or_else(|| ClientError::Protocol("team key version overflow".into()))?;
+        let (state, entry) = self
+            .sign_change(team_id, Action::Rotate { key_version: next })
+            .await?;
+        if current.version() != state.key_version() {
+            return Err(version_mismatch(current.version(), &state));
+        }
+        let members: Vec<(&String, &VerifiedPublicKeys)> = state
+            .members()
             .iter()
-            .map(verified)
-            .collect::<Result<Vec<_>, _>>()?;
+            .filter(|(id, _)| **id != self.user.id)
+            .map(|(id, m)| (id, &m.keys))
+            .collect();
         let mut credentials = self.credentials(team_id, false).await?;
         credentials.extend(self.credentials(team_id, true).await?);
         let wrapped = credentials
@@ -243,9 +484,8 @@ impl Session {
             .collect();
         let rotation_members: Vec<RotationMember<'_>> = members
             .iter()
-            .zip(&keys)
-            .map(|(m, k)| RotationMember {
-                user_id: &m.user_id,
+            .map(|(id, k)| RotationMember {
+                user_id: id,
                 public_keys: k,
             })
             .collect();
@@ -278,9 +518,11 @@ impl Session {
                             wrapped_key: w.to_base64(),
                         })
                         .collect(),
+                    log_entry: entry.to_base64(),
                 },
             )
             .await?;
+        self.changed(team_id, state, &entry).await?;
         Ok(rotation.team_key)
     }
 }

@@ -44,17 +44,17 @@ fn server_and_email(args: AccountArgs, config: &Config) -> Result<(String, Strin
 
 fn remember(session: &Session, server: &str) -> Result<()> {
     let previous = Config::load()?;
-    // The rollback guards stay while the same account signs in to the same server.
+    // The rollback guard stays while the same account signs in to the same server.
     let same = previous.server.as_deref() == Some(server)
         && previous.email.as_deref() == Some(session.user.email.as_str());
     let path = Config {
         server: Some(server.to_owned()),
         email: Some(session.user.email.clone()),
         token: Some(session.token.clone()),
-        team_key_versions: if same {
-            previous.team_key_versions
+        trust_counter: if same {
+            previous.trust_counter.max(session.trust_counter())
         } else {
-            Vec::new()
+            session.trust_counter()
         },
     }
     .save()?;

@@ -11,8 +11,11 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
 use serde::{Deserialize, Serialize};
-use signet_core::vault::team_key::TeamKeyVersionGuard;
 
 /// What `signet login` remembers.
 #[derive(Default, Serialize, Deserialize)]
@@ -26,10 +29,10 @@ pub struct Config {
     /// The session token (`Authorization: Bearer`); absent after `signet logout`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// The highest team key version seen per team: a server that hands out an older key
-    /// after a rotation (to read what a removed member could) is caught.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub team_key_versions: Vec<TeamKeyVersionGuard>,
+    /// The newest write of this account's sealed trust state (team log pins) this machine
+    /// has seen: a server that serves an older one (to roll back a pin) is caught.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trust_counter: u32,
 }
 
 impl core::fmt::Debug for Config {
@@ -38,7 +41,7 @@ impl core::fmt::Debug for Config {
             .field("server", &self.server)
             .field("email", &self.email)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("team_key_versions", &self.team_key_versions)
+            .field("trust_counter", &self.trust_counter)
             .finish()
     }
 }
@@ -65,30 +68,10 @@ pub fn path() -> Result<PathBuf> {
 }
 
 impl Config {
-    /// Passes a team key's version through the team's rollback guard (remembered here), and
-    /// saves the config when the guard learned a newer version.
-    pub fn observe_team_key(&mut self, team_id: &str, version: u32) -> Result<()> {
-        let index = match self
-            .team_key_versions
-            .iter()
-            .position(|g| g.team_id == team_id)
-        {
-            Some(i) => i,
-            None => {
-                self.team_key_versions
-                    .push(TeamKeyVersionGuard::new(team_id));
-                self.team_key_versions.len() - 1
-            }
-        };
-        let guard = &mut self.team_key_versions[index];
-        let before = guard.highest_seen;
-        guard.observe(version).with_context(|| {
-            format!(
-                "the server handed out an older key for team {team_id} than this machine has \
-                 seen; refusing to use it (ask your admin: the server may be compromised)"
-            )
-        })?;
-        if guard.highest_seen != before {
+    /// Remembers the trust-state write `session` has seen, if it is newer.
+    pub fn observe_trust(&mut self, counter: u32) -> Result<()> {
+        if counter > self.trust_counter {
+            self.trust_counter = counter;
             self.save()?;
         }
         Ok(())

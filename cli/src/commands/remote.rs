@@ -122,9 +122,11 @@ impl Ctx {
         }
         let (token, email) = self.signed_in()?;
         let password = input::password(email)?;
-        Session::resume(&Api::new(&self.server), token, &password, false)
+        let session = Session::resume(&Api::new(&self.server), token, &password, false)
             .await
-            .map_err(|e| explain(e, Who::User))
+            .map_err(|e| explain(e, Who::User))?;
+        session.set_trust_floor(self.config.trust_counter);
+        Ok(session)
     }
 
     /// Who reads: the robot token in `SIGNET_TOKEN` when set (CI), else the signed-in user.
@@ -405,8 +407,14 @@ pub async fn team_key(session: &Session, team: &TeamRef) -> Result<TeamKey> {
         .team_key(&team.id)
         .await
         .map_err(|e| explain(e, Who::User))?;
-    Config::load()?.observe_team_key(&team.id, key.version())?;
+    remember_trust(session)?;
     Ok(key)
+}
+
+/// Saves the newest trust-state write this session saw (after anything that verified or
+/// changed a team's log), so the next command refuses an older one.
+pub fn remember_trust(session: &Session) -> Result<()> {
+    Config::load()?.observe_trust(session.trust_counter())
 }
 
 #[cfg(test)]

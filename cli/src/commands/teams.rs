@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use signet_core::wire::app::{AppRequest, IosTarget};
 
-use super::remote::{Ctx, Reader, ServerArgs, Who, block_on, explain};
+use super::remote::{Ctx, Reader, ServerArgs, Who, block_on, explain, remember_trust};
 
 /// `signet teams`.
 #[derive(Debug, Args)]
@@ -54,6 +54,7 @@ pub fn teams(args: TeamsArgs) -> Result<()> {
                     .create_team(&name)
                     .await
                     .map_err(|e| explain(e, Who::User))?;
+                remember_trust(&session)?;
                 eprintln!(
                     "Created team {} ({}); you are its owner.",
                     team.name, team.id

@@ -19,7 +19,7 @@ use crate::{
     ApiError, AppState,
     auth::{ADMIN, Member, SignedIn},
     ids::check_uuid,
-    store::{invites::NewInvite, now, team_log, teams::version},
+    store::{invites::NewInvite, now, teams::version},
 };
 
 /// Per-IP attempts per minute on invitation links.
@@ -45,7 +45,6 @@ pub(super) async fn create(
     }
     validate::blob(&req.wrapped_team_key, "wrapped_team_key", 1024)?;
     validate::blob(&req.anchor, "anchor", 1024)?;
-    let entry = team_log::parse(&req.log_entry)?;
     let token_hash = hash_for_storage(PresentedSecret::InviteToken, &req.token)
         .map_err(|_| ApiError::Invalid("token must be at least 16 bytes of base64url".into()))?;
     let note = req
@@ -63,7 +62,7 @@ pub(super) async fn create(
         key_version: i64::from(req.key_version),
         note: note.as_deref(),
         expires_at: now + i64::from(days) * 24 * 3600,
-        log_entry: &entry,
+        log_entry: &req.log_entry,
         anchor: &req.anchor,
     };
     state.store.create_invite(&invite, m.actor(), now).await?;
@@ -93,10 +92,9 @@ pub(super) async fn revoke(
     ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&invite_id, "the invitation id in the path")?;
-    let entry = team_log::parse(&req.log_entry)?;
     state
         .store
-        .revoke_invite(m.team_id(), &invite_id, m.actor(), &entry, now())
+        .revoke_invite(m.team_id(), &invite_id, m.actor(), &req.log_entry, now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -169,7 +167,6 @@ pub(super) async fn accept(
 ) -> Result<Json<TeamInfo>, ApiError> {
     check_uuid(&invite_id, "the invitation id in the path")?;
     validate::blob(&req.self_wrapped_team_key, "self_wrapped_team_key", 1024)?;
-    let entry = team_log::parse(&req.log_entry)?;
     let now = now();
     limits(&state, &user.actor.ip, &invite_id, now).await?;
     let result = state
@@ -179,7 +176,7 @@ pub(super) async fn accept(
             &req.token,
             &req.self_wrapped_team_key,
             &user.actor,
-            &entry,
+            &req.log_entry,
             now,
         )
         .await;

@@ -20,7 +20,7 @@ use crate::{
     ids::check_uuid,
     store::{
         audit::Record,
-        now, team_log,
+        now,
         teams::{TeamRow, version},
     },
 };
@@ -59,7 +59,6 @@ pub(super) async fn create(
     check_uuid(&req.id, "id")?;
     let name = validate::name(&req.name, "the team name")?;
     validate::blob(&req.self_wrapped_team_key, "self_wrapped_team_key", 1024)?;
-    let entry = team_log::parse(&req.log_entry)?;
     let now = now();
     state
         .store
@@ -68,7 +67,7 @@ pub(super) async fn create(
             &name,
             &user.actor,
             &req.self_wrapped_team_key,
-            &entry,
+            &req.log_entry,
             now,
         )
         .await?;
@@ -191,10 +190,9 @@ pub(super) async fn rotate(
         check_uuid(&k.credential_id, "item_keys[].credential_id")?;
         validate::blob(&k.wrapped_key, "item_keys[].wrapped_key", 1024)?;
     }
-    let entry = team_log::parse(&req.log_entry)?;
     let v = state
         .store
-        .rotate(m.team_id(), m.actor(), &req, &entry, now())
+        .rotate(m.team_id(), m.actor(), &req, &req.log_entry, now())
         .await?;
     let mut team = m.team.clone();
     team.key_version = v;
@@ -238,10 +236,16 @@ pub(super) async fn change_role(
             "only an owner can make or change an owner".into(),
         ));
     }
-    let entry = team_log::parse(&req.log_entry)?;
     state
         .store
-        .change_role(m.team_id(), &user_id, req.role, m.actor(), &entry, now())
+        .change_role(
+            m.team_id(),
+            &user_id,
+            req.role,
+            m.actor(),
+            &req.log_entry,
+            now(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -255,7 +259,6 @@ pub(super) async fn remove_member(
     ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&user_id, "the user id in the path")?;
-    let entry = team_log::parse(&req.log_entry)?;
     let current = state
         .store
         .member_role(m.team_id(), &user_id)
@@ -268,7 +271,7 @@ pub(super) async fn remove_member(
     }
     state
         .store
-        .remove_member(m.team_id(), &user_id, m.actor(), &entry, now())
+        .remove_member(m.team_id(), &user_id, m.actor(), &req.log_entry, now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -280,10 +283,9 @@ pub(super) async fn leave(
     m: Member<VIEWER>,
     ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let entry = team_log::parse(&req.log_entry)?;
     state
         .store
-        .remove_member(m.team_id(), m.user_id(), m.actor(), &entry, now())
+        .remove_member(m.team_id(), m.user_id(), m.actor(), &req.log_entry, now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 use signet_core::{
     Error as CoreError,
     vault::{
-        membership::{Action, Entry},
+        membership::Action,
         server_side::{InviteRecord, InviteStatus},
     },
     wire::{
@@ -41,7 +41,7 @@ pub struct NewInvite<'a> {
     /// Unix seconds.
     pub expires_at: i64,
     /// The admin's signed `invite` entry for the team's log.
-    pub log_entry: &'a Entry,
+    pub log_entry: &'a str,
     /// The team's log pin sealed under the link's secret (`invite::InviteAnchor`).
     pub anchor: &'a str,
 }
@@ -190,7 +190,7 @@ impl Store {
         team_id: &str,
         invite_id: &str,
         actor: &Actor,
-        log_entry: &Entry,
+        log_entry: &str,
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
@@ -270,11 +270,13 @@ impl Store {
             return Err(ApiError::Gone("this invitation's team was deleted".into()));
         }
         let role: String = r.try_get("role")?;
+        let team_id: String = r.try_get("team_id")?;
+        let log = self.team_log(&team_id).await?;
         let wrapped: Option<String> = r.try_get("wrapped_team_key")?;
         let anchor: Option<String> = r.try_get("anchor")?;
         Ok(InvitePreview {
             id: r.try_get("id")?,
-            team_id: r.try_get("team_id")?,
+            team_id,
             team_name: r.try_get("name")?,
             role: Role::parse(&role)
                 .ok_or_else(|| ApiError::Internal(format!("bad role {role:?}")))?,
@@ -291,6 +293,7 @@ impl Store {
                         .into(),
                 )
             })?,
+            log,
         })
     }
 
@@ -302,7 +305,7 @@ impl Store {
         token: &str,
         self_wrap: &str,
         actor: &Actor,
-        log_entry: &Entry,
+        log_entry: &str,
         now: i64,
     ) -> Result<(String, Role), ApiError> {
         let user_id = actor.user_id.as_deref().unwrap_or_default();

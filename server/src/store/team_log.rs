@@ -18,7 +18,7 @@ use super::{Store, Tx};
 use crate::ApiError;
 
 /// Parses a request's `log_entry` field (a 400 that names the field when it is malformed).
-pub(crate) fn parse(text: &str) -> Result<Entry, ApiError> {
+fn parse(text: &str) -> Result<Entry, ApiError> {
     if text.len() > 4096 {
         return Err(ApiError::BadRequest(
             "log_entry is longer than a membership log entry can be".into(),
@@ -92,9 +92,10 @@ pub(crate) async fn append_genesis(
     tx: &mut Tx,
     team_id: &str,
     creator_id: &str,
-    entry: &Entry,
+    entry: &str,
     now: i64,
 ) -> Result<(), ApiError> {
+    let entry = &parse(entry)?;
     if entry.signer_id() != creator_id {
         return Err(mismatch("it is not signed by you"));
     }
@@ -115,10 +116,11 @@ pub(crate) async fn append(
     tx: &mut Tx,
     team_id: &str,
     signer_id: &str,
-    entry: &Entry,
+    entry: &str,
     now: i64,
     expected: impl FnOnce(&Action) -> Result<(), &'static str>,
 ) -> Result<TeamState, ApiError> {
+    let entry = &parse(entry)?;
     let entries = load(tx, team_id).await?;
     if entries.is_empty() {
         return Err(ApiError::conflict(

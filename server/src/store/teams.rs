@@ -1,7 +1,7 @@
 //! Teams, memberships, team key wraps and rotation.
 
 use signet_core::{
-    vault::membership::{Action, Entry},
+    vault::membership::Action,
     wire::{
         Role,
         team::{MemberInfo, MyTeamKey, RotationRequest, TeamKeyWrapKind},
@@ -78,7 +78,7 @@ impl Store {
         name: &str,
         owner: &Actor,
         self_wrap: &str,
-        log_entry: &Entry,
+        log_entry: &str,
         now: i64,
     ) -> Result<(), ApiError> {
         let user_id = owner.user_id.as_deref().unwrap_or_default();
@@ -237,7 +237,7 @@ impl Store {
         user_id: &str,
         role: Role,
         actor: &Actor,
-        log_entry: &Entry,
+        log_entry: &str,
         now: i64,
     ) -> Result<Role, ApiError> {
         let mut tx = self.begin().await?;
@@ -288,7 +288,7 @@ impl Store {
         team_id: &str,
         user_id: &str,
         actor: &Actor,
-        log_entry: &Entry,
+        log_entry: &str,
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
@@ -401,7 +401,7 @@ impl Store {
         team_id: &str,
         actor: &Actor,
         request: &RotationRequest,
-        log_entry: &Entry,
+        log_entry: &str,
         now: i64,
     ) -> Result<i64, ApiError> {
         let rotator = actor.user_id.as_deref().unwrap_or_default();

@@ -182,10 +182,7 @@ async fn story(db: Db) -> Result<()> {
 
     // Remove the developer: their next request is refused, the team needs a rotation; the
     // owner rotates and everyone left (and the robot) still reads.
-    let _: () = owner
-        .api
-        .delete::<(), ()>(&format!("/teams/{}/members/{}", team.id, dev.user.id), None)
-        .await?;
+    owner.remove_member(&team.id, &dev.user.id).await?;
     let gone: Result<serde_json::Value, _> = dev
         .api
         .get(&format!("/teams/{}/credentials", team.id))
@@ -208,6 +205,7 @@ async fn story(db: Db) -> Result<()> {
                 self_wrapped_team_key: "AAAAAAAAAAAAAAAAAAAAAA".into(),
                 member_keys: vec![],
                 item_keys: vec![],
+                log_entry: "AAAA".into(),
             },
         )
         .await;

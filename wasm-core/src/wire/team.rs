@@ -259,6 +259,9 @@ pub struct InvitePreview {
     /// The inviting admin's `invite::InviteAnchor` (the team's log pin, sealed under the
     /// link's secret).
     pub anchor: String,
+    /// The team's membership log (base64url entries, oldest first), which the invitee
+    /// verifies from the anchor before joining.
+    pub log: Vec<String>,
 }
 
 /// `POST /api/invites/{invite}/accept` (signed in): joins the team.

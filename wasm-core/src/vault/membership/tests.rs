@@ -391,5 +391,8 @@ fn attack_revoked_or_pre_rotation_invitation_cannot_join() {
     assert!(state.join(&old, "inv-3", eve.id, &eve.keys).is_err());
     // And the whole log still verifies from its genesis.
     let pin = genesis_pin(&log);
-    assert_eq!(TeamState::verify(TEAM, &log, &pin).unwrap().pin(), state.pin());
+    assert_eq!(
+        TeamState::verify(TEAM, &log, &pin).unwrap().pin(),
+        state.pin()
+    );
 }
