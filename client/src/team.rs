@@ -6,8 +6,11 @@ use signet_core::{
         ecies::{EciesContext, EciesWrappedTeamKey},
         invite::{InviteAnchor, InviteSecret, InviteWrappedTeamKey},
         item::WrappedItemKey,
-        keypair::{SignedPublicKeys, VerifiedPublicKeys},
-        membership::{Action, Entry, TeamState},
+        keypair::VerifiedPublicKeys,
+        membership::{
+            Action, Entry, TeamState,
+            listing::{Listing, check_member},
+        },
         rotation::{RotationItem, RotationMember, Rotator, rotate_team_key},
         team_key::{SelfWrappedTeamKey, TeamKey},
     },
@@ -63,47 +66,13 @@ impl InviteLink {
     }
 }
 
-/// What the verified membership log says about a member the server lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MemberCheck {
-    /// The log has this member with these keys and this role.
-    Verified,
-    /// The server's listing disagrees with the team's signed log (shown, never used).
-    Unverified(String),
-}
-
 /// A member as the server lists it, checked against the verified log.
 #[derive(Debug, Clone)]
 pub struct CheckedMember {
     /// What the server says.
     pub info: MemberInfo,
     /// What the log says about it.
-    pub check: MemberCheck,
-}
-
-fn check_member(state: &TeamState, m: &MemberInfo) -> MemberCheck {
-    let Some(logged) = state.member(&m.user_id) else {
-        return MemberCheck::Unverified(
-            "not a member according to the team's signed membership log".into(),
-        );
-    };
-    let listed = SignedPublicKeys::from_base64(&m.public_keys).and_then(|k| k.verify());
-    match listed {
-        Ok(keys) if keys == logged.keys => {}
-        _ => {
-            return MemberCheck::Unverified(format!(
-                "the server lists other keys than the team's signed log (log fingerprint {})",
-                logged.keys.fingerprint()
-            ));
-        }
-    }
-    if logged.role != m.role {
-        return MemberCheck::Unverified(format!(
-            "the server says {}, the team's signed log says {}",
-            m.role, logged.role
-        ));
-    }
-    MemberCheck::Verified
+    pub check: Listing,
 }
 
 fn version_mismatch(offered: u32, state: &TeamState) -> ClientError {

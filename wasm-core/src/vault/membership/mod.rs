@@ -21,6 +21,7 @@
 //! keys there differ from the log's is reported, never used.
 
 mod entry;
+pub mod listing;
 mod log;
 #[cfg(test)]
 mod tests;
