@@ -5,7 +5,7 @@
 //! (never readable by this code), every request carries the `x-signet-csrf` header, and only
 //! what [`signet_core::vault`] produces ever leaves the browser.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use gloo_net::http::{Request, RequestBuilder};
 use serde::{Serialize, de::DeserializeOwned};
@@ -14,16 +14,21 @@ use signet_core::{
     vault::{
         account::{UnlockedAccount, register as make_registration},
         ecies::{EciesContext, EciesWrappedTeamKey},
-        invite::{InviteSecret, InviteWrappedTeamKey},
+        invite::{InviteAnchor, InviteSecret, InviteWrappedTeamKey},
         item::{
             ItemContext, MetadataContext, MetadataSignature, SealedPayload, WrappedItemKey,
             seal_new_item,
         },
         kdf::{KdfParams, KdfSalt, derive_account_keys},
-        keypair::{SealedPrivateKeys, SignedPublicKeys, VerifiedPublicKeys},
+        keypair::{SealedPrivateKeys, VerifiedPublicKeys},
+        membership::{
+            Action, Entry, TeamState,
+            listing::{Listing, check_member},
+        },
         recovery::{RecoveryCode, RecoveryWrappedUserKey},
         rotation::{RotationItem, RotationMember, Rotator, rotate_team_key},
         team_key::{SelfWrappedTeamKey, TeamKey},
+        trust_state::TrustState,
         user_key::WrappedUserKey,
     },
     wire::{
@@ -37,11 +42,14 @@ use signet_core::{
         credential::{CreateCredentialRequest, CredentialInfo, CredentialKind, CredentialPayload},
         team::{
             AcceptInviteRequest, ChangeRoleRequest, CreateInviteRequest, CreateTeamRequest,
-            InviteInfo, InvitePreview, InviteTokenRequest, ItemKeyUpdate, MemberInfo, MemberKey,
-            MyTeamKey, RotationRequest, StoreTeamKeyRequest, TeamInfo, TeamKeyWrapKind,
+            InviteInfo, InvitePreview, InviteTokenRequest, ItemKeyUpdate, LogEntryRequest,
+            MemberInfo, MemberKey, MyTeamKey, RotationRequest, StoreTeamKeyRequest, TeamInfo,
+            TeamKeyWrapKind,
         },
     },
 };
+
+use crate::trust;
 
 /// The payload schema version the dashboard writes (the same as `signet-client`'s).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -119,25 +127,25 @@ fn url(path: &str) -> String {
     format!("/api{path}")
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     call::<(), T>(Request::get(&url(path)), None).await
 }
 
-async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+pub(crate) async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ApiError> {
     call(Request::post(&url(path)), Some(body)).await
 }
 
-async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+pub(crate) async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ApiError> {
     call(Request::put(&url(path)), Some(body)).await
 }
 
-async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
+pub(crate) async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ApiError> {
@@ -146,6 +154,13 @@ async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
 
 async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     call::<(), T>(Request::delete(&url(path)), None).await
+}
+
+async fn delete_with<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    call(Request::delete(&url(path)), Some(body)).await
 }
 
 /// `GET /api/health`.
@@ -160,21 +175,33 @@ pub struct Keys {
     pub user: UserInfo,
     /// Their unlocked keys (zeroized when the last clone is dropped).
     pub account: Arc<UnlockedAccount>,
+    /// Their trust state as last read or written ([`crate::trust`]), with its write number.
+    pub trust: Arc<Mutex<Option<(u32, TrustState)>>>,
 }
 
+/// Opens the account's keys. `proven`: the server accepted the login proof derived from
+/// this password, so keys that do not open mean the server's copy is damaged or tampered
+/// with — not a typo.
 fn open_account(
     response: &SessionResponse,
     kek: &signet_core::vault::kdf::Kek,
+    proven: bool,
 ) -> Result<Keys, ApiError> {
     let wrapped = WrappedUserKey::from_base64(&response.keys.wrapped_user_key)?;
     let sealed = SealedPrivateKeys::from_base64(&response.keys.sealed_private_keys)?;
     let account = UnlockedAccount::unlock(kek, &wrapped, &sealed).map_err(|e| match e {
+        signet_core::Error::OpenFailed if proven => ApiError::local(
+            "your password is right (the server accepted it), but the encrypted keys the \
+             server sent do not open with it: the server's data is damaged or was tampered \
+             with. Nothing was changed; tell your admin",
+        ),
         signet_core::Error::OpenFailed => ApiError::local("wrong password"),
         other => other.into(),
     })?;
     Ok(Keys {
         user: response.user.clone(),
         account: Arc::new(account),
+        trust: Arc::default(),
     })
 }
 
@@ -204,13 +231,13 @@ pub async fn register(email: &str, password: &str) -> Result<(Keys, RecoveryCode
         client: ClientKind::Browser,
     };
     let response: SessionResponse = post("/auth/register", &request).await?;
-    Ok((
-        Keys {
-            user: response.user,
-            account: Arc::new(account),
-        },
-        recovery,
-    ))
+    let keys = Keys {
+        user: response.user,
+        account: Arc::new(account),
+        trust: Arc::default(),
+    };
+    crate::trust::check_kdf(&keys, registration.kdf_params).await?;
+    Ok((keys, recovery))
 }
 
 /// Signs in with the password and unlocks the keys. The KDF parameters the server hands out
@@ -234,14 +261,18 @@ pub async fn login(email: &str, password: &str) -> Result<Keys, ApiError> {
         },
     )
     .await?;
-    open_account(&response, &keys.kek)
+    let keys_ = open_account(&response, &keys.kek, true)?;
+    crate::trust::check_kdf(&keys_, pre.kdf_params).await?;
+    Ok(keys_)
 }
 
 /// Unlocks the keys of the session the cookie carries (after a reload) with the password.
-pub fn unlock(me: &SessionResponse, password: &str) -> Result<Keys, ApiError> {
+pub async fn unlock(me: &SessionResponse, password: &str) -> Result<Keys, ApiError> {
     let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
     let keys = derive_account_keys(password, &salt, &me.keys.kdf_params)?;
-    open_account(me, &keys.kek)
+    let unlocked = open_account(me, &keys.kek, false)?;
+    crate::trust::check_kdf(&unlocked, me.keys.kdf_params).await?;
+    Ok(unlocked)
 }
 
 /// Changes the password: the same user key re-wrapped under a key derived from the new one
@@ -296,10 +327,13 @@ pub async fn recover(email: &str, code: &str, new_password: &str) -> Result<Keys
         },
     )
     .await?;
-    Ok(Keys {
+    let keys = Keys {
         user: response.user,
         account: Arc::new(account),
-    })
+        trust: Arc::default(),
+    };
+    crate::trust::check_kdf(&keys, change.kdf_params).await?;
+    Ok(keys)
 }
 
 /// Signs out (the server revokes the session and clears the cookie).
@@ -334,50 +368,86 @@ pub async fn teams() -> Result<Vec<TeamInfo>, ApiError> {
     get("/teams").await
 }
 
-/// Creates a team: a fresh team key (version 1) wrapped for the caller.
+/// Creates a team: a fresh team key (version 1) wrapped for the caller, and entry 0 of its
+/// membership log, pinned in the caller's trust state first.
 pub async fn create_team(keys: &Keys, name: &str) -> Result<(TeamInfo, TeamKey), ApiError> {
     let id = new_id()?;
     let key = TeamKey::generate_first()?;
     let wrap = key.wrap_for_self(&keys.account.user_key, &id)?;
+    let (entry, state) = TeamState::create(&id, &keys.user.id, &keys.account.key_pair)?;
+    trust::record_pin(keys, &id, state.pin()).await?;
     let info: TeamInfo = post(
         "/teams",
         &CreateTeamRequest {
             id,
             name: name.to_owned(),
             self_wrapped_team_key: wrap.to_base64(),
+            log_entry: entry.to_base64(),
         },
     )
     .await?;
     Ok((info, key))
 }
 
-/// A team's members.
+/// A team's members as the server lists them (display only: see [`checked_members`]).
 pub async fn members(team_id: &str) -> Result<Vec<MemberInfo>, ApiError> {
     get(&format!("/teams/{team_id}/members")).await
 }
 
-fn verified(member: &MemberInfo) -> Result<VerifiedPublicKeys, ApiError> {
-    Ok(SignedPublicKeys::from_base64(&member.public_keys)?.verify()?)
+/// A team's members, each checked against the verified membership log.
+pub async fn checked_members(
+    keys: &Keys,
+    team_id: &str,
+) -> Result<Vec<(MemberInfo, Listing)>, ApiError> {
+    let state = trust::verified_team(keys, team_id).await?;
+    Ok(members(team_id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let check = check_member(&state, &m);
+            (m, check)
+        })
+        .collect())
 }
 
-/// The team's current key. A key an admin sent during a rotation (ECIES, signed) is verified
-/// against the sender's published signing key, opened, and stored back as a self-wrap.
+fn version_mismatch(offered: u32, state: &TeamState) -> ApiError {
+    ApiError::from(signet_core::Error::MembershipLog(format!(
+        "the server offered team key version {offered}, but the team's signed log is at version \
+         {}: refusing it (the server may be compromised; tell your admin)",
+        state.key_version()
+    )))
+}
+
+/// The team's current key, accepted only at the version the verified log says is current;
+/// a key an admin sent during a rotation (ECIES) must be signed by the admin whose `rotate`
+/// entry made that version. It is then stored back as a self-wrap.
 pub async fn team_key(keys: &Keys, team_id: &str) -> Result<TeamKey, ApiError> {
+    Ok(team_key_and_state(keys, team_id).await?.0)
+}
+
+/// [`team_key`] and the verified team it was checked against.
+pub async fn team_key_and_state(
+    keys: &Keys,
+    team_id: &str,
+) -> Result<(TeamKey, TeamState), ApiError> {
+    let state = trust::verified_team(keys, team_id).await?;
+    if state.member(&keys.user.id).is_none() {
+        return Err(ApiError::from(signet_core::Error::MembershipLog(
+            "the team's signed log says you are no longer a member of this team".into(),
+        )));
+    }
     let mine: MyTeamKey = get(&format!("/teams/{team_id}/key")).await?;
-    match mine.kind {
-        TeamKeyWrapKind::SelfWrap => Ok(SelfWrappedTeamKey::from_base64(&mine.wrapped)?
-            .open(&keys.account.user_key, team_id)?),
+    if mine.key_version != state.key_version() {
+        return Err(version_mismatch(mine.key_version, &state));
+    }
+    let key = match mine.kind {
+        TeamKeyWrapKind::SelfWrap => SelfWrappedTeamKey::from_base64(&mine.wrapped)?
+            .open(&keys.account.user_key, team_id)?,
         TeamKeyWrapKind::Ecies => {
             let sender_id = mine
                 .sender_id
                 .ok_or_else(|| ApiError::local("an ECIES team key without its sender"))?;
-            let sender = members(team_id)
-                .await?
-                .into_iter()
-                .find(|m| m.user_id == sender_id)
-                .ok_or_else(|| {
-                    ApiError::local("the admin who rotated the team key is no longer a member")
-                })?;
+            let sender = state.rotation_sender(&sender_id)?;
             let ctx = EciesContext {
                 team_id,
                 sender_id: &sender_id,
@@ -385,9 +455,12 @@ pub async fn team_key(keys: &Keys, team_id: &str) -> Result<TeamKey, ApiError> {
             };
             let key = EciesWrappedTeamKey::from_base64(&mine.wrapped)?.open(
                 &keys.account.key_pair,
-                verified(&sender)?.signing_key(),
+                sender,
                 &ctx,
             )?;
+            if key.version() != state.key_version() {
+                return Err(version_mismatch(key.version(), &state));
+            }
             let wrap = key.wrap_for_self(&keys.account.user_key, team_id)?;
             put::<_, ()>(
                 &format!("/teams/{team_id}/key"),
@@ -397,9 +470,35 @@ pub async fn team_key(keys: &Keys, team_id: &str) -> Result<TeamKey, ApiError> {
                 },
             )
             .await?;
-            Ok(key)
+            key
         }
+    };
+    if key.version() != state.key_version() {
+        return Err(version_mismatch(key.version(), &state));
     }
+    Ok((key, state))
+}
+
+/// Signs `action` as the next entry of the verified log.
+async fn sign_change(
+    keys: &Keys,
+    team_id: &str,
+    action: Action,
+) -> Result<(TeamState, Entry), ApiError> {
+    let state = trust::verified_team(keys, team_id).await?;
+    let entry = state.next(&keys.user.id, &keys.account.key_pair, action)?;
+    Ok((state, entry))
+}
+
+/// After the server took `entry`: the pin moves past it.
+async fn changed(
+    keys: &Keys,
+    team_id: &str,
+    mut state: TeamState,
+    entry: &Entry,
+) -> Result<(), ApiError> {
+    state.apply(entry)?;
+    trust::record_pin(keys, team_id, state.pin()).await
 }
 
 /// A team's apps.
@@ -589,8 +688,11 @@ pub async fn invites(team_id: &str) -> Result<Vec<InviteInfo>, ApiError> {
     get(&format!("/teams/{team_id}/invites")).await
 }
 
-/// Makes an invitation link for `role` (admins).
+/// Makes an invitation link for `role` (admins): signs the `invite` entry (with the
+/// verifying key derived from the link's secret) and seals the log's pin after it for the
+/// invitee, under a key from the same secret.
 pub async fn invite(
+    keys: &Keys,
     team_id: &str,
     team_key: &TeamKey,
     role: Role,
@@ -598,6 +700,15 @@ pub async fn invite(
     let id = new_id()?;
     let secret = InviteSecret::generate()?;
     let wrapped = secret.wrap_team_key(team_key, team_id, &id)?;
+    let action = Action::Invite {
+        invite_id: id.clone(),
+        role,
+        invite_key: secret.verifying_key()?,
+    };
+    let (state, entry) = sign_change(keys, team_id, action).await?;
+    let mut after = state.clone();
+    after.apply(&entry)?;
+    let anchor = secret.seal_anchor(&after.pin(), team_id, &id)?;
     let info: InviteInfo = post(
         &format!("/teams/{team_id}/invites"),
         &CreateInviteRequest {
@@ -608,15 +719,30 @@ pub async fn invite(
             wrapped_team_key: wrapped.to_base64(),
             key_version: team_key.version(),
             note: None,
+            log_entry: entry.to_base64(),
+            anchor: anchor.to_base64(),
         },
     )
     .await?;
+    changed(keys, team_id, state, &entry).await?;
     Ok((info, InviteLink { id, secret }))
 }
 
-/// Withdraws a pending invitation.
-pub async fn revoke_invite(team_id: &str, invite_id: &str) -> Result<(), ApiError> {
-    delete(&format!("/teams/{team_id}/invites/{invite_id}")).await
+/// Withdraws a pending invitation, signed into the log (so nobody can join with it,
+/// whatever the server says).
+pub async fn revoke_invite(keys: &Keys, team_id: &str, invite_id: &str) -> Result<(), ApiError> {
+    let action = Action::Revoke {
+        invite_id: invite_id.to_owned(),
+    };
+    let (state, entry) = sign_change(keys, team_id, action).await?;
+    delete_with::<_, ()>(
+        &format!("/teams/{team_id}/invites/{invite_id}"),
+        &LogEntryRequest {
+            log_entry: entry.to_base64(),
+        },
+    )
+    .await?;
+    changed(keys, team_id, state, &entry).await
 }
 
 /// What an invitation offers (needs its link's secret).
@@ -630,39 +756,90 @@ pub async fn preview_invite(link: &InviteLink) -> Result<InvitePreview, ApiError
     .await
 }
 
-/// Joins a team: unwraps the team key with the link's secret and stores it wrapped under the
-/// caller's own user key.
+/// Joins a team. Its log is trusted only from the pin sealed under the link's secret; the
+/// invitation must be open in it with the link's own key, the team key must be the log's
+/// current version, and the join entry is signed with the caller's keys and the
+/// invitation's.
 pub async fn accept_invite(keys: &Keys, link: &InviteLink) -> Result<TeamInfo, ApiError> {
     let preview = preview_invite(link).await?;
+    let team_id = preview.team_id.as_str();
+    let tampered = |what: &str| {
+        ApiError::from(signet_core::Error::MembershipLog(format!(
+            "{what}: the server's answer does not match what the inviting admin signed; do not \
+             use this invitation (ask the admin to check the team)"
+        )))
+    };
+    let pin = InviteAnchor::from_base64(&preview.anchor)?
+        .open(&link.secret, team_id, &link.id)
+        .map_err(|_| tampered("the invitation's anchor does not open with this link"))?;
+    let state = TeamState::verify(team_id, &trust::parse_log(&preview.log)?, &pin)?;
+    let (_, invite_key) = state
+        .open_invite(&link.id)
+        .ok_or_else(|| tampered("the team's log has no open invitation for this link"))?;
+    if invite_key != link.secret.verifying_key()? {
+        return Err(tampered("the log's invitation is not the one in this link"));
+    }
     let key = InviteWrappedTeamKey::from_base64(&preview.wrapped_team_key)?.open(
         &link.secret,
-        &preview.team_id,
+        team_id,
         &link.id,
     )?;
-    let wrap = key.wrap_for_self(&keys.account.user_key, &preview.team_id)?;
-    post(
+    if key.version() != state.key_version() {
+        return Err(version_mismatch(key.version(), &state));
+    }
+    trust::record_pin(keys, team_id, state.pin()).await?;
+    let entry = state.join(&link.secret, &link.id, &keys.user.id, &keys.account.key_pair)?;
+    let wrap = key.wrap_for_self(&keys.account.user_key, team_id)?;
+    let info: TeamInfo = post(
         &format!("/invites/{}/accept", link.id),
         &AcceptInviteRequest {
             token: link.secret.token()?,
             self_wrapped_team_key: wrap.to_base64(),
+            log_entry: entry.to_base64(),
         },
     )
-    .await
+    .await?;
+    changed(keys, team_id, state, &entry).await?;
+    Ok(info)
 }
 
-/// Changes a member's role.
-pub async fn change_role(team_id: &str, user_id: &str, role: Role) -> Result<(), ApiError> {
+/// Changes a member's role (admins; only owners touch owners), signed into the log.
+pub async fn change_role(
+    keys: &Keys,
+    team_id: &str,
+    user_id: &str,
+    role: Role,
+) -> Result<(), ApiError> {
+    let action = Action::ChangeRole {
+        user_id: user_id.to_owned(),
+        role,
+    };
+    let (state, entry) = sign_change(keys, team_id, action).await?;
     patch::<_, serde_json::Value>(
         &format!("/teams/{team_id}/members/{user_id}"),
-        &ChangeRoleRequest { role },
+        &ChangeRoleRequest {
+            role,
+            log_entry: entry.to_base64(),
+        },
     )
-    .await
-    .map(|_| ())
+    .await?;
+    changed(keys, team_id, state, &entry).await
 }
 
-/// Removes a member (the team key must then be rotated).
-pub async fn remove_member(team_id: &str, user_id: &str) -> Result<(), ApiError> {
-    delete(&format!("/teams/{team_id}/members/{user_id}")).await
+/// Removes a member, signed into the log (the team key must then be rotated).
+pub async fn remove_member(keys: &Keys, team_id: &str, user_id: &str) -> Result<(), ApiError> {
+    let action = Action::Remove {
+        user_id: user_id.to_owned(),
+    };
+    let (state, entry) = sign_change(keys, team_id, action).await?;
+    delete_with::<_, ()>(
+        &format!("/teams/{team_id}/members/{user_id}"),
+        &LogEntryRequest {
+            log_entry: entry.to_base64(),
+        },
+    )
+    .await?;
+    changed(keys, team_id, state, &entry).await
 }
 
 /// Rotates the team key after a removal: re-wraps every credential's item key and sends the
@@ -673,13 +850,21 @@ pub async fn rotate(
     current: &TeamKey,
     progress: impl Fn(&str),
 ) -> Result<TeamKey, ApiError> {
-    progress("Fetching members and credentials…");
-    let others: Vec<MemberInfo> = members(team_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.user_id != keys.user.id)
+    progress("Verifying the team's members and fetching credentials…");
+    let next = current
+        .version()
+        .checked_add(1)
+        .ok_or_else(|| ApiError::local("team key version overflow"))?;
+    let (state, entry) = sign_change(keys, team_id, Action::Rotate { key_version: next }).await?;
+    if current.version() != state.key_version() {
+        return Err(version_mismatch(current.version(), &state));
+    }
+    let others: Vec<(&String, &VerifiedPublicKeys)> = state
+        .members()
+        .iter()
+        .filter(|(id, _)| **id != keys.user.id)
+        .map(|(id, m)| (id, &m.keys))
         .collect();
-    let public = others.iter().map(verified).collect::<Result<Vec<_>, _>>()?;
     let mut all = credentials(team_id, false).await?;
     all.extend(credentials(team_id, true).await?);
     let wrapped = all
@@ -708,9 +893,8 @@ pub async fn rotate(
         .collect();
     let rotation_members: Vec<RotationMember<'_>> = others
         .iter()
-        .zip(&public)
-        .map(|(m, k)| RotationMember {
-            user_id: &m.user_id,
+        .map(|(id, k)| RotationMember {
+            user_id: id,
             public_keys: k,
         })
         .collect();
@@ -742,9 +926,11 @@ pub async fn rotate(
                     wrapped_key: w.to_base64(),
                 })
                 .collect(),
+            log_entry: entry.to_base64(),
         },
     )
     .await?;
+    changed(keys, team_id, state, &entry).await?;
     Ok(rotation.team_key)
 }
 

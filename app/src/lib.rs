@@ -19,6 +19,7 @@ pub mod download;
 pub mod pages;
 pub mod routes;
 pub mod state;
+pub mod trust;
 pub mod worker;
 
 use leptos::prelude::*;

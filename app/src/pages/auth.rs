@@ -425,7 +425,7 @@ fn Unlock(me: Arc<SessionResponse>) -> impl IntoView {
         let me = me.clone();
         spawn_local(async move {
             paint().await;
-            match api::unlock(&me, &p) {
+            match api::unlock(&me, &p).await {
                 Ok(keys) => {
                     password.set(String::new());
                     busy.set(Busy::Idle);

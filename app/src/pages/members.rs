@@ -3,9 +3,12 @@
 //! rotates the team key, so the removed person's copy opens nothing new.
 
 use leptos::{prelude::*, task::spawn_local};
-use signet_core::wire::{
-    Role,
-    team::{InviteInfo, InviteState, MemberInfo},
+use signet_core::{
+    vault::membership::listing::Listing,
+    wire::{
+        Role,
+        team::{InviteInfo, InviteState, MemberInfo},
+    },
 };
 
 use crate::{
@@ -36,7 +39,10 @@ fn MemberList() -> impl IntoView {
             let Some(team) = team else {
                 return Ok(None);
             };
-            let members = api::members(&team.id).await?;
+            let Some(keys) = state.keys_untracked() else {
+                return Ok(None);
+            };
+            let members = api::checked_members(&keys, &team.id).await?;
             let invites = if team.role >= Role::Admin {
                 api::invites(&team.id).await?
             } else {
@@ -75,9 +81,9 @@ fn MemberList() -> impl IntoView {
                         <tbody>
                             {members
                                 .into_iter()
-                                .map(|m| {
+                                .map(|(m, check)| {
                                     let is_me = m.user_id == me;
-                                    view! { <MemberRow m team_id=team.id.clone() admin=admin && !is_me is_me reload busy /> }
+                                    view! { <MemberRow m check team_id=team.id.clone() admin=admin && !is_me is_me reload busy /> }
                                 })
                                 .collect_view()}
                         </tbody>
@@ -93,6 +99,7 @@ fn MemberList() -> impl IntoView {
 #[component]
 fn MemberRow(
     m: MemberInfo,
+    check: Listing,
     team_id: String,
     admin: bool,
     is_me: bool,
@@ -108,10 +115,13 @@ fn MemberRow(
         let Some(role) = Role::parse(&event_target_value(&ev)) else {
             return;
         };
+        let Some(keys) = state.keys_untracked() else {
+            return;
+        };
         let (team, user) = (change_team.clone(), change_user.clone());
         busy.set(Busy::Working("Changing the role…".into()));
         spawn_local(async move {
-            match api::change_role(&team, &user, role).await {
+            match api::change_role(&keys, &team, &user, role).await {
                 Ok(()) => {
                     busy.set(Busy::Idle);
                     reload.update(|n| *n += 1);
@@ -137,7 +147,7 @@ fn MemberRow(
         spawn_local(async move {
             let result = async {
                 let current = state.team_key(&keys, &team).await?;
-                api::remove_member(&team, &user).await?;
+                api::remove_member(&keys, &team, &user).await?;
                 let new_key = api::rotate(&keys, &team, &current, |step| {
                     busy.set(Busy::Working(format!("Rotating the team key: {step}")))
                 })
@@ -179,7 +189,19 @@ fn MemberRow(
                     view! { <span class="badge">{m.role.as_str()}</span> }.into_any()
                 }}
             </td>
-            <td><code class="mono fingerprint">{m.fingerprint.clone()}</code></td>
+            {match check {
+                Listing::Verified { fingerprint } => view! {
+                    <td><code class="mono fingerprint">{fingerprint}</code></td>
+                }
+                    .into_any(),
+                Listing::Unverified(why) => view! {
+                    <td class="unverified">
+                        <code class="mono fingerprint">{m.fingerprint.clone()}</code>
+                        <span class="error-text">{format!(" Unverified: {why}. Do not trust this row.")}</span>
+                    </td>
+                }
+                    .into_any(),
+            }}
             <td>{date(m.joined_at)}</td>
             {admin.then(|| view! {
                 <td>
@@ -213,7 +235,7 @@ fn Invites(team_id: String, invites: Vec<InviteInfo>, reload: RwSignal<u32>) -> 
         spawn_local(async move {
             let result = async {
                 let key = state.team_key(&keys, &team).await?;
-                api::invite(&team, &key, r).await
+                api::invite(&keys, &team, &key, r).await
             }
             .await;
             match result {
@@ -276,10 +298,19 @@ fn Invites(team_id: String, invites: Vec<InviteInfo>, reload: RwSignal<u32>) -> 
                             .map(|i| {
                                 let (team, id) = (team_id.clone(), i.id.clone());
                                 let revoke = move |_| {
+                                    let Some(keys) = state.keys_untracked() else {
+                                        return;
+                                    };
                                     let (team, id) = (team.clone(), id.clone());
+                                    busy.set(Busy::Working("Revoking the invitation…".into()));
                                     spawn_local(async move {
-                                        let _ = api::revoke_invite(&team, &id).await;
-                                        reload.update(|n| *n += 1);
+                                        match api::revoke_invite(&keys, &team, &id).await {
+                                            Ok(()) => {
+                                                busy.set(Busy::Idle);
+                                                reload.update(|n| *n += 1);
+                                            }
+                                            Err(e) => busy.set(Busy::Failed(e.to_string())),
+                                        }
                                     });
                                 };
                                 view! {

@@ -26,13 +26,18 @@ use serde_json::{Value, json};
 use signet_client::{Api, Session, credential::NewCredential, team::new_id};
 use signet_core::{
     vault::{
-        account::register as make_registration, invite::InviteSecret, robot::RobotToken,
+        account::register as make_registration,
+        invite::InviteSecret,
+        membership::{Action, TeamState},
+        robot::RobotToken,
         team_key::TeamKey,
     },
     wire::{
         Role,
+        account::TrustStateBlob,
         app::{AppInfo, AppRequest, AssignRequest, Platform},
         credential::CredentialKind,
+        team::TeamLog,
     },
 };
 use signet_tests::api::{
@@ -129,6 +134,9 @@ const MATRIX: &[(&str, Row)] = &[
     ("POST /api/auth/password", SIGNED_IN),
     ("POST /api/auth/recovery/begin", PUBLIC),
     ("POST /api/auth/recovery/complete", PUBLIC),
+    ("GET /api/account/trust-state", SIGNED_IN),
+    // Each caller stores the next write of their own trust state.
+    ("PUT /api/account/trust-state", SIGNED_IN),
     // Teams.
     ("GET /api/teams", SIGNED_IN),
     ("POST /api/teams", SIGNED_IN),
@@ -149,6 +157,7 @@ const MATRIX: &[(&str, Row)] = &[
         "POST /api/teams/{team}/leave",
         [C409, OK, OK, OK, E404, E404, E401, E403, E403, E403],
     ),
+    ("GET /api/teams/{team}/log", VIEWER_UP),
     ("GET /api/teams/{team}/members", VIEWER_UP),
     ("PATCH /api/teams/{team}/members/{user}", ADMIN_UP),
     ("DELETE /api/teams/{team}/members/{user}", ADMIN_UP),
@@ -219,6 +228,35 @@ const SECRET_FIELDS: &[&str] = &[
 
 /// 16 zero bytes as base64url: passes the server's shape checks for a wrapped key.
 const BLOB: &str = "AAAAAAAAAAAAAAAAAAAAAA";
+
+/// A membership log entry that parses as JSON but not as an entry: for callers the server
+/// refuses before it reads the entry (or at a conflict it checks first).
+const NO_ENTRY: &str = "AAAA";
+
+/// `team`'s membership log as it stands on the server, replayed (read by `reader`, a member).
+async fn log_state(reader: &Session, team: &str) -> Result<TeamState> {
+    let log: TeamLog = reader.api.get(&format!("/teams/{team}/log")).await?;
+    let entries = signet_client::trust::parse_log(&log.entries)?;
+    Ok(TeamState::replay_unpinned(team, &entries)?)
+}
+
+/// `action` signed by `user` as the next entry of `team`'s log ([`NO_ENTRY`] when there is
+/// no user, or the log's rules refuse them: the server refuses those callers anyway).
+async fn signed_entry(
+    reader: &Session,
+    user: Option<&User>,
+    team: &str,
+    action: Action,
+) -> Result<String> {
+    let Some(u) = user else {
+        return Ok(NO_ENTRY.into());
+    };
+    let state = log_state(reader, team).await?;
+    Ok(state
+        .next(&u.session.user.id, &u.session.account.key_pair, action)
+        .map(|e| e.to_base64())
+        .unwrap_or_else(|_| NO_ENTRY.into()))
+}
 
 /// A signed-in user of the world.
 struct User {
@@ -342,13 +380,9 @@ impl World {
             let (_, link) = owner.session.invite(&team, &key, role).await?;
             u.session.accept_invite(&link).await?;
         }
-        let _: () = owner
+        owner
             .session
-            .api
-            .delete::<(), ()>(
-                &format!("/teams/{team}/members/{}", removed.session.user.id),
-                None,
-            )
+            .remove_member(&team, &removed.session.user.id)
             .await?;
         admin.key = Some(admin.session.team_key(&team).await?);
         developer.key = Some(developer.session.team_key(&team).await?);
@@ -431,22 +465,8 @@ impl World {
                 expires,
             )
             .await?;
-        let secret = InviteSecret::generate()?;
-        let invite = new_id()?;
-        let _: Value = owner
-            .session
-            .api
-            .post(
-                &format!("/teams/{team}/invites"),
-                &json!({
-                    "id": invite,
-                    "role": "viewer",
-                    "token": secret.token()?,
-                    "wrapped_team_key": secret.wrap_team_key(&key, &team, &invite)?.to_base64(),
-                    "key_version": key.version(),
-                }),
-            )
-            .await?;
+        let (_, pending) = owner.session.invite(&team, &key, Role::Viewer).await?;
+        let invite = pending.id.clone();
 
         // The other team, with its own app, credential and robot.
         let (other, other_key) = outsider.session.create_team("Other").await?;
@@ -525,7 +545,7 @@ impl World {
             c2: c2.id,
             c_upd: c_upd.id,
             invite,
-            invite_token: secret.token()?,
+            invite_token: pending.secret.token()?,
             robot_in: (robot_in.id, robot_header(&token_in)?),
             robot_out: robot_header(&token_out)?,
             robot_other: robot_header(&token_other)?,
@@ -744,9 +764,38 @@ impl World {
                 call.body = RawBody::Json(self.recovery_body.clone());
             }
             "POST /api/teams" => {
+                let id = new_id()?;
+                let entry = match self.user(caller) {
+                    Some(u) => {
+                        TeamState::create(&id, &u.session.user.id, &u.session.account.key_pair)?
+                            .0
+                            .to_base64()
+                    }
+                    None => NO_ENTRY.into(),
+                };
                 call.body = RawBody::Json(json!({
-                    "id": new_id()?, "name": "Scratch", "self_wrapped_team_key": BLOB,
+                    "id": id, "name": "Scratch", "self_wrapped_team_key": BLOB,
+                    "log_entry": entry,
                 }));
+            }
+            "PUT /api/account/trust-state" => {
+                // The caller's own state, re-sealed as the next write.
+                let body = match self.user(caller) {
+                    Some(u) => {
+                        let current: TrustStateBlob =
+                            u.session.api.get("/account/trust-state").await?;
+                        let state = u.session.trust_state().await?;
+                        let next = current.counter + 1;
+                        let sealed = state.seal(
+                            &u.session.account.user_key,
+                            &u.session.user.id,
+                            next,
+                        )?;
+                        json!({"counter": next, "sealed": sealed.to_base64()})
+                    }
+                    None => json!({"counter": 1, "sealed": BLOB}),
+                };
+                call.body = RawBody::Json(body);
             }
             "PATCH /api/teams/{team}" => {
                 call.body = RawBody::Json(json!({"name": "Acme"}));
@@ -774,36 +823,69 @@ impl World {
             "POST /api/teams/{team}/rotation" => {
                 call.body = RawBody::Json(json!({
                     "from_version": 7, "self_wrapped_team_key": BLOB,
-                    "member_keys": [], "item_keys": [],
+                    "member_keys": [], "item_keys": [], "log_entry": NO_ENTRY,
                 }));
             }
+            "POST /api/teams/{team}/leave" => {
+                let action = Action::Remove {
+                    user_id: self
+                        .user(caller)
+                        .map(|u| u.session.user.id.clone())
+                        .unwrap_or_default(),
+                };
+                let entry =
+                    signed_entry(&self.owner.session, self.user(caller), &team, action).await?;
+                call.body = RawBody::Json(json!({"log_entry": entry}));
+            }
             "PATCH /api/teams/{team}/members/{user}" => {
-                call.body = RawBody::Json(json!({"role": "developer"}));
+                let action = Action::ChangeRole {
+                    user_id: call.user.clone(),
+                    role: Role::Developer,
+                };
+                let entry =
+                    signed_entry(&self.owner.session, self.user(caller), &team, action).await?;
+                call.body = RawBody::Json(json!({"role": "developer", "log_entry": entry}));
             }
             "DELETE /api/teams/{team}/members/{user}" => {
                 self.target_is_member().await?;
                 call.user = self.target.session.user.id.clone();
+                let action = Action::Remove {
+                    user_id: call.user.clone(),
+                };
+                let entry =
+                    signed_entry(&self.owner.session, self.user(caller), &team, action).await?;
+                call.body = RawBody::Json(json!({"log_entry": entry}));
             }
             "POST /api/teams/{team}/invites" => {
                 let secret = InviteSecret::generate()?;
+                let id = new_id()?;
+                let action = Action::Invite {
+                    invite_id: id.clone(),
+                    role: Role::Viewer,
+                    invite_key: secret.verifying_key()?,
+                };
+                let entry =
+                    signed_entry(&self.owner.session, self.user(caller), &team, action).await?;
                 call.body = RawBody::Json(json!({
-                    "id": new_id()?, "role": "viewer", "token": secret.token()?,
+                    "id": id, "role": "viewer", "token": secret.token()?,
                     "wrapped_team_key": BLOB, "key_version": 1,
+                    "log_entry": entry, "anchor": BLOB,
                 }));
             }
             "DELETE /api/teams/{team}/invites/{invite}" => {
-                let secret = InviteSecret::generate()?;
-                let id = new_id()?;
-                self.as_owner(
-                    "POST",
-                    &format!("/teams/{team}/invites"),
-                    RawBody::Json(json!({
-                        "id": id, "role": "viewer", "token": secret.token()?,
-                        "wrapped_team_key": BLOB, "key_version": 1,
-                    })),
-                )
-                .await?;
-                call.invite = id;
+                let key = self.owner.key.as_ref().context("owner key")?;
+                let (_, link) = self
+                    .owner
+                    .session
+                    .invite(&team, key, Role::Viewer)
+                    .await?;
+                call.invite = link.id.clone();
+                let action = Action::Revoke {
+                    invite_id: link.id.clone(),
+                };
+                let entry =
+                    signed_entry(&self.owner.session, self.user(caller), &team, action).await?;
+                call.body = RawBody::Json(json!({"log_entry": entry}));
             }
             "POST /api/invites/{invite}/preview" => {
                 call.body = RawBody::Json(json!({"token": self.invite_token}));
@@ -817,8 +899,21 @@ impl World {
                     .invite(&self.lobby, &self.lobby_key, Role::Viewer)
                     .await?;
                 call.invite = link.id.clone();
+                let entry = match self.user(caller) {
+                    Some(u) => log_state(&self.bystander.session, &self.lobby)
+                        .await?
+                        .join(
+                            &link.secret,
+                            &link.id,
+                            &u.session.user.id,
+                            &u.session.account.key_pair,
+                        )?
+                        .to_base64(),
+                    None => NO_ENTRY.into(),
+                };
                 call.body = RawBody::Json(json!({
                     "token": link.secret.token()?, "self_wrapped_team_key": BLOB,
+                    "log_entry": entry,
                 }));
             }
             "POST /api/teams/{team}/apps" => {
@@ -1457,7 +1552,10 @@ async fn cross_team(db: Db) -> Result<()> {
     let collisions = [
         (
             "/api/teams".to_owned(),
-            json!({"id": other.team, "name": "Mine now", "self_wrapped_team_key": BLOB}),
+            json!({
+                "id": other.team, "name": "Mine now", "self_wrapped_team_key": BLOB,
+                "log_entry": NO_ENTRY,
+            }),
         ),
         (
             format!("/api/teams/{team}/credentials"),
@@ -1467,7 +1565,8 @@ async fn cross_team(db: Db) -> Result<()> {
             format!("/api/teams/{team}/invites"),
             json!({
                 "id": other.invite, "role": "viewer", "token": secret.token()?,
-                "wrapped_team_key": BLOB, "key_version": 1,
+                "wrapped_team_key": BLOB, "key_version": 1, "log_entry": NO_ENTRY,
+                "anchor": BLOB,
             }),
         ),
         (format!("/api/teams/{team}/robots"), robot_taken),
@@ -1570,13 +1669,11 @@ async fn cross_team(db: Db) -> Result<()> {
     let admin = world.admin.bearer();
     let admin_id = world.admin.session.user.id.clone();
     let invites_url = format!("/api/teams/{team}/invites");
-    for (role, expected) in [("viewer", 403), ("admin", 200)] {
+    for (role, expected) in [(Role::Viewer, 403), (Role::Admin, 200)] {
         world
-            .as_owner(
-                "PATCH",
-                &format!("/teams/{team}/members/{admin_id}"),
-                RawBody::Json(json!({ "role": role })),
-            )
+            .owner
+            .session
+            .change_role(&team, &admin_id, role)
             .await?;
         let r = raw(
             &world.base,
@@ -1601,11 +1698,9 @@ async fn cross_team(db: Db) -> Result<()> {
     let developer = world.developer.bearer();
     let developer_id = world.developer.session.user.id.clone();
     world
-        .as_owner(
-            "DELETE",
-            &format!("/teams/{team}/members/{developer_id}"),
-            RawBody::None,
-        )
+        .owner
+        .session
+        .remove_member(&team, &developer_id)
         .await?;
     let r = raw(
         &world.base,
@@ -1706,25 +1801,30 @@ async fn admins_cannot_make_or_touch_owners() -> Result<()> {
             format!("/api/teams/{team}/invites"),
             RawBody::Json(json!({
                 "id": new_id()?, "role": "owner", "token": secret.token()?,
-                "wrapped_team_key": BLOB, "key_version": 1,
+                "wrapped_team_key": BLOB, "key_version": 1, "log_entry": NO_ENTRY,
+                "anchor": BLOB,
             })),
         ),
         (
             "PATCH",
             member(&owner_id),
-            RawBody::Json(json!({"role": "viewer"})),
+            RawBody::Json(json!({"role": "viewer", "log_entry": NO_ENTRY})),
         ),
         (
             "PATCH",
             member(&bystander_id),
-            RawBody::Json(json!({"role": "owner"})),
+            RawBody::Json(json!({"role": "owner", "log_entry": NO_ENTRY})),
         ),
         (
             "PATCH",
             member(&admin_id),
-            RawBody::Json(json!({"role": "owner"})),
+            RawBody::Json(json!({"role": "owner", "log_entry": NO_ENTRY})),
         ),
-        ("DELETE", member(&owner_id), RawBody::None),
+        (
+            "DELETE",
+            member(&owner_id),
+            RawBody::Json(json!({"log_entry": NO_ENTRY})),
+        ),
     ];
     for (method, url, body) in attempts {
         let r = raw(
@@ -1766,8 +1866,11 @@ async fn admins_cannot_make_or_touch_owners() -> Result<()> {
     // The last owner can neither demote nor remove themselves.
     let owner = world.owner.bearer();
     for (method, body) in [
-        ("PATCH", RawBody::Json(json!({"role": "admin"}))),
-        ("DELETE", RawBody::None),
+        (
+            "PATCH",
+            RawBody::Json(json!({"role": "admin", "log_entry": NO_ENTRY})),
+        ),
+        ("DELETE", RawBody::Json(json!({"log_entry": NO_ENTRY}))),
     ] {
         let r = raw(
             &world.base,

@@ -286,10 +286,7 @@ async fn story(db: Db) -> Result<()> {
     ensure!(reads.entries.iter().any(|e| e.actor_robot_id.is_some()));
 
     // The last owner can neither leave nor be demoted.
-    let leave: Result<(), _> = owner
-        .api
-        .post(&format!("/teams/{}/leave", team.id), &())
-        .await;
+    let leave = owner.leave_team(&team.id).await;
     ensure!(code(&leave) == Some((409, "last_owner".into())));
 
     // Password change keeps the keys and signs out other sessions; recovery works.
