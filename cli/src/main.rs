@@ -20,8 +20,8 @@ use clap::{Parser, Subcommand};
     about,
     long_about = None,
     after_help = "Keys are never written to disk: commands that decrypt (pull, push, keystore \
-generate --remote, token create, teams create) ask for your password each time, or read \
-SIGNET_PASSWORD. On CI, set SIGNET_TOKEN (a robot token from `signet token create`) and \
+generate --remote, token create, teams create, teams verify) ask for your password each time, \
+or read SIGNET_PASSWORD. On CI, set SIGNET_TOKEN (a robot token from `signet token create`) and \
 SIGNET_SERVER for pull, credentials and apps. With CI=true or no terminal, nothing is \
 ever prompted for."
 )]
@@ -60,12 +60,13 @@ enum Command {
     /// Who the CLI acts as: the signed-in user and their teams, or the robot token in
     /// SIGNET_TOKEN.
     Whoami(commands::remote::ServerArgs),
-    /// List your teams, or create one.
+    /// List your teams, create one, or verify their membership logs (so `signet credentials`
+    /// can check metadata signatures on this machine).
     Teams(commands::teams::TeamsArgs),
     /// List apps, or create one.
     Apps(commands::teams::AppsArgs),
-    /// List credentials' metadata (kind, label, fingerprint, expiry, where used), or move one
-    /// to the trash and back.
+    /// List credentials' metadata (kind, label, fingerprint, expiry, where used; each checked
+    /// against its author's signature), or move one to the trash and back.
     Credentials(commands::credentials::CredentialsArgs),
     /// Write an app's credentials as EAS's credentials.json plus its files (0600), decrypted
     /// here. Asks for your password (or reads SIGNET_PASSWORD); with SIGNET_TOKEN, none.

@@ -42,22 +42,25 @@ fn server_and_email(args: AccountArgs, config: &Config) -> Result<(String, Strin
     Ok((server, email))
 }
 
-fn remember(session: &Session, server: &str) -> Result<()> {
+async fn remember(session: &Session, server: &str) -> Result<()> {
     let previous = Config::load()?;
-    // The rollback guard stays while the same account signs in to the same server.
+    // The rollback guard and the team log pins stay while the same account signs in to the
+    // same server; the pins are then brought up to date from the account's trust state.
     let same = previous.server.as_deref() == Some(server)
         && previous.email.as_deref() == Some(session.user.email.as_str());
-    let path = Config {
-        server: Some(server.to_owned()),
-        email: Some(session.user.email.clone()),
-        token: Some(session.token.clone()),
-        trust_counter: if same {
-            previous.trust_counter.max(session.trust_counter())
-        } else {
-            session.trust_counter()
-        },
+    if same {
+        session.set_trust_floor(previous.trust_counter);
     }
-    .save()?;
+    let trust = session
+        .trust_state()
+        .await
+        .map_err(|e| explain(e, Who::User))?;
+    let mut config = if same { previous } else { Config::default() };
+    config.server = Some(server.to_owned());
+    config.email = Some(session.user.email.clone());
+    config.token = Some(session.token.clone());
+    config.observe_trust(session.trust_counter(), &trust.teams)?;
+    let path = config.save()?;
     eprintln!(
         "Signed in as {} on {server}. Session stored in {} (your keys are not: commands that \
          decrypt ask for your password, or read {}).",
@@ -85,7 +88,7 @@ pub fn register(args: AccountArgs) -> Result<()> {
              admin) can get your credentials back."
         );
         println!("{}", code.dangerously_display().as_str());
-        remember(&session, &server)
+        remember(&session, &server).await
     })
 }
 
@@ -103,7 +106,7 @@ pub fn login(args: AccountArgs) -> Result<()> {
                 }
                 other => explain(other, Who::User),
             })?;
-        remember(&session, &server)
+        remember(&session, &server).await
     })
 }
 

@@ -4,18 +4,25 @@
 //! `~/.config/signet/config.json`; the directory is 0700 and the file 0600. It never holds
 //! a key or a password: commands that decrypt ask for the password again (or read
 //! `SIGNET_PASSWORD`) and derive the keys in memory.
+//!
+//! It also mirrors the account's team log pins (public hashes, copied from the sealed trust
+//! state by every command that unlocks), so that commands which need no password, like
+//! `signet credentials`, can still verify a team's membership log and with it each
+//! credential's metadata signature.
 
 use std::{
+    collections::BTreeMap,
     io::Write,
     path::{Path, PathBuf},
 };
 
 use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use signet_core::vault::membership::TeamPin;
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
-use serde::{Deserialize, Serialize};
 
 /// What `signet login` remembers.
 #[derive(Default, Serialize, Deserialize)]
@@ -33,6 +40,12 @@ pub struct Config {
     /// has seen: a server that serves an older one (to roll back a pin) is caught.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub trust_counter: u32,
+    /// By team id: the newest point of the team's membership log this machine trusts (its
+    /// creation's hash and a verified head). Public data, but only ever taken from the
+    /// account's sealed trust state or from a log verified from an earlier pin, never from
+    /// the server's word alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pins: BTreeMap<String, TeamPin>,
 }
 
 impl core::fmt::Debug for Config {
@@ -42,6 +55,7 @@ impl core::fmt::Debug for Config {
             .field("email", &self.email)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("trust_counter", &self.trust_counter)
+            .field("pins", &self.pins.len())
             .finish()
     }
 }
@@ -68,13 +82,39 @@ pub fn path() -> Result<PathBuf> {
 }
 
 impl Config {
-    /// Remembers the trust-state write `session` has seen, if it is newer.
-    pub fn observe_trust(&mut self, counter: u32) -> Result<()> {
+    /// Remembers the trust-state write a session has seen, if it is newer, and the pins it
+    /// holds (each merged with the one kept here: the newer verified head wins). A pin that
+    /// contradicts this machine's (another team creation, or another entry at the same
+    /// place: a forked log) is an error and nothing is saved.
+    pub fn observe_trust(&mut self, counter: u32, pins: &BTreeMap<String, TeamPin>) -> Result<()> {
+        let mut changed = false;
         if counter > self.trust_counter {
             self.trust_counter = counter;
+            changed = true;
+        }
+        for (team_id, pin) in pins {
+            changed |= self.advance_pin(team_id, pin)?;
+        }
+        if changed {
             self.save()?;
         }
         Ok(())
+    }
+
+    /// Moves this machine's pin for `team_id` to `pin` when it is newer (or sets it when
+    /// there is none); `Ok(true)` when it changed. Not saved.
+    pub fn advance_pin(&mut self, team_id: &str, pin: &TeamPin) -> Result<bool> {
+        match self.pins.get_mut(team_id) {
+            None => {
+                self.pins.insert(team_id.to_owned(), *pin);
+                Ok(true)
+            }
+            Some(mine) => mine.advance(pin).map_err(|e| {
+                anyhow::anyhow!(
+                    "team {team_id}'s membership log as this machine knows it disagrees with                      the one your account trusts: {e}. The server may be compromised: change                      nothing in this team and ask your admin"
+                )
+            }),
+        }
     }
 
     /// Reads the config; a missing file is an empty config.
@@ -136,4 +176,36 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     builder
         .create(dir)
         .with_context(|| format!("cannot create {}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pin(genesis: u8, head_seq: u32, head: u8) -> TeamPin {
+        TeamPin {
+            genesis: [genesis; 32],
+            head_seq,
+            head_hash: [head; 32],
+        }
+    }
+
+    #[test]
+    fn pins_advance_to_the_newer_head_and_a_fork_or_another_team_is_refused() -> Result<()> {
+        let mut config = Config::default();
+        assert!(config.advance_pin("t", &pin(1, 2, 2))?);
+        // An older pin (another client's, not yet up to date) changes nothing.
+        assert!(!config.advance_pin("t", &pin(1, 1, 9))?);
+        assert!(config.advance_pin("t", &pin(1, 5, 5))?);
+        assert_eq!(config.pins["t"], pin(1, 5, 5));
+        // Another entry at the same place is a forked log; another creation another team.
+        assert!(config.advance_pin("t", &pin(1, 5, 6)).is_err());
+        assert!(config.advance_pin("t", &pin(7, 9, 9)).is_err());
+        assert_eq!(config.pins["t"], pin(1, 5, 5));
+        // The config file names hashes in hex and round-trips.
+        let text = serde_json::to_string(&config)?;
+        let back: Config = serde_json::from_str(&text)?;
+        assert_eq!(back.pins, config.pins);
+        Ok(())
+    }
 }

@@ -1,5 +1,7 @@
 //! `signet credentials`: the metadata table (no password needed: metadata is public to the
-//! team), and `remove` / `restore` to move a credential to the trash and back.
+//! team, and is verified against its author's signature with the team log pin this machine
+//! keeps; see [`super::metadata`]), and `remove` / `restore` to move a credential to the
+//! trash and back.
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
@@ -14,6 +16,7 @@ use signet_core::{
 
 use super::{
     files,
+    metadata::Authors,
     pull::PlatformChoice,
     remote::{Ctx, Reader, ServerArgs, Who, block_on, explain},
 };
@@ -108,8 +111,15 @@ fn list(args: CredentialsArgs) -> Result<()> {
         if args.app.is_some() {
             list.retain(|c| assignments.iter().any(|(_, a)| a.credential_id == c.id));
         }
+        let authors = Authors::for_reader(&ctx, &reader, &team).await?;
+        if let Some(why) = authors.unavailable() {
+            eprintln!("warning: {why}");
+        }
         let now = files::now_unix();
-        let rows: Vec<Value> = list.iter().map(|c| row(c, &assignments, now)).collect();
+        let rows: Vec<Value> = list
+            .iter()
+            .map(|c| row(c, authors.check(c), &assignments, now))
+            .collect();
         if args.json {
             println!("{}", serde_json::to_string_pretty(&rows)?);
             return Ok(());
@@ -132,18 +142,48 @@ fn list(args: CredentialsArgs) -> Result<()> {
         if !assignments.is_empty() {
             println!("\n* = the default its build slot uses");
         }
+        // Why a row is unverified: each failed signature by name (a lack of a pin or a robot
+        // token was said once, above).
+        let failed: Vec<String> = rows
+            .iter()
+            .filter(|r| r["verified"] == false && authors.unavailable().is_none())
+            .map(|r| {
+                format!(
+                    "{}: {}",
+                    r["id"].as_str().unwrap_or_default(),
+                    r["unverified_reason"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        if !failed.is_empty() {
+            println!(
+                "\nNot shown, and never used, because the metadata is not what its author signed:"
+            );
+            for line in failed {
+                println!("  {line}");
+            }
+        }
         Ok(())
     })
 }
 
 /// The facts a person scans for: what, which, fingerprint, expiry and where it is used.
-fn row(c: &CredentialInfo, assignments: &[(String, Assignment)], now: i64) -> Value {
-    let meta: Value = serde_json::from_str(&c.metadata).unwrap_or(Value::Null);
+/// Fingerprint and expiry come only from metadata whose signature `verified`; otherwise they
+/// are `null` and `unverified_reason` says why.
+fn row(
+    c: &CredentialInfo,
+    verified: Result<(), String>,
+    assignments: &[(String, Assignment)],
+    now: i64,
+) -> Value {
+    let meta: Value = match &verified {
+        Ok(()) => serde_json::from_str(&c.metadata).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    };
     let fingerprint = ["sha1", "uuid", "key_id", "private_key_id"]
         .iter()
         .find_map(|k| meta.get(*k).and_then(Value::as_str))
-        .unwrap_or("")
-        .to_owned();
+        .map(str::to_owned);
     let not_after = meta.get("not_after").and_then(Value::as_i64);
     let slots: Vec<Value> = assignments
         .iter()
@@ -162,6 +202,8 @@ fn row(c: &CredentialInfo, assignments: &[(String, Assignment)], now: i64) -> Va
         "id": c.id,
         "kind": c.kind.as_str(),
         "label": c.label,
+        "verified": verified.is_ok(),
+        "unverified_reason": verified.err(),
         "fingerprint": fingerprint,
         "not_after": not_after,
         "days_left": not_after.map(|t| (t - now).div_euclid(86_400)),
@@ -210,7 +252,9 @@ fn table(rows: &[Value], with_app: bool) -> String {
                 text(r, "id"),
                 text(r, "kind"),
                 text(r, "label"),
-                if fingerprint.is_empty() {
+                if r["verified"] == false {
+                    "unverified".into()
+                } else if fingerprint.is_empty() {
                     "-".into()
                 } else {
                     fingerprint

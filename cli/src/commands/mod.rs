@@ -10,6 +10,7 @@ pub mod files;
 pub mod input;
 pub mod inspect;
 pub mod keystore;
+pub mod metadata;
 pub mod pull;
 pub mod push;
 pub mod remote;

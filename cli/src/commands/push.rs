@@ -4,7 +4,10 @@
 //! passwords, alias, profile ↔ certificate, bundle ids from the app's targets, expiry) and
 //! [`Payload::inspect`] on every payload. Only then is each credential encrypted here,
 //! uploaded, and assigned to the app's slot as its default. A credential already stored in
-//! the team (same kind, same fingerprint) is reused rather than uploaded twice. The plan
+//! the team (same kind, same fingerprint) is reused rather than uploaded twice, but only when
+//! its metadata verifies against its author's signature (checked with the team's verified
+//! membership log): the server cannot pass off another credential as the one being pushed
+//! by claiming its fingerprint. The plan
 //! (targets, bundle ids, payloads, reuse) is [`signet_core::eas::import`], which the
 //! dashboard's import page runs too.
 //!
@@ -20,12 +23,16 @@ use signet_core::{
         CredentialsJson,
         import::{self, ImportItem, same_as},
     },
+    vault::membership::listing::UNVERIFIED_METADATA,
     wire::app::AssignRequest,
 };
 
 use super::{
     doctor, files,
-    remote::{Ctx, Reader, ServerArgs, Who, block_on, ensure_may_read, explain, team_key},
+    metadata::Authors,
+    remote::{
+        Ctx, Reader, ServerArgs, Who, block_on, ensure_may_read, explain, team_key_and_state,
+    },
 };
 
 /// `signet push`.
@@ -80,21 +87,34 @@ pub fn run(args: PushArgs) -> Result<()> {
 
         // 2. Encrypt here, upload, assign.
         let session = ctx.session().await?;
-        let key = team_key(&session, &team).await?;
-        let mut existing = session
-            .credentials(&team.id, false)
-            .await
-            .map_err(|e| explain(e, Who::User))?;
+        let (key, state) = team_key_and_state(&session, &team).await?;
+        let authors = Authors::Log(Box::new(state));
+        // Only credentials whose metadata is what their author signed may be reused.
+        let (mut existing, unverified) = authors.partition(
+            session
+                .credentials(&team.id, false)
+                .await
+                .map_err(|e| explain(e, Who::User))?,
+        );
+        let unverified: Vec<_> = unverified.into_iter().map(|(c, _)| c).collect();
         for item in &items {
-            let stored = match same_as(&existing, item) {
-                Some(c) => {
+            let reuse = same_as(&existing, item).map(|c| (c.id.clone(), c.label.clone()));
+            let stored = match reuse {
+                Some((id, label)) => {
                     eprintln!(
-                        "{}: already stored as {} ({}), reusing it",
-                        item.label, c.id, c.label
+                        "{}: already stored as {id} ({label}), reusing it",
+                        item.label
                     );
-                    c.id.clone()
+                    id
                 }
                 None => {
+                    if let Some(c) = same_as(&unverified, item) {
+                        eprintln!(
+                            "warning: {}: the server lists {} as the same credential, but its \
+                             metadata is {}; not reusing it, storing this one anew",
+                            item.label, c.id, UNVERIFIED_METADATA
+                        );
+                    }
                     let payload = item.payload.to_bytes()?;
                     let c = session
                         .create_credential(
@@ -111,8 +131,11 @@ pub fn run(args: PushArgs) -> Result<()> {
                         .map_err(|e| explain(e, Who::User))?;
                     eprintln!("{}: encrypted and stored as {}", item.label, c.id);
                     let id = c.id.clone();
-                    // Another target of this bundle may use the same one.
-                    existing.push(c);
+                    // Another target of this bundle may use the same one (if the server's
+                    // answer holds what was signed).
+                    if authors.check(&c).is_ok() {
+                        existing.push(c);
+                    }
                     id
                 }
             };

@@ -6,7 +6,7 @@ use clap::Args;
 use signet_client::{Api, ClientError, Session, robot::RobotSession};
 use signet_core::{
     credential::Payload,
-    vault::team_key::TeamKey,
+    vault::{membership::TeamState, team_key::TeamKey},
     wire::{app::AppInfo, credential::CredentialKind, robot::RobotWhoami, team::TeamInfo},
 };
 
@@ -402,19 +402,30 @@ pub fn ensure_may_read(team: &TeamRef) -> Result<()> {
 
 /// The team key for a user, with a clear message for viewers (who never get it).
 pub async fn team_key(session: &Session, team: &TeamRef) -> Result<TeamKey> {
-    ensure_may_read(team)?;
-    let key = session
-        .team_key(&team.id)
-        .await
-        .map_err(|e| explain(e, Who::User))?;
-    remember_trust(session)?;
-    Ok(key)
+    Ok(team_key_and_state(session, team).await?.0)
 }
 
-/// Saves the newest trust-state write this session saw (after anything that verified or
-/// changed a team's log), so the next command refuses an older one.
-pub fn remember_trust(session: &Session) -> Result<()> {
-    Config::load()?.observe_trust(session.trust_counter())
+/// [`team_key`] and the team's verified membership log it was checked against (whose
+/// members' keys verify metadata signatures).
+pub async fn team_key_and_state(session: &Session, team: &TeamRef) -> Result<(TeamKey, TeamState)> {
+    ensure_may_read(team)?;
+    let found = session
+        .team_key_and_state(&team.id)
+        .await
+        .map_err(|e| explain(e, Who::User))?;
+    remember_trust(session).await?;
+    Ok(found)
+}
+
+/// Saves the newest trust-state write this session saw and mirrors the account's team log
+/// pins into the config (after anything that verified or changed a team's log), so the next
+/// command refuses an older trust state, and commands without a password can verify logs.
+pub async fn remember_trust(session: &Session) -> Result<()> {
+    let trust = session
+        .trust_state()
+        .await
+        .map_err(|e| explain(e, Who::User))?;
+    Config::load()?.observe_trust(session.trust_counter(), &trust.teams)
 }
 
 #[cfg(test)]

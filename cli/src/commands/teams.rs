@@ -1,4 +1,4 @@
-//! `signet teams [create NAME]` and `signet apps [create …]`.
+//! `signet teams [create NAME | verify]` and `signet apps [create …]`.
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
@@ -22,6 +22,17 @@ enum TeamsCommand {
     Create {
         /// The team's name.
         name: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Verify each team's signed membership log with your keys, and keep its pin on this
+    /// machine, so commands without a password (`signet credentials`) verify credentials'
+    /// metadata against its authors' signatures. Asks for your password (or reads
+    /// SIGNET_PASSWORD).
+    Verify {
+        /// Only this team (name or id).
+        #[arg(long, value_name = "TEAM")]
+        team: Option<String>,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -54,7 +65,7 @@ pub fn teams(args: TeamsArgs) -> Result<()> {
                     .create_team(&name)
                     .await
                     .map_err(|e| explain(e, Who::User))?;
-                remember_trust(&session)?;
+                remember_trust(&session).await?;
                 eprintln!(
                     "Created team {} ({}); you are its owner.",
                     team.name, team.id
@@ -63,7 +74,53 @@ pub fn teams(args: TeamsArgs) -> Result<()> {
                 Ok(())
             })
         }
+        Some(TeamsCommand::Verify { team, server }) => verify(team, server.or(args.server)),
     }
+}
+
+/// `signet teams verify`: each team's log verified from the account's pin; the pins are then
+/// mirrored here. Exit code 1 when a team's log does not verify.
+fn verify(team: Option<String>, server: ServerArgs) -> Result<()> {
+    let ctx = Ctx::load(&server)?;
+    block_on(async {
+        let reader = ctx.reader().await?;
+        if matches!(reader, Reader::Robot { .. }) {
+            bail!(
+                "a robot token cannot verify a team's membership log; sign in with `signet                  login` on this machine"
+            );
+        }
+        let teams = match &team {
+            Some(t) => vec![reader.team(Some(t)).await?],
+            None => reader.teams().await?,
+        };
+        let session = ctx.session().await?;
+        let mut failed = 0;
+        for t in &teams {
+            match session.verified_team(&t.id).await {
+                Ok(state) => println!(
+                    "✓ {}: membership log verified ({} member(s), team key version {})",
+                    t.name,
+                    state.members().len(),
+                    state.key_version()
+                ),
+                Err(e) => {
+                    failed += 1;
+                    println!("✗ {}: {:#}", t.name, explain(e, Who::User));
+                }
+            }
+        }
+        remember_trust(&session).await?;
+        if failed > 0 {
+            bail!(
+                "{failed} team log(s) did not verify: the server's data does not match what                  your account trusts; change nothing in those teams and ask your admin"
+            );
+        }
+        eprintln!(
+            "This machine now verifies credentials' metadata in {} team(s) without your password.",
+            teams.len()
+        );
+        Ok(())
+    })
 }
 
 impl ServerArgs {
