@@ -1,0 +1,485 @@
+//! A malicious server alters credentials' public metadata, and the real `signet` CLI must not
+//! believe it (issue 17, V2). The server here is the real one; the attack is done where a
+//! compromised server would do it, in its own database (`UPDATE credentials …` in the SQLite
+//! file the test server uses, while it runs): a forged SHA-1 `DE:AD:BE:EF:…` and expiry, a
+//! broken metadata signature, and another credential's fingerprint claimed so that
+//! `signet push` would reuse the server's credential instead of uploading the user's.
+//!
+//! What must hold: `signet credentials` (table and `--json`) shows such a credential as
+//! unverified and never shows the forged values; `push` never reuses it; and a machine that
+//! cannot verify (no pin yet, a robot token) says so and how to fix it.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail, ensure};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+use signet_client::{Api, Session};
+use signet_core::{
+    credential::{Payload, SecretText},
+    vault::{
+        kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB},
+        membership::listing::UNVERIFIED_METADATA,
+    },
+};
+use signet_tests::{api::PASSWORD, paths, server::TestServer};
+use sqlx::{ConnectOptions, Connection, sqlite::SqliteConnectOptions};
+
+/// A forged SHA-1, as the attack through the proxy showed it.
+const FORGED_SHA1: &str = "DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF";
+/// A forged expiry: 2100-01-01.
+const FORGED_NOT_AFTER: i64 = 4_102_444_800;
+
+/// What a `signet` run did.
+#[derive(Debug)]
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// One machine's `signet`: its own config dir, non-interactive, `SIGNET_PASSWORD` set.
+struct Cli {
+    config: tempfile::TempDir,
+    server: String,
+    robot_token: Option<String>,
+}
+
+impl Cli {
+    fn new(server: &str) -> Result<Self> {
+        Ok(Self {
+            config: tempfile::tempdir()?,
+            server: server.to_owned(),
+            robot_token: None,
+        })
+    }
+
+    fn config_file(&self) -> PathBuf {
+        self.config.path().join("signet/config.json")
+    }
+
+    async fn run(&self, args: &[&str]) -> Result<Outcome> {
+        let mut command = tokio::process::Command::new(paths::signet_bin()?);
+        command
+            .args(args)
+            .env("SIGNET_CONFIG_DIR", self.config.path().join("signet"))
+            .env("SIGNET_SERVER", &self.server)
+            .env("SIGNET_PASSWORD", PASSWORD)
+            .env("CI", "true")
+            .env_remove("SIGNET_EMAIL")
+            .stdin(Stdio::null());
+        match &self.robot_token {
+            Some(token) => command.env("SIGNET_TOKEN", token),
+            None => command.env_remove("SIGNET_TOKEN"),
+        };
+        let out = command.output().await?;
+        let outcome = Outcome {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        ensure!(
+            !outcome.stderr.contains("panicked"),
+            "signet {} panicked: {}",
+            args.join(" "),
+            outcome.stderr
+        );
+        Ok(outcome)
+    }
+
+    /// Runs and requires exit code 0.
+    async fn ok(&self, args: &[&str]) -> Result<Outcome> {
+        let out = self.run(args).await?;
+        if out.code != Some(0) {
+            bail!("signet {} failed: {out:#?}", args.join(" "));
+        }
+        Ok(out)
+    }
+
+    /// `signet credentials --json` (plus `args`), parsed.
+    async fn rows(&self, args: &[&str]) -> Result<Vec<Value>> {
+        let mut all = vec!["credentials", "--json"];
+        all.extend_from_slice(args);
+        let out = self.ok(&all).await?;
+        let rows: Value = serde_json::from_str(&out.stdout)
+            .with_context(|| format!("signet credentials --json printed {out:#?}"))?;
+        rows.as_array().cloned().context("an array of rows")
+    }
+}
+
+fn text(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn row<'a>(rows: &'a [Value], id: &str) -> Result<&'a Value> {
+    rows.iter()
+        .find(|r| r["id"] == id)
+        .with_context(|| format!("credential {id} in {rows:#?}"))
+}
+
+/// A developer (registered through the client library at the vault's KDF floor) signed in on
+/// one machine, with team Acme, an Android app Acme and an upload keystore generated and
+/// stored by the CLI: returns the machine and the keystore's credential id.
+async fn developer_with_keystore(server: &TestServer) -> Result<(Cli, String)> {
+    Session::register(
+        &Api::new(&server.url),
+        "dev@example.test",
+        PASSWORD,
+        KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?,
+    )
+    .await?;
+    let dev = Cli::new(&server.url)?;
+    dev.ok(&["login", "--email", "dev@example.test"]).await?;
+    dev.ok(&["teams", "create", "Acme"]).await?;
+    dev.ok(&[
+        "apps",
+        "create",
+        "--name",
+        "Acme",
+        "--android-package",
+        "com.acme.app",
+    ])
+    .await?;
+    let id = dev
+        .ok(&["keystore", "generate", "--app", "Acme", "--remote"])
+        .await?
+        .stdout
+        .trim()
+        .to_owned();
+    Ok((dev, id))
+}
+
+/// The columns the attacker rewrites.
+#[derive(Clone, Copy)]
+enum Column {
+    Metadata,
+    MetadataSignature,
+}
+
+/// The server's database, opened as a compromised server would use it.
+async fn database(server: &TestServer) -> Result<sqlx::SqliteConnection> {
+    Ok(SqliteConnectOptions::new()
+        .filename(server.data_dir.path().join("signet.db"))
+        .busy_timeout(Duration::from_secs(10))
+        .connect()
+        .await?)
+}
+
+/// What the server stores for credential `id`: `(metadata, metadata_signature)`.
+async fn stored(server: &TestServer, id: &str) -> Result<(String, String)> {
+    let mut db = database(server).await?;
+    let found: (String, String) =
+        sqlx::query_as("SELECT metadata, metadata_signature FROM credentials WHERE id = ?1")
+            .bind(id)
+            .fetch_one(&mut db)
+            .await?;
+    db.close().await?;
+    Ok(found)
+}
+
+/// Rewrites one column of credential `id` in the server's database.
+async fn tamper(server: &TestServer, id: &str, column: Column, value: &str) -> Result<()> {
+    let sql = match column {
+        Column::Metadata => "UPDATE credentials SET metadata = ?1 WHERE id = ?2",
+        Column::MetadataSignature => "UPDATE credentials SET metadata_signature = ?1 WHERE id = ?2",
+    };
+    let mut db = database(server).await?;
+    let done = sqlx::query(sql)
+        .bind(value)
+        .bind(id)
+        .execute(&mut db)
+        .await?;
+    db.close().await?;
+    ensure!(done.rows_affected() == 1, "credential {id} is not stored");
+    Ok(())
+}
+
+/// `metadata` with `changes` merged in.
+fn altered(metadata: &str, changes: Value) -> Result<String> {
+    let mut meta: Value = serde_json::from_str(metadata)?;
+    let (Some(meta_fields), Value::Object(changes)) = (meta.as_object_mut(), changes) else {
+        bail!("metadata is not an object: {metadata}");
+    };
+    meta_fields.extend(changes);
+    Ok(meta.to_string())
+}
+
+/// The forged values never reach the user, in the JSON or the table.
+fn ensure_no_forgery(output: &str) -> Result<()> {
+    ensure!(
+        !output.contains("DE:AD:BE:EF")
+            && !output.contains(&FORGED_NOT_AFTER.to_string())
+            && !output.contains("2100-01-01"),
+        "the CLI shows the server's forged metadata:\n{output}"
+    );
+    Ok(())
+}
+
+/// The JSON row of a credential whose metadata did not verify: flagged, with the reason,
+/// and no fingerprint or expiry to act on.
+fn ensure_unverified(row: &Value) -> Result<()> {
+    ensure!(
+        row["fingerprint"].is_null() && row["not_after"].is_null() && row["days_left"].is_null(),
+        "an unverified credential's fingerprint or expiry is shown: {row:#}"
+    );
+    ensure!(row["verified"] == false, "{row:#}");
+    ensure!(
+        row["unverified_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains(UNVERIFIED_METADATA)),
+        "{row:#}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn attack_forged_metadata_is_shown_unverified_by_the_cli() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (dev, id) = developer_with_keystore(&server).await?;
+    let (genuine, _) = stored(&server, &id).await?;
+    let genuine_sha1 = serde_json::from_str::<Value>(&genuine)?["sha1"]
+        .as_str()
+        .context("sha1")?
+        .to_owned();
+
+    // Before the attack: the real fingerprint (shown only when verified).
+    let rows = dev.rows(&[]).await?;
+    let before = row(&rows, &id)?;
+    ensure!(
+        before["fingerprint"] == genuine_sha1.as_str() && before["verified"] != false,
+        "{before:#}"
+    );
+
+    let forged = altered(
+        &genuine,
+        json!({
+            "sha1": FORGED_SHA1,
+            "sha256": format!("{FORGED_SHA1}:{FORGED_SHA1}"),
+            "not_after": FORGED_NOT_AFTER,
+        }),
+    )?;
+    tamper(&server, &id, Column::Metadata, &forged).await?;
+
+    let json_out = dev.ok(&["credentials", "--json"]).await?;
+    ensure_no_forgery(&json_out.stdout)?;
+    let rows: Vec<Value> = serde_json::from_str(&json_out.stdout)?;
+    ensure_unverified(row(&rows, &id)?)?;
+
+    for args in [&["credentials"][..], &["credentials", "--app", "Acme"]] {
+        let table = dev.ok(args).await?;
+        ensure_no_forgery(&table.stdout)?;
+        ensure!(
+            table
+                .stdout
+                .contains(&format!("{id}: {UNVERIFIED_METADATA}")),
+            "{table:#?}"
+        );
+        ensure!(
+            table
+                .stdout
+                .lines()
+                .any(|l| l.starts_with(&id) && l.contains("unverified")),
+            "{table:#?}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn attack_broken_metadata_signature_is_shown_unverified_by_the_cli() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (dev, id) = developer_with_keystore(&server).await?;
+    let (genuine, signature) = stored(&server, &id).await?;
+    let genuine_sha1 = serde_json::from_str::<Value>(&genuine)?["sha1"]
+        .as_str()
+        .context("sha1")?
+        .to_owned();
+    let rows = dev.rows(&[]).await?;
+    let before = row(&rows, &id)?;
+    ensure!(
+        before["fingerprint"] == genuine_sha1.as_str() && before["verified"] != false,
+        "{before:#}"
+    );
+
+    // One bit of the signature's `s` flipped; the metadata itself untouched.
+    let mut bytes = URL_SAFE_NO_PAD.decode(&signature)?;
+    let last = bytes.last_mut().context("an empty signature")?;
+    *last ^= 0x01;
+    tamper(
+        &server,
+        &id,
+        Column::MetadataSignature,
+        &URL_SAFE_NO_PAD.encode(&bytes),
+    )
+    .await?;
+
+    let rows = dev.rows(&[]).await?;
+    ensure_unverified(row(&rows, &id)?)?;
+    let table = dev.ok(&["credentials"]).await?;
+    ensure!(
+        table
+            .stdout
+            .contains(&format!("{id}: {UNVERIFIED_METADATA}")),
+        "{table:#?}"
+    );
+    // Even the genuine fingerprint is not vouched for when its signature fails.
+    ensure!(!table.stdout.contains(&genuine_sha1), "{table:#?}");
+
+    // Garbage in place of a signature is no different.
+    tamper(&server, &id, Column::MetadataSignature, "not-a-signature").await?;
+    ensure_unverified(row(&dev.rows(&[]).await?, &id)?)?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn attack_push_never_reuses_an_unverified_credential() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (dev, planted) = developer_with_keystore(&server).await?;
+
+    // The user's own keystore, to be pushed (as when migrating from EAS).
+    let project = tempfile::tempdir()?;
+    std::fs::create_dir_all(project.path().join("android"))?;
+    let jks = project.path().join("android/upload.jks");
+    let entry = dev
+        .ok(&[
+            "keystore",
+            "generate",
+            "--package",
+            "com.acme.app",
+            "--out",
+            &text(&jks),
+        ])
+        .await?;
+    let mut entry: Value = serde_json::from_str(&entry.stdout)?;
+    let field = |name: &str| {
+        entry[name]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("{name} in {entry}"))
+    };
+    let mine = Payload::AndroidKeystore {
+        keystore: SecretText::from_bytes(&std::fs::read(&jks)?),
+        keystore_password: SecretText::new(field("keystorePassword")?),
+        key_alias: field("keyAlias")?,
+        key_password: SecretText::new(field("keyPassword")?),
+    }
+    .inspect()?;
+    entry["keystorePath"] = "android/upload.jks".into();
+    let credentials_json = project.path().join("credentials.json");
+    std::fs::write(
+        &credentials_json,
+        serde_json::to_vec(&json!({ "android": { "keystore": entry } }))?,
+    )?;
+
+    // The server makes its own credential claim the identity of the user's keystore.
+    let (genuine, _) = stored(&server, &planted).await?;
+    let claim = altered(
+        &genuine,
+        json!({ "sha1": mine["sha1"], "sha256": mine["sha256"] }),
+    )?;
+    tamper(&server, &planted, Column::Metadata, &claim).await?;
+
+    let push = dev
+        .ok(&["push", &text(&credentials_json), "--app", "Acme"])
+        .await?;
+    ensure!(
+        !push.stderr.contains("already stored as"),
+        "push reused the server's credential as the user's: {push:#?}"
+    );
+    ensure!(
+        push.stderr.contains(&planted) && push.stderr.contains("not reusing it"),
+        "{push:#?}"
+    );
+
+    // The user's keystore is stored, verified, and is what the slot now uses.
+    let rows = dev.rows(&[]).await?;
+    ensure!(rows.len() == 2, "{rows:#?}");
+    ensure_unverified(row(&rows, &planted)?)?;
+    let stored_anew = rows
+        .iter()
+        .find(|r| r["id"] != planted.as_str())
+        .context("the pushed keystore")?;
+    ensure!(
+        stored_anew["verified"] == true && stored_anew["fingerprint"] == mine["sha1"],
+        "{stored_anew:#}"
+    );
+    ensure!(
+        stored_anew["slots"][0]["default"] == true,
+        "{stored_anew:#}"
+    );
+    // What a build gets is the user's keystore, byte for byte, not the server's.
+    let out = tempfile::tempdir()?;
+    dev.ok(&["pull", "--app", "Acme", "--out", &text(out.path())])
+        .await?;
+    ensure!(
+        std::fs::read(out.path().join("credentials/android/keystore.jks"))? == std::fs::read(&jks)?,
+        "pull wrote another keystore than the one pushed"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn credentials_say_why_a_machine_cannot_verify_and_signet_teams_verify_fixes_it() -> Result<()>
+{
+    let server = TestServer::start().await?;
+    let (dev, id) = developer_with_keystore(&server).await?;
+
+    // A config without the mirrored pins (as written before this machine unlocked once).
+    let mut config: Value = serde_json::from_slice(&std::fs::read(dev.config_file())?)?;
+    ensure!(
+        config["pins"].as_object().is_some_and(|p| p.len() == 1),
+        "the team's pin is kept on this machine: {config:#}"
+    );
+    config
+        .as_object_mut()
+        .context("config object")?
+        .remove("pins");
+    std::fs::write(dev.config_file(), serde_json::to_vec(&config)?)?;
+    let out = dev.ok(&["credentials", "--json"]).await?;
+    let rows: Vec<Value> = serde_json::from_str(&out.stdout)?;
+    let unpinned = row(&rows, &id)?;
+    ensure!(
+        unpinned["verified"] == false && unpinned["fingerprint"].is_null(),
+        "{unpinned:#}"
+    );
+    ensure!(
+        out.stderr
+            .contains("cannot be verified on this machine yet")
+            && out.stderr.contains("signet teams verify"),
+        "{out:#?}"
+    );
+    let verify = dev.ok(&["teams", "verify"]).await?;
+    ensure!(
+        verify.stdout.contains("✓ Acme: membership log verified"),
+        "{verify:#?}"
+    );
+    ensure!(row(&dev.rows(&[]).await?, &id)?["verified"] == true);
+
+    // Another machine: signing in is enough.
+    let laptop = Cli::new(&server.url)?;
+    laptop.ok(&["login", "--email", "dev@example.test"]).await?;
+    ensure!(row(&laptop.rows(&[]).await?, &id)?["verified"] == true);
+
+    // A robot token cannot read the team's log: unverified, and it says so.
+    let token = dev
+        .ok(&["token", "create", "--app", "Acme"])
+        .await?
+        .stdout
+        .trim()
+        .to_owned();
+    let mut ci = Cli::new(&server.url)?;
+    ci.robot_token = Some(token);
+    let out = ci.ok(&["credentials", "--json"]).await?;
+    let rows: Vec<Value> = serde_json::from_str(&out.stdout)?;
+    let robot_row = row(&rows, &id)?;
+    ensure!(
+        robot_row["verified"] == false && robot_row["fingerprint"].is_null(),
+        "{robot_row:#}"
+    );
+    ensure!(out.stderr.contains("robot token"), "{out:#?}");
+    Ok(())
+}
