@@ -19,5 +19,6 @@ pub mod browser;
 pub mod durability;
 pub mod paths;
 pub mod postgres;
+pub mod proxy;
 pub mod server;
 pub mod tools;

@@ -786,11 +786,8 @@ impl World {
                             u.session.api.get("/account/trust-state").await?;
                         let state = u.session.trust_state().await?;
                         let next = current.counter + 1;
-                        let sealed = state.seal(
-                            &u.session.account.user_key,
-                            &u.session.user.id,
-                            next,
-                        )?;
+                        let sealed =
+                            state.seal(&u.session.account.user_key, &u.session.user.id, next)?;
                         json!({"counter": next, "sealed": sealed.to_base64()})
                     }
                     None => json!({"counter": 1, "sealed": BLOB}),
@@ -874,11 +871,7 @@ impl World {
             }
             "DELETE /api/teams/{team}/invites/{invite}" => {
                 let key = self.owner.key.as_ref().context("owner key")?;
-                let (_, link) = self
-                    .owner
-                    .session
-                    .invite(&team, key, Role::Viewer)
-                    .await?;
+                let (_, link) = self.owner.session.invite(&team, key, Role::Viewer).await?;
                 call.invite = link.id.clone();
                 let action = Action::Revoke {
                     invite_id: link.id.clone(),

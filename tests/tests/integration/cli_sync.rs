@@ -450,11 +450,7 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
     );
 
     dev.login("dev").await?;
-    let team = dev
-        .ok(&["teams", "create", "Acme"])
-        .await?
-        .trim()
-        .to_owned();
+    dev.ok(&["teams", "create", "Acme"]).await?;
     dev.ok(&[
         "apps",
         "create",
@@ -496,7 +492,9 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
     // The machine remembers the newest write of the account's sealed trust state (which
     // holds the team log pins): an older one (a server rolling a pin back) is refused.
     let mut config: Value = serde_json::from_slice(&std::fs::read(dev.config_file())?)?;
-    let seen = config["trust_counter"].as_u64().context("no trust_counter")?;
+    let seen = config["trust_counter"]
+        .as_u64()
+        .context("no trust_counter")?;
     ensure!(seen >= 1, "{config:#}");
     config["trust_counter"] = (seen + 5).into();
     std::fs::write(dev.config_file(), serde_json::to_vec(&config)?)?;

@@ -7,6 +7,7 @@ mod api_hostile;
 mod api_scale_out;
 mod api_story;
 mod attack_metadata;
+mod attack_trust;
 mod browser_accessibility;
 mod browser_dashboard;
 mod browser_import;
