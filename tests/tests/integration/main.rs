@@ -9,6 +9,7 @@ mod api_story;
 mod attack_metadata;
 mod attack_trust;
 mod browser_accessibility;
+mod browser_attack;
 mod browser_dashboard;
 mod browser_import;
 mod browser_ios;

@@ -1,0 +1,179 @@
+//! The dashboard, in real Chromium, against a malicious server (issue 17, V1): the browser
+//! talks to the real server through [`TamperProxy`], which rewrites answers the way a
+//! compromised server would. The same attacks as `attack_trust` (the CLI): a team key
+//! "rotated" by an admin the server invented, and a member's public keys swapped for the
+//! server's. The dashboard must refuse the key (nothing is encrypted under it) and show the
+//! swapped member as unverified, with the fingerprint the team's signed log binds.
+
+use anyhow::{Context, Result, ensure};
+use serde_json::{Value, json};
+use signet_client::{Api, Session};
+use signet_core::{
+    vault::{
+        ecies::{EciesContext, EciesWrappedTeamKey},
+        kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB},
+        keypair::UserKeyPair,
+        team_key::TeamKey,
+    },
+    wire::Role,
+};
+use signet_tests::{api::PASSWORD, browser::Browser, proxy::TamperProxy, server::TestServer};
+
+const MALLORY: &str = "6d616c6c-6f72-4079-8000-000000000001";
+
+/// Olga's team Acme with an Android app; Dev joined through an invitation (so her account
+/// pins the team's log). Returns both sessions and the team id.
+async fn team(server: &TestServer) -> Result<(Session, Session, String)> {
+    let params = KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?;
+    let api = Api::new(&server.url);
+    let olga = Session::register(&api, "olga@example.test", PASSWORD, params)
+        .await?
+        .0;
+    let dev = Session::register(&api, "dev@example.test", PASSWORD, params)
+        .await?
+        .0;
+    let (team, key) = olga.create_team("Acme").await?;
+    let (_, link) = olga.invite(&team.id, &key, Role::Developer).await?;
+    dev.accept_invite(&link).await?;
+    let _: Value = olga
+        .api
+        .post(
+            &format!("/teams/{}/apps", team.id),
+            &json!({"name": "Acme", "android_package": "com.acme.app"}),
+        )
+        .await?;
+    Ok((olga, dev, team.id))
+}
+
+async fn sign_in(browser: &Browser, url: &str, email: &str) -> Result<()> {
+    browser.client.goto(&format!("{url}/account")).await?;
+    browser.fill("#signin-email", email).await?;
+    browser.fill("#signin-password", PASSWORD).await?;
+    browser.click("#signin-submit").await?;
+    browser
+        .wait_for_text("#account-fingerprint", "", 60)
+        .await?;
+    Ok(())
+}
+
+/// Waits until the page's text contains `needle`; returns that text.
+async fn page_says(browser: &Browser, needle: &str) -> Result<String> {
+    let script = format!(
+        "document.body.innerText.includes({}) ? document.body.innerText : null",
+        serde_json::to_string(needle)?
+    );
+    let found = browser.wait_until(&script, 60).await;
+    if found.is_err() {
+        browser.screenshot("attack-not-refused").await?;
+    }
+    Ok(found?.as_str().unwrap_or_default().to_owned())
+}
+
+/// The server invents an owner and hands the dashboard a team key version 2 "rotated" by
+/// her; the old dashboard looked the sender up in `/members` and encrypted a new keystore
+/// under the server's key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_attack_team_key_from_an_invented_admin_is_refused() -> Result<()> {
+    let server = TestServer::start().await?;
+    let proxy = TamperProxy::start(&server.url).await?;
+    let (olga, dev, team) = team(&server).await?;
+    let mallory = UserKeyPair::generate()?;
+    let wrap = EciesWrappedTeamKey::seal(
+        &mallory,
+        &dev.account.key_pair.public_keys()?.verify()?,
+        &EciesContext {
+            team_id: &team,
+            sender_id: MALLORY,
+            recipient_id: &dev.user.id,
+        },
+        &TeamKey::generate_first()?.generate_next()?,
+    )?
+    .to_base64();
+    let mallory_keys = mallory.public_keys()?;
+    let fingerprint = mallory_keys.verify()?.fingerprint().to_string();
+    proxy.on("GET", "/api/teams/{}/members", move |a| {
+        let mut members = a.json()?;
+        members.as_array_mut().context("array")?.push(json!({
+            "user_id": MALLORY, "email": "mallory@example.test", "role": "owner",
+            "fingerprint": fingerprint, "public_keys": mallory_keys.to_base64(), "joined_at": 1,
+        }));
+        a.set_json(&members)
+    });
+    let served = proxy.on("GET", "/api/teams/{}/key", move |a| {
+        a.set_json(&json!({
+            "key_version": 2, "kind": "ecies", "wrapped": wrap, "sender_id": MALLORY,
+        }))
+    });
+
+    let browser = Browser::start().await?;
+    sign_in(&browser, &proxy.url, "dev@example.test").await?;
+    browser.click("nav a[href='/apps']").await?;
+    browser.click("#app-list a").await?;
+    browser.click("#generate-keystore").await?;
+    let text = page_says(&browser, "signed log").await?;
+    ensure!(text.contains("team key version 2"), "{text}");
+    ensure!(served.count() > 0, "the invented key was never served");
+    browser
+        .screenshot("dashboard-attack-invented-admin")
+        .await?;
+    ensure!(
+        olga.credentials(&team, false).await?.is_empty(),
+        "the dashboard stored a keystore under the server's key"
+    );
+    browser.close().await?;
+    proxy.stop().await?;
+    server.stop().await
+}
+
+/// The server swaps Dev's public keys in `/members` for its own: Olga's members page shows
+/// Dev as unverified, with the fingerprint the signed log binds, not the server's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_attack_substituted_member_keys_are_shown_unverified() -> Result<()> {
+    let server = TestServer::start().await?;
+    let proxy = TamperProxy::start(&server.url).await?;
+    let (_olga, dev, _team) = team(&server).await?;
+    let real = dev
+        .account
+        .key_pair
+        .public_keys()?
+        .verify()?
+        .fingerprint()
+        .to_string();
+    let fake = UserKeyPair::generate()?.public_keys()?;
+    let fake_fingerprint = fake.verify()?.fingerprint().to_string();
+    let (dev_id, fake_text, fake_fp) = (
+        dev.user.id.clone(),
+        fake.to_base64(),
+        fake_fingerprint.clone(),
+    );
+    let served = proxy.on("GET", "/api/teams/{}/members", move |a| {
+        let mut members = a.json()?;
+        for m in members.as_array_mut().context("array")? {
+            if m["user_id"] == json!(dev_id) {
+                m["public_keys"] = json!(fake_text);
+                m["fingerprint"] = json!(fake_fp);
+            }
+        }
+        a.set_json(&members)
+    });
+
+    let browser = Browser::start().await?;
+    sign_in(&browser, &proxy.url, "olga@example.test").await?;
+    browser.click("nav a[href='/members']").await?;
+    let row = browser
+        .wait_for_text(
+            "#member-list tr[data-email='dev@example.test']",
+            "Unverified",
+            60,
+        )
+        .await?;
+    ensure!(served.count() > 0);
+    ensure!(row.contains(&real), "the log's fingerprint is shown: {row}");
+    ensure!(row.contains("other keys"), "{row}");
+    browser
+        .screenshot("dashboard-attack-substituted-keys")
+        .await?;
+    browser.close().await?;
+    proxy.stop().await?;
+    server.stop().await
+}
