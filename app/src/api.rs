@@ -23,7 +23,7 @@ use signet_core::{
         keypair::{SealedPrivateKeys, VerifiedPublicKeys},
         membership::{
             Action, Entry, TeamState,
-            listing::{Listing, check_member},
+            listing::{Listing, UNVERIFIED_METADATA, check_member, verify_metadata},
         },
         recovery::{RecoveryCode, RecoveryWrappedUserKey},
         rotation::{RotationItem, RotationMember, Rotator, rotate_team_key},
@@ -574,9 +574,53 @@ pub async fn credentials(team_id: &str, deleted: bool) -> Result<Vec<CredentialI
     }
 }
 
-/// One credential's metadata.
+/// One credential's metadata, as the server sends it (see [`verified_credential`]).
 pub async fn credential(team_id: &str, id: &str) -> Result<CredentialInfo, ApiError> {
     get(&format!("/teams/{team_id}/credentials/{id}")).await
+}
+
+/// Checks `c`'s metadata against its author's signature (key from the verified log). One
+/// that fails keeps its id, but its metadata becomes `{"unverified": why}` and its label
+/// says so, so no page shows — or decides from — what the server made up.
+fn checked(state: &TeamState, mut c: CredentialInfo) -> CredentialInfo {
+    if let Err(why) = verify_metadata(state, &c) {
+        c.metadata = serde_json::json!({ "unverified": why }).to_string();
+        c.label = format!("{} ({UNVERIFIED_METADATA})", c.label);
+    }
+    c
+}
+
+/// Why a credential (from [`verified_credentials`]) is unverified, if it is.
+pub fn unverified(c: &CredentialInfo) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(&c.metadata)
+        .ok()?
+        .get("unverified")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Every credential of a team (or its trash), each checked by [`checked`].
+pub async fn verified_credentials(
+    keys: &Keys,
+    team_id: &str,
+    deleted: bool,
+) -> Result<Vec<CredentialInfo>, ApiError> {
+    let state = trust::verified_team(keys, team_id).await?;
+    Ok(credentials(team_id, deleted)
+        .await?
+        .into_iter()
+        .map(|c| checked(&state, c))
+        .collect())
+}
+
+/// One credential, checked by [`checked`].
+pub async fn verified_credential(
+    keys: &Keys,
+    team_id: &str,
+    id: &str,
+) -> Result<CredentialInfo, ApiError> {
+    let state = trust::verified_team(keys, team_id).await?;
+    Ok(checked(&state, credential(team_id, id).await?))
 }
 
 fn item_context<'a>(team_id: &'a str, id: &'a str, kind: CredentialKind) -> ItemContext<'a> {

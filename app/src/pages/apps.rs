@@ -229,7 +229,11 @@ fn AppDetails() -> impl IntoView {
                 .map_or(team.role, |t| t.role);
             let app = api::app(&team.id, &id).await?;
             let assignments = api::assignments(&team.id, &id).await?;
-            let credentials = api::credentials(&team.id, false).await?;
+            let keys = state.keys_untracked().ok_or_else(|| ApiError {
+                status: None,
+                message: "sign in again".into(),
+            })?;
+            let credentials = api::verified_credentials(&keys, &team.id, false).await?;
             Ok(AppView {
                 app,
                 assignments,

@@ -57,7 +57,12 @@ fn CredentialList() -> impl IntoView {
         let deleted = trash.get();
         async move {
             match team {
-                Some(team) => api::credentials(&team, deleted).await.map(Some),
+                Some(team) => match state.keys_untracked() {
+                    Some(keys) => api::verified_credentials(&keys, &team, deleted)
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                },
                 None => Ok(None),
             }
         }
@@ -177,7 +182,11 @@ fn CredentialDetails() -> impl IntoView {
                 status: None,
                 message: "choose a team first".into(),
             })?;
-            let c = api::credential(&team.id, &id).await?;
+            let keys = state.keys_untracked().ok_or_else(|| ApiError {
+                status: None,
+                message: "sign in again".into(),
+            })?;
+            let c = api::verified_credential(&keys, &team.id, &id).await?;
             let mut used = Vec::new();
             for app in api::apps(&team.id).await? {
                 for a in api::assignments(&team.id, &app.id).await? {
@@ -278,6 +287,11 @@ fn CredentialBody(
             .collect();
     view! {
         <PageHeader title=c.label.clone() lead=kind_name(c.kind.as_str()) />
+        {api::unverified(&c).map(|why| view! {
+            <p class="status error-text" role="alert" id="credential-unverified">
+                {format!("{why}. Its fingerprint and expiry are not shown; do not use it until an admin checks it.")}
+            </p>
+        })}
         <section class="card" id="credential-details">
             <div class="badges">
                 {deleted.then(|| view! { <span class="badge danger" id="in-trash">"In the trash"</span> })}

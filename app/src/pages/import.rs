@@ -141,6 +141,7 @@ async fn picked(input: &web_sys::HtmlInputElement) -> Result<Vec<(String, Vec<u8
 
 /// Unpacks and checks the chosen files against `app`; never uploads.
 async fn check(
+    keys: Option<api::Keys>,
     app: &AppInfo,
     team: &str,
     zip_files: Vec<(String, Vec<u8>)>,
@@ -211,7 +212,11 @@ async fn check(
             return checked;
         }
     };
-    let existing = match api::credentials(team, false).await {
+    let Some(keys) = keys else {
+        return Checked::failed("sign in again".into());
+    };
+    // Reuse is decided from metadata: only from credentials whose author's signature holds.
+    let existing = match api::verified_credentials(&keys, team, false).await {
         Ok(list) => list,
         Err(e) => {
             checked.problem = Some(e.to_string());
@@ -371,7 +376,7 @@ fn ImportForm(app: AppInfo) -> impl IntoView {
                 }
             };
             paint().await;
-            let result = check(&app, &team, zips, jsons, others).await;
+            let result = check(state.keys_untracked(), &app, &team, zips, jsons, others).await;
             check_busy.set(if result.ready() {
                 Busy::Done(
                     "Everything checks out. Review what will be imported, then confirm.".into(),

@@ -177,3 +177,70 @@ async fn browser_attack_substituted_member_keys_are_shown_unverified() -> Result
     proxy.stop().await?;
     server.stop().await
 }
+
+/// A forged SHA-1 (what the attack through a proxy showed the old clients).
+const FORGED_SHA1: &str = "DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF";
+
+/// The server forges a credential's metadata (fingerprint and expiry) in the list and on its
+/// page: the dashboard shows it as unverified and never shows the forged values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_attack_forged_metadata_is_shown_unverified() -> Result<()> {
+    let server = TestServer::start().await?;
+    let proxy = TamperProxy::start(&server.url).await?;
+    let (olga, _dev, team) = team(&server).await?;
+    let key = olga.team_key(&team).await?;
+    let genuine = olga
+        .create_credential(
+            &team,
+            &key,
+            &signet_client::credential::NewCredential {
+                kind: signet_core::wire::credential::CredentialKind::ApplePushKey,
+                label: "Push key",
+                metadata: json!({"key_id": "ABCDEFGHIJ", "not_after": 4_000_000_000_i64}),
+                payload: b"push key",
+            },
+        )
+        .await?;
+    let forge = |c: &mut Value| {
+        c["metadata"] =
+            json!(json!({"key_id": FORGED_SHA1, "not_after": 4_102_444_800_i64}).to_string());
+    };
+    let id = genuine.id.clone();
+    let listed = proxy.on("GET", "/api/teams/{}/credentials", move |a| {
+        let mut page = a.json()?;
+        for c in page["entries"].as_array_mut().context("entries")? {
+            if c["id"] == json!(id) {
+                forge(c);
+            }
+        }
+        a.set_json(&page)
+    });
+    let one = proxy.on("GET", "/api/teams/{}/credentials/{}", move |a| {
+        let mut c = a.json()?;
+        forge(&mut c);
+        a.set_json(&c)
+    });
+
+    let browser = Browser::start().await?;
+    sign_in(&browser, &proxy.url, "dev@example.test").await?;
+    browser.click("nav a[href='/credentials']").await?;
+    let text = page_says(&browser, "unverified").await?;
+    ensure!(listed.count() > 0);
+    ensure!(
+        !text.contains("DE:AD:BE:EF"),
+        "the forged fingerprint is shown: {text}"
+    );
+    browser.click("#credential-list a").await?;
+    let detail = browser
+        .wait_for_text("#credential-unverified", "author's signature", 60)
+        .await?;
+    ensure!(one.count() > 0, "{detail}");
+    let text = page_says(&browser, "author's signature").await?;
+    ensure!(!text.contains("DE:AD:BE:EF"), "{text}");
+    browser
+        .screenshot("dashboard-attack-forged-metadata")
+        .await?;
+    browser.close().await?;
+    proxy.stop().await?;
+    server.stop().await
+}
