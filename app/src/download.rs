@@ -63,6 +63,13 @@ pub fn bundle(android: Option<&Payload>, ios: &[IosPair]) -> Result<Vec<u8>, Str
         let Payload::IosDistributionCertificate { password, .. } = &pair.certificate else {
             return Err("this credential is not a distribution certificate".into());
         };
+        if !signet_core::wire::app::is_slot_name(&pair.target, true) {
+            return Err(format!(
+                "the server sent an iOS target named {:?}, which is not a target name; nothing \
+                 was downloaded (the server's data may have been tampered with)",
+                pair.target.chars().take(80).collect::<String>()
+            ));
+        }
         let prefix = if several && !pair.target.is_empty() {
             format!("{}-", pair.target)
         } else {

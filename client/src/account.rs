@@ -30,6 +30,9 @@ pub struct Session {
     pub token: String,
     /// Accept KDF parameters below the vault's floor (test servers only).
     pub weak_kdf_ok: bool,
+    /// The KDF parameters the password was derived with this time (to remember, so a later
+    /// login refuses weaker ones: see [`Session::login_at_least`]).
+    pub kdf_params: KdfParams,
     /// What this user trusts (team log pins), shared by clones of the session.
     pub(crate) trust: crate::trust::SharedTrust,
 }
@@ -62,8 +65,13 @@ fn unlock(
     let wrapped = WrappedUserKey::from_base64(&response.keys.wrapped_user_key)?;
     let sealed = SealedPrivateKeys::from_base64(&response.keys.sealed_private_keys)?;
     UnlockedAccount::unlock(kek, &wrapped, &sealed).map_err(|e| match e {
+        // The server accepted the login proof derived from this password: the password is
+        // right, so keys that do not open are the server's doing, not a typo.
         signet_core::Error::OpenFailed => ClientError::Protocol(
-            "the account's keys did not open with this password (the server may have returned someone else's keys)".into(),
+            "your password is right (the server accepted the login proof derived from it), but \
+             the encrypted keys the server sent back do not open with it: the server's data is \
+             damaged or was tampered with. Nothing was changed or stored; tell your admin"
+                .into(),
         ),
         other => other.into(),
     })
@@ -101,6 +109,7 @@ impl Session {
                 account,
                 token,
                 weak_kdf_ok,
+                kdf_params,
                 trust: Default::default(),
             },
             recovery,
@@ -116,6 +125,19 @@ impl Session {
         password: &str,
         weak_ok: bool,
     ) -> Result<Self, ClientError> {
+        Self::login_at_least(api, email, password, weak_ok, None).await
+    }
+
+    /// [`Session::login`], refusing — before any login proof is derived or sent — KDF
+    /// parameters weaker than `seen` (what this machine saw the account use before): a
+    /// server that lowers them would make a captured login proof cheaper to brute-force.
+    pub async fn login_at_least(
+        api: &Api,
+        email: &str,
+        password: &str,
+        weak_ok: bool,
+        seen: Option<KdfParams>,
+    ) -> Result<Self, ClientError> {
         let pre: PreloginResponse = api
             .post(
                 "/auth/prelogin",
@@ -124,6 +146,20 @@ impl Session {
                 },
             )
             .await?;
+        if let Some(seen) = seen
+            && pre.kdf_params.is_weaker_than(&seen)
+        {
+            return Err(ClientError::Protocol(format!(
+                "the server asks for weaker password hashing ({} KiB, {} passes) than this \
+                 account used on this machine before ({} KiB, {} passes): refusing to log in, \
+                 nothing was sent. The server may be trying to make your password cheaper to \
+                 guess; tell your admin",
+                pre.kdf_params.memory_kib,
+                pre.kdf_params.iterations,
+                seen.memory_kib,
+                seen.iterations
+            )));
+        }
         let params = params_for(pre.kdf_params, weak_ok);
         let salt = KdfSalt::from_base64(&pre.kdf_salt)?;
         let keys = derive_account_keys(password, &salt, &params)?;
@@ -145,6 +181,7 @@ impl Session {
             account,
             token,
             weak_kdf_ok: weak_ok,
+            kdf_params: pre.kdf_params,
             trust: Default::default(),
         })
     }
@@ -176,6 +213,7 @@ impl Session {
             account,
             token: token.to_owned(),
             weak_kdf_ok: weak_ok,
+            kdf_params: me.keys.kdf_params,
             trust: Default::default(),
         })
     }
@@ -253,6 +291,7 @@ impl Session {
             account,
             token,
             weak_kdf_ok: is_weak(&kdf_params),
+            kdf_params,
             trust: Default::default(),
         })
     }

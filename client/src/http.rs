@@ -56,6 +56,22 @@ impl ClientError {
     }
 }
 
+/// The largest answer this client reads from a route, by kind: a credential payload (at most
+/// 5 MiB sealed, as base64 in JSON), the paged lists (credentials, audit) and the membership
+/// log, and every other (small) JSON answer. Past it the client stops reading.
+fn answer_cap(path: &str) -> usize {
+    const MIB: usize = 1024 * 1024;
+    let path = path.split('?').next().unwrap_or(path);
+    if path.ends_with("/payload") {
+        16 * MIB
+    } else if path.ends_with("/credentials") || path.ends_with("/audit") || path.ends_with("/log")
+    {
+        32 * MIB
+    } else {
+        4 * MIB
+    }
+}
+
 /// How requests authenticate.
 #[derive(Clone, Default)]
 pub enum Auth {
@@ -141,9 +157,26 @@ impl Api {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(|e| self.network(&e))?;
+        let mut response = request.send().await.map_err(|e| self.network(&e))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.network(&e))?;
+        let cap = answer_cap(path);
+        let too_big = || {
+            ClientError::Protocol(format!(
+                "the server's answer to {path} is larger than {} MiB, more than any genuine \
+                 answer to it can be; refusing it (the server may be misbehaving)",
+                cap / (1024 * 1024)
+            ))
+        };
+        if response.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(too_big());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.network(&e))? {
+            if bytes.len() + chunk.len() > cap {
+                return Err(too_big());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if !status.is_success() {
             return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(body) => ClientError::Api {
@@ -157,7 +190,7 @@ impl Api {
             });
         }
         let bytes = if status == StatusCode::NO_CONTENT || bytes.is_empty() {
-            "null".into()
+            b"null".to_vec()
         } else {
             bytes
         };

@@ -162,6 +162,25 @@ impl Session {
         ))
     }
 
+    /// Refuses this session's KDF parameters if they are weaker than the strongest the
+    /// account's trust state remembers (a machine that never saw the account catches a
+    /// downgrade right after it happened), and remembers them if stronger.
+    pub async fn check_kdf(&self) -> Result<(), ClientError> {
+        let used = self.kdf_params;
+        if let Some(seen) = self.trust_state().await?.kdf
+            && used.is_weaker_than(&seen)
+        {
+            return Err(ClientError::Protocol(format!(
+                "the server asked for weaker password hashing ({} KiB, {} passes) than this \
+                 account has used ({} KiB, {} passes): the server may be trying to make your \
+                 password cheaper to guess. Change your password from a machine you trust and \
+                 tell your admin",
+                used.memory_kib, used.iterations, seen.memory_kib, seen.iterations
+            )));
+        }
+        self.update_trust(|s| Ok(s.remember_kdf(used))).await
+    }
+
     /// Remembers a verified pin for a team.
     pub async fn record_pin(&self, team_id: &str, pin: TeamPin) -> Result<(), ClientError> {
         self.update_trust(|s| Ok(s.record(team_id, pin)?)).await

@@ -55,7 +55,14 @@ async fn remember(session: &Session, server: &str) -> Result<()> {
         .trust_state()
         .await
         .map_err(|e| explain(e, Who::User))?;
+    session.check_kdf().await.map_err(|e| explain(e, Who::User))?;
     let mut config = if same { previous } else { Config::default() };
+    if config
+        .kdf
+        .is_none_or(|seen| seen.is_weaker_than(&session.kdf_params))
+    {
+        config.kdf = Some(session.kdf_params);
+    }
     config.server = Some(server.to_owned());
     config.email = Some(session.user.email.clone());
     config.token = Some(session.token.clone());
@@ -98,7 +105,10 @@ pub fn login(args: AccountArgs) -> Result<()> {
     let (server, email) = server_and_email(args, &config)?;
     let password = input::password(&email)?;
     block_on(async {
-        let session = Session::login(&Api::new(&server), &email, &password, false)
+        let same = config.server.as_deref() == Some(server.as_str())
+            && config.email.as_deref() == Some(email.as_str());
+        let seen = config.kdf.filter(|_| same);
+        let session = Session::login_at_least(&Api::new(&server), &email, &password, false, seen)
             .await
             .map_err(|e| match e {
                 signet_client::ClientError::Api { status: 401, .. } => {

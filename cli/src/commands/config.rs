@@ -40,6 +40,10 @@ pub struct Config {
     /// has seen: a server that serves an older one (to roll back a pin) is caught.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub trust_counter: u32,
+    /// The strongest KDF parameters this account was seen to use on this machine: a login
+    /// that is offered weaker ones is refused before any proof is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdf: Option<signet_core::vault::kdf::KdfParams>,
     /// By team id: the newest point of the team's membership log this machine trusts (its
     /// creation's hash and a verified head). Public data, but only ever taken from the
     /// account's sealed trust state or from a log verified from an earlier pin, never from

@@ -59,3 +59,44 @@ pub fn replace_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     write_secret(&tmp, bytes, false)?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
 }
+
+/// Proves that writing `relative` under `dir` stays inside `dir`: `relative` has only plain
+/// components (no `..`, no root, no drive), and no folder between `dir` and the file is a
+/// symbolic link (which could point anywhere). Called for every file before anything is
+/// written.
+pub fn check_inside(dir: &Path, relative: &str) -> Result<()> {
+    use std::path::Component;
+    let rel = Path::new(relative);
+    let plain = !relative.is_empty()
+        && rel
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    if !plain {
+        anyhow::bail!(
+            "refusing to write {relative:?}: it is not a plain path inside {} (nothing was \
+             written)",
+            dir.display()
+        );
+    }
+    let mut at = dir.to_path_buf();
+    let parents: Vec<_> = rel.components().collect();
+    for part in &parents[..parents.len().saturating_sub(1)] {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            anyhow::bail!(
+                "refusing to write {relative:?}: {} is a symbolic link, so the file could land \
+                 outside {} (nothing was written); replace the link with a folder",
+                at.display(),
+                dir.display()
+            );
+        }
+    }
+    let target = dir.join(rel);
+    if std::fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
+        anyhow::bail!(
+            "refusing to write {}: it is a symbolic link (nothing was written); remove it",
+            target.display()
+        );
+    }
+    Ok(())
+}

@@ -269,6 +269,14 @@ async fn fetch(
         let (Some(cert_id), Some(profile_id)) = (cert_id, profile_id) else {
             continue;
         };
+        if !signet_core::wire::app::is_slot_name(target, true) {
+            bail!(
+                "the server sent an iOS target named {:?}, which is not a target name (up to 64 \
+                 letters, digits, '.', '_' or '-'); refusing to write files for it. Nothing was \
+                 written. The server's data may have been tampered with: tell your admin",
+                target.chars().take(80).collect::<String>()
+            );
+        }
         let prefix = if several && !target.is_empty() {
             format!("{target}-")
         } else {
@@ -359,6 +367,7 @@ fn write(args: &PullArgs, pulled: &CredentialsJson, mut out: Vec<OutFile>) -> Re
     let mut changed = Vec::new();
     let mut states = Vec::new();
     for file in &out {
+        files::check_inside(&args.out, &file.relative)?;
         let path = args.out.join(&file.relative);
         let s = state(&path, &file.bytes)?;
         if s == State::Different {

@@ -88,12 +88,7 @@ pub fn identifier(text: &str, what: &str) -> Result<(), ApiError> {
 
 /// A build profile or iOS target name: 0 (targets only) or 1–64 of `[A-Za-z0-9._-]`.
 pub fn slot_name(text: &str, what: &str, allow_empty: bool) -> Result<(), ApiError> {
-    let ok = (allow_empty || !text.is_empty())
-        && text.len() <= 64
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if !ok {
+    if !signet_core::wire::app::is_slot_name(text, allow_empty) {
         return Err(ApiError::Invalid(format!(
             "{what} must be up to 64 letters, digits, '.', '_' or '-'"
         )));

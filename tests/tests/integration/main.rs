@@ -6,6 +6,7 @@ mod api_health;
 mod api_hostile;
 mod api_scale_out;
 mod api_story;
+mod attack_cli;
 mod attack_metadata;
 mod attack_trust;
 mod browser_accessibility;

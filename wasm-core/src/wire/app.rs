@@ -131,3 +131,15 @@ fn default_profile() -> String {
 fn default_true() -> bool {
     true
 }
+
+/// Whether `text` is a valid build profile or iOS target name: 1–64 of `[A-Za-z0-9._-]`
+/// (or empty, for the single target of an app, when `allow_empty`). The server refuses
+/// anything else, and clients check names the server sends before they use one in a file
+/// name: no `/`, so a name can never leave the folder it is written in.
+pub fn is_slot_name(text: &str, allow_empty: bool) -> bool {
+    (allow_empty || !text.is_empty())
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
