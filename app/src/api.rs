@@ -441,8 +441,9 @@ pub async fn team_key_and_state(
         return Err(version_mismatch(mine.key_version, &state));
     }
     let key = match mine.kind {
-        TeamKeyWrapKind::SelfWrap => SelfWrappedTeamKey::from_base64(&mine.wrapped)?
-            .open(&keys.account.user_key, team_id)?,
+        TeamKeyWrapKind::SelfWrap => {
+            SelfWrappedTeamKey::from_base64(&mine.wrapped)?.open(&keys.account.user_key, team_id)?
+        }
         TeamKeyWrapKind::Ecies => {
             let sender_id = mine
                 .sender_id
@@ -832,7 +833,12 @@ pub async fn accept_invite(keys: &Keys, link: &InviteLink) -> Result<TeamInfo, A
         return Err(version_mismatch(key.version(), &state));
     }
     trust::record_pin(keys, team_id, state.pin()).await?;
-    let entry = state.join(&link.secret, &link.id, &keys.user.id, &keys.account.key_pair)?;
+    let entry = state.join(
+        &link.secret,
+        &link.id,
+        &keys.user.id,
+        &keys.account.key_pair,
+    )?;
     let wrap = key.wrap_for_self(&keys.account.user_key, team_id)?;
     let info: TeamInfo = post(
         &format!("/invites/{}/accept", link.id),

@@ -64,8 +64,7 @@ fn answer_cap(path: &str) -> usize {
     let path = path.split('?').next().unwrap_or(path);
     if path.ends_with("/payload") {
         16 * MIB
-    } else if path.ends_with("/credentials") || path.ends_with("/audit") || path.ends_with("/log")
-    {
+    } else if path.ends_with("/credentials") || path.ends_with("/audit") || path.ends_with("/log") {
         32 * MIB
     } else {
         4 * MIB

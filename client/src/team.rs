@@ -119,10 +119,7 @@ impl Session {
     }
 
     /// A team's members, each checked against the verified membership log.
-    pub async fn checked_members(
-        &self,
-        team_id: &str,
-    ) -> Result<Vec<CheckedMember>, ClientError> {
+    pub async fn checked_members(&self, team_id: &str) -> Result<Vec<CheckedMember>, ClientError> {
         let state = self.verified_team(team_id).await?;
         Ok(self
             .members(team_id)
@@ -149,9 +146,9 @@ impl Session {
     ) -> Result<(TeamKey, TeamState), ClientError> {
         let state = self.verified_team(team_id).await?;
         if state.member(&self.user.id).is_none() {
-            return Err(ClientError::Vault(signet_core::Error::MembershipLog(format!(
-                "the team's signed log says you are no longer a member of team {team_id}"
-            ))));
+            return Err(ClientError::Vault(signet_core::Error::MembershipLog(
+                format!("the team's signed log says you are no longer a member of team {team_id}"),
+            )));
         }
         let mine: MyTeamKey = self.api.get(&format!("/teams/{team_id}/key")).await?;
         if mine.key_version != state.key_version() {
@@ -391,7 +388,12 @@ impl Session {
             return Err(version_mismatch(key.version(), &state));
         }
         self.record_pin(team_id, state.pin()).await?;
-        let entry = state.join(&link.secret, &link.id, &self.user.id, &self.account.key_pair)?;
+        let entry = state.join(
+            &link.secret,
+            &link.id,
+            &self.user.id,
+            &self.account.key_pair,
+        )?;
         let wrap = key.wrap_for_self(&self.account.user_key, team_id)?;
         let info: TeamInfo = self
             .api

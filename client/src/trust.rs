@@ -93,12 +93,14 @@ impl Session {
         };
         let floor = lock(&self.trust).floor;
         if blob.counter < floor {
-            return Err(ClientError::Vault(signet_core::Error::MembershipLog(format!(
-                "the server handed out your trust state as write {}, but this machine has seen \
+            return Err(ClientError::Vault(signet_core::Error::MembershipLog(
+                format!(
+                    "the server handed out your trust state as write {}, but this machine has seen \
                  write {floor}: it was rolled back (the server may be compromised; ask your \
                  admin)",
-                blob.counter
-            ))));
+                    blob.counter
+                ),
+            )));
         }
         Ok((blob.counter, state))
     }
@@ -122,10 +124,7 @@ impl Session {
     ) -> Result<(), ClientError> {
         self.trust_state().await?;
         for _ in 0..RETRIES {
-            let (counter, mut state) = lock(&self.trust)
-                .loaded
-                .clone()
-                .unwrap_or_default();
+            let (counter, mut state) = lock(&self.trust).loaded.clone().unwrap_or_default();
             if !change(&mut state)? {
                 return Ok(());
             }

@@ -55,7 +55,10 @@ async fn remember(session: &Session, server: &str) -> Result<()> {
         .trust_state()
         .await
         .map_err(|e| explain(e, Who::User))?;
-    session.check_kdf().await.map_err(|e| explain(e, Who::User))?;
+    session
+        .check_kdf()
+        .await
+        .map_err(|e| explain(e, Who::User))?;
     let mut config = if same { previous } else { Config::default() };
     if config
         .kdf

@@ -67,10 +67,7 @@ pub fn replace_secret(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn check_inside(dir: &Path, relative: &str) -> Result<()> {
     use std::path::Component;
     let rel = Path::new(relative);
-    let plain = !relative.is_empty()
-        && rel
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
+    let plain = !relative.is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)));
     if !plain {
         anyhow::bail!(
             "refusing to write {relative:?}: it is not a plain path inside {} (nothing was \
