@@ -90,3 +90,19 @@ pub fn required(value: Option<String>, flag: &str, question: &str) -> Result<Str
     }
     Ok(line)
 }
+
+/// Asks a yes/no question on the terminal (interactive mode only); an empty answer is
+/// `default`.
+pub fn confirm(question: &str, default: bool) -> Result<bool> {
+    if !interactive() {
+        bail!("cannot ask \"{question}\": there is no terminal");
+    }
+    eprint!("{question} {} ", if default { "[Y/n]" } else { "[y/N]" });
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(match line.trim().to_ascii_lowercase().as_str() {
+        "" => default,
+        "y" | "yes" => true,
+        _ => false,
+    })
+}

@@ -5,19 +5,19 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use signet_client::credential::NewCredential;
+use signet_client::{Session, credential::NewCredential};
 use signet_core::{
     android::{DistinguishedName, KeySize, KeystoreFormat, UploadKeystore, UploadKeystoreParams},
     credential::{Payload, SecretText},
     wire::{
-        app::{AssignRequest, Platform},
-        credential::CredentialKind,
+        app::{AppInfo, AssignRequest, Platform},
+        credential::{CredentialInfo, CredentialKind},
     },
 };
 
 use super::{
     files,
-    remote::{Ctx, Reader, ServerArgs, Who, block_on, ensure_may_read, explain, team_key},
+    remote::{Ctx, Reader, ServerArgs, TeamRef, Who, block_on, ensure_may_read, explain, team_key},
 };
 
 /// Keystore commands.
@@ -196,60 +196,93 @@ fn generate_remote(args: GenerateArgs) -> Result<()> {
             Format::Jks => KeystoreFormat::Jks,
             Format::Pkcs12 => KeystoreFormat::Pkcs12,
         };
-        let now = u64::try_from(files::now_unix()).unwrap_or(0);
-        let keystore = UploadKeystore::generate(&params, now)?;
-        let encoded = keystore.encode(format)?;
-        let payload = Payload::AndroidKeystore {
-            keystore: SecretText::from_bytes(&encoded.bytes),
-            keystore_password: SecretText::new(encoded.store_password.expose()),
-            key_alias: encoded.alias.clone(),
-            key_password: SecretText::new(encoded.key_password.expose()),
-        };
-        let metadata = payload.inspect()?;
         let session = ctx.session().await?;
-        let key = team_key(&session, &team).await?;
-        let bytes = payload.to_bytes()?;
-        let label = format!("{} upload keystore", app.name);
-        let stored = session
-            .create_credential(
-                &team.id,
-                &key,
-                &NewCredential {
-                    kind: CredentialKind::AndroidKeystore,
-                    label: &label,
-                    metadata,
-                    payload: &bytes,
-                },
-            )
-            .await
-            .map_err(|e| explain(e, Who::User))?;
-        session
-            .api
-            .assign(
-                &team.id,
-                &app.id,
-                &AssignRequest {
-                    platform: Platform::Android,
-                    profile: args.profile.clone(),
-                    target: String::new(),
-                    credential_id: stored.id.clone(),
-                    is_default: true,
-                },
-            )
-            .await
-            .map_err(|e| explain(e, Who::User))?;
-        eprintln!(
-            "Generated a {} upload keystore for {package}, encrypted it here and stored it as {} \
-             (app {}, profile {}). Upload certificate SHA-1 {}",
-            format.name(),
-            stored.id,
-            app.name,
-            args.profile,
-            keystore.certificate_info()?.fingerprints.sha1
-        );
+        let stored = store_new(
+            &session,
+            &team,
+            &app,
+            &package,
+            &args.profile,
+            &params,
+            format,
+        )
+        .await?;
         println!("{}", stored.id);
         Ok(())
     })
+}
+
+/// The default parameters (`CN` from the package, RSA-2048, 10000 days, as EAS makes them).
+pub fn default_params(package: &str) -> UploadKeystoreParams {
+    UploadKeystoreParams {
+        dname: DistinguishedName::for_package(package),
+        key_size: KeySize::Rsa2048,
+        validity_days: 10_000,
+    }
+}
+
+/// Generates an upload keystore here, proves it usable, encrypts it under the team key,
+/// stores it and makes it the default of the app's Android slot for `profile` (what
+/// `keystore generate --remote` and `pull --generate-missing` do). Returns its credential.
+pub async fn store_new(
+    session: &Session,
+    team: &TeamRef,
+    app: &AppInfo,
+    package: &str,
+    profile: &str,
+    params: &UploadKeystoreParams,
+    format: KeystoreFormat,
+) -> Result<CredentialInfo> {
+    let now = u64::try_from(files::now_unix()).unwrap_or(0);
+    let keystore = UploadKeystore::generate(params, now)?;
+    let encoded = keystore.encode(format)?;
+    let payload = Payload::AndroidKeystore {
+        keystore: SecretText::from_bytes(&encoded.bytes),
+        keystore_password: SecretText::new(encoded.store_password.expose()),
+        key_alias: encoded.alias.clone(),
+        key_password: SecretText::new(encoded.key_password.expose()),
+    };
+    let metadata = payload.inspect()?;
+    let key = team_key(session, team).await?;
+    let bytes = payload.to_bytes()?;
+    let label = format!("{} upload keystore", app.name);
+    let stored = session
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: CredentialKind::AndroidKeystore,
+                label: &label,
+                metadata,
+                payload: &bytes,
+            },
+        )
+        .await
+        .map_err(|e| explain(e, Who::User))?;
+    session
+        .api
+        .assign(
+            &team.id,
+            &app.id,
+            &AssignRequest {
+                platform: Platform::Android,
+                profile: profile.to_owned(),
+                target: String::new(),
+                credential_id: stored.id.clone(),
+                is_default: true,
+            },
+        )
+        .await
+        .map_err(|e| explain(e, Who::User))?;
+    eprintln!(
+        "Generated a {} upload keystore for {package}, encrypted it here and stored it as {} \
+         (app {}, profile {profile}). Upload certificate SHA-1 {}",
+        format.name(),
+        stored.id,
+        app.name,
+        keystore.certificate_info()?.fingerprints.sha1
+    );
+    Ok(stored)
 }
 
 /// Parses `CN=…,OU=…,O=…,L=…,ST=…,C=…` (commas inside values escaped as `\,`).

@@ -17,7 +17,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use signet_core::{
-    android::Password,
+    android::{KeystoreFormat, Password},
     credential::Payload,
     eas::{
         AndroidCredentials, AndroidKeystore, CredentialsJson, DistributionCertificate,
@@ -31,7 +31,7 @@ use signet_core::{
 use zeroize::Zeroizing;
 
 use super::{
-    doctor, files,
+    doctor, files, input, keystore,
     remote::{
         Ctx, Opener, Reader, ServerArgs, TeamRef, block_on, ensure_may_read, explain, team_key,
     },
@@ -72,6 +72,10 @@ pub struct PullArgs {
     /// Run `signet doctor` on the result (exit code 1 if a check fails).
     #[arg(long)]
     check: bool,
+    /// Generate what the build needs and the app does not have yet (an Android upload
+    /// keystore), store it encrypted and assign it, without asking (on a terminal, pull asks).
+    #[arg(long)]
+    generate_missing: bool,
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -137,7 +141,79 @@ pub fn run(args: PullArgs) -> Result<bool> {
             .assignments(&team.id, &app.id)
             .await
             .map_err(|e| explain(e, reader.who()))?;
-        let plan = Plan::new(&assignments, &args.profile, args.platform);
+        let mut plan = Plan::new(&assignments, &args.profile, args.platform);
+        // A signed-in user unlocks once, before anything is generated or opened.
+        let session = match &reader {
+            Reader::Robot { .. } => None,
+            Reader::User { .. } => {
+                ensure_may_read(&team)?;
+                Some(ctx.session().await?)
+            }
+        };
+        if args.platform != PlatformChoice::Ios
+            && plan.android.is_none()
+            && let Some(package) = app.android_package.clone()
+        {
+            let what = format!(
+                "No Android upload keystore for {package} (build profile {})",
+                args.profile
+            );
+            let fix = format!(
+                "signet pull --app {} --profile {} --generate-missing",
+                app.name, args.profile
+            );
+            let Some(session) = &session else {
+                bail!(
+                    "{what}. A robot token can change nothing: a team member runs `{fix}` (or \
+                     `signet keystore generate --app {} --remote --profile {}`) once; then make \
+                     a new robot token, which covers what the app uses when it is made",
+                    app.name,
+                    args.profile
+                );
+            };
+            // Asked for both platforms with iOS ones there: the iOS pull goes on and the
+            // missing keystore is named (a build for Android asks with --platform android).
+            let ios_only = args.platform == PlatformChoice::All && !plan.ios.is_empty();
+            let generate = if args.generate_missing {
+                true
+            } else if input::interactive() {
+                input::confirm(&format!("{what}. Generate one now?"), true)?
+            } else if ios_only {
+                eprintln!(
+                    "warning: {what}; pulling the iOS credentials only. Run `{fix}` to generate \
+                     one here"
+                );
+                false
+            } else {
+                bail!(
+                    "{what}, and there is no terminal to ask whether to generate one; nothing \
+                     was written. Run `{fix}` to generate it here (encrypted before upload), \
+                     or store an existing one with `signet push credentials.json --app {}`",
+                    app.name
+                );
+            };
+            if !generate && !ios_only {
+                bail!("{what}; nothing was generated or written");
+            }
+            if generate {
+                keystore::store_new(
+                    session,
+                    &team,
+                    &app,
+                    &package,
+                    &args.profile,
+                    &keystore::default_params(&package),
+                    KeystoreFormat::Jks,
+                )
+                .await?;
+                let assignments = reader
+                    .api()
+                    .assignments(&team.id, &app.id)
+                    .await
+                    .map_err(|e| explain(e, reader.who()))?;
+                plan = Plan::new(&assignments, &args.profile, args.platform);
+            }
+        }
         if plan.is_empty() {
             bail!(
                 "app {} has no {}credentials assigned for build profile \"{}\": push a bundle \
@@ -153,7 +229,10 @@ pub fn run(args: PullArgs) -> Result<bool> {
                 if args.platform != PlatformChoice::Ios {
                     format!(" or `signet keystore generate --app {} --remote`", app.name)
                 } else {
-                    String::new()
+                    " (Signet cannot create iOS credentials with Apple yet: make a key and CSR \
+                     with `signet csr generate`, upload the CSR at developer.apple.com, then \
+                     upload the .cer and the provisioning profile on the app's iOS page)"
+                        .to_owned()
                 }
             );
         }
@@ -179,18 +258,13 @@ pub fn run(args: PullArgs) -> Result<bool> {
             }
         }
 
-        let session;
-        let opener = match &reader {
-            Reader::Robot { session, .. } => Opener::Robot(session),
-            Reader::User { .. } => {
-                ensure_may_read(&team)?;
-                session = ctx.session().await?;
-                let key = team_key(&session, &team).await?;
-                Opener::User {
-                    session: &session,
-                    key,
-                }
+        let opener = match (&reader, &session) {
+            (Reader::Robot { session, .. }, _) => Opener::Robot(session),
+            (Reader::User { .. }, Some(session)) => {
+                let key = team_key(session, &team).await?;
+                Opener::User { session, key }
             }
+            (Reader::User { .. }, None) => bail!("not signed in"),
         };
         let (credentials, out_files) = fetch(&opener, &team, &plan).await?;
         write(&args, &credentials, out_files)?;

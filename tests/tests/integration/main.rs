@@ -15,6 +15,7 @@ mod browser_dashboard;
 mod browser_import;
 mod browser_ios;
 mod cli_doctor;
+mod cli_generate;
 mod cli_offline;
 mod cli_sync;
 mod durability;
