@@ -34,6 +34,30 @@ struct AscClaims<'a> {
     iat: u64,
     exp: u64,
     aud: &'static str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    scope: &'a [String],
+}
+
+/// The HTTP methods a scoped token may name.
+const SCOPE_METHODS: [&str; 4] = ["GET", "POST", "PATCH", "DELETE"];
+
+/// Checks one entry of Apple's `scope` claim: `"METHOD /v1/…"` (an optional query string
+/// included), nothing else — no host, no whitespace inside the path.
+fn check_scope(entry: &str) -> Result<()> {
+    let ok = entry.split_once(' ').is_some_and(|(method, path)| {
+        SCOPE_METHODS.contains(&method)
+            && path.starts_with("/v1/")
+            && !path.contains(char::is_whitespace)
+            && !path.contains("..")
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "{entry:?} is not an App Store Connect token scope: use \"METHOD /v1/path\", e.g. \
+             \"GET /v1/bundleIds?filter[identifier]=com.acme.app\""
+        )))
+    }
 }
 
 impl AppStoreConnectKey {
@@ -67,6 +91,21 @@ impl AppStoreConnectKey {
     /// A token issued at `issued_at` (unix seconds, passed in) that expires `lifetime_secs`
     /// later: at most [`MAX_TOKEN_LIFETIME_SECS`], at least one second.
     pub fn token(&self, issued_at: u64, lifetime_secs: u64) -> Result<String> {
+        self.token_scoped(issued_at, lifetime_secs, &[])
+    }
+
+    /// A token that App Store Connect accepts only for the requests listed in `scope`
+    /// (Apple's `scope` claim: `"METHOD /v1/path?query"` each), so whoever relays it — the
+    /// Signet server, for the dashboard — can use it for nothing else. Empty: unscoped.
+    pub fn token_scoped(
+        &self,
+        issued_at: u64,
+        lifetime_secs: u64,
+        scope: &[String],
+    ) -> Result<String> {
+        for entry in scope {
+            check_scope(entry)?;
+        }
         if lifetime_secs == 0 || lifetime_secs > MAX_TOKEN_LIFETIME_SECS {
             return Err(Error::InvalidInput(format!(
                 "an App Store Connect token may live 1 to {MAX_TOKEN_LIFETIME_SECS} seconds, not \
@@ -86,6 +125,7 @@ impl AppStoreConnectKey {
             iat: issued_at,
             exp,
             aud: AUDIENCE,
+            scope,
         };
         self.key.sign_jwt(&header, &claims)
     }
@@ -119,6 +159,42 @@ mod tests {
 
     const P8_PEM: &[u8] = include_bytes!("../../tests/fixtures/apple/AuthKey_ABC123DEFG.p8");
     const ISSUER: &str = "57246542-96FE-1a63-e053-0824d011072a";
+
+    #[test]
+    fn a_scoped_token_lists_exactly_its_requests_and_refuses_malformed_ones() {
+        let key = AppStoreConnectKey::from_p8(P8_PEM, "ABC123DEFG", ISSUER).expect("key");
+        let scope = vec![
+            "GET /v1/bundleIds?filter[identifier]=com.acme.app".to_owned(),
+            "POST /v1/certificates".to_owned(),
+        ];
+        let token = key.token_scoped(1_700_000_000, 600, &scope).expect("token");
+        let claims = token.split('.').nth(1).expect("claims");
+        let claims: serde_json::Value =
+            serde_json::from_slice(&jwt::base64url_decode(claims).expect("b64")).expect("json");
+        assert_eq!(claims["scope"], serde_json::json!(scope));
+        assert_eq!(claims["exp"], 1_700_000_600);
+        for bad in [
+            "GET https://evil.example/v1/apps",
+            "PUT /v1/apps",
+            "GET /v2/apps",
+            "GET /v1/../admin",
+            "GET /v1/apps extra",
+            "/v1/apps",
+        ] {
+            assert!(
+                key.token_scoped(1_700_000_000, 600, &[bad.to_owned()])
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        // Unscoped tokens carry no scope member (byte-identical to before).
+        let plain = key.token(1_700_000_000, 600).expect("token");
+        assert!(!plain.split('.').nth(1).is_some_and(|c| {
+            String::from_utf8(jwt::base64url_decode(c).unwrap_or_default())
+                .unwrap_or_default()
+                .contains("scope")
+        }));
+    }
 
     #[test]
     fn token_has_the_documented_header_and_claims() {
