@@ -302,6 +302,7 @@ fn AppBody(
         .map(|(_, c)| c.id.clone());
     let ios_pairs = ios_defaults(&v.assignments, &v.credentials);
     let downloadable = default_keystore.is_some() || !ios_pairs.is_empty();
+    let missing = missing_for_download(&v.app, default_keystore.is_some(), &ios_pairs);
     view! {
         <PageHeader title=v.app.name.clone() />
         <section class="card">
@@ -318,7 +319,7 @@ fn AppBody(
             })}
         </section>
         {(can_write && downloadable).then(|| view! {
-            <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() />
+            <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() missing=missing.clone() />
         })}
         <section class="card" aria-labelledby="android-title">
             <h2 id="android-title">"Android upload keystore · " {PROFILE} " profile"</h2>
@@ -385,14 +386,57 @@ fn ios_defaults(
         .collect()
 }
 
+/// What a build of `app` needs that the download cannot include: the Android upload keystore
+/// (when the app has an Android package) and each iOS target without both a certificate and
+/// a profile.
+fn missing_for_download(
+    app: &AppInfo,
+    has_keystore: bool,
+    ios_pairs: &[(String, String, String)],
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    if let Some(package) = &app.android_package
+        && !has_keystore
+    {
+        missing.push(format!("the Android upload keystore for {package}"));
+    }
+    let single = app.ios_targets.len() == 1 && !ios_pairs.is_empty();
+    for t in &app.ios_targets {
+        if !single && !ios_pairs.iter().any(|(target, _, _)| *target == t.target) {
+            missing.push(format!(
+                "the iOS certificate and profile of target {} ({})",
+                t.target, t.bundle_id
+            ));
+        }
+    }
+    missing
+}
+
 /// "Download for local builds": the default keystore, each iOS target's certificate and
-/// profile, and EAS's `credentials.json`, decrypted and zipped here.
+/// profile, and EAS's `credentials.json`, decrypted and zipped here. What the app's builds
+/// need but the zip cannot hold is said before and after, never claimed as downloaded.
 #[component]
 fn DownloadBundle(
     app_name: String,
     android: Option<String>,
     ios: Vec<(String, String, String)>,
+    missing: Vec<String>,
 ) -> impl IntoView {
+    let missing_text = (!missing.is_empty()).then(|| {
+        format!(
+            "Not in the download (the app has none assigned for the {PROFILE} profile): {}.",
+            missing.join("; ")
+        )
+    });
+    let done_text = match &missing_text {
+        None => {
+            "Downloaded. Unzip it in your project root and build with credentialsSource \"local\"."
+                .to_owned()
+        }
+        Some(m) => format!(
+            "Downloaded only what the app has. {m} Builds that need it will fail until you add it below."
+        ),
+    };
     let state = AppState::get();
     let busy = RwSignal::new(Busy::Idle);
     let download = move |_| {
@@ -404,6 +448,7 @@ fn DownloadBundle(
             return;
         }
         let (android, ios, name) = (android.clone(), ios.clone(), app_name.clone());
+        let done_text = done_text.clone();
         busy.set(Busy::Working(
             "Decrypting and zipping in your browser…".into(),
         ));
@@ -437,7 +482,7 @@ fn DownloadBundle(
             }
             .await;
             busy.set(match result {
-                Ok(()) => Busy::Done("Downloaded. Unzip it in your project root and build with credentialsSource \"local\".".into()),
+                Ok(()) => Busy::Done(done_text),
                 Err(e) => Busy::Failed(e),
             });
         });
@@ -449,6 +494,7 @@ fn DownloadBundle(
                 "A zip with credentials.json in EAS's format and the files it names, decrypted "
                 "and assembled in this browser. Keep it out of version control."
             </p>
+            {missing_text.map(|m| view! { <p class="warning-text" id="download-missing">{m}</p> })}
             <button id="download-bundle" class="button" type="button" on:click=download
                 disabled=move || busy.get().is_working()>
                 "Download credentials.zip"

@@ -751,6 +751,15 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     let zip = invitee
         .wait_for_download("acme-credentials.zip", 60)
         .await?;
+    // The app has two iOS targets and no iOS credentials: the download says so, before and
+    // after, instead of claiming a complete bundle (issue 16, item 3).
+    let missing = invitee
+        .wait_for_text("#download-missing", "AcmeWidget", 10)
+        .await?;
+    assert!(missing.contains("target Acme (com.acme.app)"), "{missing}");
+    invitee
+        .wait_for_text("#download-status", "Downloaded only what the app has", 10)
+        .await?;
     let payload = Payload::from_bytes(&from_alice, CredentialKind::AndroidKeystore)?;
     let keystore = payload.file_bytes()?;
     assert!(
