@@ -186,6 +186,25 @@ pub enum Error {
         problem: String,
     },
 
+    /// App Store Connect answered a request with an error object.
+    #[error("App Store Connect refused {request} ({status} {code}): {detail} {hint}")]
+    AppStoreConnect {
+        /// `METHOD /v1/path` (never a token).
+        request: String,
+        /// The HTTP status.
+        status: u16,
+        /// Apple's error code.
+        code: String,
+        /// Apple's explanation.
+        detail: String,
+        /// What to do about it.
+        hint: String,
+    },
+
+    /// App Store Connect (or the relay in front of it) could not be reached.
+    #[error("could not reach App Store Connect: {0}")]
+    AscUnreachable(String),
+
     /// An identifier the user typed (Apple key id, team id, issuer id) has the wrong shape.
     #[error("\"{value}\" is not a valid {what}: {expected}")]
     InvalidIdentifier {

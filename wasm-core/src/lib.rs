@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod android;
+pub mod asc;
 pub mod cert;
 pub mod credential;
 pub mod eas;
