@@ -77,6 +77,10 @@ enum Command {
     /// Robot tokens for CI.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// iOS credentials made with Apple through the team's App Store Connect API key:
+    /// certificates, provisioning profiles, devices.
+    #[command(subcommand)]
+    Ios(commands::ios::IosCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +110,7 @@ fn main() -> std::process::ExitCode {
         Command::Pull(args) => commands::pull::run(args),
         Command::Push(args) => commands::push::run(args).map(|()| true),
         Command::Token(command) => commands::token::run(command).map(|()| true),
+        Command::Ios(command) => commands::ios::run(command).map(|()| true),
     };
     match result {
         Ok(true) => std::process::ExitCode::SUCCESS,

@@ -12,11 +12,13 @@
 //! - [`app`] — apps, assignments, metadata lists and the trash (no keys needed).
 //! - [`credential`] — seal, store, read and update credentials.
 //! - [`robot`] — robot tokens: make them (admins) and read with them (CI).
+//! - [`asc`] — the direct HTTPS transport to App Store Connect.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod account;
 pub mod app;
+pub mod asc;
 pub mod credential;
 pub mod http;
 pub mod robot;

@@ -1,6 +1,8 @@
 //! # signet-tests — the harness
 //!
 //! Helpers shared by the one integration test binary (`tests/integration/`):
+//! - [`asc_sim`] — an App Store Connect simulator on loopback (checks tokens and bodies as
+//!   Apple does; real certificates and CMS-signed profiles);
 //! - [`server`] — the real server, started in-process on a loopback port with a real SQLite
 //!   file in a temp dir, or the real `signet` binary as a child process;
 //! - [`browser`] — headless Chromium driven through chromedriver (WebDriver);
@@ -14,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod asc_sim;
 pub mod axe;
 pub mod browser;
 pub mod durability;

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod files;
 pub mod input;
 pub mod inspect;
+pub mod ios;
 pub mod keystore;
 pub mod metadata;
 pub mod pull;

@@ -16,6 +16,7 @@ mod browser_import;
 mod browser_ios;
 mod cli_doctor;
 mod cli_generate;
+mod cli_ios_apple;
 mod cli_offline;
 mod cli_sync;
 mod durability;

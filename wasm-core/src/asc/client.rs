@@ -38,6 +38,12 @@ pub trait Transport {
     fn send(&self, request: &Request, token: &str) -> impl Future<Output = Result<Response>>;
 }
 
+impl<T: Transport> Transport for &T {
+    fn send(&self, request: &Request, token: &str) -> impl Future<Output = Result<Response>> {
+        (**self).send(request, token)
+    }
+}
+
 /// Whether each token carries Apple's `scope` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scoping {
@@ -340,7 +346,13 @@ impl<'k, T: Transport, C: Fn() -> u64> AscClient<'k, T, C> {
             Vec::new()
         };
         let now = (self.clock)();
-        let name = format!("Signet {} {} {now}", bundle.identifier, distribution.name());
+        // Apple refuses a second profile of the same name: the time alone is not unique.
+        let suffix: String = crate::android::random_hex()?.chars().take(6).collect();
+        let name = format!(
+            "Signet {} {} {now}-{suffix}",
+            bundle.identifier,
+            distribution.name()
+        );
         let profile = self
             .create(
                 Request::create_profile(
