@@ -174,6 +174,27 @@ pub struct AddKeyArgs {
     server: ServerArgs,
 }
 
+/// `signet pull --generate-missing` for iOS: creates the slot's credentials with Apple
+/// through the team's App Store Connect key (as `signet ios setup` does). Errors say how to
+/// add a key, or how to do it by hand.
+pub async fn generate_for_pull(
+    session: Session,
+    team: TeamRef,
+    app: AppInfo,
+    profile: &str,
+) -> Result<()> {
+    let apple = Apple::open_with(
+        session,
+        team,
+        app,
+        profile,
+        Distribution::for_build_profile(profile),
+        None,
+    )
+    .await?;
+    apple.setup(profile, false, None).await
+}
+
 /// Runs `signet ios …`.
 pub fn run(command: IosCommand) -> Result<()> {
     match command {
@@ -286,6 +307,30 @@ impl Apple {
         let session = ctx.session().await?;
         let reader = ctx.reader().await?;
         let (team, app) = reader.app(target.team.as_deref(), &target.app).await?;
+        let distribution = target
+            .distribution
+            .map(Distribution::from)
+            .unwrap_or_else(|| Distribution::for_build_profile(&target.profile));
+        Self::open_with(
+            session,
+            team,
+            app,
+            &target.profile,
+            distribution,
+            target.asc_key.as_deref(),
+        )
+        .await
+    }
+
+    /// For a session already unlocked (`signet pull --generate-missing`).
+    async fn open_with(
+        session: Session,
+        team: TeamRef,
+        app: AppInfo,
+        profile: &str,
+        distribution: Distribution,
+        asc_key: Option<&str>,
+    ) -> Result<Self> {
         if team.role == Some(signet_core::wire::Role::Viewer) {
             bail!(
                 "you are a viewer in team {}: creating credentials needs the developer role or \
@@ -307,8 +352,8 @@ impl Apple {
             .await
             .map_err(|e| explain(e, Who::User))?;
         let keys = asc_keys(&state, &list);
-        let chosen = match &target.asc_key {
-            Some(id) => keys.iter().find(|k| k.id == *id).with_context(|| {
+        let chosen = match asc_key {
+            Some(id) => keys.iter().find(|k| k.id == id).with_context(|| {
                 format!(
                     "{id} is not an App Store Connect API key of team {} (or its metadata does \
                      not verify)",
@@ -336,18 +381,13 @@ impl Apple {
         };
         let asc = AppStoreConnectKey::from_p8(p8.expose().as_bytes(), &key_id, &issuer_id)?;
         let transport = DirectTransport::from_env()?;
-        let distribution = target
-            .distribution
-            .map(Distribution::from)
-            .unwrap_or_else(|| Distribution::for_build_profile(&target.profile));
         eprintln!(
             "Using App Store Connect API key {} ({}) of team {}; {} credentials for build \
-             profile {}",
+             profile {profile}",
             asc.key_id(),
             chosen.label,
             team.name,
             distribution.name(),
-            target.profile
         );
         Ok(Self {
             session,
@@ -357,7 +397,7 @@ impl Apple {
             state,
             asc,
             transport,
-            profile: target.profile.clone(),
+            profile: profile.to_owned(),
             distribution,
         })
     }

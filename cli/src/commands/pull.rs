@@ -72,8 +72,10 @@ pub struct PullArgs {
     /// Run `signet doctor` on the result (exit code 1 if a check fails).
     #[arg(long)]
     check: bool,
-    /// Generate what the build needs and the app does not have yet (an Android upload
-    /// keystore), store it encrypted and assign it, without asking (on a terminal, pull asks).
+    /// Generate what the build needs and the app does not have yet — an Android upload
+    /// keystore; iOS certificate and profile, created with Apple through the team's App
+    /// Store Connect API key — store it encrypted and assign it, without asking (on a
+    /// terminal, pull asks).
     #[arg(long)]
     generate_missing: bool,
     #[command(flatten)]
@@ -214,6 +216,71 @@ pub fn run(args: PullArgs) -> Result<bool> {
                 plan = Plan::new(&assignments, &args.profile, args.platform);
             }
         }
+        if args.platform != PlatformChoice::Android {
+            let missing = missing_ios(&app, &plan);
+            if !missing.is_empty() {
+                let what = format!(
+                    "No iOS distribution certificate and provisioning profile for {} (build \
+                     profile {})",
+                    missing.join(", "),
+                    args.profile
+                );
+                let fix = format!(
+                    "signet ios setup --app {} --profile {}",
+                    app.name, args.profile
+                );
+                let Some(session) = &session else {
+                    bail!(
+                        "{what}. A robot token can change nothing: a team member runs `{fix}` \
+                         (or `signet pull --app {} --profile {} --generate-missing`) once",
+                        app.name,
+                        args.profile
+                    );
+                };
+                let others = plan.android.is_some() && args.platform == PlatformChoice::All;
+                let generate = if args.generate_missing {
+                    true
+                } else if input::interactive() {
+                    input::confirm(
+                        &format!(
+                            "{what}. Create them with Apple now, with the team's App Store \
+                             Connect API key?"
+                        ),
+                        true,
+                    )?
+                } else if others {
+                    eprintln!(
+                        "warning: {what}; pulling the Android credentials only. Run `{fix}` to \
+                         create them with Apple"
+                    );
+                    false
+                } else {
+                    bail!(
+                        "{what}, and there is no terminal to ask whether to create them; \
+                         nothing was written. Run `{fix}` (or this pull with \
+                         --generate-missing) to create them with Apple through the team's App \
+                         Store Connect API key"
+                    );
+                };
+                if generate {
+                    super::ios::generate_for_pull(
+                        session.clone(),
+                        team.clone(),
+                        app.clone(),
+                        &args.profile,
+                    )
+                    .await?;
+                    let assignments = reader
+                        .api()
+                        .assignments(&team.id, &app.id)
+                        .await
+                        .map_err(|e| explain(e, reader.who()))?;
+                    plan = Plan::new(&assignments, &args.profile, args.platform);
+                } else if !others {
+                    bail!("{what}; nothing was created or written");
+                }
+            }
+        }
         if plan.is_empty() {
             bail!(
                 "app {} has no {}credentials assigned for build profile \"{}\": push a bundle \
@@ -229,10 +296,11 @@ pub fn run(args: PullArgs) -> Result<bool> {
                 if args.platform != PlatformChoice::Ios {
                     format!(" or `signet keystore generate --app {} --remote`", app.name)
                 } else {
-                    " (Signet cannot create iOS credentials with Apple yet: make a key and CSR \
-                     with `signet csr generate`, upload the CSR at developer.apple.com, then \
-                     upload the .cer and the provisioning profile on the app's iOS page)"
-                        .to_owned()
+                    format!(
+                        " or `signet ios setup --app {}` (with the team's App Store Connect API \
+                         key)",
+                        app.name
+                    )
                 }
             );
         }
@@ -302,6 +370,23 @@ pub fn run(args: PullArgs) -> Result<bool> {
         }
         Ok(true)
     })
+}
+
+/// The bundle ids of the app's iOS targets whose slot lacks a certificate or a profile.
+fn missing_ios(app: &signet_core::wire::app::AppInfo, plan: &Plan) -> Vec<String> {
+    let single = app.ios_targets.len() == 1;
+    app.ios_targets
+        .iter()
+        .filter(|t| {
+            // A single-target app's slot has no name, or (pushed per target) its own.
+            let found = plan
+                .ios
+                .get(&t.target)
+                .or_else(|| single.then(|| plan.ios.get("")).flatten());
+            !matches!(found, Some((Some(_), Some(_))))
+        })
+        .map(|t| t.bundle_id.clone())
+        .collect()
 }
 
 async fn fetch(

@@ -37,18 +37,23 @@ struct Cli {
     config: tempfile::TempDir,
     server: String,
     asc: String,
+    token: Option<String>,
 }
 
 impl Cli {
     async fn run(&self, args: &[&str]) -> Result<(Option<i32>, String)> {
-        let out = tokio::process::Command::new(paths::signet_bin()?)
+        let mut command = tokio::process::Command::new(paths::signet_bin()?);
+        match &self.token {
+            Some(t) => command.env("SIGNET_TOKEN", t),
+            None => command.env_remove("SIGNET_TOKEN"),
+        };
+        let out = command
             .args(args)
             .env("SIGNET_CONFIG_DIR", self.config.path().join("signet"))
             .env("SIGNET_SERVER", &self.server)
             .env("SIGNET_PASSWORD", PASSWORD)
             .env("SIGNET_ASC_API_URL", &self.asc)
             .env("CI", "true")
-            .env_remove("SIGNET_TOKEN")
             .env_remove("SIGNET_EMAIL")
             .stdin(Stdio::null())
             .output()
@@ -99,6 +104,21 @@ fn new_p8(dir: &Path) -> Result<(String, String)> {
 /// A developer with team Acme and app Acme (iOS bundle id com.acme.app), the team's App
 /// Store Connect key stored through the CLI, and the simulator for that key.
 async fn setup(server: &TestServer) -> Result<(Cli, AscSimulator, tempfile::TempDir)> {
+    let (cli, sim, dir) = without_key(server).await?;
+    cli.ok(&[
+        "ios",
+        "add-api-key",
+        "--p8",
+        &text(&dir.path().join(format!("AuthKey_{KEY_ID}.p8"))),
+        "--issuer-id",
+        ISSUER,
+    ])
+    .await?;
+    Ok((cli, sim, dir))
+}
+
+/// As [`setup`], with the key only on disk (`AuthKey_….p8` in the returned folder).
+async fn without_key(server: &TestServer) -> Result<(Cli, AscSimulator, tempfile::TempDir)> {
     Session::register(
         &Api::new(&server.url),
         "dev@example.test",
@@ -113,6 +133,7 @@ async fn setup(server: &TestServer) -> Result<(Cli, AscSimulator, tempfile::Temp
         config: tempfile::tempdir()?,
         server: server.url.clone(),
         asc: sim.url.clone(),
+        token: None,
     };
     cli.ok(&["login", "--email", "dev@example.test"]).await?;
     cli.ok(&["teams", "create", "Acme"]).await?;
@@ -127,16 +148,6 @@ async fn setup(server: &TestServer) -> Result<(Cli, AscSimulator, tempfile::Temp
     .await?;
     let p8_path = dir.path().join(format!("AuthKey_{KEY_ID}.p8"));
     std::fs::write(&p8_path, &p8)?;
-    std::fs::write(dir.path().join("key.pem"), &p8)?;
-    cli.ok(&[
-        "ios",
-        "add-api-key",
-        "--p8",
-        &text(&p8_path),
-        "--issuer-id",
-        ISSUER,
-    ])
-    .await?;
     Ok((cli, sim, dir))
 }
 
@@ -403,6 +414,100 @@ async fn the_certificate_limit_is_listed_and_only_the_named_certificate_is_revok
         .await?;
     ensure!(nothing.contains("nothing was changed"), "{nothing}");
     ensure!(sim.profiles().len() == 2);
+    sim.stop().await?;
+    server.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pull_creates_missing_ios_credentials_with_apple_only_when_told_and_never_for_a_robot()
+-> Result<()> {
+    let server = TestServer::start().await?;
+    let (mut cli, sim, dir) = without_key(&server).await?;
+    let out = tempfile::tempdir()?;
+    let pull = [
+        "pull",
+        "--app",
+        "Acme",
+        "--platform",
+        "ios",
+        "--out",
+        &text(out.path()),
+    ];
+    let asked = cli.fails(&pull).await?;
+    ensure!(
+        asked.contains("No iOS distribution certificate and provisioning profile for com.acme.app")
+            && asked.contains("signet ios setup --app Acme --profile production"),
+        "{asked}"
+    );
+    let generate: Vec<&str> = pull
+        .iter()
+        .copied()
+        .chain(["--generate-missing", "--check"])
+        .collect();
+    let no_key = cli.fails(&generate).await?;
+    ensure!(
+        no_key.contains("has no App Store Connect API key")
+            && no_key.contains("signet ios add-api-key")
+            && no_key.contains("signet csr generate"),
+        "{no_key}"
+    );
+    ensure!(sim.seen().is_empty() && std::fs::read_dir(out.path())?.count() == 0);
+    // A wrong issuer id is refused before anything is stored.
+    let p8 = text(&dir.path().join(format!("AuthKey_{KEY_ID}.p8")));
+    let bad = cli
+        .fails(&["ios", "add-api-key", "--p8", &p8, "--issuer-id", "nope"])
+        .await?;
+    ensure!(bad.contains("UUID"), "{bad}");
+    cli.ok(&["ios", "add-api-key", "--p8", &p8, "--issuer-id", ISSUER])
+        .await?;
+    let made = cli.ok(&generate).await?;
+    ensure!(
+        made.contains("Created certificate") && made.contains("Pulled Acme"),
+        "{made}"
+    );
+    ensure!(posts(&sim, "/v1/certificates") == 1 && sim.profiles().len() == 1);
+
+    // A robot token for the app pulls what exists but never creates.
+    let token = cli.ok(&["token", "create", "--app", "Acme"]).await?;
+    cli.token = Some(
+        token
+            .split_whitespace()
+            .find(|w| w.starts_with("signet_"))
+            .context("a token")?
+            .to_owned(),
+    );
+    let ci_out = tempfile::tempdir()?;
+    cli.ok(&[
+        "pull",
+        "--app",
+        "Acme",
+        "--platform",
+        "ios",
+        "--out",
+        &text(ci_out.path()),
+        "--check",
+    ])
+    .await?;
+    let robot = cli
+        .fails(&[
+            "pull",
+            "--app",
+            "Acme",
+            "--platform",
+            "ios",
+            "--profile",
+            "preview",
+            "--out",
+            &text(ci_out.path()),
+            "--generate-missing",
+        ])
+        .await?;
+    ensure!(
+        robot.contains("A robot token can change nothing")
+            && robot.contains("signet ios setup --app Acme --profile preview"),
+        "{robot}"
+    );
+    ensure!(sim.profiles().len() == 1);
     sim.stop().await?;
     server.stop().await
 }
