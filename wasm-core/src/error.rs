@@ -169,6 +169,12 @@ pub enum Error {
     #[error("{0}")]
     BadSecretFormat(String),
 
+    /// A robot token's card (its public key, signed by the admin who made it) or an item key
+    /// wrapped for a robot does not check out against the team's signed membership log:
+    /// wrapping for it, or opening it, would trust what the server says.
+    #[error("{0}")]
+    RobotTrust(String),
+
     /// An invitation cannot be accepted (already used, revoked, expired or the wrong secret).
     #[error("this invitation cannot be used: {0}")]
     InviteNotUsable(&'static str),

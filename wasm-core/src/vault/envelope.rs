@@ -73,6 +73,14 @@ pub enum Purpose {
     InviteAnchor = 0x0d,
     /// A user's trust state (log pins, KDF parameters) sealed under the user key.
     TrustState = 0x0e,
+    /// A robot token's public key signed by the admin who made it (not encrypted; its own
+    /// layout, see `robot`).
+    RobotCard = 0x0f,
+    /// A team's log pin sealed for a robot token under a key from the token's secret.
+    RobotAnchor = 0x10,
+    /// An item key wrapped for a robot token with signed ECIES (its own layout, see
+    /// `robot`).
+    ItemKeyRobotEcies = 0x11,
 }
 
 /// The context a ciphertext is bound to, encoded as length-prefixed fields.

@@ -107,6 +107,11 @@ pub struct AssignRequest {
     /// Make it the slot's default for its kind.
     #[serde(default = "default_true")]
     pub is_default: bool,
+    /// The credential's item key wrapped for every robot token in the app's scope (signed
+    /// ECIES, `vault::robot::RobotEciesItemKey`). The server refuses the assignment (409
+    /// `robot_grants_missing`) while a live token with a card lacks one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub robot_grants: Vec<super::robot::RobotGrant>,
 }
 
 /// `DELETE /api/teams/{team}/apps/{app}/assignments`: removes a credential from a slot.

@@ -164,9 +164,15 @@ pub struct CredentialPayload {
     /// Item key under the team key (members).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrapped_key: Option<String>,
-    /// Item key under the robot token's grant key (robots).
+    /// Item key for the robot token (robots): see `robot_wrap_kind`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robot_wrapped_key: Option<String>,
+    /// How `robot_wrapped_key` is wrapped (absent: sealed under the grant key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robot_wrap_kind: Option<super::robot::RobotGrantKind>,
+    /// Who signed an ECIES `robot_wrapped_key` (the member who uploaded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robot_wrap_sender: Option<String>,
     /// Payload under the item key.
     pub payload: String,
 }
