@@ -86,6 +86,15 @@ pub enum ApiError {
         /// What happened and what to do.
         message: String,
     },
+    /// An assignment did not carry a wrap of the credential's key for these live robot
+    /// tokens in the app's scope (tokens with a card). Refused so that a client that does not
+    /// know about robot cards cannot silently leave a CI token without what its app uses.
+    #[error(
+        "robot token(s) {} in this app's scope need the credential's key wrapped for them; \
+         nothing was assigned. Update signet (or reload the dashboard) and assign again",
+        .0.join(", ")
+    )]
+    RobotGrantsMissing(Vec<String>),
     /// An invitation that cannot be used (used, revoked, expired).
     #[error("{0}")]
     Gone(String),
@@ -120,6 +129,7 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::RobotGrantsMissing(_) => (StatusCode::CONFLICT, "robot_grants_missing"),
             Self::Gone(_) => (StatusCode::GONE, "gone"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
@@ -176,6 +186,10 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: code.to_owned(),
                 message,
+                robots: match &self {
+                    Self::RobotGrantsMissing(ids) => ids.clone(),
+                    _ => Vec::new(),
+                },
             },
         };
         let mut response = (status, Json(body)).into_response();

@@ -150,6 +150,19 @@ pub(super) async fn assign(
     check_uuid(&req.credential_id, "credential_id")?;
     validate::slot_name(&req.profile, "profile", false)?;
     validate::slot_name(&req.target, "target", true)?;
+    if req.robot_grants.len() > 1000 {
+        return Err(ApiError::Invalid(
+            "at most 1000 robot grants per assignment".into(),
+        ));
+    }
+    for w in &req.robot_grants {
+        validate::blob(&w.wrapped_key, "robot_grants[].wrapped_key", 1024)?;
+        if w.robot_id.is_empty() || w.robot_id.len() > 32 {
+            return Err(ApiError::Invalid(
+                "robot_grants[].robot_id is not a robot token id".into(),
+            ));
+        }
+    }
     state
         .store
         .assign(m.team_id(), &app_id, &req, m.actor(), now())

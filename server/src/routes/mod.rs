@@ -280,7 +280,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "GET",
             "/teams/{team}/log",
-            Member(Viewer),
+            Reader,
             "The team's signed membership log",
             get(teams::log),
         ),
@@ -390,6 +390,13 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             Member(Developer),
             "Assign a credential to a slot",
             put(apps::assign),
+        ),
+        route(
+            "GET",
+            "/teams/{team}/apps/{app}/robots",
+            Member(Developer),
+            "Cards of the robot tokens an assignment to the app must wrap for",
+            get(robots::cards),
         ),
         route(
             "DELETE",

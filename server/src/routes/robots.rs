@@ -7,13 +7,15 @@ use axum::{
 };
 use signet_core::{
     vault::server_side::{PresentedSecret, hash_for_storage},
-    wire::robot::{CreateRobotRequest, GrantRequest, RobotGrant, RobotInfo, RobotWhoami},
+    wire::robot::{
+        CreateRobotRequest, GrantRequest, RobotCardInfo, RobotGrant, RobotInfo, RobotWhoami,
+    },
 };
 
 use super::{json::ApiJson, validate};
 use crate::{
     ApiError, AppState,
-    auth::{ADMIN, Member, Robot},
+    auth::{ADMIN, DEVELOPER, Member, Robot},
     ids::check_uuid,
     store::now,
 };
@@ -61,6 +63,17 @@ pub(super) async fn create(
         ));
     }
     check_grants(&req.grants)?;
+    if let Some(card) = &req.card {
+        validate::blob(card, "card", 64 * 1024)?;
+    }
+    if let Some(anchor) = &req.anchor {
+        validate::blob(anchor, "anchor", 1024)?;
+    }
+    if req.card.is_some() != req.anchor.is_some() {
+        return Err(ApiError::Invalid(
+            "a robot token's card and anchor come together".into(),
+        ));
+    }
     let now = now();
     if req.expires_at <= now || req.expires_at > now + 400 * 24 * 3600 {
         return Err(ApiError::Invalid(
@@ -122,6 +135,18 @@ pub(super) async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /api/teams/{team}/apps/{app}/robots` (developer): the cards of the live tokens in
+/// the app's scope, which an assignment to the app must carry a wrap for.
+pub(super) async fn cards(
+    State(state): State<AppState>,
+    m: Member<DEVELOPER>,
+    Path((_, app_id)): Path<(String, String)>,
+) -> Result<Json<Vec<RobotCardInfo>>, ApiError> {
+    check_uuid(&app_id, "the app id in the path")?;
+    state.store.app(m.team_id(), &app_id).await?;
+    Ok(Json(state.store.robot_cards(&app_id, now()).await?))
+}
+
 /// `GET /api/robot/whoami` (robot token).
 pub(super) async fn whoami(Robot(robot): Robot) -> Json<RobotWhoami> {
     Json(RobotWhoami {
@@ -130,5 +155,6 @@ pub(super) async fn whoami(Robot(robot): Robot) -> Json<RobotWhoami> {
         name: robot.name,
         app_ids: robot.app_ids,
         expires_at: robot.expires_at,
+        anchor: robot.anchor,
     })
 }

@@ -16,7 +16,7 @@ use signet_core::wire::{
 use super::{json::ApiJson, validate};
 use crate::{
     ApiError, AppState,
-    auth::{ADMIN, DEVELOPER, Member, OWNER, SignedIn, TrashedTeamOwner, VIEWER},
+    auth::{ADMIN, DEVELOPER, Member, OWNER, Reader, SignedIn, TrashedTeamOwner, VIEWER},
     ids::check_uuid,
     store::{
         audit::Record,
@@ -200,13 +200,14 @@ pub(super) async fn rotate(
     Ok(Json(info(&team, m.role)?))
 }
 
-/// `GET /api/teams/{team}/log` (viewer): the team's signed membership log, oldest first.
+/// `GET /api/teams/{team}/log` (viewer, or a robot token of the team, which verifies it
+/// from its anchor): the team's signed membership log, oldest first.
 pub(super) async fn log(
     State(state): State<AppState>,
-    m: Member<VIEWER>,
+    reader: Reader,
 ) -> Result<Json<TeamLog>, ApiError> {
     Ok(Json(TeamLog {
-        entries: state.store.team_log(m.team_id()).await?,
+        entries: state.store.team_log(&reader.team().id).await?,
     }))
 }
 

@@ -273,6 +273,15 @@ impl Store {
         .bind(i64::from(req.is_default))
         .execute(&mut *tx)
         .await?;
+        Store::assignment_grants(
+            &mut tx,
+            app_id,
+            &req.credential_id,
+            &req.robot_grants,
+            actor,
+            now,
+        )
+        .await?;
         audit::append(
             &mut tx,
             actor,
@@ -289,7 +298,11 @@ impl Store {
                     if req.target.is_empty() { "" } else { " " },
                     req.credential_id,
                     if req.is_default { " (default)" } else { "" }
-                ),
+                ) + &if req.robot_grants.is_empty() {
+                    String::new()
+                } else {
+                    format!(", wrapped for {} robot token(s)", req.robot_grants.len())
+                },
             },
             now,
         )

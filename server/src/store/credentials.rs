@@ -1,5 +1,6 @@
 //! Credentials: metadata, sealed payloads, revisions, trash.
 
+use signet_core::wire::robot::RobotGrantKind;
 use signet_core::wire::credential::{
     CredentialInfo, CredentialKind, CredentialPayload, UpdateCredentialRequest,
 };
@@ -211,7 +212,7 @@ impl Store {
         now: i64,
     ) -> Result<CredentialPayload, ApiError> {
         let row = sqlx::query(
-            "SELECT c.id, c.kind, c.revision, c.key_version, c.wrapped_key, c.payload, c.label, g.wrapped_key AS robot_key \
+            "SELECT c.id, c.kind, c.revision, c.key_version, c.wrapped_key, c.payload, c.label, g.wrapped_key AS robot_key, g.kind AS robot_kind, g.sender_id AS robot_sender \
              FROM credentials c LEFT JOIN robot_grants g ON g.credential_id = c.id AND g.robot_id = $3 \
              WHERE c.id = $1 AND c.team_id = $2 AND c.deleted_at IS NULL",
         )
@@ -252,6 +253,14 @@ impl Store {
             } else {
                 None
             },
+            robot_wrap_kind: match row.try_get::<Option<String>, _>("robot_kind")? {
+                Some(k) => Some(
+                    RobotGrantKind::parse(&k)
+                        .ok_or_else(|| ApiError::Internal(format!("bad grant kind {k:?}")))?,
+                ),
+                None => None,
+            },
+            robot_wrap_sender: row.try_get("robot_sender")?,
             robot_wrapped_key: robot_key,
             payload: row.try_get("payload")?,
         })

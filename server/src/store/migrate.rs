@@ -35,6 +35,11 @@ const SQLITE: &[Migration] = &[
         "team_log",
         include_str!("../../migrations/sqlite/0005_team_log.sql"),
     ),
+    (
+        6,
+        "robot_cards",
+        include_str!("../../migrations/sqlite/0006_robot_cards.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -62,6 +67,11 @@ const POSTGRES: &[Migration] = &[
         5,
         "team_log",
         include_str!("../../migrations/postgres/0005_team_log.sql"),
+    ),
+    (
+        6,
+        "robot_cards",
+        include_str!("../../migrations/postgres/0006_robot_cards.sql"),
     ),
 ];
 

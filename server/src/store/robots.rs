@@ -2,7 +2,7 @@
 
 use signet_core::wire::{
     credential::CredentialInfo,
-    robot::{CreateRobotRequest, RobotGrant, RobotInfo},
+    robot::{CreateRobotRequest, RobotCardInfo, RobotGrant, RobotGrantKind, RobotInfo, RobotWrap},
 };
 use sqlx::Row;
 
@@ -31,6 +31,8 @@ pub struct RobotRow {
     pub app_ids: Vec<String>,
     /// Last use (Unix seconds).
     pub last_used_at: Option<i64>,
+    /// The team's log pin sealed for the token (tokens made since issue 12).
+    pub anchor: Option<String>,
 }
 
 impl Store {
@@ -46,7 +48,7 @@ impl Store {
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO robots (id, team_id, name, auth_hash, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO robots (id, team_id, name, auth_hash, created_by, created_at, expires_at, card, anchor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&req.id)
         .bind(team_id)
@@ -55,6 +57,8 @@ impl Store {
         .bind(actor.user_id.as_deref())
         .bind(now)
         .bind(req.expires_at)
+        .bind(req.card.as_deref())
+        .bind(req.anchor.as_deref())
         .execute(&mut *tx)
         .await;
         super::unique(
@@ -82,7 +86,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        insert_grants(&mut tx, team_id, &req.id, &req.grants).await?;
+        insert_grants(&mut tx, team_id, &req.id, &req.grants, actor).await?;
         audit::append(
             &mut tx,
             actor,
@@ -128,7 +132,7 @@ impl Store {
             }
             Some(None) => {}
         }
-        insert_grants(&mut tx, team_id, robot_id, grants).await?;
+        insert_grants(&mut tx, team_id, robot_id, grants, actor).await?;
         audit::append(
             &mut tx,
             actor,
@@ -196,7 +200,7 @@ impl Store {
 
     /// A team's tokens.
     pub async fn robots(&self, team_id: &str) -> Result<Vec<RobotInfo>, ApiError> {
-        let rows = sqlx::query("SELECT id, name, created_by, created_at, expires_at, revoked_at, last_used_at FROM robots WHERE team_id = $1 ORDER BY created_at DESC, id")
+        let rows = sqlx::query("SELECT id, name, created_by, created_at, expires_at, revoked_at, last_used_at, card FROM robots WHERE team_id = $1 ORDER BY created_at DESC, id")
             .bind(team_id)
             .fetch_all(&self.read)
             .await?;
@@ -216,6 +220,7 @@ impl Store {
                 expires_at: r.try_get("expires_at")?,
                 revoked_at: r.try_get("revoked_at")?,
                 last_used_at: r.try_get("last_used_at")?,
+                card: r.try_get("card")?,
                 id,
             });
         }
@@ -234,7 +239,7 @@ impl Store {
     /// The token with this id (any state; the caller checks hash, expiry and revocation).
     pub async fn robot(&self, robot_id: &str) -> Result<Option<RobotRow>, ApiError> {
         let row = sqlx::query(
-            "SELECT id, team_id, name, auth_hash, expires_at, revoked_at, last_used_at FROM robots WHERE id = $1",
+            "SELECT id, team_id, name, auth_hash, expires_at, revoked_at, last_used_at, anchor FROM robots WHERE id = $1",
         )
         .bind(robot_id)
         .fetch_optional(&self.read)
@@ -249,6 +254,7 @@ impl Store {
             expires_at: r.try_get("expires_at")?,
             revoked_at: r.try_get("revoked_at")?,
             last_used_at: r.try_get("last_used_at")?,
+            anchor: r.try_get("anchor")?,
         }))
     }
 
@@ -276,6 +282,64 @@ impl Store {
         .await?)
     }
 
+    /// The cards of the live tokens (not revoked, not expired, with a card) scoped to an app:
+    /// what an assignment to it must carry a wrap for.
+    pub async fn robot_cards(
+        &self,
+        app_id: &str,
+        now: i64,
+    ) -> Result<Vec<RobotCardInfo>, ApiError> {
+        robot_cards(&self.read, app_id, now).await
+    }
+
+    /// Stores the ECIES wraps an assignment of `credential_id` to `app_id` carried (signed by
+    /// the assigning member), then refuses (409 `robot_grants_missing`, inside the caller's
+    /// transaction) if a live token with a card in the app's scope still has none.
+    pub(super) async fn assignment_grants(
+        tx: &mut super::Tx,
+        app_id: &str,
+        credential_id: &str,
+        wraps: &[RobotWrap],
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let live = robot_cards(&mut **tx, app_id, now).await?;
+        for w in wraps {
+            if !live.iter().any(|r| r.id == w.robot_id) {
+                return Err(ApiError::Invalid(format!(
+                    "robot token {} is not a live token with a card in this app's scope",
+                    w.robot_id
+                )));
+            }
+            upsert_grant(
+                tx,
+                &w.robot_id,
+                credential_id,
+                &w.wrapped_key,
+                RobotGrantKind::Ecies,
+                actor,
+            )
+            .await?;
+        }
+        let mut missing = Vec::new();
+        for r in &live {
+            let has: Option<String> = sqlx::query_scalar(
+                "SELECT kind FROM robot_grants WHERE robot_id = $1 AND credential_id = $2",
+            )
+            .bind(&r.id)
+            .bind(credential_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if has.is_none() {
+                missing.push(r.id.clone());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(ApiError::RobotGrantsMissing(missing));
+        }
+        Ok(())
+    }
+
     /// Filters `list` to what the robot may see.
     pub async fn robot_filter(
         &self,
@@ -290,11 +354,64 @@ impl Store {
     }
 }
 
+async fn robot_cards<'e, E>(db: E, app_id: &str, now: i64) -> Result<Vec<RobotCardInfo>, ApiError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT r.id, r.name, r.card FROM robots r JOIN robot_apps ra ON ra.robot_id = r.id \
+         WHERE ra.app_id = $1 AND r.revoked_at IS NULL AND r.expires_at > $2 AND r.card IS NOT NULL \
+         ORDER BY r.id",
+    )
+    .bind(app_id)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RobotCardInfo {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                card: r.try_get("card")?,
+            })
+        })
+        .collect()
+}
+
+async fn upsert_grant(
+    tx: &mut super::Tx,
+    robot_id: &str,
+    credential_id: &str,
+    wrapped_key: &str,
+    kind: RobotGrantKind,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    // The sender of an ECIES wrap is whoever uploads it: the robot checks the signature
+    // against that member's key in the team's log, so the server cannot choose it freely.
+    let sender = match kind {
+        RobotGrantKind::Ecies => actor.user_id.as_deref(),
+        RobotGrantKind::Sealed => None,
+    };
+    sqlx::query(
+        "INSERT INTO robot_grants (robot_id, credential_id, wrapped_key, kind, sender_id) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (robot_id, credential_id) DO UPDATE SET wrapped_key = $3, kind = $4, sender_id = $5",
+    )
+    .bind(robot_id)
+    .bind(credential_id)
+    .bind(wrapped_key)
+    .bind(kind.as_str())
+    .bind(sender)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn insert_grants(
     tx: &mut super::Tx,
     team_id: &str,
     robot_id: &str,
     grants: &[RobotGrant],
+    actor: &Actor,
 ) -> Result<(), ApiError> {
     for g in grants {
         let ok: Option<String> =
@@ -309,15 +426,7 @@ async fn insert_grants(
                 g.credential_id
             )));
         }
-        sqlx::query(
-            "INSERT INTO robot_grants (robot_id, credential_id, wrapped_key) VALUES ($1, $2, $3) \
-             ON CONFLICT (robot_id, credential_id) DO UPDATE SET wrapped_key = $3",
-        )
-        .bind(robot_id)
-        .bind(&g.credential_id)
-        .bind(&g.wrapped_key)
-        .execute(&mut **tx)
-        .await?;
+        upsert_grant(tx, robot_id, &g.credential_id, &g.wrapped_key, g.kind, actor).await?;
     }
     Ok(())
 }

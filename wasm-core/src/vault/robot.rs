@@ -45,7 +45,7 @@ use crate::{
     Error, Result,
     wire::{
         Role,
-        robot::{RobotCardInfo, RobotGrant, RobotGrantKind},
+        robot::{RobotCardInfo, RobotWrap},
     },
 };
 
@@ -647,7 +647,7 @@ pub fn grants_for_robots(
     sender: &UserKeyPair,
     item_id: &str,
     item_key: &ItemKey,
-) -> Result<Vec<RobotGrant>> {
+) -> Result<Vec<RobotWrap>> {
     let mut grants = Vec::with_capacity(cards.len());
     for listed in cards {
         let card = RobotCard::from_base64(&listed.card).map_err(|e| {
@@ -678,10 +678,9 @@ pub fn grants_for_robots(
             robot_id: &listed.id,
             sender_id,
         };
-        grants.push(RobotGrant {
-            credential_id: item_id.to_owned(),
+        grants.push(RobotWrap {
+            robot_id: listed.id.clone(),
             wrapped_key: RobotEciesItemKey::seal(sender, &robot, &ctx, item_key)?.to_base64(),
-            kind: RobotGrantKind::Ecies,
         });
     }
     Ok(grants)

@@ -90,7 +90,7 @@ fn a_robot_opens_what_a_developer_wrapped_for_its_verified_card() {
     )
     .unwrap();
     assert_eq!(grants.len(), 1);
-    assert_eq!(grants[0].kind, RobotGrantKind::Ecies);
+    assert_eq!(grants[0].robot_id, "ci01");
 
     // The robot: a fresh parse of the token text, the log from its anchor.
     let robot = RobotToken::parse(&token.dangerously_to_string()).unwrap();

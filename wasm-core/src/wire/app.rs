@@ -111,7 +111,7 @@ pub struct AssignRequest {
     /// ECIES, `vault::robot::RobotEciesItemKey`). The server refuses the assignment (409
     /// `robot_grants_missing`) while a live token with a card lacks one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub robot_grants: Vec<super::robot::RobotGrant>,
+    pub robot_grants: Vec<super::robot::RobotWrap>,
 }
 
 /// `DELETE /api/teams/{team}/apps/{app}/assignments`: removes a credential from a slot.

@@ -55,6 +55,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// What was wrong and what to do, for people.
     pub message: String,
+    /// For `robot_grants_missing`: the robot tokens the request did not cover.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub robots: Vec<String>,
 }
 
 /// A member's role in a team. Ordered: `Owner > Admin > Developer > Viewer`, so a check reads

@@ -84,12 +84,14 @@ pub struct RobotCardInfo {
     pub card: String,
 }
 
-/// The body of a 409 `robot_grants_missing` answer's `robots` field: which tokens in the
-/// app's scope the assignment did not carry a wrap for.
+/// An item key wrapped for one robot token with signed ECIES, sent with an assignment (the
+/// credential is the assignment's; the signer is the member who assigns).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MissingRobotGrants {
-    /// The robot ids.
-    pub robots: Vec<String>,
+pub struct RobotWrap {
+    /// The robot token.
+    pub robot_id: String,
+    /// `RobotEciesItemKey`, base64url.
+    pub wrapped_key: String,
 }
 
 /// One credential's item key granted to a robot token.
