@@ -26,6 +26,7 @@ use signet_core::{
             listing::{Listing, UNVERIFIED_METADATA, check_member, verify_metadata},
         },
         recovery::{RecoveryCode, RecoveryWrappedUserKey},
+        robot::grants_for_robots,
         rotation::{RotationItem, RotationMember, Rotator, rotate_team_key},
         team_key::{SelfWrappedTeamKey, TeamKey},
         trust_state::TrustState,
@@ -40,6 +41,7 @@ use signet_core::{
         },
         app::{AppInfo, AppRequest, AssignRequest, Assignment, Platform},
         credential::{CreateCredentialRequest, CredentialInfo, CredentialKind, CredentialPayload},
+        robot::RobotCardInfo,
         team::{
             AcceptInviteRequest, ChangeRoleRequest, CreateInviteRequest, CreateTeamRequest,
             InviteInfo, InvitePreview, InviteTokenRequest, ItemKeyUpdate, LogEntryRequest,
@@ -59,6 +61,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct ApiError {
     /// HTTP status for answers from the server, `None` for local or network failures.
     pub status: Option<u16>,
+    /// The server's stable error code (`robot_grants_missing`, …), for answers from it.
+    pub code: Option<String>,
     /// What went wrong and, where possible, what to do.
     pub message: String,
 }
@@ -67,6 +71,7 @@ impl ApiError {
     fn local(message: impl Into<String>) -> Self {
         Self {
             status: None,
+            code: None,
             message: message.into(),
         }
     }
@@ -109,12 +114,13 @@ async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
     let status = response.status();
     let text = response.text().await.map_err(network)?;
     if !(200..300).contains(&status) {
-        let message = match serde_json::from_str::<ErrorBody>(&text) {
-            Ok(body) => body.error.message,
-            Err(_) => format!("the server answered HTTP {status}"),
+        let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => (Some(body.error.code), body.error.message),
+            Err(_) => (None, format!("the server answered HTTP {status}")),
         };
         return Err(ApiError {
             status: Some(status),
+            code,
             message,
         });
     }
@@ -524,6 +530,7 @@ pub async fn assignments(team_id: &str, app_id: &str) -> Result<Vec<Assignment>,
 
 /// Assigns a credential to an app's Android slot (optionally as the slot's default).
 pub async fn assign(
+    keys: &Keys,
     team_id: &str,
     app_id: &str,
     platform: Platform,
@@ -532,6 +539,7 @@ pub async fn assign(
     is_default: bool,
 ) -> Result<Vec<Assignment>, ApiError> {
     assign_slot(
+        keys,
         team_id,
         app_id,
         &AssignRequest {
@@ -540,22 +548,62 @@ pub async fn assign(
             target: String::new(),
             credential_id: credential_id.to_owned(),
             is_default,
+            robot_grants: Vec::new(),
         },
     )
     .await
 }
 
-/// Assigns a credential to any slot of an app (platform, profile, iOS target).
+/// How often an assignment is retried when a robot token appeared in the app's scope
+/// between listing the cards and assigning.
+const ASSIGN_RETRIES: usize = 3;
+
+/// Assigns a credential to any slot of an app (platform, profile, iOS target), wrapping
+/// its item key for every robot token in the app's scope whose card verifies against the
+/// team's signed log (as `signet_client::Session::assign` does). A card that does not
+/// verify stops the assignment with an error naming the token; nothing is assigned.
 pub async fn assign_slot(
+    keys: &Keys,
     team_id: &str,
     app_id: &str,
     request: &AssignRequest,
 ) -> Result<Vec<Assignment>, ApiError> {
-    put(
-        &format!("/teams/{team_id}/apps/{app_id}/assignments"),
-        request,
-    )
-    .await
+    let path = format!("/teams/{team_id}/apps/{app_id}/assignments");
+    let mut request = request.clone();
+    let mut attempt = 0;
+    loop {
+        let cards: Vec<RobotCardInfo> =
+            get(&format!("/teams/{team_id}/apps/{app_id}/robots")).await?;
+        request.robot_grants = if cards.is_empty() {
+            Vec::new()
+        } else {
+            let (key, state) = team_key_and_state(keys, team_id).await?;
+            let info = credential(team_id, &request.credential_id).await?;
+            let wrapped = info
+                .wrapped_key
+                .as_deref()
+                .ok_or_else(|| ApiError::local("the credential came without its wrapped key"))?;
+            let item_key = WrappedItemKey::from_base64(wrapped)?.open(&key, team_id, &info.id)?;
+            grants_for_robots(
+                &state,
+                app_id,
+                &cards,
+                &keys.user.id,
+                &keys.account.key_pair,
+                &info.id,
+                &item_key,
+            )?
+        };
+        match put(&path, &request).await {
+            Err(e)
+                if e.code.as_deref() == Some("robot_grants_missing")
+                    && attempt < ASSIGN_RETRIES =>
+            {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Every credential of a team (all pages), or every one in the trash.

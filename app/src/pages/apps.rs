@@ -218,6 +218,7 @@ fn AppDetails() -> impl IntoView {
             let Some(team) = team else {
                 return Err(ApiError {
                     status: None,
+                    code: None,
                     message: "choose a team first".into(),
                 });
             };
@@ -231,6 +232,7 @@ fn AppDetails() -> impl IntoView {
             let assignments = api::assignments(&team.id, &id).await?;
             let keys = state.keys_untracked().ok_or_else(|| ApiError {
                 status: None,
+                code: None,
                 message: "sign in again".into(),
             })?;
             let credentials = api::verified_credentials(&keys, &team.id, false).await?;
@@ -560,6 +562,7 @@ fn ServiceAccounts(
                     .await
                     .map_err(|e| e.to_string())?;
                 api::assign(
+                    &keys,
                     &team,
                     &app_id,
                     Platform::Android,
@@ -668,13 +671,15 @@ fn KeystoreCard(
     let busy = RwSignal::new(Busy::Idle);
     let credential_id = credential.id.clone();
     let make_default = move |_| {
-        let Some(team) = state.team_id.get_untracked() else {
+        let (Some(team), Some(keys)) = (state.team_id.get_untracked(), state.keys_untracked())
+        else {
             return;
         };
         let (app_id, credential_id) = (app_id.clone(), credential_id.clone());
         busy.set(Busy::Working("Making it the default…".into()));
         spawn_local(async move {
             match api::assign(
+                &keys,
                 &team,
                 &app_id,
                 Platform::Android,
@@ -778,6 +783,7 @@ fn AddKeystore(
             .await
             .map_err(|e| e.to_string())?;
         api::assign(
+            &keys,
             &team,
             &app_id,
             Platform::Android,

@@ -180,10 +180,12 @@ fn CredentialDetails() -> impl IntoView {
         async move {
             let team = team.ok_or_else(|| ApiError {
                 status: None,
+                code: None,
                 message: "choose a team first".into(),
             })?;
             let keys = state.keys_untracked().ok_or_else(|| ApiError {
                 status: None,
+                code: None,
                 message: "sign in again".into(),
             })?;
             let c = api::verified_credential(&keys, &team.id, &id).await?;

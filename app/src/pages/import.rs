@@ -60,6 +60,7 @@ fn ImportLoader() -> impl IntoView {
         async move {
             let team = team.ok_or_else(|| ApiError {
                 status: None,
+                code: None,
                 message: "choose a team first".into(),
             })?;
             let role = api::teams()
@@ -282,8 +283,9 @@ async fn store(state: AppState, app: &AppInfo, checked: &Checked) -> Result<usiz
             target: item.target.clone(),
             credential_id: id.clone(),
             is_default: true,
+            robot_grants: Vec::new(),
         };
-        if let Err(e) = api::assign_slot(&team, &app.id, &request).await {
+        if let Err(e) = api::assign_slot(&keys, &team, &app.id, &request).await {
             let undone = undo(&team, &created).await;
             return Err(format!("assigning {}: {e}. {undone}", item.label));
         }

@@ -260,16 +260,17 @@ pub async fn store_new(
         .await
         .map_err(|e| explain(e, Who::User))?;
     session
-        .api
         .assign(
             &team.id,
             &app.id,
+            &key,
             &AssignRequest {
                 platform: Platform::Android,
                 profile: profile.to_owned(),
                 target: String::new(),
                 credential_id: stored.id.clone(),
                 is_default: true,
+                robot_grants: Vec::new(),
             },
         )
         .await

@@ -140,16 +140,17 @@ pub fn run(args: PushArgs) -> Result<()> {
                 }
             };
             session
-                .api
                 .assign(
                     &team.id,
                     &app.id,
+                    &key,
                     &AssignRequest {
                         platform: item.platform,
                         profile: args.profile.clone(),
                         target: item.target.clone(),
                         credential_id: stored,
                         is_default: true,
+                        robot_grants: Vec::new(),
                     },
                 )
                 .await

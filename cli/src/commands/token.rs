@@ -1,9 +1,12 @@
 //! `signet token create|revoke`: robot tokens for CI (admins).
 //!
-//! A token is scoped to apps and granted the item keys of the credentials those apps use
-//! when it is made (unwrapped here with the team key, re-wrapped under the token's grant
-//! key). The token text is printed once and never stored; the server keeps only a hash of
-//! its auth half.
+//! A token is scoped to apps. Its secret derives a key pair whose public half goes into the
+//! token's card, signed here with your member key; every later assignment to those apps
+//! (`signet push`, `keystore generate --remote`, `pull --generate-missing`, the dashboard)
+//! wraps the new item key for it after checking that card against the team's signed log, so
+//! the token follows what its apps use. The credentials the apps use now are wrapped for it
+//! here. The token text is printed once and never stored; the server keeps only a hash of
+//! its auth half, the card and the log anchor sealed under the secret.
 
 use std::collections::BTreeSet;
 
@@ -161,7 +164,7 @@ fn create(args: CreateArgs) -> Result<()> {
         eprintln!(
             "Robot token {} (\"{}\") for {names}: granted {} credential(s), expires {}.\n\
              It is shown once, here; store it as the CI secret SIGNET_TOKEN (with SIGNET_SERVER={}).\n\
-             Credentials assigned later are not covered: make a new token then.",
+             Credentials assigned to these apps later are wrapped for it by whoever assigns them.",
             info.id,
             info.name,
             credentials.len(),
@@ -170,7 +173,7 @@ fn create(args: CreateArgs) -> Result<()> {
         );
         if credentials.is_empty() {
             eprintln!(
-                "warning: {names} uses no credentials yet, so this token can decrypt nothing."
+                "note: {names} uses no credentials yet; the token gets each one when it is assigned."
             );
         }
         println!("{}", token.dangerously_to_string().as_str());

@@ -1,9 +1,9 @@
 //! Credentials: metadata, sealed payloads, revisions, trash.
 
-use signet_core::wire::robot::RobotGrantKind;
 use signet_core::wire::credential::{
     CredentialInfo, CredentialKind, CredentialPayload, UpdateCredentialRequest,
 };
+use signet_core::wire::robot::RobotGrantKind;
 use sqlx::{Row, any::AnyRow};
 
 use super::{

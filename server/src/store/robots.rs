@@ -426,7 +426,15 @@ async fn insert_grants(
                 g.credential_id
             )));
         }
-        upsert_grant(tx, robot_id, &g.credential_id, &g.wrapped_key, g.kind, actor).await?;
+        upsert_grant(
+            tx,
+            robot_id,
+            &g.credential_id,
+            &g.wrapped_key,
+            g.kind,
+            actor,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -132,6 +132,7 @@ async fn main() -> Result<()> {
                     target: String::new(),
                     credential_id: stored.id.clone(),
                     is_default: true,
+                    robot_grants: Vec::new(),
                 },
             )
             .await?;

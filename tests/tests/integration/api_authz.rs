@@ -157,7 +157,8 @@ const MATRIX: &[(&str, Row)] = &[
         "POST /api/teams/{team}/leave",
         [C409, OK, OK, OK, E404, E404, E401, E403, E403, E403],
     ),
-    ("GET /api/teams/{team}/log", VIEWER_UP),
+    // Robots of the team verify the log from their anchor (who signed their grants).
+    ("GET /api/teams/{team}/log", READER_LIST),
     ("GET /api/teams/{team}/members", VIEWER_UP),
     ("PATCH /api/teams/{team}/members/{user}", ADMIN_UP),
     ("DELETE /api/teams/{team}/members/{user}", ADMIN_UP),
@@ -175,6 +176,7 @@ const MATRIX: &[(&str, Row)] = &[
     ("DELETE /api/teams/{team}/apps/{app}", ADMIN_UP),
     ("GET /api/teams/{team}/apps/{app}/assignments", READER_ONE),
     ("PUT /api/teams/{team}/apps/{app}/assignments", DEVELOPER_UP),
+    ("GET /api/teams/{team}/apps/{app}/robots", DEVELOPER_UP),
     (
         "DELETE /api/teams/{team}/apps/{app}/assignments",
         DEVELOPER_UP,
@@ -438,6 +440,7 @@ impl World {
                         target: String::new(),
                         credential_id: c.id.clone(),
                         is_default: true,
+                        robot_grants: Vec::new(),
                     },
                 )
                 .await?;

@@ -79,6 +79,7 @@ async fn story(db: Db) -> Result<()> {
                 target: String::new(),
                 credential_id: cred.id.clone(),
                 is_default: true,
+                robot_grants: Vec::new(),
             },
         )
         .await?;

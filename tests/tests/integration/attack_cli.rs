@@ -156,6 +156,7 @@ async fn attack_pull_target_name_traversal_is_refused() -> Result<()> {
                         target: target.into(),
                         credential_id: c.id,
                         is_default: true,
+                        robot_grants: Vec::new(),
                     },
                 )
                 .await?;

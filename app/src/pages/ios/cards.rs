@@ -119,14 +119,15 @@ pub(super) fn CredentialRow(
     let id = credential.id.clone();
     let status_id = format!("ios-status-{}", credential.id);
     let make_default = move |_| {
-        let Some(team) = state.team_id.get_untracked() else {
+        let (Some(team), Some(keys)) = (state.team_id.get_untracked(), state.keys_untracked())
+        else {
             return;
         };
         let request = slot.assign(&id);
         let app_id = slot.app_id.clone();
         busy.set(Busy::Working("Making it the default…".into()));
         spawn_local(async move {
-            match api::assign_slot(&team, &app_id, &request).await {
+            match api::assign_slot(&keys, &team, &app_id, &request).await {
                 Ok(_) => {
                     busy.set(Busy::Idle);
                     reload.update(|n| *n += 1);
@@ -191,7 +192,8 @@ pub(super) fn AssignExisting(
     let label_for = select_id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(team) = state.team_id.get_untracked() else {
+        let (Some(team), Some(keys)) = (state.team_id.get_untracked(), state.keys_untracked())
+        else {
             return;
         };
         if busy.get_untracked().is_working() {
@@ -200,7 +202,7 @@ pub(super) fn AssignExisting(
         let (request, app_id) = (slot.assign(&chosen.get_untracked()), slot.app_id.clone());
         busy.set(Busy::Working("Assigning…".into()));
         spawn_local(async move {
-            match api::assign_slot(&team, &app_id, &request).await {
+            match api::assign_slot(&keys, &team, &app_id, &request).await {
                 Ok(_) => {
                     busy.set(Busy::Idle);
                     reload.update(|n| *n += 1);

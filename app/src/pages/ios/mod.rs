@@ -66,6 +66,7 @@ impl Slot {
             target: self.target.clone(),
             credential_id: credential_id.to_owned(),
             is_default: true,
+            robot_grants: Vec::new(),
         }
     }
 }
@@ -299,7 +300,7 @@ async fn store(
     let credential = api::create_credential(&keys, &team, &key, label, payload)
         .await
         .map_err(|e| e.to_string())?;
-    api::assign_slot(&team, &slot.app_id, &slot.assign(&credential.id))
+    api::assign_slot(&keys, &team, &slot.app_id, &slot.assign(&credential.id))
         .await
         .map_err(|e| e.to_string())?;
     Ok(credential)
