@@ -37,7 +37,7 @@ fn floor_kdf() -> Result<KdfParams> {
 }
 
 /// Registers `name@example.test` through the client library.
-async fn account(api: &Api, name: &str) -> Result<Session> {
+pub(crate) async fn account(api: &Api, name: &str) -> Result<Session> {
     let (session, _) =
         Session::register(api, &format!("{name}@example.test"), PASSWORD, floor_kdf()?).await?;
     Ok(session)
@@ -45,7 +45,7 @@ async fn account(api: &Api, name: &str) -> Result<Session> {
 
 /// What a `signet` run did.
 #[derive(Debug)]
-struct Outcome {
+pub(crate) struct Outcome {
     code: Option<i32>,
     stdout: String,
     stderr: String,
@@ -53,13 +53,13 @@ struct Outcome {
 
 /// One person's (or CI job's) `signet`: its own config dir, non-interactive (`CI=true`, no
 /// stdin), `SIGNET_PASSWORD` set unless removed.
-struct Cli {
+pub(crate) struct Cli {
     config: tempfile::TempDir,
     env: Vec<(String, Option<String>)>,
 }
 
 impl Cli {
-    fn new(server: &str) -> Result<Self> {
+    pub(crate) fn new(server: &str) -> Result<Self> {
         Ok(Self {
             config: tempfile::tempdir()?,
             env: vec![
@@ -73,7 +73,7 @@ impl Cli {
     }
 
     /// Sets (or with `None` removes) an environment variable for every later run.
-    fn env(mut self, name: &str, value: Option<&str>) -> Self {
+    pub(crate) fn env(mut self, name: &str, value: Option<&str>) -> Self {
         self.env.retain(|(n, _)| n != name);
         self.env.push((name.into(), value.map(str::to_owned)));
         self
@@ -115,12 +115,12 @@ impl Cli {
         Ok(outcome)
     }
 
-    async fn run(&self, args: &[&str]) -> Result<Outcome> {
+    pub(crate) async fn run(&self, args: &[&str]) -> Result<Outcome> {
         self.run_with(args, &[]).await
     }
 
     /// Runs and requires exit code 0; returns stdout.
-    async fn ok(&self, args: &[&str]) -> Result<String> {
+    pub(crate) async fn ok(&self, args: &[&str]) -> Result<String> {
         let out = self.run(args).await?;
         if out.code != Some(0) {
             bail!(
@@ -135,7 +135,7 @@ impl Cli {
     }
 
     /// Runs and requires exit code 1; returns stderr.
-    async fn fails(&self, args: &[&str]) -> Result<String> {
+    pub(crate) async fn fails(&self, args: &[&str]) -> Result<String> {
         self.fails_with(args, &[]).await
     }
 
@@ -149,18 +149,18 @@ impl Cli {
         Ok(out.stderr)
     }
 
-    async fn login(&self, name: &str) -> Result<()> {
+    pub(crate) async fn login(&self, name: &str) -> Result<()> {
         self.ok(&["login", "--email", &format!("{name}@example.test")])
             .await?;
         Ok(())
     }
 }
 
-fn text(p: &Path) -> String {
+pub(crate) fn text(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn str_at<'a>(v: &'a Value, pointer: &str) -> Result<&'a str> {
+pub(crate) fn str_at<'a>(v: &'a Value, pointer: &str) -> Result<&'a str> {
     v.pointer(pointer)
         .and_then(Value::as_str)
         .with_context(|| format!("{pointer} in {v}"))
@@ -173,7 +173,7 @@ fn mode(path: &Path) -> Result<u32> {
 }
 
 /// Every file under `dir`, relative, sorted.
-fn listing(dir: &Path) -> Result<BTreeSet<String>> {
+pub(crate) fn listing(dir: &Path) -> Result<BTreeSet<String>> {
     let mut out = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -189,7 +189,7 @@ fn listing(dir: &Path) -> Result<BTreeSet<String>> {
     Ok(out)
 }
 
-async fn new_bundle() -> Result<Bundle> {
+pub(crate) async fn new_bundle() -> Result<Bundle> {
     tokio::task::spawn_blocking(|| Bundle::new(10_000, 200)).await?
 }
 

@@ -24,4 +24,5 @@ mod formats_android;
 mod formats_apple;
 mod formats_google;
 mod postgres_store;
+mod robot_follow;
 mod serve_binary;

@@ -397,6 +397,11 @@ impl RobotCard {
         &self.fields.robot_id
     }
 
+    /// The team the card says the token belongs to.
+    pub fn team_id(&self) -> &str {
+        &self.fields.team_id
+    }
+
     /// Who the card says made it.
     pub fn creator_id(&self) -> &str {
         &self.fields.creator_id
