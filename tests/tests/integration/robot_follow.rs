@@ -31,8 +31,7 @@ struct World {
     olga_cli: Cli,
 }
 
-async fn world() -> Result<World> {
-    let server = TestServer::start().await?;
+async fn world(server: TestServer) -> Result<World> {
     let api = signet_client::Api::new(&server.url);
     let olga = account(&api, "olga").await?;
     let dev = account(&api, "dev").await?;
@@ -108,8 +107,24 @@ fn ci(server: &str, token: &str) -> Result<Cli> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_robot_token_pulls_what_its_app_uses_now_and_nothing_of_other_apps() -> Result<()> {
-    let w = world().await?;
+async fn a_robot_token_pulls_what_its_app_uses_now_and_nothing_of_other_apps_on_sqlite()
+-> Result<()> {
+    follows_assignments(TestServer::start().await?).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_robot_token_pulls_what_its_app_uses_now_and_nothing_of_other_apps_on_postgres()
+-> Result<()> {
+    match signet_tests::postgres::database("robot_follow").await? {
+        Some(url) => follows_assignments(TestServer::start_on(&url).await?).await,
+        None => Ok(()),
+    }
+}
+
+/// Make a token, replace the app's keystore and add its iOS credentials; the token pulls
+/// the new ones, and a token for another app still gets nothing of this one.
+async fn follows_assignments(server: TestServer) -> Result<()> {
+    let w = world(server).await?;
     let shop_token = w.token("Acme App").await?;
     let bank_token = w.token("Bank").await?;
     let shop_ci = ci(&w.server.url, &shop_token)?;
@@ -160,9 +175,7 @@ async fn a_robot_token_pulls_what_its_app_uses_now_and_nothing_of_other_apps() -
             "the robot pulled a {pulled} that is not the one assigned after it was made"
         );
     }
-    ensure!(
-        std::fs::read(after.path().join("credentials/android/keystore.jks"))? != old_keystore
-    );
+    ensure!(std::fs::read(after.path().join("credentials/android/keystore.jks"))? != old_keystore);
     let pulled: Value =
         serde_json::from_slice(&std::fs::read(after.path().join("credentials.json"))?)?;
     ensure!(
@@ -178,12 +191,21 @@ async fn a_robot_token_pulls_what_its_app_uses_now_and_nothing_of_other_apps() -
         .await?;
     ensure!(stderr.contains("scope"), "{stderr}");
     let stderr = bank_ci
-        .fails(&["pull", "--app", "Acme App", "--out", &text(elsewhere.path())])
+        .fails(&[
+            "pull",
+            "--app",
+            "Acme App",
+            "--out",
+            &text(elsewhere.path()),
+        ])
         .await?;
     ensure!(stderr.contains("scope"), "{stderr}");
     ensure!(listing(elsewhere.path())?.is_empty());
     let bank_creds: Value = serde_json::from_str(&bank_ci.ok(&["credentials", "--json"]).await?)?;
-    ensure!(bank_creds.as_array().map(Vec::len) == Some(1), "{bank_creds}");
+    ensure!(
+        bank_creds.as_array().map(Vec::len) == Some(1),
+        "{bank_creds}"
+    );
     let bank = tempfile::tempdir()?;
     bank_ci
         .ok(&["pull", "--app", "Bank", "--out", &text(bank.path())])
@@ -255,7 +277,7 @@ async fn a_robot_token_pulls_what_its_app_uses_now_and_nothing_of_other_apps() -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped() -> Result<()> {
-    let w = world().await?;
+    let w = world(TestServer::start().await?).await?;
     let token = w.token("Acme App").await?;
     let app = w.app_id("Acme App").await?;
     let proxy = TamperProxy::start(&w.server.url).await?;
@@ -265,7 +287,8 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
         let mut body = answer.json()?;
         for robot in body.as_array_mut().context("cards")? {
             let real = RobotCard::from_base64(robot["card"].as_str().context("card")?)?;
-            let own = RobotToken::parse(&format!("signet_{}_{}", real.robot_id(), "ab".repeat(32)))?;
+            let own =
+                RobotToken::parse(&format!("signet_{}_{}", real.robot_id(), "ab".repeat(32)))?;
             let forged = own.card(
                 real.creator_id(),
                 &UserKeyPair::generate()?,
@@ -281,9 +304,14 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
     cli.login("dev").await?;
     let before = w.olga.api.assignments(&w.team, &app).await?;
     let stderr = cli
-        .fails(&["keystore", "generate", "--app", "Acme App", "--remote", "--force"])
+        .fails(&[
+            "keystore", "generate", "--app", "Acme App", "--remote", "--force",
+        ])
         .await?;
-    ensure!(fired.count() > 0, "the swapped card was never served: {stderr}");
+    ensure!(
+        fired.count() > 0,
+        "the swapped card was never served: {stderr}"
+    );
     ensure!(
         stderr.contains("swapped the robot's public key"),
         "the assigning CLI did not refuse the swapped key: {stderr}"
@@ -295,8 +323,10 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
 
     // Honest again: the same command works and the token pulls the new keystore.
     proxy.clear();
-    cli.ok(&["keystore", "generate", "--app", "Acme App", "--remote", "--force"])
-        .await?;
+    cli.ok(&[
+        "keystore", "generate", "--app", "Acme App", "--remote", "--force",
+    ])
+    .await?;
     let out = tempfile::tempdir()?;
     ci(&w.server.url, &token)?
         .ok(&["pull", "--app", "Acme App", "--out", &text(out.path())])
@@ -307,7 +337,7 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_robot_refuses_a_grant_signed_by_a_viewer_or_a_non_member() -> Result<()> {
-    let w = world().await?;
+    let w = world(TestServer::start().await?).await?;
     let token_text = w.token("Acme App").await?;
     let api = signet_client::Api::new(&w.server.url);
     let vic = account(&api, "vic").await?;
@@ -331,11 +361,8 @@ async fn a_robot_refuses_a_grant_signed_by_a_viewer_or_a_non_member() -> Result<
         .find(|c| c.label.contains("Acme App"))
         .context("the app's keystore")?;
     let item_key: ItemKey =
-        WrappedItemKey::from_base64(cred.wrapped_key.as_deref().context("wrapped key")?)?.open(
-            &key,
-            &w.team,
-            &cred.id,
-        )?;
+        WrappedItemKey::from_base64(cred.wrapped_key.as_deref().context("wrapped key")?)?
+            .open(&key, &w.team, &cred.id)?;
     let token = RobotToken::parse(&token_text)?;
 
     let proxy = TamperProxy::start(&w.server.url).await?;
@@ -351,17 +378,20 @@ async fn a_robot_refuses_a_grant_signed_by_a_viewer_or_a_non_member() -> Result<
             sender_id: &signer.user.id,
         };
         let forged =
-            RobotEciesItemKey::seal(&signer.account.key_pair, &robot, &ctx, &item_key)?
-                .to_base64();
+            RobotEciesItemKey::seal(&signer.account.key_pair, &robot, &ctx, &item_key)?.to_base64();
         let sender = signer.user.id.clone();
         proxy.clear();
-        let fired = proxy.on("GET", "/api/teams/{}/credentials/{}/payload", move |answer| {
-            let mut body = answer.json()?;
-            body["robot_wrapped_key"] = forged.clone().into();
-            body["robot_wrap_kind"] = json!("ecies");
-            body["robot_wrap_sender"] = sender.clone().into();
-            answer.set_json(&body)
-        });
+        let fired = proxy.on(
+            "GET",
+            "/api/teams/{}/credentials/{}/payload",
+            move |answer| {
+                let mut body = answer.json()?;
+                body["robot_wrapped_key"] = forged.clone().into();
+                body["robot_wrap_kind"] = json!("ecies");
+                body["robot_wrap_sender"] = sender.clone().into();
+                answer.set_json(&body)
+            },
+        );
         let refused = tempfile::tempdir()?;
         let stderr = ci
             .fails(&["pull", "--app", "Acme App", "--out", &text(refused.path())])
