@@ -23,7 +23,7 @@ const MALLORY: &str = "6d616c6c-6f72-4079-8000-000000000001";
 
 /// Olga's team Acme with an Android app; Dev joined through an invitation (so her account
 /// pins the team's log). Returns both sessions and the team id.
-async fn team(server: &TestServer) -> Result<(Session, Session, String)> {
+pub(crate) async fn team(server: &TestServer) -> Result<(Session, Session, String)> {
     let params = KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?;
     let api = Api::new(&server.url);
     let olga = Session::register(&api, "olga@example.test", PASSWORD, params)
@@ -45,7 +45,7 @@ async fn team(server: &TestServer) -> Result<(Session, Session, String)> {
     Ok((olga, dev, team.id))
 }
 
-async fn sign_in(browser: &Browser, url: &str, email: &str) -> Result<()> {
+pub(crate) async fn sign_in(browser: &Browser, url: &str, email: &str) -> Result<()> {
     browser.client.goto(&format!("{url}/account")).await?;
     browser.fill("#signin-email", email).await?;
     browser.fill("#signin-password", PASSWORD).await?;
@@ -57,7 +57,7 @@ async fn sign_in(browser: &Browser, url: &str, email: &str) -> Result<()> {
 }
 
 /// Waits until the page's text contains `needle`; returns that text.
-async fn page_says(browser: &Browser, needle: &str) -> Result<String> {
+pub(crate) async fn page_says(browser: &Browser, needle: &str) -> Result<String> {
     let script = format!(
         "document.body.innerText.includes({}) ? document.body.innerText : null",
         serde_json::to_string(needle)?

@@ -406,3 +406,86 @@ async fn a_robot_refuses_a_grant_signed_by_a_viewer_or_a_non_member() -> Result<
     proxy.stop().await?;
     Ok(())
 }
+
+/// The dashboard, in Chromium, does what the CLI does when it assigns: it refuses a robot
+/// card whose key the server swapped (nothing is assigned), and otherwise wraps the new
+/// keystore for the app's token, which then pulls it with the real CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_assignments_are_wrapped_for_robot_tokens_and_a_swapped_key_is_refused()
+-> Result<()> {
+    use crate::browser_attack::{page_says, sign_in, team};
+    use signet_tests::browser::Browser;
+
+    let server = TestServer::start().await?;
+    let proxy = TamperProxy::start(&server.url).await?;
+    let (olga, _dev, team) = team(&server).await?;
+    let app = olga
+        .api
+        .apps(&team)
+        .await?
+        .into_iter()
+        .next()
+        .context("the app")?;
+    let key = olga.team_key(&team).await?;
+    let (_, token) = olga
+        .create_robot(
+            &team,
+            &key,
+            "CI",
+            std::slice::from_ref(&app.id),
+            &[],
+            signet_server::store::now() + 86_400,
+        )
+        .await?;
+    let token = token.dangerously_to_string().as_str().to_owned();
+    let fired = proxy.on("GET", "/api/teams/{}/apps/{}/robots", |answer| {
+        let mut body = answer.json()?;
+        for robot in body.as_array_mut().context("cards")? {
+            let real = RobotCard::from_base64(robot["card"].as_str().context("card")?)?;
+            let own =
+                RobotToken::parse(&format!("signet_{}_{}", real.robot_id(), "cd".repeat(32)))?;
+            let forged = own.card(
+                real.creator_id(),
+                &UserKeyPair::generate()?,
+                real.team_id(),
+                real.app_ids(),
+                real.created_at(),
+            )?;
+            robot["card"] = forged.to_base64().into();
+        }
+        answer.set_json(&body)
+    });
+
+    let browser = Browser::start().await?;
+    sign_in(&browser, &proxy.url, "dev@example.test").await?;
+    browser.click("nav a[href='/apps']").await?;
+    browser.click("#app-list a").await?;
+    browser.click("#generate-keystore").await?;
+    let said = page_says(&browser, "swapped the robot's public key").await?;
+    ensure!(
+        fired.count() > 0,
+        "the swapped card was never served: {said}"
+    );
+    browser.screenshot("dashboard-robot-card-swapped").await?;
+    ensure!(
+        olga.api.assignments(&team, &app.id).await?.is_empty(),
+        "the dashboard assigned a keystore despite the swapped card"
+    );
+
+    proxy.clear();
+    browser.click("#generate-keystore").await?;
+    let card = browser.wait_for_text(".keystore", "SHA-256", 120).await?;
+    ensure!(card.contains("Default"), "{card}");
+    let out = tempfile::tempdir()?;
+    ci(&server.url, &token)?
+        .ok(&["pull", "--app", "Acme", "--out", &text(out.path())])
+        .await?;
+    ensure!(
+        listing(out.path())?.contains("credentials/android/keystore.jks"),
+        "{:?}",
+        listing(out.path())?
+    );
+    browser.close().await?;
+    proxy.stop().await?;
+    Ok(())
+}
