@@ -7,8 +7,9 @@
 //! the copy of that pin in the CLI's config (see [`super::config`]), so `signet credentials`
 //! still needs no password. A credential whose metadata does not verify is shown as
 //! unverified and never used for a decision. When this machine cannot verify at all (no pin
-//! here yet, a robot token, a log that does not verify), every credential is unverified, and
-//! [`Authors::unavailable`] says why.
+//! here yet, a log that does not verify, a robot token made before tokens carried an anchor),
+//! every credential is unverified, and [`Authors::unavailable`] says why. A robot token
+//! verifies the log from the anchor sealed under its own secret.
 
 use anyhow::Result;
 use signet_client::trust::parse_log;
@@ -22,10 +23,9 @@ use super::{
     remote::{Ctx, Reader, TeamRef, explain},
 };
 
-/// Why a robot token's view is never verified.
-pub const ROBOT_CANNOT_VERIFY: &str = "a robot token (SIGNET_TOKEN) cannot verify who signed \
-    credentials' metadata: it cannot read the team's membership log, so fingerprints and \
-    expiry dates are not shown; sign in with `signet login` to see them verified";
+/// Why a robot token's view is not verified, in front of the reason.
+pub const ROBOT_CANNOT_VERIFY: &str = "this robot token (SIGNET_TOKEN) cannot verify who signed \
+    credentials' metadata, so fingerprints and expiry dates are not shown";
 
 /// The keys that may have signed a team's metadata, or why they are not known here.
 #[derive(Debug)]
@@ -42,7 +42,15 @@ impl Authors {
     /// token, or without a pin here, none.
     pub async fn for_reader(ctx: &Ctx, reader: &Reader, team: &TeamRef) -> Result<Self> {
         let api = match reader {
-            Reader::Robot { .. } => return Ok(Self::Unavailable(ROBOT_CANNOT_VERIFY.into())),
+            Reader::Robot { session, .. } => {
+                return Ok(match session.verified_team(&team.id).await {
+                    Ok(state) => Self::Log(Box::new(state)),
+                    Err(e) => Self::Unavailable(format!(
+                        "{ROBOT_CANNOT_VERIFY}: {e}; sign in with `signet login` to see them \
+                         verified"
+                    )),
+                });
+            }
             Reader::User { api } => api,
         };
         let Some(pin) = ctx.config.pins.get(&team.id).copied() else {

@@ -464,7 +464,8 @@ async fn credentials_say_why_a_machine_cannot_verify_and_signet_teams_verify_fix
     laptop.ok(&["login", "--email", "dev@example.test"]).await?;
     ensure!(row(&laptop.rows(&[]).await?, &id)?["verified"] == true);
 
-    // A robot token cannot read the team's log: unverified, and it says so.
+    // A robot token verifies the team's log from the anchor sealed under its secret: the
+    // same metadata is verified for CI.
     let token = dev
         .ok(&["token", "create", "--app", "Acme"])
         .await?
@@ -477,9 +478,55 @@ async fn credentials_say_why_a_machine_cannot_verify_and_signet_teams_verify_fix
     let rows: Vec<Value> = serde_json::from_str(&out.stdout)?;
     let robot_row = row(&rows, &id)?;
     ensure!(
-        robot_row["verified"] == false && robot_row["fingerprint"].is_null(),
+        robot_row["verified"] == true && !robot_row["fingerprint"].is_null(),
         "{robot_row:#}"
     );
-    ensure!(out.stderr.contains("robot token"), "{out:#?}");
+
+    // A token made before tokens carried an anchor (no card, no anchor) cannot: unverified,
+    // and it says so.
+    let session =
+        Session::login(&Api::new(&server.url), "dev@example.test", PASSWORD, false).await?;
+    let team = session.teams().await?.remove(0).id;
+    let app = session.api.apps(&team).await?.remove(0).id;
+    let legacy = signet_core::vault::robot::RobotToken::generate("legacy01")?;
+    let key = session.team_key(&team).await?;
+    let cred = session.api.credential(&team, &id).await?;
+    let item_key = signet_core::vault::item::WrappedItemKey::from_base64(
+        cred.wrapped_key.as_deref().context("wrapped key")?,
+    )?
+    .open(&key, &team, &id)?;
+    let grant = signet_core::wire::robot::RobotGrant {
+        credential_id: id.clone(),
+        wrapped_key: legacy.grant(&item_key, &team, &id)?.to_base64(),
+        kind: signet_core::wire::robot::RobotGrantKind::Sealed,
+    };
+    let _: Value = session
+        .api
+        .post(
+            &format!("/teams/{team}/robots"),
+            &signet_core::wire::robot::CreateRobotRequest {
+                id: legacy.id().into(),
+                name: "old CI".into(),
+                app_ids: vec![app],
+                expires_at: signet_server::store::now() + 3600,
+                auth_half: legacy.auth_half()?,
+                grants: vec![grant],
+                card: None,
+                anchor: None,
+            },
+        )
+        .await?;
+    ci.robot_token = Some(legacy.dangerously_to_string().as_str().to_owned());
+    let out = ci.ok(&["credentials", "--json"]).await?;
+    let rows: Vec<Value> = serde_json::from_str(&out.stdout)?;
+    let legacy_row = row(&rows, &id)?;
+    ensure!(
+        legacy_row["verified"] == false && legacy_row["fingerprint"].is_null(),
+        "{legacy_row:#}"
+    );
+    ensure!(
+        out.stderr.contains("robot token") && out.stderr.contains("no anchor"),
+        "{out:#?}"
+    );
     Ok(())
 }
