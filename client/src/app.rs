@@ -43,7 +43,9 @@ impl Api {
     }
 
     /// Puts a credential in a slot (as its kind's default when `is_default`); returns the
-    /// app's assignments afterwards.
+    /// app's assignments afterwards. This sends `request` as it is: while the app has robot
+    /// tokens with cards, the server refuses it (409 `robot_grants_missing`) unless it carries
+    /// their wraps — [`crate::Session::assign`] makes them.
     pub async fn assign(
         &self,
         team_id: &str,

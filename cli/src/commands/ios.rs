@@ -485,17 +485,19 @@ impl Apple {
     }
 
     async fn assign(&self, credential_id: &str, target: &str) -> Result<()> {
+        // Through the session, which wraps the item key for the app's robot tokens.
         self.session
-            .api
             .assign(
                 &self.team.id,
                 &self.app.id,
+                &self.key,
                 &AssignRequest {
                     platform: Platform::Ios,
                     profile: self.profile.clone(),
                     target: target.to_owned(),
                     credential_id: credential_id.to_owned(),
                     is_default: true,
+                    robot_grants: Vec::new(),
                 },
             )
             .await

@@ -508,6 +508,47 @@ async fn pull_creates_missing_ios_credentials_with_apple_only_when_told_and_neve
         "{robot}"
     );
     ensure!(sim.profiles().len() == 1);
+
+    // A person then sets the preview profile up with Apple; the same token pulls it, though it
+    // was made before (issue 12 §3: the assignment wraps it for the app's robot tokens).
+    let robot_token = cli.token.take();
+    cli.ok(&[
+        "ios",
+        "devices",
+        "add",
+        "--app",
+        "Acme",
+        "--profile",
+        "preview",
+        "--udid",
+        UDID_ANA,
+        "--name",
+        "Ana's iPhone",
+    ])
+    .await?;
+    cli.ok(&["ios", "setup", "--app", "Acme", "--profile", "preview"])
+        .await?;
+    cli.token = robot_token;
+    let preview = tempfile::tempdir()?;
+    cli.ok(&[
+        "pull",
+        "--app",
+        "Acme",
+        "--platform",
+        "ios",
+        "--profile",
+        "preview",
+        "--out",
+        &text(preview.path()),
+        "--check",
+    ])
+    .await?;
+    ensure!(
+        preview
+            .path()
+            .join("credentials/ios/profile.mobileprovision")
+            .is_file()
+    );
     sim.stop().await?;
     server.stop().await
 }

@@ -132,7 +132,15 @@ async fn follows_assignments(server: TestServer) -> Result<()> {
 
     let before = tempfile::tempdir()?;
     shop_ci
-        .ok(&["pull", "--app", "Acme App", "--out", &text(before.path())])
+        .ok(&[
+            "pull",
+            "--app",
+            "Acme App",
+            "--platform",
+            "android",
+            "--out",
+            &text(before.path()),
+        ])
         .await?;
     let old_keystore = std::fs::read(before.path().join("credentials/android/keystore.jks"))?;
 
@@ -268,6 +276,8 @@ async fn follows_assignments(server: TestServer) -> Result<()> {
             "Acme App",
             "--profile",
             "staging",
+            "--platform",
+            "android",
             "--out",
             &text(staging.path()),
         ])
@@ -329,7 +339,15 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
     .await?;
     let out = tempfile::tempdir()?;
     ci(&w.server.url, &token)?
-        .ok(&["pull", "--app", "Acme App", "--out", &text(out.path())])
+        .ok(&[
+            "pull",
+            "--app",
+            "Acme App",
+            "--platform",
+            "android",
+            "--out",
+            &text(out.path()),
+        ])
         .await?;
     proxy.stop().await?;
     Ok(())
@@ -368,8 +386,16 @@ async fn a_robot_refuses_a_grant_signed_by_a_viewer_or_a_non_member() -> Result<
     let proxy = TamperProxy::start(&w.server.url).await?;
     let ci = ci(&proxy.url, &token_text)?;
     let out = tempfile::tempdir()?;
-    ci.ok(&["pull", "--app", "Acme App", "--out", &text(out.path())])
-        .await?;
+    ci.ok(&[
+        "pull",
+        "--app",
+        "Acme App",
+        "--platform",
+        "android",
+        "--out",
+        &text(out.path()),
+    ])
+    .await?;
     for (signer, who) in [(&vic, "a viewer"), (&mallory, "someone outside the team")] {
         let ctx = RobotWrapContext {
             team_id: &w.team,
@@ -394,7 +420,15 @@ async fn a_robot_refuses_a_grant_signed_by_a_viewer_or_a_non_member() -> Result<
         );
         let refused = tempfile::tempdir()?;
         let stderr = ci
-            .fails(&["pull", "--app", "Acme App", "--out", &text(refused.path())])
+            .fails(&[
+                "pull",
+                "--app",
+                "Acme App",
+                "--platform",
+                "android",
+                "--out",
+                &text(refused.path()),
+            ])
             .await?;
         ensure!(fired.count() > 0, "the forged grant was never served");
         ensure!(
