@@ -6,6 +6,7 @@
 //! enforces it, and the matrix test checks the two agree for every route and caller.
 
 mod apps;
+mod asc_relay;
 mod audit;
 mod auth;
 mod credentials;
@@ -475,6 +476,16 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             Member(Admin),
             "Robot tokens of a team",
             get(robots::list),
+        ),
+        with_limit(
+            route(
+                "POST",
+                "/teams/{team}/asc-relay",
+                Member(Developer),
+                "Forward one App Store Connect request whose token is scoped to exactly it",
+                post(asc_relay::relay),
+            ),
+            1024 * 1024,
         ),
         with_limit(
             route(

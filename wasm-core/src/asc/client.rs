@@ -273,9 +273,25 @@ impl<'k, T: Transport, C: Fn() -> u64> AscClient<'k, T, C> {
         subject: &CsrSubject,
     ) -> Result<NewCertificate> {
         let pending = PendingCsr::generate(subject)?;
+        self.create_certificate_for(
+            distribution,
+            &pending.csr_pem()?,
+            &pending.private_key_pkcs8_pem()?,
+        )
+        .await
+    }
+
+    /// [`Self::create_certificate`] for a request made elsewhere (the dashboard's worker):
+    /// `csr_pem` and its unencrypted PKCS#8 private key.
+    pub async fn create_certificate_for(
+        &self,
+        distribution: Distribution,
+        csr_pem: &str,
+        key_pem: &str,
+    ) -> Result<NewCertificate> {
         let certificate = self
             .create(
-                Request::create_certificate(&pending.csr_pem()?, distribution.certificate_type())?,
+                Request::create_certificate(csr_pem, distribution.certificate_type())?,
                 Certificate::from_resource,
             )
             .await?;
@@ -286,7 +302,7 @@ impl<'k, T: Transport, C: Fn() -> u64> AscClient<'k, T, C> {
                 what: "App Store Connect response",
                 reason: "the new certificate came without its content".into(),
             })?;
-        let identity = SigningIdentity::import(&pending.private_key_pkcs8_pem()?, &der)?;
+        let identity = SigningIdentity::import(key_pem, &der)?;
         Ok(NewCertificate {
             certificate,
             identity,

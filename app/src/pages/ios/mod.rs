@@ -9,8 +9,11 @@
 //! - `cards` — how a stored credential is shown: facts, expiry, warnings, "Make default",
 //!   and reusing one the team already has.
 //! - `certificate` — the CSR → `.cer` → `.p12` flow.
+//! - `apple` — "Create with Apple": certificate and profile made through the App Store
+//!   Connect API with the team's key, signed here, sent through the server's relay.
 //! - `upload` — every file upload (`.cer`, `.p12`, profile, `.p8`), checked before storing.
 
+mod apple;
 mod cards;
 mod certificate;
 mod upload;
@@ -25,6 +28,7 @@ use signet_core::{
 };
 
 use crate::{api, pages::apps::meta_str, state::AppState};
+use apple::CreateWithApple;
 use cards::{AssignExisting, CredentialRow, warnings};
 use certificate::{GenerateCsr, PendingCsr};
 use upload::{Upload, UploadForm};
@@ -259,9 +263,11 @@ fn TargetCard(
     let waiting = pending
         .filter(|_| can_write)
         .map(|(_, csr)| view! { <PendingCsr at=slot.clone() csr reload /> });
+    let with_apple = can_write.then(|| view! { <CreateWithApple at=slot.clone() reload /> });
     view! {
         <article class="ios-target" id=target_id>
             <h3>{heading}</h3>
+            {with_apple}
             <h4>"Distribution certificate"</h4>
             {rows(certs, "No distribution certificate yet.")}
             {waiting}
