@@ -144,6 +144,8 @@ pub fn run(args: PullArgs) -> Result<bool> {
             .await
             .map_err(|e| explain(e, reader.who()))?;
         let mut plan = Plan::new(&assignments, &args.profile, args.platform);
+        // Before anything is decided from them (or generated for them).
+        check_target_names(&plan)?;
         // A signed-in user unlocks once, before anything is generated or opened.
         let session = match &reader {
             Reader::Robot { .. } => None,
@@ -372,6 +374,22 @@ pub fn run(args: PullArgs) -> Result<bool> {
     })
 }
 
+/// Refuses iOS target names from the server that are not target names (they become file
+/// names).
+fn check_target_names(plan: &Plan) -> Result<()> {
+    for target in plan.ios.keys() {
+        if !signet_core::wire::app::is_slot_name(target, true) {
+            bail!(
+                "the server sent an iOS target named {:?}, which is not a target name (up to 64 \
+                 letters, digits, '.', '_' or '-'); refusing to write files for it. Nothing was \
+                 written. The server's data may have been tampered with: tell your admin",
+                target.chars().take(80).collect::<String>()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The bundle ids of the app's iOS targets whose slot lacks a certificate or a profile.
 fn missing_ios(app: &signet_core::wire::app::AppInfo, plan: &Plan) -> Vec<String> {
     let single = app.ios_targets.len() == 1;
@@ -394,6 +412,7 @@ async fn fetch(
     team: &TeamRef,
     plan: &Plan,
 ) -> Result<(CredentialsJson, Vec<OutFile>)> {
+    check_target_names(plan)?;
     let mut out = Vec::new();
     let mut json = CredentialsJson::default();
     if let Some(id) = &plan.android {
@@ -428,14 +447,6 @@ async fn fetch(
         let (Some(cert_id), Some(profile_id)) = (cert_id, profile_id) else {
             continue;
         };
-        if !signet_core::wire::app::is_slot_name(target, true) {
-            bail!(
-                "the server sent an iOS target named {:?}, which is not a target name (up to 64 \
-                 letters, digits, '.', '_' or '-'); refusing to write files for it. Nothing was \
-                 written. The server's data may have been tampered with: tell your admin",
-                target.chars().take(80).collect::<String>()
-            );
-        }
         let prefix = if several && !target.is_empty() {
             format!("{target}-")
         } else {

@@ -14,6 +14,7 @@ mod browser_attack;
 mod browser_dashboard;
 mod browser_import;
 mod browser_ios;
+mod browser_ios_apple;
 mod cli_doctor;
 mod cli_generate;
 mod cli_ios_apple;

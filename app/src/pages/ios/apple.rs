@@ -253,7 +253,7 @@ async fn run(
     let label = format!("{} {} profile", slot.bundle_id, distribution.name());
     store(state, slot, &label, &profile.payload()).await?;
     // The certificate is the slot's default too (a reused one may have been elsewhere).
-    api::assign_slot(&team, &slot.app_id, &slot.assign(&cert_id))
+    api::assign_slot(&keys, &team, &slot.app_id, &slot.assign(&cert_id))
         .await
         .map_err(|e| e.to_string())?;
     Ok(Outcome::Done(format!(
