@@ -177,6 +177,7 @@ const MATRIX: &[(&str, Row)] = &[
     ("GET /api/teams/{team}/apps/{app}/assignments", READER_ONE),
     ("PUT /api/teams/{team}/apps/{app}/assignments", DEVELOPER_UP),
     ("GET /api/teams/{team}/apps/{app}/robots", DEVELOPER_UP),
+    ("POST /api/teams/{team}/asc-relay", DEVELOPER_UP),
     (
         "DELETE /api/teams/{team}/apps/{app}/assignments",
         DEVELOPER_UP,
@@ -979,6 +980,21 @@ impl World {
             "POST /api/teams/{team}/robots/{robot}/grants" => {
                 call.body = RawBody::Json(json!({"grants": []}));
             }
+            "POST /api/teams/{team}/asc-relay" => {
+                // A token scoped to exactly this request, relayed to the simulator that
+                // `matrix` points the server at.
+                let request = signet_core::asc::Request::list_devices();
+                let key = signet_core::keys::asc::AppStoreConnectKey::from_p8(
+                    &std::fs::read(asc_fixture("AuthKey_ABC123DEFG.p8"))?,
+                    "ABC123DEFG",
+                    ASC_ISSUER,
+                )?;
+                let now = u64::try_from(signet_server::store::now()).unwrap_or(0);
+                call.body = RawBody::Json(json!({
+                    "method": "GET", "path": request.path,
+                    "token": key.token_scoped(now, 600, &[request.scope()])?,
+                }));
+            }
             "DELETE /api/teams/{team}/robots/{robot}" => {
                 call.robot = self.throwaway_robot().await?;
             }
@@ -1102,8 +1118,27 @@ fn ordered(routes: Vec<(String, String)>) -> Vec<String> {
     keys
 }
 
+const ASC_ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
+
+fn asc_fixture(name: &str) -> std::path::PathBuf {
+    signet_tests::paths::root()
+        .join("wasm-core/tests/fixtures/apple")
+        .join(name)
+}
+
 async fn matrix(db: Db) -> Result<()> {
     let started = std::time::Instant::now();
+    // The App Store Connect relay forwards to a simulator, never to Apple.
+    let public = std::fs::read_to_string(asc_fixture("AuthKey_ABC123DEFG.pub.pem"))?;
+    let sim =
+        signet_tests::asc_sim::AscSimulator::start(&public, "ABC123DEFG", ASC_ISSUER, "A1B2C3D4E5")
+            .await?;
+    // nextest runs every test in its own process, so no other test sees this variable.
+    #[allow(unsafe_code)]
+    // SAFETY: set before the server starts, while no other thread reads the environment.
+    unsafe {
+        std::env::set_var("SIGNET_ASC_API_URL", &sim.url);
+    }
     let server = server_on(&db).await?;
     let routes = openapi_routes(&server.url).await?;
 
