@@ -15,7 +15,7 @@ use signet_core::{
 };
 
 use super::{
-    files,
+    files, input,
     metadata::Authors,
     pull::PlatformChoice,
     remote::{Ctx, Reader, ServerArgs, Who, block_on, explain},
@@ -60,6 +60,13 @@ struct IdArgs {
     /// Its team (name or id; default: searched in your teams).
     #[arg(long, value_name = "TEAM")]
     team: Option<String>,
+    /// Removing an iOS certificate: also revoke it at Apple (through the team's App Store
+    /// Connect API key) without asking. Builds already signed keep working.
+    #[arg(long, conflicts_with = "keep_at_apple")]
+    revoke_at_apple: bool,
+    /// Removing an iOS certificate: leave it valid at Apple without asking.
+    #[arg(long)]
+    keep_at_apple: bool,
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -327,12 +334,53 @@ fn trash(args: IdArgs, remove: bool, server: ServerArgs) -> Result<()> {
                 if remove { "" } else { " --deleted" }
             );
         };
+        let mut revoked = None;
+        if remove {
+            let info = api
+                .credential(&team.id, &args.id)
+                .await
+                .map_err(|e| explain(e, Who::User))?;
+            if info.kind
+                == signet_core::wire::credential::CredentialKind::IosDistributionCertificate
+            {
+                let revoke = if args.revoke_at_apple {
+                    true
+                } else if args.keep_at_apple {
+                    false
+                } else if input::interactive() {
+                    input::confirm(
+                        &format!(
+                            "{} is an iOS certificate. Also revoke it at Apple? Builds already \
+                             signed with it keep working; new builds with it stop, and so do \
+                             the profiles that allow only it",
+                            info.label
+                        ),
+                        false,
+                    )?
+                } else {
+                    false
+                };
+                if revoke {
+                    revoked = revoke_certificate(&ctx, &team, &info).await?;
+                } else {
+                    eprintln!(
+                        "{} stays valid at Apple (not revoked). To revoke it too, restore it \
+                         and remove it with --revoke-at-apple, or revoke it at \
+                         developer.apple.com",
+                        info.label
+                    );
+                }
+            }
+        }
         let outcome = if remove {
             api.trash_credential(&team.id, &args.id).await
         } else {
             api.restore_credential(&team.id, &args.id).await
         };
         outcome.map_err(|e| explain(e, Who::User))?;
+        if let Some(serial) = revoked {
+            eprintln!("Revoked the certificate (serial {serial}) at Apple.");
+        }
         if remove {
             eprintln!(
                 "Moved {} to the trash of team {} (builds no longer get it); undo with \
@@ -344,6 +392,36 @@ fn trash(args: IdArgs, remove: bool, server: ServerArgs) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Revokes an iOS certificate at Apple, its serial read from metadata verified against its
+/// author's signature (never from unverified metadata); the serial, or `None` when Apple
+/// no longer has it.
+async fn revoke_certificate(
+    ctx: &Ctx,
+    team: &super::remote::TeamRef,
+    info: &CredentialInfo,
+) -> Result<Option<String>> {
+    let session = ctx.session().await?;
+    let (_, state) = super::remote::team_key_and_state(&session, team).await?;
+    signet_core::vault::membership::listing::verify_metadata(&state, info).map_err(|why| {
+        anyhow::anyhow!(
+            "{}'s metadata does not verify ({why}), so its serial number cannot be trusted; \
+             nothing was revoked or removed",
+            info.label
+        )
+    })?;
+    let meta: Value = serde_json::from_str(&info.metadata).unwrap_or(Value::Null);
+    let serial = meta["serial"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("{} has no serial number in its metadata", info.label))?;
+    if super::ios::revoke_at_apple(&session, team, &serial).await? {
+        Ok(Some(serial))
+    } else {
+        eprintln!("Apple no longer has the certificate (serial {serial}): nothing to revoke.");
+        Ok(None)
+    }
 }
 
 impl PlatformChoice {

@@ -294,6 +294,64 @@ fn certificate_der(payload: &Payload) -> Result<Vec<u8>> {
         .context("the .p12 holds no certificate")
 }
 
+/// The team key, its verified log, and the team's App Store Connect key (`asc_key`, or the
+/// newest whose metadata verifies) opened here, with its label.
+async fn load_key(
+    session: &Session,
+    team: &TeamRef,
+    asc_key: Option<&str>,
+) -> Result<(TeamKey, TeamState, AppStoreConnectKey, String)> {
+    let (key, state) = team_key_and_state(session, team).await?;
+    let list = session
+        .api
+        .credentials(&team.id, false)
+        .await
+        .map_err(|e| explain(e, Who::User))?;
+    let keys = asc_keys(&state, &list);
+    let chosen = match asc_key {
+        Some(id) => keys.iter().find(|k| k.id == id).with_context(|| {
+            format!(
+                "{id} is not an App Store Connect API key of team {} (or its metadata does not \
+                 verify)",
+                team.name
+            )
+        })?,
+        None => keys.first().with_context(|| no_key_help(&team.name))?,
+    };
+    let opener = Opener::User {
+        session,
+        key: key.clone(),
+    };
+    let Payload::AscApiKey {
+        p8,
+        key_id,
+        issuer_id,
+    } = opener
+        .open(&team.id, &chosen.id, CredentialKind::AscApiKey)
+        .await?
+    else {
+        bail!(
+            "credential {} is not an App Store Connect API key",
+            chosen.id
+        );
+    };
+    let asc = AppStoreConnectKey::from_p8(p8.expose().as_bytes(), &key_id, &issuer_id)?;
+    Ok((key, state, asc, chosen.label.clone()))
+}
+
+/// Revokes at Apple the certificate with this serial (`signet credentials remove
+/// --revoke-at-apple`); `false` when Apple no longer has it.
+pub async fn revoke_at_apple(session: &Session, team: &TeamRef, serial: &str) -> Result<bool> {
+    let (_, _, asc, _) = load_key(session, team, None).await?;
+    let transport = DirectTransport::from_env()?;
+    let client = AscClient::new(&asc, &transport, now as fn() -> u64, Scoping::Unscoped);
+    let Some(apple) = client.certificate_by_serial(serial).await? else {
+        return Ok(false);
+    };
+    client.revoke_certificate(&apple.id).await?;
+    Ok(true)
+}
+
 /// A certificate for the profiles of a slot: Signet's credential and Apple's resource.
 struct SlotCertificate {
     credential_id: String,
@@ -345,47 +403,12 @@ impl Apple {
                 app.name
             );
         }
-        let (key, state) = team_key_and_state(&session, &team).await?;
-        let list = session
-            .api
-            .credentials(&team.id, false)
-            .await
-            .map_err(|e| explain(e, Who::User))?;
-        let keys = asc_keys(&state, &list);
-        let chosen = match asc_key {
-            Some(id) => keys.iter().find(|k| k.id == id).with_context(|| {
-                format!(
-                    "{id} is not an App Store Connect API key of team {} (or its metadata does \
-                     not verify)",
-                    team.name
-                )
-            })?,
-            None => keys.first().with_context(|| no_key_help(&team.name))?,
-        };
-        let opener = Opener::User {
-            session: &session,
-            key: key.clone(),
-        };
-        let Payload::AscApiKey {
-            p8,
-            key_id,
-            issuer_id,
-        } = opener
-            .open(&team.id, &chosen.id, CredentialKind::AscApiKey)
-            .await?
-        else {
-            bail!(
-                "credential {} is not an App Store Connect API key",
-                chosen.id
-            );
-        };
-        let asc = AppStoreConnectKey::from_p8(p8.expose().as_bytes(), &key_id, &issuer_id)?;
+        let (key, state, asc, label) = load_key(&session, &team, asc_key).await?;
         let transport = DirectTransport::from_env()?;
         eprintln!(
-            "Using App Store Connect API key {} ({}) of team {}; {} credentials for build \
+            "Using App Store Connect API key {} ({label}) of team {}; {} credentials for build \
              profile {profile}",
             asc.key_id(),
-            chosen.label,
             team.name,
             distribution.name(),
         );

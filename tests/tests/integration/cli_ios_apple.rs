@@ -414,6 +414,36 @@ async fn the_certificate_limit_is_listed_and_only_the_named_certificate_is_revok
         .await?;
     ensure!(nothing.contains("nothing was changed"), "{nothing}");
     ensure!(sim.profiles().len() == 2);
+
+    // Removing a certificate in Signet: without a terminal it stays at Apple (and says so);
+    // with --revoke-at-apple it is revoked there too.
+    let listing = cli.ok(&["credentials", "--json"]).await?;
+    let start = listing.find('[').context("json")?;
+    let rows: Value = serde_json::Deserializer::from_str(&listing[start..])
+        .into_iter::<Value>()
+        .next()
+        .context("rows")??;
+    let certs: Vec<String> = rows
+        .as_array()
+        .context("rows")?
+        .iter()
+        .filter(|r| r["kind"] == "ios_distribution_certificate")
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
+    ensure!(certs.len() == 2, "{rows}");
+    let kept = cli.ok(&["credentials", "remove", &certs[0]]).await?;
+    ensure!(kept.contains("stays valid at Apple"), "{kept}");
+    ensure!(sim.certificate_serials() == now);
+    cli.ok(&["credentials", "restore", &certs[0]]).await?;
+    for id in &certs {
+        cli.ok(&["credentials", "remove", id, "--revoke-at-apple"])
+            .await?;
+    }
+    ensure!(
+        sim.certificate_serials().is_empty(),
+        "{:?}",
+        sim.certificate_serials()
+    );
     sim.stop().await?;
     server.stop().await
 }
