@@ -99,6 +99,46 @@ async fn browser_creates_ios_credentials_with_apple_through_the_scoped_relay() -
         )
         .await?;
 
+    // Preview (Ad Hoc): register a device from the page, then the profile lists it and the
+    // certificate Signet holds is reused.
+    browser
+        .wait_for("#ios-profile", 10)
+        .await?
+        .select_by_value("preview")
+        .await?;
+    browser
+        .wait_for_text("#ios-target-0", "com.acme.app · preview profile", 10)
+        .await?;
+    browser.fill("#ios-device-udid-0", "not a udid").await?;
+    browser.fill("#ios-device-name-0", "Ana's iPhone").await?;
+    browser.click("#ios-device-add-0").await?;
+    let bad = browser
+        .wait_for_text("#ios-device-status-0", "not a valid device UDID", 60)
+        .await?;
+    ensure!(sim.device_udids().is_empty(), "{bad}");
+    browser
+        .fill(
+            "#ios-device-udid-0",
+            "0123456789abcdef0123456789abcdef01234567",
+        )
+        .await?;
+    browser.fill("#ios-device-name-0", "Ana's iPhone").await?;
+    browser.click("#ios-device-add-0").await?;
+    browser
+        .wait_for_text("#ios-device-status-0", "Registered", 60)
+        .await?;
+    browser.click("#ios-apple-create-0").await?;
+    let adhoc = browser
+        .wait_for_text("#ios-apple-status-0", "Done:", 120)
+        .await?;
+    ensure!(
+        adhoc.contains("reused certificate")
+            && adhoc.contains("Ad Hoc profile")
+            && adhoc.contains("(1 device(s))"),
+        "{adhoc}"
+    );
+    ensure!(sim.certificate_serials().len() == 1 && sim.profiles().len() == 2);
+
     // Every request was signed in the browser, verified by the simulator, and scoped to
     // exactly itself.
     let seen = sim.seen();
@@ -108,7 +148,6 @@ async fn browser_creates_ios_credentials_with_apple_through_the_scoped_relay() -
         let wanted = format!("{} {}", s.method, s.path);
         ensure!(s.scope.as_deref() == Some(&[wanted][..]), "{s:?}");
     }
-    ensure!(sim.certificate_serials().len() == 1 && sim.profiles().len() == 1);
 
     // What the server saw: relay bodies with those tokens, never the .p8's key.
     let bodies = std::fs::read_to_string(&log).unwrap_or_default();

@@ -20,7 +20,7 @@ use signet_core::{
 use super::{Slot, store};
 use crate::{
     api,
-    pages::auth::{Busy, BusyLine, paint},
+    pages::auth::{Busy, BusyLine, Field, paint},
     state::AppState,
 };
 
@@ -74,20 +74,17 @@ fn meta(c: &CredentialInfo) -> Value {
     serde_json::from_str(&c.metadata).unwrap_or_default()
 }
 
-/// What a run produced, or the certificates to choose from at Apple's limit.
-enum Outcome {
-    Done(String),
-    Limit(Vec<(Certificate, bool)>),
+/// What every flow needs: the signed-in keys, the team, its key, its credentials (verified
+/// metadata only) and its App Store Connect key, opened here.
+struct Opened {
+    keys: api::Keys,
+    team: String,
+    team_key: signet_core::vault::team_key::TeamKey,
+    all: Vec<CredentialInfo>,
+    asc: AppStoreConnectKey,
 }
 
-/// Runs the flow for one slot; `revoke` names a certificate to revoke first (the user's
-/// choice after a limit).
-async fn run(
-    state: AppState,
-    slot: &Slot,
-    revoke: Option<String>,
-    busy: RwSignal<Busy>,
-) -> Result<Outcome, String> {
+async fn open_key(state: AppState) -> Result<Opened, String> {
     let keys = state.keys_untracked().ok_or("sign in again")?;
     let team = state.team_id.get_untracked().ok_or("choose a team")?;
     let team_key = state
@@ -125,6 +122,108 @@ async fn run(
     };
     let asc = AppStoreConnectKey::from_p8(p8.expose().as_bytes(), &key_id, &issuer_id)
         .map_err(|e| e.to_string())?;
+    Ok(Opened {
+        keys,
+        team,
+        team_key,
+        all,
+        asc,
+    })
+}
+
+/// Registers a device with Apple (for Ad Hoc and Development profiles).
+#[component]
+pub(super) fn RegisterDevice(at: Slot) -> impl IntoView {
+    let slot = at;
+    let state = AppState::get();
+    let busy = RwSignal::new(Busy::Idle);
+    let udid = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let (udid_id, name_id, button_id, status_id) = (
+        slot.id("device-udid"),
+        slot.id("device-name"),
+        slot.id("device-add"),
+        slot.id("device-status"),
+    );
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let (u, n) = (udid.get_untracked(), name.get_untracked());
+        busy.set(Busy::Working("Registering the device with Apple…".into()));
+        spawn_local(async move {
+            let result = async {
+                let opened = open_key(state).await?;
+                let client = AscClient::new(
+                    &opened.asc,
+                    Relay {
+                        team: opened.team.clone(),
+                    },
+                    now,
+                    Scoping::PerRequest,
+                );
+                let (device, registered) = client
+                    .register_device(u.trim(), n.trim())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<String, String>(format!(
+                    "{} {} ({}). Press \"Create with Apple\" to make a new profile that \
+                     includes it.",
+                    if registered {
+                        "Registered"
+                    } else {
+                        "Apple already has"
+                    },
+                    device.udid,
+                    device.name
+                ))
+            }
+            .await;
+            match result {
+                Ok(text) => {
+                    udid.set(String::new());
+                    name.set(String::new());
+                    busy.set(Busy::Done(text));
+                }
+                Err(e) => busy.set(Busy::Failed(e)),
+            }
+        });
+    };
+    view! {
+        <form class="option form" on:submit=submit>
+            <h5>"Register a device with Apple"</h5>
+            <Field id=udid_id label="Device UDID" value=udid autocomplete="off" required=true />
+            <Field id=name_id label="Device name" value=name autocomplete="off" required=true />
+            <button id=button_id class="button" type="submit" disabled=move || busy.get().is_working()>
+                "Register device"
+            </button>
+            <BusyLine state=busy id=status_id />
+        </form>
+    }
+}
+
+/// What a run produced, or the certificates to choose from at Apple's limit.
+enum Outcome {
+    Done(String),
+    Limit(Vec<(Certificate, bool)>),
+}
+
+/// Runs the flow for one slot; `revoke` names a certificate to revoke first (the user's
+/// choice after a limit).
+async fn run(
+    state: AppState,
+    slot: &Slot,
+    revoke: Option<String>,
+    busy: RwSignal<Busy>,
+) -> Result<Outcome, String> {
+    let Opened {
+        keys,
+        team,
+        team_key,
+        all,
+        asc,
+    } = open_key(state).await?;
     let client = AscClient::new(&asc, Relay { team: team.clone() }, now, Scoping::PerRequest);
     let distribution = Distribution::for_build_profile(&slot.profile);
     let e = |e: signet_core::Error| e.to_string();

@@ -28,7 +28,7 @@ use signet_core::{
 };
 
 use crate::{api, pages::apps::meta_str, state::AppState};
-use apple::CreateWithApple;
+use apple::{CreateWithApple, RegisterDevice};
 use cards::{AssignExisting, CredentialRow, warnings};
 use certificate::{GenerateCsr, PendingCsr};
 use upload::{Upload, UploadForm};
@@ -263,7 +263,13 @@ fn TargetCard(
     let waiting = pending
         .filter(|_| can_write)
         .map(|(_, csr)| view! { <PendingCsr at=slot.clone() csr reload /> });
-    let with_apple = can_write.then(|| view! { <CreateWithApple at=slot.clone() reload /> });
+    let devices = signet_core::asc::Distribution::for_build_profile(&slot.profile).needs_devices();
+    let with_apple = can_write.then(|| {
+        view! {
+            <CreateWithApple at=slot.clone() reload />
+            {devices.then(|| view! { <RegisterDevice at=slot.clone() /> })}
+        }
+    });
     view! {
         <article class="ios-target" id=target_id>
             <h3>{heading}</h3>
