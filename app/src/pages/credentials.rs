@@ -230,6 +230,18 @@ fn CredentialBody(
     let busy = RwSignal::new(Busy::Idle);
     let deleted = c.deleted_at.is_some();
     let id = c.id.clone();
+    // An iOS certificate whose serial its author signed may be revoked at Apple too.
+    let serial = (c.kind
+        == signet_core::wire::credential::CredentialKind::IosDistributionCertificate
+        && api::unverified(&c).is_none())
+    .then(|| {
+        meta.get("serial")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    })
+    .flatten();
+    let revoke = RwSignal::new(false);
+    let revoke_serial = serial.clone();
     let toggle = move |_| {
         let Some(team) = state.team_id.get_untracked() else {
             return;
@@ -243,7 +255,19 @@ fn CredentialBody(
             }
             .into(),
         ));
+        let revoke_serial = revoke_serial
+            .clone()
+            .filter(|_| revoke.get_untracked() && !deleted);
         spawn_local(async move {
+            if let Some(serial) = revoke_serial {
+                busy.set(Busy::Working("Revoking the certificate at Apple…".into()));
+                if let Err(e) = crate::pages::ios::revoke_at_apple(state, &serial).await {
+                    busy.set(Busy::Failed(format!(
+                        "{e}. Nothing was revoked or moved to the trash."
+                    )));
+                    return;
+                }
+            }
             let result = if deleted {
                 api::restore_credential(&team, &id).await
             } else {
@@ -351,6 +375,18 @@ fn CredentialBody(
                         "Moves it to the trash: builds stop using it; you can restore it until an admin purges it."
                     }}
                 </p>
+                {(!deleted && serial.is_some()).then(|| view! {
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            id="revoke-at-apple"
+                            on:change=move |ev| revoke.set(event_target_checked(&ev))
+                        />
+                        " Also revoke it at Apple (through the team's App Store Connect API key). \
+                         Builds already signed with it keep working; new builds with it stop, and \
+                         so do the profiles that allow only it."
+                    </label>
+                })}
                 <button
                     id=if deleted { "restore-credential" } else { "trash-credential" }
                     class=if deleted { "button primary" } else { "button danger" }

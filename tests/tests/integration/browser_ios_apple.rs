@@ -231,6 +231,38 @@ async fn browser_creates_ios_credentials_with_apple_through_the_scoped_relay() -
             "{assignments:?}"
         );
     }
+    // Removing the certificate on its page can revoke it at Apple too (after confirming with
+    // the box): the browser finds it by its signed serial and revokes it through the relay.
+    let cert = session
+        .credentials(&team.id, false)
+        .await?
+        .into_iter()
+        .find(|c| {
+            c.kind == signet_core::wire::credential::CredentialKind::IosDistributionCertificate
+        })
+        .context("the certificate")?;
+    browser.click("nav a[href='/credentials']").await?;
+    browser
+        .wait_for_text("#credential-list", &cert.label, 30)
+        .await?;
+    browser
+        .click(&format!("a[href='/credentials/{}']", cert.id))
+        .await?;
+    browser.wait_for("#revoke-at-apple", 30).await?;
+    browser.click("#revoke-at-apple").await?;
+    browser.click("#trash-credential").await?;
+    browser.wait_for("#in-trash", 60).await?;
+    ensure!(
+        sim.certificate_serials().is_empty(),
+        "{:?}",
+        sim.certificate_serials()
+    );
+    ensure!(
+        sim.seen().iter().any(|s| s.method == "DELETE"
+            && s.status == 204
+            && s.scope.as_deref() == Some(&[format!("DELETE {}", s.path)][..])),
+        "the revocation's token was scoped to it"
+    );
     browser.close().await?;
     sim.stop().await?;
     server.stop().await

@@ -131,6 +131,32 @@ async fn open_key(state: AppState) -> Result<Opened, String> {
     })
 }
 
+/// Revokes at Apple the certificate with `serial` (from verified metadata), through the
+/// relay; `false` when Apple no longer has it.
+pub(crate) async fn revoke_at_apple(state: AppState, serial: &str) -> Result<bool, String> {
+    let opened = open_key(state).await?;
+    let client = AscClient::new(
+        &opened.asc,
+        Relay {
+            team: opened.team.clone(),
+        },
+        now,
+        Scoping::PerRequest,
+    );
+    let Some(apple) = client
+        .certificate_by_serial(serial)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(false);
+    };
+    client
+        .revoke_certificate(&apple.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(true)
+}
+
 /// Registers a device with Apple (for Ad Hoc and Development profiles).
 #[component]
 pub(super) fn RegisterDevice(at: Slot) -> impl IntoView {
@@ -380,12 +406,25 @@ fn certificate_der(payload: &Payload) -> Result<Vec<u8>, String> {
         .ok_or_else(|| "the .p12 holds no certificate".into())
 }
 
+thread_local! {
+    /// The last outcome per slot, shown again after the page reloads its data (which draws
+    /// the slot's card anew).
+    static OUTCOMES: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::default();
+}
+
+fn outcome_key(slot: &Slot) -> String {
+    format!("{}/{}/{}", slot.app_id, slot.profile, slot.target)
+}
+
 /// The button, its progress, and the choice at Apple's certificate limit.
 #[component]
 pub(super) fn CreateWithApple(at: Slot, reload: RwSignal<u32>) -> impl IntoView {
     let slot = at;
     let state = AppState::get();
-    let busy = RwSignal::new(Busy::Idle);
+    let key = outcome_key(&slot);
+    let shown = OUTCOMES.with(|o| o.borrow_mut().remove(&key));
+    let busy = RwSignal::new(shown.map_or(Busy::Idle, Busy::Done));
     let limit = RwSignal::new(Vec::<(Certificate, bool)>::new());
     let distribution = Distribution::for_build_profile(&slot.profile);
     let start = {
@@ -402,6 +441,7 @@ pub(super) fn CreateWithApple(at: Slot, reload: RwSignal<u32>) -> impl IntoView 
             spawn_local(async move {
                 match run(state, &slot, revoke, busy).await {
                     Ok(Outcome::Done(text)) => {
+                        OUTCOMES.with(|o| o.borrow_mut().insert(outcome_key(&slot), text.clone()));
                         busy.set(Busy::Done(text));
                         reload.update(|n| *n += 1);
                     }

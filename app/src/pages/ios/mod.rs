@@ -28,6 +28,7 @@ use signet_core::{
 };
 
 use crate::{api, pages::apps::meta_str, state::AppState};
+pub(crate) use apple::revoke_at_apple;
 use apple::{CreateWithApple, RegisterDevice};
 use cards::{AssignExisting, CredentialRow, warnings};
 use certificate::{GenerateCsr, PendingCsr};
