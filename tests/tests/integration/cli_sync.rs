@@ -15,6 +15,7 @@ use serde_json::Value;
 use signet_client::{Api, Session, credential::NewCredential, http::Auth};
 use signet_core::{
     credential::{Payload, SecretText},
+    keys::asc::AppStoreConnectKey,
     vault::{
         kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB},
         recovery::RecoveryCode,
@@ -23,6 +24,7 @@ use signet_core::{
 };
 use signet_tests::{
     api::PASSWORD,
+    asc_sim::AscSimulator,
     paths,
     server::{ServeProcess, TestServer},
     tools,
@@ -728,6 +730,25 @@ async fn register_login_whoami_logout_and_names_that_need_an_id() -> Result<()> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_server_database_and_log_never_hold_a_plaintext_secret() -> Result<()> {
     let data = tempfile::tempdir()?;
+    // The App Store Connect relay is part of the scan: the server process relays to the
+    // simulator, which it finds through the environment it inherits.
+    let apple = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../wasm-core/tests/fixtures/apple"
+    );
+    let sim = AscSimulator::start(
+        &std::fs::read_to_string(format!("{apple}/AuthKey_ABC123DEFG.pub.pem"))?,
+        "ABC123DEFG",
+        "57246542-96fe-1a63-e053-0824d011072a",
+        "A1B2C3D4E5",
+    )
+    .await?;
+    // nextest runs every test in its own process, so no other test sees this variable.
+    #[allow(unsafe_code)]
+    // SAFETY: set before the server starts, while no other thread reads the environment.
+    unsafe {
+        std::env::set_var("SIGNET_ASC_API_URL", &sim.url);
+    }
     let mut serve = ServeProcess::start_logging(data.path(), &paths::dist()?, None, Some("debug"))?;
     serve.health().await?;
     let url = serve.url.clone();
@@ -788,6 +809,26 @@ async fn the_server_database_and_log_never_hold_a_plaintext_secret() -> Result<(
         )
         .await?;
     owner.read_credential(&team.id, &key, &stored.id).await?;
+    // A relayed App Store Connect request: its token reaches Apple, not the log or database.
+    let asc_key = AppStoreConnectKey::from_p8(
+        std::fs::read_to_string(format!("{apple}/AuthKey_ABC123DEFG.p8"))?.as_bytes(),
+        "ABC123DEFG",
+        "57246542-96fe-1a63-e053-0824d011072a",
+    )?;
+    let list = signet_core::asc::Request::list_devices();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let asc_token = asc_key.token_scoped(now, 600, &[list.scope()])?;
+    let relayed: Value = owner
+        .api
+        .post(
+            &format!("/teams/{}/asc-relay", team.id),
+            &serde_json::json!({"method": "GET", "path": list.path, "token": asc_token}),
+        )
+        .await?;
+    ensure!(relayed.to_string().contains("data"), "{relayed}");
+    ensure!(sim.seen().len() == 1, "the relay reached the simulator");
 
     let pulled: Value =
         serde_json::from_slice(&std::fs::read(out.path().join("credentials.json"))?)?;
@@ -806,6 +847,9 @@ async fn the_server_database_and_log_never_hold_a_plaintext_secret() -> Result<(
         keystore_b64,
         PASSWORD.to_owned(),
         token.trim().to_owned(),
+        asc_token.clone(),
+        // The token's signature alone (a log that cut the token up would still leak it).
+        asc_token.rsplit('.').next().unwrap_or_default().to_owned(),
     ];
     serve.signal("TERM")?;
     serve.wait_exit(std::time::Duration::from_secs(10))?;
@@ -823,6 +867,10 @@ async fn the_server_database_and_log_never_hold_a_plaintext_secret() -> Result<(
         "database not found"
     );
     ensure!(!log.is_empty(), "the server logged nothing at debug level");
+    ensure!(
+        contains(&log, b"relaying GET /v1/devices"),
+        "the relay logs its method and path"
+    );
     for secret in &secrets {
         ensure!(
             !contains(&stored_bytes, secret.as_bytes()),
