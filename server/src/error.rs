@@ -39,6 +39,10 @@ pub enum ServerError {
     /// fails its integrity check, or the database is PostgreSQL (which `pg_dump` backs up).
     #[error("{0}")]
     Backup(String),
+    /// The alert settings cannot work (a bad SMTP URL, an unreadable CA file, a bad
+    /// `From:`); says which and how to fix it.
+    #[error("alerts: {0}")]
+    AlertConfig(String),
     /// Listening or serving failed at the socket level.
     #[error("network error: {0}")]
     Io(#[source] std::io::Error),

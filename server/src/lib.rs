@@ -7,6 +7,7 @@
 //! - [`config`] — where to listen, where the data and the dashboard live.
 //! - [`store`] — the database (SQLite embedded by default, Postgres for scale-out).
 //! - [`routes`] — the `/api/…` handlers.
+//! - [`alerts`] — expiry and audit alerts to webhooks and email, on a schedule.
 //! - [`dashboard`] — serving the built dashboard (`dist/`).
 //! - [`headers`] — security headers on every response.
 //! - [`body_log`] — test mode only: a log of request bodies (`SIGNET_TEST_BODY_LOG`).
@@ -14,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod alerts;
 pub mod auth;
 pub mod body_log;
 pub mod config;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Rendered credential-list pages, valid while their team's credentials are unchanged.
     pub pages: Arc<page_cache::PageCache>,
+    /// The alert engine.
+    pub alerts: Arc<alerts::Alerts>,
 }
 
 /// How much rendered credential-list JSON a server keeps (16 MiB: a few hundred pages of 100).
@@ -81,19 +85,29 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     dashboard::check_dist(&config.dist)?;
-    let store = Store::open(&config).await?;
+    let store = Arc::new(Store::open(&config).await?);
+    let alerts = Arc::new(alerts::Alerts::new(
+        Arc::clone(&store),
+        config.alerts.clone(),
+        config.clock.clone(),
+    )?);
     let state = AppState {
-        store: Arc::new(store),
+        store,
         pages: Arc::new(page_cache::PageCache::new(PAGE_CACHE_BYTES)),
+        alerts: Arc::clone(&alerts),
     };
+    let worker = alerts.spawn();
     let app = router(state.clone(), &config.dist);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .map_err(ServerError::Io)?;
+    .map_err(ServerError::Io);
+    worker.abort();
+    let _ = worker.await;
+    served?;
     state.store.close().await;
     Ok(())
 }

@@ -34,11 +34,7 @@ impl TestServer {
         let dist = crate::paths::dist()?;
         let data_dir = tempfile::tempdir()?;
         Self::start_with(
-            ServerConfig {
-                data_dir: data_dir.path().to_path_buf(),
-                dist,
-                database_url: None,
-            },
+            ServerConfig::new(data_dir.path().to_path_buf(), dist, None),
             data_dir,
         )
         .await
@@ -50,11 +46,7 @@ impl TestServer {
         let dist = crate::paths::dist()?;
         let data_dir = tempfile::tempdir()?;
         Self::start_with(
-            ServerConfig {
-                data_dir: data_dir.path().to_path_buf(),
-                dist,
-                database_url: Some(database_url.to_owned()),
-            },
+            ServerConfig::new(data_dir.path().to_path_buf(), dist, Some(database_url.to_owned())),
             data_dir,
         )
         .await

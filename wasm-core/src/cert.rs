@@ -58,8 +58,25 @@ pub struct Instant {
 }
 
 impl Instant {
+    /// The moment `unix` seconds after 1970 (before 1970 or past 9999: the number only).
+    pub fn from_unix(unix: i64) -> Self {
+        let dt = u64::try_from(unix).ok().and_then(|s| {
+            x509_cert::der::DateTime::from_unix_duration(core::time::Duration::from_secs(s)).ok()
+        });
+        match dt {
+            Some(dt) => Self::from_date_time(&dt),
+            None => Self {
+                unix,
+                utc: format!("{unix} (Unix time)"),
+            },
+        }
+    }
+
     fn from_time(time: &Time) -> Self {
-        let dt = time.to_date_time();
+        Self::from_date_time(&time.to_date_time())
+    }
+
+    fn from_date_time(dt: &x509_cert::der::DateTime) -> Self {
         let utc = format!(
             "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
             dt.year(),

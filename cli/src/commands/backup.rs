@@ -29,11 +29,7 @@ pub struct BackupArgs {
 
 /// Copies the database to `--out`, printing what was written.
 pub fn run(args: BackupArgs) -> Result<()> {
-    let config = ServerConfig {
-        data_dir: args.data_dir,
-        dist: PathBuf::new(),
-        database_url: args.database_url,
-    };
+    let config = ServerConfig::new(args.data_dir, PathBuf::new(), args.database_url);
     if config.is_postgres() {
         bail!(
             "this server keeps its data in PostgreSQL (DATABASE_URL), and `signet backup` copies \

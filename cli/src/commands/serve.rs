@@ -4,7 +4,10 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use signet_server::ServerConfig;
+use signet_server::{
+    ServerConfig,
+    config::{AlertSettings, SmtpSettings},
+};
 
 /// Where to listen and where things live. Every flag has an environment variable.
 #[derive(Debug, Args)]
@@ -21,6 +24,61 @@ pub struct ServeArgs {
     /// `postgres://user:pass@host/db` to use PostgreSQL instead of the embedded SQLite.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// The SMTP relay alert emails go through: `smtp://user:pass@host:587` (STARTTLS,
+    /// required), `smtps://user:pass@host:465` (TLS), or `smtp://localhost:25?tls=none` for a
+    /// relay on this machine. Without it, teams can use webhooks but not email.
+    #[arg(long, env = "SIGNET_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The From: of alert emails.
+    #[arg(long, env = "SIGNET_SMTP_FROM", default_value = "Signet <signet@localhost>")]
+    smtp_from: String,
+    /// A PEM root certificate to trust for the SMTP relay (e.g. your company's CA).
+    #[arg(long, env = "SIGNET_SMTP_CA")]
+    smtp_ca: Option<PathBuf>,
+    /// The dashboard's address as people reach it (`https://signet.example.com`), for the
+    /// links in alerts.
+    #[arg(long, env = "SIGNET_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Seconds between looks for expiring credentials and due alert deliveries.
+    #[arg(long, env = "SIGNET_ALERT_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    alert_interval: u64,
+    /// Let alert webhooks reach loopback and private-network addresses (off: any user can
+    /// make a team and add a webhook, and this server should not reach into your network
+    /// for them).
+    #[arg(long, env = "SIGNET_ALERT_ALLOW_PRIVATE_TARGETS")]
+    alert_allow_private_targets: bool,
+}
+
+impl ServeArgs {
+    /// The alert settings these flags describe.
+    fn alerts(&self) -> anyhow::Result<AlertSettings> {
+        let smtp = match &self.smtp_url {
+            Some(url) if !url.trim().is_empty() => Some(SmtpSettings {
+                url: url.trim().to_owned(),
+                from: self.smtp_from.clone(),
+                ca_pem: match &self.smtp_ca {
+                    Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
+                        format!("cannot read --smtp-ca {}", path.display())
+                    })?),
+                    None => None,
+                },
+            }),
+            _ => None,
+        };
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            anyhow::bail!(
+                "--public-url must be the dashboard's address with its scheme, e.g. https://signet.example.com (got \"{url}\")"
+            );
+        }
+        Ok(AlertSettings {
+            smtp,
+            public_url: self.public_url.clone(),
+            interval: std::time::Duration::from_secs(self.alert_interval),
+            allow_private_targets: self.alert_allow_private_targets,
+        })
+    }
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -48,11 +106,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 )
             })?;
         let local = listener.local_addr().context("listener has no address")?;
-        let config = ServerConfig {
-            data_dir: args.data_dir,
-            dist: args.dist,
-            database_url: args.database_url,
-        };
+        let mut config = ServerConfig::new(args.data_dir.clone(), args.dist.clone(), args.database_url.clone());
+        config.alerts = args.alerts()?;
+        if config.alerts.public_url.is_none() {
+            config.alerts.public_url = Some(format!("http://{local}"));
+        }
         let backend = if config.database_url.is_some() {
             "DATABASE_URL".to_owned()
         } else {

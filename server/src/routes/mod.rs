@@ -5,6 +5,7 @@
 //! The declared [`Access`] documents the rule; the handler's extractor (see [`crate::auth`])
 //! enforces it, and the matrix test checks the two agree for every route and caller.
 
+mod alerts;
 mod apps;
 mod asc_relay;
 mod audit;
@@ -506,6 +507,35 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
                 post(robots::grant),
             ),
             ROTATION_BODY_LIMIT,
+        ),
+        // Alerts
+        route(
+            "GET",
+            "/teams/{team}/alerts",
+            Member(Admin),
+            "Alert destinations, the newest deliveries, whether email is available",
+            get(alerts::overview),
+        ),
+        route(
+            "POST",
+            "/teams/{team}/alerts/destinations",
+            Member(Admin),
+            "Add an alert destination (a webhook's signing secret is shown once)",
+            post(alerts::create),
+        ),
+        route(
+            "DELETE",
+            "/teams/{team}/alerts/destinations/{destination}",
+            Member(Admin),
+            "Remove an alert destination",
+            delete(alerts::delete),
+        ),
+        route(
+            "POST",
+            "/teams/{team}/alerts/destinations/{destination}/test",
+            Member(Admin),
+            "Send a test alert to one destination now",
+            post(alerts::test),
         ),
         route(
             "DELETE",

@@ -430,6 +430,14 @@ impl Store {
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
+        // Kept in the audit entry: the alert for a purge names what is gone.
+        let described: Option<(String, String)> = sqlx::query_as(
+            "SELECT kind, label FROM credentials WHERE id = $1 AND team_id = $2 AND deleted_at IS NOT NULL",
+        )
+        .bind(id)
+        .bind(team_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let done = sqlx::query(
             "DELETE FROM credentials WHERE id = $1 AND team_id = $2 AND deleted_at IS NOT NULL",
         )
@@ -460,7 +468,9 @@ impl Store {
                 action: "credential.purged",
                 target_type: "credential",
                 target_id: id,
-                detail: String::new(),
+                detail: described
+                    .map(|(kind, label)| format!("{kind} \"{label}\""))
+                    .unwrap_or_default(),
             },
             now,
         )

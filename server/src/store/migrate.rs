@@ -40,6 +40,11 @@ const SQLITE: &[Migration] = &[
         "robot_cards",
         include_str!("../../migrations/sqlite/0006_robot_cards.sql"),
     ),
+    (
+        7,
+        "alerts",
+        include_str!("../../migrations/sqlite/0007_alerts.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -72,6 +77,11 @@ const POSTGRES: &[Migration] = &[
         6,
         "robot_cards",
         include_str!("../../migrations/postgres/0006_robot_cards.sql"),
+    ),
+    (
+        7,
+        "alerts",
+        include_str!("../../migrations/postgres/0007_alerts.sql"),
     ),
 ];
 

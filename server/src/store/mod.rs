@@ -13,9 +13,10 @@
 //! parallel under WAL.
 //!
 //! Query methods are grouped by what they are about: [`accounts`], [`teams`], [`invites`],
-//! [`apps`], [`credentials`], [`robots`], [`audit`], [`rate_limit`].
+//! [`apps`], [`credentials`], [`robots`], [`audit`], [`rate_limit`], [`alerts`].
 
 pub mod accounts;
+pub mod alerts;
 pub mod apps;
 pub mod audit;
 pub mod credentials;
@@ -169,7 +170,7 @@ pub fn now() -> i64 {
 }
 
 /// Strips a password from a connection URL before it goes into an error message or a log.
-fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             format!("{}://***{}", &url[..scheme_end], &url[at..])

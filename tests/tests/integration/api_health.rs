@@ -86,11 +86,7 @@ async fn the_database_is_a_sqlite_file_in_wal_mode_under_the_data_dir() -> anyho
 async fn a_restarted_server_reopens_the_same_database() -> anyhow::Result<()> {
     let dist = signet_tests::paths::dist()?;
     let data = tempfile::tempdir()?;
-    let config = || ServerConfig {
-        data_dir: data.path().to_path_buf(),
-        dist: dist.clone(),
-        database_url: None,
-    };
+    let config = || ServerConfig::new(data.path().to_path_buf(), dist.clone(), None);
     let db = data.path().join("signet.db");
     for round in 0..2 {
         // The second start opens the file the first one created: re-running a migration
@@ -112,11 +108,7 @@ async fn a_restarted_server_reopens_the_same_database() -> anyhow::Result<()> {
 async fn a_missing_dashboard_is_a_clear_error_naming_the_fix() -> anyhow::Result<()> {
     let empty = tempfile::tempdir()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let config = ServerConfig {
-        data_dir: empty.path().join("data"),
-        dist: empty.path().join("dist"),
-        database_url: None,
-    };
+    let config = ServerConfig::new(empty.path().join("data"), empty.path().join("dist"), None);
     let error = signet_server::serve(config, listener, async {})
         .await
         .expect_err("a server without a dashboard must not start");
@@ -131,11 +123,7 @@ async fn an_unsupported_database_url_is_refused_without_echoing_its_password() -
 {
     let data = tempfile::tempdir()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let config = ServerConfig {
-        data_dir: data.path().to_path_buf(),
-        dist: signet_tests::paths::dist()?,
-        database_url: Some("mysql://root:hunter2@db/signet".into()),
-    };
+    let config = ServerConfig::new(data.path().to_path_buf(), signet_tests::paths::dist()?, Some("mysql://root:hunter2@db/signet".into()));
     let error = signet_server::serve(config, listener, async {})
         .await
         .expect_err("mysql is not supported");

@@ -57,4 +57,6 @@ pub const ACTIONS: &[&str] = &[
     "robot.created",
     "robot.granted",
     "robot.revoked",
+    "alert.destination_added",
+    "alert.destination_removed",
 ];

@@ -12,8 +12,10 @@
 //! - [`credential`] — credentials (metadata, payloads, trash).
 //! - [`robot`] — robot (CI) tokens.
 //! - [`audit`] — the audit log.
+//! - [`alert`] — alert destinations and the delivery log.
 
 pub mod account;
+pub mod alert;
 pub mod app;
 pub mod audit;
 pub mod credential;
