@@ -11,6 +11,8 @@
 //!   starts;
 //! - [`durability`] — streams of writes, a ledger of what was acknowledged, and the checks
 //!   that none of it was lost (concurrency, backup and crash tests);
+//! - [`smtp`] — a real SMTP server (aiosmtpd, STARTTLS and a password) that keeps the mail;
+//! - [`webhook`] — a webhook receiver that checks signatures and can fail on purpose;
 //! - [`tools`] — the real `openssl` & co. that validate what we produce;
 //! - [`paths`] — where the built dashboard, the binary and screenshots live.
 #![forbid(unsafe_code)]
@@ -24,4 +26,6 @@ pub mod paths;
 pub mod postgres;
 pub mod proxy;
 pub mod server;
+pub mod smtp;
 pub mod tools;
+pub mod webhook;

@@ -46,7 +46,11 @@ impl TestServer {
         let dist = crate::paths::dist()?;
         let data_dir = tempfile::tempdir()?;
         Self::start_with(
-            ServerConfig::new(data_dir.path().to_path_buf(), dist, Some(database_url.to_owned())),
+            ServerConfig::new(
+                data_dir.path().to_path_buf(),
+                dist,
+                Some(database_url.to_owned()),
+            ),
             data_dir,
         )
         .await

@@ -39,6 +39,11 @@ pub(crate) const TEST_TOOLS: &[apt::Need] = &[
         path: "/usr/bin/zipalign",
         package: "zipalign",
     },
+    // The alert tests' SMTP server (tests/src/smtp.rs), for Debian's /usr/bin/python3.
+    apt::Need {
+        path: "/usr/lib/python3/dist-packages/aiosmtpd/__init__.py",
+        package: "python3-aiosmtpd",
+    },
 ];
 
 /// Runs every check; `args` are passed to `cargo test` (e.g. a test name filter).

@@ -30,7 +30,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SIGNET_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// The From: of alert emails.
-    #[arg(long, env = "SIGNET_SMTP_FROM", default_value = "Signet <signet@localhost>")]
+    #[arg(
+        long,
+        env = "SIGNET_SMTP_FROM",
+        default_value = "Signet <signet@localhost>"
+    )]
     smtp_from: String,
     /// A PEM root certificate to trust for the SMTP relay (e.g. your company's CA).
     #[arg(long, env = "SIGNET_SMTP_CA")]
@@ -57,9 +61,10 @@ impl ServeArgs {
                 url: url.trim().to_owned(),
                 from: self.smtp_from.clone(),
                 ca_pem: match &self.smtp_ca {
-                    Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
-                        format!("cannot read --smtp-ca {}", path.display())
-                    })?),
+                    Some(path) => Some(
+                        std::fs::read_to_string(path)
+                            .with_context(|| format!("cannot read --smtp-ca {}", path.display()))?,
+                    ),
                     None => None,
                 },
             }),

@@ -68,7 +68,11 @@ pub struct Tick {
 
 impl Alerts {
     /// The engine for `settings`; fails when the SMTP settings cannot work.
-    pub fn new(store: Arc<Store>, settings: AlertSettings, clock: Clock) -> Result<Self, ServerError> {
+    pub fn new(
+        store: Arc<Store>,
+        settings: AlertSettings,
+        clock: Clock,
+    ) -> Result<Self, ServerError> {
         let mailer = settings.smtp.as_ref().map(send::Mailer::new).transpose()?;
         let owner = crate::ids::new_uuid()
             .map_err(|e| ServerError::AlertConfig(format!("cannot make a lease id: {e}")))?;
@@ -161,7 +165,11 @@ impl Alerts {
         let now = self.now();
         let (mut sent, mut failed) = (0, 0);
         for id in self.store.due_deliveries(now, BATCH).await? {
-            let Some(job) = self.store.claim_delivery(&id, &self.owner, now, LEASE).await? else {
+            let Some(job) = self
+                .store
+                .claim_delivery(&id, &self.owner, now, LEASE)
+                .await?
+            else {
                 continue;
             };
             if self.deliver(&job).await? == DeliveryStatus::Sent {
@@ -268,7 +276,11 @@ impl Alerts {
         let id = deliveries
             .first()
             .ok_or_else(|| ApiError::Internal("a test alert without a delivery".into()))?;
-        if let Some(job) = self.store.claim_delivery(id, &self.owner, now, LEASE).await? {
+        if let Some(job) = self
+            .store
+            .claim_delivery(id, &self.owner, now, LEASE)
+            .await?
+        {
             self.deliver(&job).await?;
         }
         self.store

@@ -236,7 +236,13 @@ pub fn audit(fact: &AuditFact, now: i64, public_url: Option<&str>) -> Option<New
 }
 
 /// A test alert for one destination.
-pub fn test(team_id: &str, team_name: &str, who: &str, now: i64, public_url: Option<&str>) -> (String, String) {
+pub fn test(
+    team_id: &str,
+    team_name: &str,
+    who: &str,
+    now: i64,
+    public_url: Option<&str>,
+) -> (String, String) {
     let summary = format!("Test alert for team {team_name}, sent by {who}: this destination works");
     let body = json!({
         "type": "test",
@@ -250,6 +256,7 @@ pub fn test(team_id: &str, team_name: &str, who: &str, now: i64, public_url: Opt
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -43,7 +43,10 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(format!("{timestamp}.{body}").as_bytes());
-    format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
 }
 
 /// Slack's mrkdwn escapes.
@@ -54,7 +57,9 @@ fn slack_escape(text: &str) -> String {
 }
 
 fn link(body: &Value) -> Option<&str> {
-    body.get("url").and_then(Value::as_str).filter(|u| !u.is_empty())
+    body.get("url")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
 }
 
 /// What a webhook of `kind` receives for the alert `summary` / `body`.
@@ -196,7 +201,9 @@ impl Mailer {
             ("smtp", None | Some("required" | "starttls")) => (Tls::Required(params), 587),
             ("smtp", Some("none")) => {
                 let loopback = host == "localhost"
-                    || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+                    || host
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback());
                 if !loopback {
                     return Err(bad(format!(
                         "?tls=none would send the relay password and the alerts in the clear to {host}; it is allowed only for a relay on this machine (localhost). Use smtp:// (STARTTLS) or smtps://"
@@ -216,9 +223,8 @@ impl Mailer {
             .tls(tls)
             .timeout(Some(std::time::Duration::from_secs(20)));
         if !url.username().is_empty() {
-            let decode = |s: &str| {
-                percent_decode(s).ok_or_else(|| bad("--smtp-url: bad %-escape".into()))
-            };
+            let decode =
+                |s: &str| percent_decode(s).ok_or_else(|| bad("--smtp-url: bad %-escape".into()));
             builder = builder.credentials(Credentials::new(
                 decode(url.username())?,
                 decode(url.password().unwrap_or_default())?,
@@ -302,6 +308,7 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -328,7 +335,12 @@ mod tests {
             serde_json::from_str(&webhook_body(DestinationKind::Discord, "@everyone x", body))
                 .unwrap();
         assert_eq!(discord["allowed_mentions"]["parse"], json!([]));
-        assert!(discord["content"].as_str().unwrap().contains("https://signet.example"));
+        assert!(
+            discord["content"]
+                .as_str()
+                .unwrap()
+                .contains("https://signet.example")
+        );
     }
 
     #[test]
@@ -348,6 +360,11 @@ mod tests {
         assert!(Mailer::new(&settings("http://smtp.example.com")).is_err());
         let mut bad_from = settings("smtp://smtp.example.com");
         bad_from.from = "nobody".into();
-        assert!(Mailer::new(&bad_from).unwrap_err().to_string().contains("--smtp-from"));
+        assert!(
+            Mailer::new(&bad_from)
+                .unwrap_err()
+                .to_string()
+                .contains("--smtp-from")
+        );
     }
 }

@@ -138,6 +138,7 @@ pub fn client(allow_private: bool) -> reqwest::Client {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

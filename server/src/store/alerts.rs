@@ -12,7 +12,7 @@ use super::Store;
 use crate::{ApiError, ids::new_uuid};
 
 /// Most destinations a team may have.
-pub const MAX_DESTINATIONS: i64 = 20;
+pub const MAX_DESTINATIONS: i64 = 50;
 
 /// A destination as stored (with its secret, for signing).
 #[derive(Clone)]
@@ -309,10 +309,10 @@ impl Store {
         id: &str,
     ) -> Result<Option<DestinationRow>, ApiError> {
         let row = sqlx::query(destination_select!("WHERE team_id = $1 AND id = $2"))
-        .bind(team_id)
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?;
+            .bind(team_id)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(destination_row).transpose()
     }
 
@@ -369,13 +369,15 @@ impl Store {
         }
         let destinations: Vec<String> = match &event.only_destination {
             Some(one) => vec![one.clone()],
-            None => sqlx::query_scalar(
-                "SELECT id FROM alert_destinations WHERE team_id = $1 AND created_at <= $2",
-            )
-            .bind(&event.team_id)
-            .bind(event.destinations_since)
-            .fetch_all(&mut *tx)
-            .await?,
+            None => {
+                sqlx::query_scalar(
+                    "SELECT id FROM alert_destinations WHERE team_id = $1 AND created_at <= $2",
+                )
+                .bind(&event.team_id)
+                .bind(event.destinations_since)
+                .fetch_all(&mut *tx)
+                .await?
+            }
         };
         let mut deliveries = Vec::with_capacity(destinations.len());
         for destination in destinations {
@@ -478,17 +480,29 @@ impl Store {
     }
 
     /// One delivery, as the log shows it.
-    pub async fn delivery(&self, team_id: &str, id: &str) -> Result<Option<DeliveryInfo>, ApiError> {
+    pub async fn delivery(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<Option<DeliveryInfo>, ApiError> {
         let rows = sqlx::query(delivery_select!("AND d.id = $2 LIMIT 1"))
             .bind(team_id)
             .bind(id)
             .fetch_all(&self.read)
             .await?;
-        Ok(rows.iter().map(delivery_info).collect::<Result<Vec<_>, _>>()?.pop())
+        Ok(rows
+            .iter()
+            .map(delivery_info)
+            .collect::<Result<Vec<_>, _>>()?
+            .pop())
     }
 
     /// A team's newest deliveries.
-    pub async fn deliveries(&self, team_id: &str, limit: i64) -> Result<Vec<DeliveryInfo>, ApiError> {
+    pub async fn deliveries(
+        &self,
+        team_id: &str,
+        limit: i64,
+    ) -> Result<Vec<DeliveryInfo>, ApiError> {
         let rows = sqlx::query(delivery_select!(
             "ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
         ))

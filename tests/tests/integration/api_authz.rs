@@ -211,6 +211,17 @@ const MATRIX: &[(&str, Row)] = &[
     ("POST /api/teams/{team}/robots", ADMIN_UP),
     ("POST /api/teams/{team}/robots/{robot}/grants", ADMIN_UP),
     ("DELETE /api/teams/{team}/robots/{robot}", ADMIN_UP),
+    // Alerts: admins decide where a team's alerts go.
+    ("GET /api/teams/{team}/alerts", ADMIN_UP),
+    ("POST /api/teams/{team}/alerts/destinations", ADMIN_UP),
+    (
+        "DELETE /api/teams/{team}/alerts/destinations/{destination}",
+        ADMIN_UP,
+    ),
+    (
+        "POST /api/teams/{team}/alerts/destinations/{destination}/test",
+        ADMIN_UP,
+    ),
     ("GET /api/robot/whoami", ROBOT_ONLY),
     // Audit.
     ("GET /api/teams/{team}/audit", ADMIN_UP),
@@ -305,6 +316,7 @@ struct Call {
     user: String,
     invite: String,
     robot: String,
+    destination: String,
     body: RawBody,
     /// Replaces the caller's usual credentials (a fresh session to sign out).
     auth: Option<RawAuth>,
@@ -691,6 +703,7 @@ impl World {
             user: self.bystander.session.user.id.clone(),
             invite: self.invite.clone(),
             robot: self.robot_in.0.clone(),
+            destination: "00000000-0000-4000-8000-000000000000".into(),
             body: RawBody::None,
             auth: None,
         };
@@ -998,6 +1011,29 @@ impl World {
             "DELETE /api/teams/{team}/robots/{robot}" => {
                 call.robot = self.throwaway_robot().await?;
             }
+            "POST /api/teams/{team}/alerts/destinations" => {
+                call.body = RawBody::Json(json!({
+                    "kind": "slack", "target": "https://hooks.example.invalid/matrix",
+                }));
+            }
+            "DELETE /api/teams/{team}/alerts/destinations/{destination}"
+            | "POST /api/teams/{team}/alerts/destinations/{destination}/test" => {
+                // Discord: the test alert fails fast (the name resolves nowhere), which is
+                // still a 200 with the failed delivery in it.
+                let made = self
+                    .as_owner(
+                        "POST",
+                        &format!("/teams/{team}/alerts/destinations"),
+                        RawBody::Json(json!({
+                            "kind": "discord", "target": "https://hooks.example.invalid/throwaway",
+                        })),
+                    )
+                    .await?;
+                call.destination = made["destination"]["id"]
+                    .as_str()
+                    .context("destination id")?
+                    .to_owned();
+            }
             _ => {}
         }
         Ok(call)
@@ -1106,6 +1142,7 @@ fn fill(path: &str, call: &Call) -> String {
         .replace("{user}", &call.user)
         .replace("{invite}", &call.invite)
         .replace("{robot}", &call.robot)
+        .replace("{destination}", &call.destination)
 }
 
 /// The routes in the order the matrix runs them: [`LAST`] at the end.
@@ -1941,6 +1978,7 @@ async fn a_trashed_team_answers_only_its_restore() -> Result<()> {
         user: world.bystander.session.user.id.clone(),
         invite: world.invite.clone(),
         robot: world.robot_in.0.clone(),
+        destination: "00000000-0000-4000-8000-000000000000".into(),
         body: RawBody::None,
         auth: None,
     };

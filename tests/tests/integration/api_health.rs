@@ -123,7 +123,11 @@ async fn an_unsupported_database_url_is_refused_without_echoing_its_password() -
 {
     let data = tempfile::tempdir()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let config = ServerConfig::new(data.path().to_path_buf(), signet_tests::paths::dist()?, Some("mysql://root:hunter2@db/signet".into()));
+    let config = ServerConfig::new(
+        data.path().to_path_buf(),
+        signet_tests::paths::dist()?,
+        Some("mysql://root:hunter2@db/signet".into()),
+    );
     let error = signet_server::serve(config, listener, async {})
         .await
         .expect_err("mysql is not supported");

@@ -1,6 +1,7 @@
 //! Signet's one integration test binary (one binary links once; many would each link the
 //! whole server). Each module is a group of user-visible behaviours.
 
+mod alerts;
 mod api_authz;
 mod api_health;
 mod api_hostile;
