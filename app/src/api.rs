@@ -1043,3 +1043,33 @@ pub async fn audit(
     ))
     .await
 }
+
+/// A team's alert destinations, newest deliveries and whether email works (admins).
+pub async fn alerts(team_id: &str) -> Result<signet_core::wire::alert::AlertsOverview, ApiError> {
+    get(&format!("/teams/{team_id}/alerts")).await
+}
+
+/// Adds an alert destination; a generic webhook's secret is in the answer, once.
+pub async fn add_alert_destination(
+    team_id: &str,
+    request: &signet_core::wire::alert::CreateDestinationRequest,
+) -> Result<signet_core::wire::alert::CreatedDestination, ApiError> {
+    post(&format!("/teams/{team_id}/alerts/destinations"), request).await
+}
+
+/// Removes an alert destination.
+pub async fn remove_alert_destination(team_id: &str, id: &str) -> Result<(), ApiError> {
+    delete(&format!("/teams/{team_id}/alerts/destinations/{id}")).await
+}
+
+/// Sends a test alert to one destination now.
+pub async fn test_alert_destination(
+    team_id: &str,
+    id: &str,
+) -> Result<signet_core::wire::alert::DeliveryInfo, ApiError> {
+    post(
+        &format!("/teams/{team_id}/alerts/destinations/{id}/test"),
+        &serde_json::json!({}),
+    )
+    .await
+}

@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/members") view={Lazy::<routes::MembersRoute>::new()} />
                     <Route path=path!("/invite/:id") view={Lazy::<routes::InviteRoute>::new()} />
                     <Route path=path!("/audit") view={Lazy::<routes::AuditRoute>::new()} />
+                    <Route path=path!("/alerts") view={Lazy::<routes::AlertsRoute>::new()} />
                 </Routes>
             </Shell>
         </Router>

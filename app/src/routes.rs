@@ -144,3 +144,18 @@ impl LazyRoute for AuditRoute {
         view! { <pages::soon::Audit /> }.into_any()
     }
 }
+
+/// `/alerts`.
+#[derive(Debug)]
+pub struct AlertsRoute;
+
+#[lazy_route]
+impl LazyRoute for AlertsRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(this: Self) -> AnyView {
+        let AlertsRoute = this;
+        view! { <pages::alerts::Alerts /> }.into_any()
+    }
+}

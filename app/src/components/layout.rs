@@ -31,6 +31,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <NavItem href="/credentials" label="Credentials" />
                     <NavItem href="/members" label="Members" />
                     <NavItem href="/audit" label="Audit log" />
+                    <NavItem href="/alerts" label="Alerts" />
                     <NavItem href="/account" label="Account" />
                 </ul>
             </nav>

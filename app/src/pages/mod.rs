@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod alerts;
 pub mod apps;
 pub mod auth;
 pub mod credentials;

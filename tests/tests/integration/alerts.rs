@@ -606,3 +606,109 @@ async fn two_replicas_on_one_postgres_send_each_alert_once() -> Result<()> {
     a.stop().await?;
     b.stop().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_admin_adds_destinations_sends_test_alerts_and_reads_the_delivery_log() -> Result<()>
+{
+    use crate::browser_dashboard::{confirm_recovery_code, sign_up};
+    let hooks = WebhookReceiver::start().await?;
+    hooks.answer("broken", &[503]);
+    let clock = Clock::system();
+    let server = alerting_server(None, &clock, None).await?;
+    let browser = signet_tests::browser::Browser::start().await?;
+    sign_up(&browser, &server.url, "admin@example.com").await?;
+    confirm_recovery_code(&browser).await?;
+    browser.wait_for("#account-fingerprint", 30).await?;
+    browser.click("nav a[href='/teams']").await?;
+    browser.wait_for("#no-teams", 30).await?;
+    browser.fill("#team-name", "Acme Mobile").await?;
+    browser.click("#create-team").await?;
+    browser
+        .wait_for_text("#team-list", "Acme Mobile", 30)
+        .await?;
+    browser.click("nav a[href='/alerts']").await?;
+    browser.wait_for("#no-destinations", 60).await?;
+    // No SMTP relay on this server: the page says so and email cannot be chosen.
+    browser.wait_for("#alert-no-email", 5).await?;
+
+    // A generic webhook: its secret is shown once.
+    browser
+        .wait_until(
+            "(() => { const s = document.querySelector('#alert-kind'); s.value = 'webhook'; s.dispatchEvent(new Event('change')); return true; })()",
+            5,
+        )
+        .await?;
+    browser.fill("#alert-target", &hooks.endpoint("ci")).await?;
+    browser.fill("#alert-label", "CI hook").await?;
+    browser.click("#alert-add").await?;
+    let secret = browser.wait_for_text("#alert-secret", "whsec_", 30).await?;
+    hooks.expect_secret("ci", secret.trim());
+    browser
+        .wait_for_text("#destination-list", "CI hook", 30)
+        .await?;
+    browser.click("#alert-test-0").await?;
+    browser
+        .wait_for_text("#alert-test-status-0", "delivered (200)", 30)
+        .await?;
+    let got = hooks.wait_for("ci", "test", 1, 10).await?;
+    ensure!(got[0].signed == Some(true), "{:?}", got[0]);
+    ensure!(
+        got[0].body["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("admin@example.com")),
+        "{:#}",
+        got[0].body
+    );
+    browser.click("#alert-secret-done").await?;
+
+    // A receiver that is down: the test says so, with its answer, and the log shows it.
+    browser
+        .fill("#alert-target", &hooks.endpoint("broken"))
+        .await?;
+    browser.fill("#alert-label", "Broken").await?;
+    browser.click("#alert-add").await?;
+    browser
+        .wait_for_text("#destination-list", "Broken", 30)
+        .await?;
+    browser.click("#alert-test-1").await?;
+    browser
+        .wait_for_text("#alert-test-status-1", "503", 30)
+        .await?;
+    browser.wait_for_text("#alert-log", "Failed", 30).await?;
+    browser.wait_for_text("#alert-log", "Sent", 30).await?;
+    // A bad URL is refused with the reason.
+    browser.fill("#alert-target", "ftp://example.com/x").await?;
+    browser.click("#alert-add").await?;
+    browser
+        .wait_for_text("#alert-error", "https://", 30)
+        .await?;
+    browser.screenshot("alerts").await?;
+
+    // The secret is gone for good once hidden, and in no browser storage.
+    let page: Value = browser
+        .wait_until(
+            "[document.body.innerText, localStorage.length, sessionStorage.length]",
+            5,
+        )
+        .await?;
+    ensure!(
+        !page[0].as_str().unwrap_or_default().contains(secret.trim()),
+        "the secret is still on the page"
+    );
+    ensure!(page[1] == json!(0) && page[2] == json!(0), "{page}");
+
+    // Removing asks to confirm.
+    browser.click("#alert-remove-1").await?;
+    browser
+        .wait_for_text("#alert-remove-1", "Confirm removal", 10)
+        .await?;
+    browser.click("#alert-remove-1").await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#destination-list tbody tr').length === 1 || null",
+            30,
+        )
+        .await?;
+    browser.close().await?;
+    server.stop().await
+}
