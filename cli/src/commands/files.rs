@@ -12,6 +12,18 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
+/// A span of time as people write it on a command line, in seconds: `30d`, `2w`, `12h`, or a
+/// bare number of days (`30`). `None` when it is none of these, or negative.
+pub fn parse_span(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (number, unit) = [("h", 3_600), ("d", 86_400), ("w", 7 * 86_400)]
+        .into_iter()
+        .find_map(|(suffix, unit)| t.strip_suffix(suffix).map(|n| (n, unit)))
+        .unwrap_or((t, 86_400));
+    let n: i64 = number.trim().parse().ok().filter(|n| *n >= 0)?;
+    n.checked_mul(unit)
+}
+
 /// Reads a whole input file, naming it in the error.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
