@@ -16,6 +16,7 @@ mod browser_import;
 mod browser_ios;
 mod browser_ios_apple;
 mod cli_doctor;
+mod cli_expiring;
 mod cli_generate;
 mod cli_ios_apple;
 mod cli_offline;
