@@ -4,6 +4,7 @@ pub mod account;
 pub mod apps;
 pub mod auth;
 pub mod credentials;
+pub mod expiring;
 pub mod home;
 pub mod import;
 pub mod invite;
