@@ -285,7 +285,7 @@ fn expiring_table(rows: &[Value]) -> String {
         .map(|r| {
             let expires = match (r["not_after"].as_i64(), r["claimed_not_after"].as_i64()) {
                 (Some(t), _) => format_utc(t)[..10].to_owned(),
-                (None, Some(t)) => format!("{} (claimed)", &format_utc(t)[..10]),
+                (None, Some(t)) => format!("{} (unverified claim)", &format_utc(t)[..10]),
                 (None, None) => "-".into(),
             };
             let slots = slots_text(r, true);

@@ -7,11 +7,16 @@
 
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
+use serde_json::json;
 use signet_client::{Api, Session, credential::NewCredential};
-use signet_core::credential::{Payload, SecretText};
+use signet_core::{
+    credential::{Payload, SecretText},
+    wire::app::{AssignRequest, Platform},
+};
 use signet_tests::{api::PASSWORD, server::TestServer};
 
 use crate::{
+    attack_metadata::{Column, FORGED_NOT_AFTER, altered, stored, tamper},
     cli_doctor::Bundle,
     cli_sync::{Cli, developer_with_app, text},
 };
@@ -21,7 +26,8 @@ pub(crate) const EXPIRED: &str = "Old App Store profile";
 
 /// A team "Acme" whose `dev` holds: for "Acme App" a keystore (10 000 days), a distribution
 /// certificate (365 days) and a profile expiring in 5 days; for "Later App" the same with a
-/// profile expiring in 20 days; and [`EXPIRED`], in no slot. Returns `dev`'s CLI.
+/// profile expiring in 20 days, and [`EXPIRED`] in its iOS production slot (not the
+/// default). Returns `dev`'s CLI.
 pub(crate) async fn team_with_expiring_credentials(server: &str) -> Result<Cli> {
     let dev = developer_with_app(server).await?;
     dev.ok(&[
@@ -54,7 +60,7 @@ pub(crate) async fn team_with_expiring_credentials(server: &str) -> Result<Cli> 
     let payload = Payload::IosProvisioningProfile {
         profile: SecretText::from_bytes(&expired),
     };
-    session
+    let stored_expired = session
         .create_credential(
             &team.id,
             &key,
@@ -66,7 +72,37 @@ pub(crate) async fn team_with_expiring_credentials(server: &str) -> Result<Cli> 
             },
         )
         .await?;
+    let later_app = session
+        .api
+        .apps(&team.id)
+        .await?
+        .into_iter()
+        .find(|a| a.name == "Later App")
+        .context("Later App")?;
+    session
+        .assign(
+            &team.id,
+            &later_app.id,
+            &key,
+            &AssignRequest {
+                platform: Platform::Ios,
+                profile: "production".into(),
+                target: String::new(),
+                credential_id: stored_expired.id,
+                is_default: false,
+                robot_grants: Vec::new(),
+            },
+        )
+        .await?;
     Ok(dev)
+}
+
+/// A compromised server rewrites credential `id`'s metadata to claim it lasts until
+/// 2100-01-01 (the author's signature no longer matches).
+pub(crate) async fn forge_far_expiry(server: &TestServer, id: &str) -> Result<()> {
+    let (metadata, _) = stored(server, id).await?;
+    let forged = altered(&metadata, json!({ "not_after": FORGED_NOT_AFTER }))?;
+    tamper(server, id, Column::Metadata, &forged).await
 }
 
 fn rows(stdout: &str) -> Result<Vec<Value>> {
@@ -117,7 +153,9 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
         "{got:?}"
     );
     ensure!(
-        within_30[1]["slots"][0]["app"] == "Acme App"
+        within_30[0]["slots"][0]["app"] == "Later App"
+            && within_30[0]["slots"][0]["default"] == false
+            && within_30[1]["slots"][0]["app"] == "Acme App"
             && within_30[2]["slots"][0]["app"] == "Later App"
             && within_30.iter().all(|r| r["verified"] == true),
         "{within_30:#?}"
@@ -157,7 +195,9 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
         "{table}"
     );
     ensure!(
-        lines[1].starts_with("EXPIRED · expired 3 days ago") && lines[1].contains(EXPIRED),
+        lines[1].starts_with("EXPIRED · expired 3 days ago")
+            && lines[1].contains(EXPIRED)
+            && lines[1].contains("Later App:ios/production "),
         "{table}"
     );
     ensure!(
@@ -231,6 +271,33 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
         "{passed:#?}"
     );
 
+    // The server claims the 20-day profile lasts until 2100: its signature no longer
+    // matches, so it is listed as unverified (the claim marked as one) and fails the gate.
+    let later_id = within_30[2]["id"].as_str().context("id")?;
+    forge_far_expiry(&server, later_id).await?;
+    let forged = dev
+        .run(&["credentials", "--expiring", "3d", "--fail", "--json"])
+        .await?;
+    let forged_rows = rows(&forged.stdout)?;
+    ensure!(
+        forged.code == Some(1)
+            && forged_rows.len() == 1
+            && forged_rows[0]["id"] == later_id
+            && forged_rows[0]["verified"] == false
+            && forged_rows[0]["not_after"].is_null()
+            && forged_rows[0]["claimed_not_after"] == FORGED_NOT_AFTER,
+        "{forged:#?}"
+    );
+    let forged_table = dev.run(&["credentials", "--expiring", "3d"]).await?;
+    ensure!(
+        forged_table.code == Some(0)
+            && forged_table
+                .stdout
+                .contains("2100-01-01 (unverified claim)")
+            && !forged_table.stdout.contains("Nothing expires"),
+        "{forged_table:#?}"
+    );
+
     // A machine that cannot verify metadata (its copy of the team's pin is gone) lists every
     // credential as unverified and fails the gate: never "nothing expires".
     let mut config: Value = serde_json::from_slice(&std::fs::read(dev.config_file())?)?;
@@ -262,7 +329,7 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
             && blind_table
                 .stdout
                 .contains("UNVERIFIED · unverified: expiry unknown")
-            && blind_table.stdout.contains("(claimed)"),
+            && blind_table.stdout.contains("(unverified claim)"),
         "{blind_table:#?}"
     );
     Ok(())
