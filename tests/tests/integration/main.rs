@@ -12,6 +12,7 @@ mod attack_trust;
 mod browser_accessibility;
 mod browser_attack;
 mod browser_dashboard;
+mod browser_expiring;
 mod browser_import;
 mod browser_ios;
 mod browser_ios_apple;
