@@ -143,7 +143,10 @@ mod tests {
     fn describes_days_left_and_days_ago() {
         assert_eq!(in_days(5).describe(), "expires in 5 days");
         assert_eq!(in_days(1).describe(), "expires in 1 day");
-        assert_eq!(Expiry::new(NOW + 60, NOW).describe(), "expires within a day");
+        assert_eq!(
+            Expiry::new(NOW + 60, NOW).describe(),
+            "expires within a day"
+        );
         assert_eq!(Expiry::new(NOW - 60, NOW).describe(), "expired today");
         assert_eq!(in_days(-1).describe(), "expired 1 day ago");
         assert_eq!(in_days(-12).describe(), "expired 12 days ago");

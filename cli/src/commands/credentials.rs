@@ -99,7 +99,9 @@ pub fn run(args: CredentialsArgs) -> Result<bool> {
 /// `--expiring`'s value in seconds, or an error that shows how to write it.
 fn parse_window(text: &str) -> Result<i64, String> {
     files::parse_span(text).ok_or_else(|| {
-        format!("write a window like 30d (days), 2w (weeks), 12h (hours) or 30 (days), not {text:?}")
+        format!(
+            "write a window like 30d (days), 2w (weeks), 12h (hours) or 30 (days), not {text:?}"
+        )
     })
 }
 
@@ -290,7 +292,11 @@ fn expiring_table(rows: &[Value]) -> String {
             };
             let slots = slots_text(r, true);
             [
-                format!("{} · {}", text(r, "severity").to_uppercase(), text(r, "status")),
+                format!(
+                    "{} · {}",
+                    text(r, "severity").to_uppercase(),
+                    text(r, "status")
+                ),
                 expires,
                 if slots.is_empty() { "-".into() } else { slots },
                 text(r, "kind"),
@@ -299,7 +305,10 @@ fn expiring_table(rows: &[Value]) -> String {
             ]
         })
         .collect();
-    columns(["STATUS", "EXPIRES", "APP/SLOT", "KIND", "LABEL", "ID"], &cells)
+    columns(
+        ["STATUS", "EXPIRES", "APP/SLOT", "KIND", "LABEL", "ID"],
+        &cells,
+    )
 }
 
 /// The facts a person scans for: what, which, fingerprint, expiry and where it is used.

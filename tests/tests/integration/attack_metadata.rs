@@ -182,7 +182,12 @@ pub(crate) async fn stored(server: &TestServer, id: &str) -> Result<(String, Str
 }
 
 /// Rewrites one column of credential `id` in the server's database.
-pub(crate) async fn tamper(server: &TestServer, id: &str, column: Column, value: &str) -> Result<()> {
+pub(crate) async fn tamper(
+    server: &TestServer,
+    id: &str,
+    column: Column,
+    value: &str,
+) -> Result<()> {
     let sql = match column {
         Column::Metadata => "UPDATE credentials SET metadata = ?1 WHERE id = ?2",
         Column::MetadataSignature => "UPDATE credentials SET metadata_signature = ?1 WHERE id = ?2",

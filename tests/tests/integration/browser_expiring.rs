@@ -95,8 +95,7 @@ async fn browser_expiring_page_sorts_soonest_first_with_words_and_apps_show_thei
         "{rows:#?}"
     );
     ensure!(
-        rows[2][1].starts_with("Soon · expires in 1")
-            && rows[2][3].contains("Later App"),
+        rows[2][1].starts_with("Soon · expires in 1") && rows[2][3].contains("Later App"),
         "{rows:#?}"
     );
     ensure!(
@@ -116,7 +115,9 @@ async fn browser_expiring_page_sorts_soonest_first_with_words_and_apps_show_thei
             && rows[6][3].contains("Later App"),
         "{rows:#?}"
     );
-    let page = browser.wait_for_text("#expiring-list", "Unverified", 5).await?;
+    let page = browser
+        .wait_for_text("#expiring-list", "Unverified", 5)
+        .await?;
     ensure!(!page.contains("2100"), "the forged date is shown: {page}");
     // Each row links to where it is replaced: its credential page, and the apps using it.
     let links: Value = browser
@@ -126,7 +127,11 @@ async fn browser_expiring_page_sorts_soonest_first_with_words_and_apps_show_thei
         )
         .await?;
     ensure!(
-        links == serde_json::json!([format!("/credentials/{forged}"), format!("/apps/{}", later.id)]),
+        links
+            == serde_json::json!([
+                format!("/credentials/{forged}"),
+                format!("/apps/{}", later.id)
+            ]),
         "{links}"
     );
 
@@ -142,16 +147,19 @@ async fn browser_expiring_page_sorts_soonest_first_with_words_and_apps_show_thei
     let acme = apps.iter().find(|a| a.name == "Acme App").context("Acme")?;
     let acme_badges = browser.wait_until(&badges(&acme.id), 60).await?;
     ensure!(
-        acme_badges
-            .as_array()
-            .is_some_and(|b| b.len() == 1
-                && b[0].as_str().is_some_and(|t| t.starts_with("Urgent · expires in "))),
+        acme_badges.as_array().is_some_and(|b| b.len() == 1
+            && b[0]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Urgent · expires in "))),
         "{acme_badges}"
     );
     let later_badges = browser.wait_until(&badges(&later.id), 10).await?;
     ensure!(
         later_badges
-            == serde_json::json!(["Expired · expired 3 days ago", "Unverified · expiry unknown"]),
+            == serde_json::json!([
+                "Expired · expired 3 days ago",
+                "Unverified · expiry unknown"
+            ]),
         "{later_badges}"
     );
     browser.close().await?;

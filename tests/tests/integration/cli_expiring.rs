@@ -53,8 +53,7 @@ pub(crate) async fn team_with_expiring_credentials(server: &str) -> Result<Cli> 
         .await?;
     }
     let expired = soon.profile(-3)?;
-    let session =
-        Session::login(&Api::new(server), "dev@example.test", PASSWORD, false).await?;
+    let session = Session::login(&Api::new(server), "dev@example.test", PASSWORD, false).await?;
     let team = session.teams().await?.remove(0);
     let key = session.team_key(&team.id).await?;
     let payload = Payload::IosProvisioningProfile {
@@ -128,11 +127,15 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
     let dev = team_with_expiring_credentials(&server.url).await?;
 
     // Within 30 days: the expired profile, then 5 days, then 20; nothing that lasts longer.
-    let within_30 = rows(&dev.ok(&["credentials", "--expiring", "30d", "--json"]).await?)?;
+    let within_30 = rows(
+        &dev.ok(&["credentials", "--expiring", "30d", "--json"])
+            .await?,
+    )?;
     let got = summary(&within_30);
     ensure!(got.len() == 3, "{within_30:#?}");
     ensure!(
-        got.iter().all(|(kind, ..)| kind == "ios_provisioning_profile"),
+        got.iter()
+            .all(|(kind, ..)| kind == "ios_provisioning_profile"),
         "{got:?}"
     );
     ensure!(
@@ -181,10 +184,20 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
     );
     // Weeks and hours: 2w is the 5-day one and the expired one; 12h only the expired one.
     ensure!(
-        rows(&dev.ok(&["credentials", "--expiring", "2w", "--json"]).await?)?.len() == 2
+        rows(
+            &dev.ok(&["credentials", "--expiring", "2w", "--json"])
+                .await?
+        )?
+        .len()
+            == 2
     );
     ensure!(
-        rows(&dev.ok(&["credentials", "--expiring", "12h", "--json"]).await?)?.len() == 1
+        rows(
+            &dev.ok(&["credentials", "--expiring", "12h", "--json"])
+                .await?
+        )?
+        .len()
+            == 1
     );
 
     // The table people read: a severity word and the days, soonest first, with the slot.
@@ -217,7 +230,9 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
     ensure!(
         gate.code == Some(1)
             && gate.stdout.contains(EXPIRED)
-            && gate.stderr.contains("3 credential(s) expired, expire within 30 days"),
+            && gate
+                .stderr
+                .contains("3 credential(s) expired, expire within 30 days"),
         "{gate:#?}"
     );
 
