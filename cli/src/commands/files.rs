@@ -109,3 +109,20 @@ pub fn check_inside(dir: &Path, relative: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_span;
+
+    #[test]
+    fn spans_are_days_weeks_hours_or_bare_days() {
+        assert_eq!(parse_span("30d"), Some(30 * 86_400));
+        assert_eq!(parse_span(" 2w "), Some(14 * 86_400));
+        assert_eq!(parse_span("12h"), Some(12 * 3_600));
+        assert_eq!(parse_span("30"), Some(30 * 86_400));
+        assert_eq!(parse_span("0d"), Some(0));
+        for bad in ["", "d", "-3d", "soon", "3m", "1.5d", "99999999999999999w"] {
+            assert_eq!(parse_span(bad), None, "{bad}");
+        }
+    }
+}
