@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apps/:id/import") view={Lazy::<routes::ImportRoute>::new()} />
                     <Route path=path!("/credentials") view={Lazy::<routes::CredentialsRoute>::new()} />
                     <Route path=path!("/credentials/:id") view={Lazy::<routes::CredentialRoute>::new()} />
+                    <Route path=path!("/expiring") view={Lazy::<routes::ExpiringRoute>::new()} />
                     <Route path=path!("/members") view={Lazy::<routes::MembersRoute>::new()} />
                     <Route path=path!("/invite/:id") view={Lazy::<routes::InviteRoute>::new()} />
                     <Route path=path!("/audit") view={Lazy::<routes::AuditRoute>::new()} />

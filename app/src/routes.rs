@@ -100,6 +100,21 @@ impl LazyRoute for CredentialRoute {
     }
 }
 
+/// `/expiring`: the team's credentials by expiry.
+#[derive(Debug)]
+pub struct ExpiringRoute;
+
+#[lazy_route]
+impl LazyRoute for ExpiringRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(this: Self) -> AnyView {
+        let ExpiringRoute = this;
+        view! { <pages::expiring::Expiring /> }.into_any()
+    }
+}
+
 /// `/members`.
 #[derive(Debug)]
 pub struct MembersRoute;

@@ -106,7 +106,7 @@ fn main() -> std::process::ExitCode {
         Command::Whoami(args) => commands::account::whoami(args).map(|()| true),
         Command::Teams(args) => commands::teams::teams(args).map(|()| true),
         Command::Apps(args) => commands::teams::apps(args).map(|()| true),
-        Command::Credentials(args) => commands::credentials::run(args).map(|()| true),
+        Command::Credentials(args) => commands::credentials::run(args),
         Command::Pull(args) => commands::pull::run(args),
         Command::Push(args) => commands::push::run(args).map(|()| true),
         Command::Token(command) => commands::token::run(command).map(|()| true),

@@ -7,6 +7,7 @@
 //! - [`android`] — Android keystores: generation, JKS and PKCS#12 read/write.
 //! - [`cert`] — certificate facts: fingerprints, subject, serial, validity.
 //! - [`eas`] — EAS's `credentials.json`, and the checks `signet doctor` runs on a bundle.
+//! - [`expiry`] — days left, severity and wording for credentials' expiry dates.
 //! - [`ios`] — Apple signing material: certificate signing requests, issued certificates,
 //!   provisioning profiles.
 //! - [`keys`] — Apple `.p8` keys (APNs, App Store Connect), Google service-account JSON, and
@@ -29,6 +30,7 @@ pub mod cert;
 pub mod credential;
 pub mod eas;
 pub mod error;
+pub mod expiry;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod ios;

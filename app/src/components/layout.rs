@@ -29,6 +29,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <NavItem href="/teams" label="Teams" />
                     <NavItem href="/apps" label="Apps" />
                     <NavItem href="/credentials" label="Credentials" />
+                    <NavItem href="/expiring" label="Expiring" />
                     <NavItem href="/members" label="Members" />
                     <NavItem href="/audit" label="Audit log" />
                     <NavItem href="/alerts" label="Alerts" />

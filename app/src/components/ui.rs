@@ -1,6 +1,7 @@
 //! Small pieces every page uses: dates, expiry badges, copy buttons, empty states.
 
 use leptos::{prelude::*, task::spawn_local};
+use signet_core::expiry::{Expiry, Severity};
 
 /// Now, in Unix seconds (the browser's clock; `SystemTime` panics on wasm32).
 pub fn now_unix() -> i64 {
@@ -19,18 +20,56 @@ pub fn days_until(unix: i64) -> i64 {
     (unix - now_unix()).div_euclid(86_400)
 }
 
-/// "expires in N days" with a badge: expired, expiring within 30 days, or valid.
+/// The badge class of a severity: four looks (expired is filled), never the only signal.
+pub fn severity_class(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Expired => "badge danger filled",
+        Severity::Urgent => "badge danger",
+        Severity::Soon => "badge warning",
+        Severity::Fine => "badge ok",
+    }
+}
+
+/// "expires in N days" with a badge: expired, expiring within 30 days, or valid (coloured by
+/// [`severity_class`]).
 #[component]
 pub fn ExpiryBadge(not_after: i64) -> impl IntoView {
-    let days = days_until(not_after);
-    let (class, text) = if days < 0 {
-        ("badge danger", "Expired".to_owned())
-    } else if days <= 30 {
-        ("badge warning", format!("Expires in {days} days"))
-    } else {
-        ("badge ok", format!("Valid · {days} days left"))
+    let expiry = Expiry::new(not_after, now_unix());
+    let days = expiry.days_left();
+    let text = match expiry.severity() {
+        Severity::Expired => "Expired".to_owned(),
+        Severity::Urgent | Severity::Soon => format!("Expires in {days} days"),
+        Severity::Fine => format!("Valid · {days} days left"),
     };
-    view! { <span class=class data-days=days.to_string()>{text}</span> }
+    view! {
+        <span class=severity_class(expiry.severity()) data-days=days.to_string()>{text}</span>
+    }
+}
+
+/// The severity word and how long, e.g. "Urgent · expires in 5 days", "Expired · expired 3
+/// days ago" (from verified metadata only); `data-severity` names it for scripts and tests.
+#[component]
+pub fn ExpiryStatus(expiry: Expiry) -> impl IntoView {
+    let severity = expiry.severity();
+    view! {
+        <span
+            class=format!("{} expiry-status", severity_class(severity))
+            data-severity=severity.as_str()
+            data-days=expiry.days_left().to_string()
+        >
+            {format!("{} · {}", severity.word(), expiry.describe())}
+        </span>
+    }
+}
+
+/// A credential whose metadata did not verify: its expiry is unknown, never "fine".
+#[component]
+pub fn UnverifiedStatus() -> impl IntoView {
+    view! {
+        <span class="badge danger expiry-status" data-severity="unverified">
+            "Unverified · expiry unknown"
+        </span>
+    }
 }
 
 /// A value in monospace with a button that copies it to the clipboard.

@@ -20,6 +20,7 @@ use crate::{
     components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date},
     pages::{
         auth::{Busy, BusyLine, Field, Gate, paint},
+        expiring::{AppExpiryBadges, team_expiry},
         ios::IosCredentials,
     },
     state::AppState,
@@ -71,6 +72,12 @@ fn AppList() -> impl IntoView {
                 None => Ok(None),
             }
         }
+    });
+    // Each app's worst expiry, from the same verified data as the Expiring page.
+    let due = LocalResource::new(move || {
+        let team = state.team_id.get();
+        reload.track();
+        async move { team_expiry(&team?).await.ok() }
     });
     let name = RwSignal::new(String::new());
     let package = RwSignal::new(String::new());
@@ -134,6 +141,7 @@ fn AppList() -> impl IntoView {
                             .into_iter()
                             .map(|a| {
                                 let href = format!("/apps/{}", a.id);
+                                let app_id = a.id.clone();
                                 let ios = a
                                     .ios_targets
                                     .iter()
@@ -143,6 +151,7 @@ fn AppList() -> impl IntoView {
                                 view! {
                                     <li class="card app-item">
                                         <a href=href class="app-name">{a.name.clone()}</a>
+                                        {move || due.get().flatten().map(|due| view! { <AppExpiryBadges app_id=app_id.clone() due /> })}
                                         <span class="muted">
                                             "Android: "{a.android_package.clone().unwrap_or_else(|| "—".into())}
                                         </span>

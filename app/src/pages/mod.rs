@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod apps;
 pub mod auth;
 pub mod credentials;
+pub mod expiring;
 pub mod home;
 pub mod import;
 pub mod invite;

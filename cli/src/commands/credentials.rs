@@ -1,12 +1,19 @@
 //! `signet credentials`: the metadata table (no password needed: metadata is public to the
 //! team, and is verified against its author's signature with the team log pin this machine
-//! keeps; see [`super::metadata`]), and `remove` / `restore` to move a credential to the
-//! trash and back.
+//! keeps; see [`super::metadata`]), `--expiring WINDOW [--fail]` (what expires soon, soonest
+//! first; a CI gate), and `remove` / `restore` to move a credential to the trash and back.
+//!
+//! `--expiring` judges dates from verified metadata only. A credential whose metadata does not
+//! verify (or a machine or robot token that cannot verify at all) is never taken as fine: it
+//! is listed as unverified, with the date the server claims marked as such, and it fails the
+//! gate like an expiring one, because a gate that said "nothing expires" only because it
+//! could not check would be worse than no gate.
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use signet_core::{
+    expiry::{Expiry, not_after as claimed_not_after},
     ios::certificate::format_utc,
     wire::{
         app::{Assignment, Platform},
@@ -36,8 +43,17 @@ pub struct CredentialsArgs {
     #[arg(long, value_enum, default_value = "all")]
     platform: PlatformChoice,
     /// List the trash instead (what `signet credentials restore ID` can bring back).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "expiring")]
     deleted: bool,
+    /// Only what expires within WINDOW or has expired, soonest first, across the team's apps
+    /// (or --app's): 30d, 2w, 12h, or a number of days. Dates come from verified metadata;
+    /// what cannot be verified is listed as unverified, never as fine.
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window)]
+    expiring: Option<i64>,
+    /// With --expiring: exit with code 1 when anything is listed (expiring, expired or
+    /// unverified), 0 when nothing is: a CI gate.
+    #[arg(long, requires = "expiring")]
+    fail: bool,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
@@ -71,16 +87,35 @@ struct IdArgs {
     server: ServerArgs,
 }
 
-/// Runs `signet credentials`.
-pub fn run(args: CredentialsArgs) -> Result<()> {
+/// Runs `signet credentials`; `Ok(false)` when `--expiring --fail` found something (exit 1).
+pub fn run(args: CredentialsArgs) -> Result<bool> {
     match args.command {
         None => list(args),
-        Some(CredentialsCommand::Remove(id)) => trash(id, true, args.server),
-        Some(CredentialsCommand::Restore(id)) => trash(id, false, args.server),
+        Some(CredentialsCommand::Remove(id)) => trash(id, true, args.server).map(|()| true),
+        Some(CredentialsCommand::Restore(id)) => trash(id, false, args.server).map(|()| true),
     }
 }
 
-fn list(args: CredentialsArgs) -> Result<()> {
+/// `--expiring`'s value in seconds, or an error that shows how to write it.
+fn parse_window(text: &str) -> Result<i64, String> {
+    files::parse_span(text).ok_or_else(|| {
+        format!(
+            "write a window like 30d (days), 2w (weeks), 12h (hours) or 30 (days), not {text:?}"
+        )
+    })
+}
+
+/// "30 days", "12 hours".
+fn window_text(seconds: i64) -> String {
+    if seconds % 86_400 == 0 {
+        let days = seconds / 86_400;
+        format!("{days} day{}", if days == 1 { "" } else { "s" })
+    } else {
+        format!("{} hours", seconds / 3_600)
+    }
+}
+
+fn list(args: CredentialsArgs) -> Result<bool> {
     let ctx = Ctx::load(&args.server)?;
     block_on(async {
         let reader = ctx.reader().await?;
@@ -127,9 +162,13 @@ fn list(args: CredentialsArgs) -> Result<()> {
             .iter()
             .map(|c| row(c, authors.check(c), &assignments, now))
             .collect();
+        if let Some(window) = args.expiring {
+            let robot = matches!(reader, Reader::Robot { .. });
+            return expiring(&args, rows, &list, window, now, robot);
+        }
         if args.json {
             println!("{}", serde_json::to_string_pretty(&rows)?);
-            return Ok(());
+            return Ok(true);
         }
         if rows.is_empty() {
             eprintln!(
@@ -143,7 +182,7 @@ fn list(args: CredentialsArgs) -> Result<()> {
             if matches!(reader, Reader::Robot { .. }) {
                 eprintln!("(a robot token sees only the credentials it was granted)");
             }
-            return Ok(());
+            return Ok(true);
         }
         print!("{}", table(&rows, args.app.is_none()));
         if !assignments.is_empty() {
@@ -170,8 +209,106 @@ fn list(args: CredentialsArgs) -> Result<()> {
                 println!("  {line}");
             }
         }
-        Ok(())
+        Ok(true)
     })
+}
+
+/// `--expiring`: the rows (from [`row`]) that expire within `window` seconds or have
+/// expired, soonest first, then every unverified one (its claimed date marked as claimed);
+/// `Ok(false)` with `--fail` when there is any.
+fn expiring(
+    args: &CredentialsArgs,
+    rows: Vec<Value>,
+    list: &[CredentialInfo],
+    window: i64,
+    now: i64,
+    robot: bool,
+) -> Result<bool> {
+    let mut due: Vec<(i64, Value)> = Vec::new();
+    let mut unverified: Vec<(i64, Value)> = Vec::new();
+    for (mut r, c) in rows.into_iter().zip(list) {
+        if let Some(t) = r["not_after"].as_i64() {
+            let expiry = Expiry::new(t, now);
+            if expiry.within(window) {
+                r["severity"] = expiry.severity().as_str().into();
+                r["status"] = expiry.describe().into();
+                due.push((t, r));
+            }
+        } else if r["verified"] == false {
+            // Not a date anyone signed: shown as the server's claim, never judged fine.
+            let claimed = claimed_not_after(&c.metadata);
+            r["severity"] = "unverified".into();
+            r["status"] = "unverified: expiry unknown".into();
+            r["claimed_not_after"] = claimed.into();
+            unverified.push((claimed.unwrap_or(i64::MIN), r));
+        }
+    }
+    due.sort_by_key(|(t, _)| *t);
+    unverified.sort_by_key(|(t, _)| *t);
+    let found = due.len() + unverified.len();
+    let rows: Vec<Value> = due.into_iter().chain(unverified).map(|(_, r)| r).collect();
+    let within = window_text(window);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else if rows.is_empty() {
+        println!(
+            "Nothing expires within {within} ({} credential(s) checked{}).",
+            list.len(),
+            if robot {
+                "; a robot token sees only the credentials it was granted"
+            } else {
+                ""
+            }
+        );
+    } else {
+        print!("{}", expiring_table(&rows));
+    }
+    let unverifiable = rows.iter().filter(|r| r["verified"] == false).count();
+    if unverifiable > 0 {
+        eprintln!(
+            "warning: {unverifiable} credential(s) could not be verified, so their expiry is              unknown; they are listed as unverified{} (see `signet credentials` for why)",
+            if args.fail { " and fail the gate" } else { "" }
+        );
+    }
+    if args.fail && found > 0 {
+        eprintln!(
+            "{found} credential(s) expired, expire within {within}, or could not be verified."
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Status, expiry date, where it is used, kind, label, id: one line each.
+fn expiring_table(rows: &[Value]) -> String {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            let expires = match (r["not_after"].as_i64(), r["claimed_not_after"].as_i64()) {
+                (Some(t), _) => format_utc(t)[..10].to_owned(),
+                (None, Some(t)) => format!("{} (unverified claim)", &format_utc(t)[..10]),
+                (None, None) => "-".into(),
+            };
+            let slots = slots_text(r, true);
+            [
+                format!(
+                    "{} · {}",
+                    text(r, "severity").to_uppercase(),
+                    text(r, "status")
+                ),
+                expires,
+                if slots.is_empty() { "-".into() } else { slots },
+                text(r, "kind"),
+                text(r, "label"),
+                text(r, "id"),
+            ]
+        })
+        .collect();
+    columns(
+        ["STATUS", "EXPIRES", "APP/SLOT", "KIND", "LABEL", "ID"],
+        &cells,
+    )
 }
 
 /// The facts a person scans for: what, which, fingerprint, expiry and where it is used.
@@ -231,29 +368,7 @@ fn table(rows: &[Value], with_app: bool) -> String {
                 (Some(t), Some(d)) => format!("{} ({d} days)", &format_utc(t)[..10]),
                 _ => "-".into(),
             };
-            let slots = r["slots"]
-                .as_array()
-                .map(|s| {
-                    s.iter()
-                        .map(|s| {
-                            let platform = text(s, "platform");
-                            let target = text(s, "target");
-                            let mark = if s["default"] == true { "*" } else { "" };
-                            let app = if with_app {
-                                format!("{}:", text(s, "app"))
-                            } else {
-                                String::new()
-                            };
-                            if target.is_empty() {
-                                format!("{app}{platform}/{}{mark}", text(s, "profile"))
-                            } else {
-                                format!("{app}{platform}/{}/{target}{mark}", text(s, "profile"))
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
+            let slots = slots_text(r, with_app);
             let fingerprint = text(r, "fingerprint");
             [
                 text(r, "id"),
@@ -271,30 +386,62 @@ fn table(rows: &[Value], with_app: bool) -> String {
             ]
         })
         .collect();
-    let header = ["ID", "KIND", "LABEL", "FINGERPRINT", "EXPIRES", "USED BY"];
+    columns(
+        ["ID", "KIND", "LABEL", "FINGERPRINT", "EXPIRES", "USED BY"],
+        &cells,
+    )
+}
+
+/// A row's build slots, `app:platform/profile[/target]` with `*` for defaults (the app's
+/// name only `with_app`).
+fn slots_text(r: &Value, with_app: bool) -> String {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    r["slots"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .map(|s| {
+                    let platform = text(s, "platform");
+                    let target = text(s, "target");
+                    let mark = if s["default"] == true { "*" } else { "" };
+                    let app = if with_app {
+                        format!("{}:", text(s, "app"))
+                    } else {
+                        String::new()
+                    };
+                    if target.is_empty() {
+                        format!("{app}{platform}/{}{mark}", text(s, "profile"))
+                    } else {
+                        format!("{app}{platform}/{}/{target}{mark}", text(s, "profile"))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// Left-aligned columns, two spaces apart; the last one is not padded.
+fn columns<const N: usize>(header: [&str; N], cells: &[[String; N]]) -> String {
     let mut widths = header.map(|h| h.chars().count());
-    for row in &cells {
+    for row in cells {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 6]| {
+    let line = |cells: &[&str]| {
         let mut out = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i == 5 {
-                out.push_str(cell);
-            } else {
-                out.push_str(cell);
+            out.push_str(cell);
+            if i + 1 < N {
                 out.push_str(&" ".repeat(w - cell.chars().count() + 2));
             }
         }
         out.trim_end().to_owned() + "\n"
     };
-    let mut out = line(header);
-    for row in &cells {
-        out.push_str(&line([
-            &row[0], &row[1], &row[2], &row[3], &row[4], &row[5],
-        ]));
+    let mut out = line(&header);
+    for row in cells {
+        out.push_str(&line(&row.each_ref().map(String::as_str)));
     }
     out
 }

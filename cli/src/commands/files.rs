@@ -12,6 +12,18 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
+/// A span of time as people write it on a command line, in seconds: `30d`, `2w`, `12h`, or a
+/// bare number of days (`30`). `None` when it is none of these, or negative.
+pub fn parse_span(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (number, unit) = [("h", 3_600), ("d", 86_400), ("w", 7 * 86_400)]
+        .into_iter()
+        .find_map(|(suffix, unit)| t.strip_suffix(suffix).map(|n| (n, unit)))
+        .unwrap_or((t, 86_400));
+    let n: i64 = number.trim().parse().ok().filter(|n| *n >= 0)?;
+    n.checked_mul(unit)
+}
+
 /// Reads a whole input file, naming it in the error.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
@@ -96,4 +108,21 @@ pub fn check_inside(dir: &Path, relative: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_span;
+
+    #[test]
+    fn spans_are_days_weeks_hours_or_bare_days() {
+        assert_eq!(parse_span("30d"), Some(30 * 86_400));
+        assert_eq!(parse_span(" 2w "), Some(14 * 86_400));
+        assert_eq!(parse_span("12h"), Some(12 * 3_600));
+        assert_eq!(parse_span("30"), Some(30 * 86_400));
+        assert_eq!(parse_span("0d"), Some(0));
+        for bad in ["", "d", "-3d", "soon", "3m", "1.5d", "99999999999999999w"] {
+            assert_eq!(parse_span(bad), None, "{bad}");
+        }
+    }
 }

@@ -69,24 +69,15 @@ pub fn run(command: TokenCommand) -> Result<()> {
     }
 }
 
-/// `90d`, `90`, `12w` → seconds.
+/// `90d`, `90`, `12w` → seconds (whole days).
 fn parse_expiry(text: &str) -> Result<i64> {
-    let t = text.trim();
-    let (number, unit) = match t.strip_suffix('d') {
-        Some(n) => (n, 1),
-        None => match t.strip_suffix('w') {
-            Some(n) => (n, 7),
-            None => (t, 1),
-        },
-    };
-    let Ok(n) = number.trim().parse::<i64>() else {
+    let Some(seconds) = files::parse_span(text).filter(|s| s % 86_400 == 0) else {
         bail!("--expires {text}: write a number of days like 90d (or weeks: 12w)");
     };
-    let days = n * unit;
-    if !(1..=400).contains(&days) {
+    if !(1..=400).contains(&(seconds / 86_400)) {
         bail!("--expires {text}: a token lives 1 to 400 days");
     }
-    Ok(days * 86_400)
+    Ok(seconds)
 }
 
 fn create(args: CreateArgs) -> Result<()> {

@@ -32,7 +32,7 @@ use sqlx::{ConnectOptions, Connection, sqlite::SqliteConnectOptions};
 /// A forged SHA-1, as the attack through the proxy showed it.
 const FORGED_SHA1: &str = "DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF";
 /// A forged expiry: 2100-01-01.
-const FORGED_NOT_AFTER: i64 = 4_102_444_800;
+pub(crate) const FORGED_NOT_AFTER: i64 = 4_102_444_800;
 
 /// What a `signet` run did.
 #[derive(Debug)]
@@ -155,7 +155,7 @@ async fn developer_with_keystore(server: &TestServer) -> Result<(Cli, String)> {
 
 /// The columns the attacker rewrites.
 #[derive(Clone, Copy)]
-enum Column {
+pub(crate) enum Column {
     Metadata,
     MetadataSignature,
 }
@@ -170,7 +170,7 @@ async fn database(server: &TestServer) -> Result<sqlx::SqliteConnection> {
 }
 
 /// What the server stores for credential `id`: `(metadata, metadata_signature)`.
-async fn stored(server: &TestServer, id: &str) -> Result<(String, String)> {
+pub(crate) async fn stored(server: &TestServer, id: &str) -> Result<(String, String)> {
     let mut db = database(server).await?;
     let found: (String, String) =
         sqlx::query_as("SELECT metadata, metadata_signature FROM credentials WHERE id = ?1")
@@ -182,7 +182,12 @@ async fn stored(server: &TestServer, id: &str) -> Result<(String, String)> {
 }
 
 /// Rewrites one column of credential `id` in the server's database.
-async fn tamper(server: &TestServer, id: &str, column: Column, value: &str) -> Result<()> {
+pub(crate) async fn tamper(
+    server: &TestServer,
+    id: &str,
+    column: Column,
+    value: &str,
+) -> Result<()> {
     let sql = match column {
         Column::Metadata => "UPDATE credentials SET metadata = ?1 WHERE id = ?2",
         Column::MetadataSignature => "UPDATE credentials SET metadata_signature = ?1 WHERE id = ?2",
@@ -199,7 +204,7 @@ async fn tamper(server: &TestServer, id: &str, column: Column, value: &str) -> R
 }
 
 /// `metadata` with `changes` merged in.
-fn altered(metadata: &str, changes: Value) -> Result<String> {
+pub(crate) fn altered(metadata: &str, changes: Value) -> Result<String> {
     let mut meta: Value = serde_json::from_str(metadata)?;
     let (Some(meta_fields), Value::Object(changes)) = (meta.as_object_mut(), changes) else {
         bail!("metadata is not an object: {metadata}");

@@ -137,6 +137,7 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
     for (href, ready, page) in [
         ("/teams", "#team-list", "teams"),
         ("/apps", "#app-list", "apps"),
+        ("/expiring", "#expiring-list", "expiring"),
         ("/credentials", "#credential-list", "credentials"),
     ] {
         browser.click(&format!("nav a[href='{href}']")).await?;

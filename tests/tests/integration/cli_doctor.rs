@@ -19,6 +19,8 @@ const APPLE_FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../wasm-core/tests/fixtures/apple"
 );
+/// The UUID of the fixture profile `appstore.plist`.
+const FIXTURE_UUID: &str = "5f1c2e7a-3b4d-4e8f-9a0b-1c2d3e4f5a6b";
 const APPLE_SUBJECT: &str =
     "/UID=A1B2C3D4E5/CN=Apple Distribution: Acme Inc (A1B2C3D4E5)/OU=A1B2C3D4E5/O=Acme Inc/C=US";
 
@@ -117,6 +119,24 @@ fn distribution_p12(work: &Path, out: &Path) -> Result<(Vec<u8>, String)> {
     Ok((cer, password.trim().to_owned()))
 }
 
+/// An App Store profile for `com.acme.app` listing `cer` (DER), created yesterday and
+/// expiring in `days`, with a fresh UUID (its fingerprint: profiles pushed to one team stay
+/// distinct), signed by `openssl cms` in `work`.
+fn profile_for(cer: &[u8], days: i64, work: &Path) -> Result<Vec<u8>> {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    let template = std::fs::read_to_string(format!("{APPLE_FIXTURES}/appstore.plist"))?;
+    let fixture_cert =
+        STANDARD.encode(std::fs::read(format!("{APPLE_FIXTURES}/distribution.cer"))?);
+    let now = now()?;
+    let plist = template
+        .replace(&fixture_cert, &STANDARD.encode(cer))
+        .replace("2026-01-15T10:00:00Z", &plist_date(now - 86_400))
+        .replace("2027-01-15T10:00:00Z", &plist_date(now + days * 86_400))
+        .replace(FIXTURE_UUID, &signet_client::team::new_id()?);
+    assert_ne!(plist, template);
+    tools::openssl_sign_profile(plist.as_bytes(), true, work)
+}
+
 /// A bundle laid out as an Expo project: `credentials.json` next to `android/` and `ios/`.
 /// (`cli_sync` pushes it to a server.)
 pub(crate) struct Bundle {
@@ -152,20 +172,7 @@ impl Bundle {
 
         let (cer, p12_password) = distribution_p12(&work, &dir.path().join("ios/dist.p12"))?;
 
-        use base64::{Engine, engine::general_purpose::STANDARD};
-        let template = std::fs::read_to_string(format!("{APPLE_FIXTURES}/appstore.plist"))?;
-        let fixture_cert =
-            STANDARD.encode(std::fs::read(format!("{APPLE_FIXTURES}/distribution.cer"))?);
-        let now = now()?;
-        let plist = template
-            .replace(&fixture_cert, &STANDARD.encode(&cer))
-            .replace("2026-01-15T10:00:00Z", &plist_date(now - 86_400))
-            .replace(
-                "2027-01-15T10:00:00Z",
-                &plist_date(now + profile_days * 86_400),
-            );
-        assert_ne!(plist, template);
-        let profile = tools::openssl_sign_profile(plist.as_bytes(), true, &work)?;
+        let profile = profile_for(&cer, profile_days, &work)?;
         std::fs::write(dir.path().join("ios/profile.mobileprovision"), profile)?;
 
         let bundle = Self {
@@ -181,6 +188,12 @@ impl Bundle {
         };
         bundle.save()?;
         Ok(bundle)
+    }
+
+    /// Another App Store profile for this bundle's certificate, expiring in `days` (negative:
+    /// expired that many days ago), signed by `openssl cms`.
+    pub(crate) fn profile(&self, days: i64) -> Result<Vec<u8>> {
+        profile_for(&self.cer, days, &self.dir.path().join("work"))
     }
 
     pub(crate) fn path(&self, relative: &str) -> PathBuf {

@@ -48,9 +48,9 @@ pub(crate) async fn account(api: &Api, name: &str) -> Result<Session> {
 /// What a `signet` run did.
 #[derive(Debug)]
 pub(crate) struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// One person's (or CI job's) `signet`: its own config dir, non-interactive (`CI=true`, no
@@ -81,7 +81,7 @@ impl Cli {
         self
     }
 
-    fn config_file(&self) -> PathBuf {
+    pub(crate) fn config_file(&self) -> PathBuf {
         self.config.path().join("signet/config.json")
     }
 
@@ -196,7 +196,7 @@ pub(crate) async fn new_bundle() -> Result<Bundle> {
 }
 
 /// A developer with a team and an app (Android + one iOS target), made with the CLI.
-async fn developer_with_app(server: &str) -> Result<Cli> {
+pub(crate) async fn developer_with_app(server: &str) -> Result<Cli> {
     account(&Api::new(server), "dev").await?;
     let dev = Cli::new(server)?;
     dev.login("dev").await?;

@@ -1,0 +1,167 @@
+//! The dashboard's Expiring page and the apps list's expiry badges in headless Chromium, for
+//! `cli_expiring`'s team (real profiles expiring in 5 and 20 days, one expired 3 days ago,
+//! certificates and keystores that last) after a compromised server forged one keystore's
+//! expiry: soonest first, a severity word with the days on every row, the forged one
+//! unverified and never "OK", and each app's worst as a badge.
+
+use anyhow::{Context, Result, ensure};
+use serde_json::Value;
+use signet_client::{Api, Session};
+use signet_core::wire::credential::CredentialKind;
+use signet_tests::{api::PASSWORD, browser::Browser, server::TestServer};
+
+use crate::cli_expiring::{EXPIRED, forge_far_expiry, team_with_expiring_credentials};
+
+/// Each row of `#expiring-list`: `[severity, status text, credential cell, used-by cell]`.
+const ROWS: &str = "Array.from(document.querySelectorAll('#expiring-list .expiring-row')).map(r => \
+    [r.querySelector('.expiry-status').dataset.severity, \
+     r.querySelector('.expiry-status').textContent.trim(), \
+     r.cells[2].textContent.trim(), r.cells[3].textContent.trim()])";
+
+fn cells(rows: &Value) -> Vec<Vec<String>> {
+    rows.as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    r.as_array()
+                        .map(|c| {
+                            c.iter()
+                                .map(|c| c.as_str().unwrap_or_default().to_owned())
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_expiring_page_sorts_soonest_first_with_words_and_apps_show_their_worst()
+-> Result<()> {
+    let server = TestServer::start().await?;
+    team_with_expiring_credentials(&server.url).await?;
+    // The server claims Later App's keystore lasts until 2100.
+    let session =
+        Session::login(&Api::new(&server.url), "dev@example.test", PASSWORD, false).await?;
+    let team = session.teams().await?.remove(0);
+    let apps = session.api.apps(&team.id).await?;
+    let later = apps
+        .iter()
+        .find(|a| a.name == "Later App")
+        .context("Later App")?;
+    let forged = session
+        .api
+        .assignments(&team.id, &later.id)
+        .await?
+        .into_iter()
+        .find(|a| a.kind == CredentialKind::AndroidKeystore.as_str())
+        .context("Later App's keystore")?
+        .credential_id;
+    forge_far_expiry(&server, &forged).await?;
+
+    let browser = Browser::start().await?;
+    browser
+        .client
+        .goto(&format!("{}/account", server.url))
+        .await?;
+    browser.fill("#signin-email", "dev@example.test").await?;
+    browser.fill("#signin-password", PASSWORD).await?;
+    browser.click("#signin-submit").await?;
+    browser.wait_for("#account-fingerprint", 60).await?;
+
+    browser.click("nav a[href='/expiring']").await?;
+    browser.wait_for("#expiring-list", 60).await?;
+    let rows = cells(
+        &browser
+            .wait_until(&format!("({ROWS}).length === 7 && ({ROWS})"), 30)
+            .await?,
+    );
+    let severities: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    ensure!(
+        severities == ["expired", "urgent", "soon", "ok", "ok", "ok", "unverified"],
+        "{rows:#?}"
+    );
+    ensure!(
+        rows[0][1] == "Expired · expired 3 days ago"
+            && rows[0][2].contains(EXPIRED)
+            && rows[0][3].contains("Later App · iOS production"),
+        "{rows:#?}"
+    );
+    ensure!(
+        rows[1][1].starts_with("Urgent · expires in ")
+            && rows[1][2].contains("Provisioning profile")
+            && rows[1][3].contains("Acme App · iOS production (default)"),
+        "{rows:#?}"
+    );
+    ensure!(
+        rows[2][1].starts_with("Soon · expires in 1") && rows[2][3].contains("Later App"),
+        "{rows:#?}"
+    );
+    ensure!(
+        rows[3..5]
+            .iter()
+            .all(|r| r[1].starts_with("OK · expires in 36")
+                && r[2].contains("iOS distribution certificate")),
+        "{rows:#?}"
+    );
+    ensure!(
+        rows[5][2].contains("Android upload keystore") && rows[5][3].contains("Acme App"),
+        "{rows:#?}"
+    );
+    ensure!(
+        rows[6][1] == "Unverified · expiry unknown"
+            && rows[6][2].contains("Android upload keystore")
+            && rows[6][3].contains("Later App"),
+        "{rows:#?}"
+    );
+    let page = browser
+        .wait_for_text("#expiring-list", "Unverified", 5)
+        .await?;
+    ensure!(!page.contains("2100"), "the forged date is shown: {page}");
+    // Each row links to where it is replaced: its credential page, and the apps using it.
+    let links: Value = browser
+        .wait_until(
+            "Array.from(document.querySelectorAll('#expiring-list .expiring-row')[6].querySelectorAll('a')).map(a => a.getAttribute('href'))",
+            5,
+        )
+        .await?;
+    ensure!(
+        links
+            == serde_json::json!([
+                format!("/credentials/{forged}"),
+                format!("/apps/{}", later.id)
+            ]),
+        "{links}"
+    );
+
+    // The apps list: each app's worst, in words, from the same verified data.
+    browser.click("nav a[href='/apps']").await?;
+    let badges = |id: &str| {
+        format!(
+            "(() => {{ const b = document.querySelector(\".app-expiry[data-app='{id}']\"); \
+             return b && b.querySelectorAll('.expiry-status').length && \
+             Array.from(b.querySelectorAll('.expiry-status')).map(s => s.textContent.trim()); }})()"
+        )
+    };
+    let acme = apps.iter().find(|a| a.name == "Acme App").context("Acme")?;
+    let acme_badges = browser.wait_until(&badges(&acme.id), 60).await?;
+    ensure!(
+        acme_badges.as_array().is_some_and(|b| b.len() == 1
+            && b[0]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Urgent · expires in "))),
+        "{acme_badges}"
+    );
+    let later_badges = browser.wait_until(&badges(&later.id), 10).await?;
+    ensure!(
+        later_badges
+            == serde_json::json!([
+                "Expired · expired 3 days ago",
+                "Unverified · expiry unknown"
+            ]),
+        "{later_badges}"
+    );
+    browser.close().await?;
+    Ok(())
+}
