@@ -41,6 +41,7 @@ fn seed_files(target: &str) -> &'static [(&'static str, &'static [&'static str])
         "p8" => &[("apple", &[".p8"])],
         "service_account" => &[("google", &[".json"])],
         "apple_certificate" => &[("apple", &[".cer", ".pem"]), ("android", &[".der", ".pem"])],
+        "play_certificate" => &[("android", &[".der", ".pem", ".jks"]), ("apple", &[".cer"])],
         "credentials_json" => &[("eas", &[".json"])],
         "zip" => &[("eas", &[".zip"])],
         _ => &[],

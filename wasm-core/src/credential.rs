@@ -124,6 +124,12 @@ pub enum Payload {
         /// The JSON key file.
         json: SecretText,
     },
+    /// Google Play's app-signing certificate (DER). Public: Google keeps the key; stored so
+    /// every member sees the fingerprints Firebase and App Links need for Play builds.
+    PlayAppSigningCertificate {
+        /// The certificate, DER (as `deployment_cert.der`).
+        certificate: SecretText,
+    },
     /// The private key of a CSR sent to Apple, waiting for the issued certificate.
     PendingCsr {
         /// PKCS#8 PEM private key.
@@ -163,6 +169,7 @@ impl Payload {
             Self::AscApiKey { .. } => CredentialKind::AscApiKey,
             Self::FcmV1ServiceAccount { .. } => CredentialKind::FcmV1ServiceAccount,
             Self::GoogleServiceAccount { .. } => CredentialKind::GoogleServiceAccount,
+            Self::PlayAppSigningCertificate { .. } => CredentialKind::PlayAppSigningCertificate,
             Self::PendingCsr { .. } => CredentialKind::PendingCsr,
         }
     }
@@ -191,7 +198,16 @@ impl Payload {
         Ok(payload)
     }
 
-    /// The file a build uses, decoded (keystore, `.p12`, `.mobileprovision`, `.p8`, JSON key).
+    /// A Play app-signing certificate from the file Play Console offers (DER or PEM), checked.
+    pub fn play_app_signing_certificate(file: &[u8]) -> Result<Self> {
+        let der = crate::android::play::read_certificate(file)?;
+        Ok(Self::PlayAppSigningCertificate {
+            certificate: SecretText::from_bytes(&der),
+        })
+    }
+
+    /// The file a build uses, decoded (keystore, `.p12`, `.mobileprovision`, `.p8`, JSON key,
+    /// the app-signing certificate's DER).
     pub fn file_bytes(&self) -> Result<Zeroizing<Vec<u8>>> {
         match self {
             Self::AndroidKeystore { keystore, .. } => keystore.decode("keystore"),
@@ -202,6 +218,9 @@ impl Payload {
             }
             Self::FcmV1ServiceAccount { json } | Self::GoogleServiceAccount { json } => {
                 Ok(Zeroizing::new(json.expose().as_bytes().to_vec()))
+            }
+            Self::PlayAppSigningCertificate { certificate } => {
+                certificate.decode("app-signing certificate")
             }
             Self::PendingCsr {
                 private_key_pem, ..
@@ -295,6 +314,15 @@ impl Payload {
                     "private_key_id": key.private_key_id(),
                 }))
             }
+            Self::PlayAppSigningCertificate { certificate } => {
+                let der = certificate.decode("app-signing certificate")?;
+                let der = crate::android::play::read_certificate(&der)?;
+                let info = CertificateInfo::from_der(&der)?;
+                Ok(merge(
+                    json!({"issuer": info.issuer, "public_key": info.public_key}),
+                    cert_facts(&info),
+                ))
+            }
             Self::PendingCsr { csr_pem, .. } => Ok(json!({"csr_pem": csr_pem})),
         }
     }
@@ -354,6 +382,32 @@ mod tests {
             no_alias.inspect(),
             Err(Error::UnknownAlias { .. })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_play_app_signing_certificate_round_trips_and_describes_itself() -> Result<()> {
+        let ks = UploadKeystore::generate(
+            &UploadKeystoreParams::for_package("com.acme.app"),
+            1_800_000_000,
+        )?;
+        let pem = crate::android::play::certificate_pem(&ks.certificate)?;
+        let payload = Payload::play_app_signing_certificate(pem.as_bytes())?;
+        assert_eq!(payload.kind(), CredentialKind::PlayAppSigningCertificate);
+        assert_eq!(payload.file_bytes()?.as_slice(), ks.certificate.as_slice());
+        let meta = payload.inspect()?;
+        let info = ks.certificate_info()?;
+        assert_eq!(meta["sha1"], info.fingerprints.sha1.as_str());
+        assert_eq!(meta["sha256"], info.fingerprints.sha256.as_str());
+        assert_eq!(meta["md5"], info.fingerprints.md5.as_str());
+        assert_eq!(meta["not_after"], info.not_after.unix);
+        let bytes = payload.to_bytes()?;
+        assert_eq!(
+            Payload::from_bytes(&bytes, CredentialKind::PlayAppSigningCertificate)?,
+            payload
+        );
+        assert!(Payload::from_bytes(&bytes, CredentialKind::AndroidKeystore).is_err());
+        assert!(Payload::play_app_signing_certificate(b"not a certificate").is_err());
         Ok(())
     }
 }

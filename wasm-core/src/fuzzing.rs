@@ -30,6 +30,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("p8", p8),
     ("service_account", service_account),
     ("apple_certificate", apple_certificate),
+    ("play_certificate", play_certificate),
     ("credentials_json", credentials_json),
     ("zip", zip),
 ];
@@ -107,6 +108,27 @@ pub fn apple_certificate(data: &[u8]) {
         let _ = cert.check_not_expired(0);
         let _ = cert.sha1_fingerprint();
     }
+}
+
+/// Google Play app-signing certificate upload (DER or PEM, keystore/key refusals): what is
+/// accepted describes itself, converts to PEM and back to the same DER, and lists in an
+/// `assetlinks.json` statement.
+pub fn play_certificate(data: &[u8]) {
+    let Ok(der) = android::play::read_certificate(data) else {
+        return;
+    };
+    let payload = crate::credential::Payload::play_app_signing_certificate(&der)
+        .unwrap_or_else(|e| panic!("an accepted certificate must read again: {e}"));
+    let meta = payload
+        .inspect()
+        .unwrap_or_else(|e| panic!("an accepted certificate must describe itself: {e}"));
+    let pem = android::play::certificate_pem(&der)
+        .unwrap_or_else(|e| panic!("an accepted certificate must encode as PEM: {e}"));
+    let again = android::play::read_certificate(pem.as_bytes())
+        .unwrap_or_else(|e| panic!("its PEM must read back: {e}"));
+    assert_eq!(again, der, "PEM round trip");
+    let sha256 = meta["sha256"].as_str().unwrap_or_default();
+    let _ = android::play::assetlinks_json("com.acme.app", &[sha256]);
 }
 
 /// `credentials.json` parsing: what parses writes back to the same value, and the doctor

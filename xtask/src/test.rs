@@ -87,7 +87,7 @@ pub fn test(args: &[String]) -> Result<()> {
     cmd::run(cmd::cargo().args(["test", "--doc", "--workspace", "--exclude", "signet-app"]))?;
 
     // A short pass of the stable smoke fuzzer: every parser survives its mutated fixtures
-    // (9 targets, 18 s). `cargo xtask fuzz` is the long run.
+    // (10 targets, 20 s). `cargo xtask fuzz` is the long run.
     crate::fuzz::smoke(2, &[])?;
 
     // One server for the whole run: nextest runs each test in its own process, so no test

@@ -19,6 +19,7 @@ pub fn kind_name(kind: &str) -> &'static str {
         "android_keystore" => "Android upload keystore",
         "fcm_v1_service_account" => "FCM v1 service account",
         "google_service_account" => "Google Play service account",
+        "play_app_signing_certificate" => "Google Play app-signing certificate",
         "ios_distribution_certificate" => "iOS distribution certificate",
         "ios_provisioning_profile" => "Provisioning profile",
         "apple_push_key" => "Apple push key",

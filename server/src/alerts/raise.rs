@@ -34,6 +34,7 @@ pub fn kind_label(kind: &str) -> String {
         "asc_api_key" => "App Store Connect API key".into(),
         "fcm_v1_service_account" => "FCM v1 service account key".into(),
         "google_service_account" => "Google Play service account key".into(),
+        "play_app_signing_certificate" => "Google Play app-signing certificate".into(),
         other => other.replace('_', " "),
     }
 }

@@ -7,6 +7,8 @@
 //! - [`pkcs12`] — PKCS#12 (`.p12`), modern (AES/PBKDF2) and legacy (3DES/SHA-1-MAC) variants;
 //!   also used for Apple `.p12` files.
 //! - [`keystore`] — [`Keystore::open`], which detects the format and gives clear errors.
+//! - [`play`] — Google Play's app-signing certificate beside the upload key: reading what Play
+//!   Console offers, `upload_certificate.pem` for an upload-key reset, `assetlinks.json`.
 //!
 //! Certificate facts (fingerprints, validity…) live in [`crate::cert`].
 
@@ -15,6 +17,7 @@ pub mod generate;
 pub mod jks;
 pub mod keystore;
 pub mod pkcs12;
+pub mod play;
 
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use zeroize::Zeroizing;

@@ -17,6 +17,8 @@ pub enum CredentialKind {
     FcmV1ServiceAccount,
     /// Google Play service-account key (submissions).
     GoogleServiceAccount,
+    /// Google Play's app-signing certificate (public only: Google keeps the key).
+    PlayAppSigningCertificate,
     /// Apple distribution certificate (`.p12` and its password).
     IosDistributionCertificate,
     /// Apple provisioning profile (`.mobileprovision`).
@@ -31,10 +33,11 @@ pub enum CredentialKind {
 
 impl CredentialKind {
     /// Every kind.
-    pub const ALL: [CredentialKind; 8] = [
+    pub const ALL: [CredentialKind; 9] = [
         Self::AndroidKeystore,
         Self::FcmV1ServiceAccount,
         Self::GoogleServiceAccount,
+        Self::PlayAppSigningCertificate,
         Self::IosDistributionCertificate,
         Self::IosProvisioningProfile,
         Self::ApplePushKey,
@@ -48,6 +51,7 @@ impl CredentialKind {
             Self::AndroidKeystore => "android_keystore",
             Self::FcmV1ServiceAccount => "fcm_v1_service_account",
             Self::GoogleServiceAccount => "google_service_account",
+            Self::PlayAppSigningCertificate => "play_app_signing_certificate",
             Self::IosDistributionCertificate => "ios_distribution_certificate",
             Self::IosProvisioningProfile => "ios_provisioning_profile",
             Self::ApplePushKey => "apple_push_key",
