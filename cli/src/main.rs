@@ -39,6 +39,10 @@ enum Command {
     /// Android upload keystores.
     #[command(subcommand)]
     Keystore(commands::keystore::KeystoreCommand),
+    /// Google Play's app-signing certificate beside the upload key: both keys' fingerprints,
+    /// assetlinks.json, and the upload-key reset.
+    #[command(subcommand)]
+    Android(commands::android::AndroidCommand),
     /// Certificate signing requests for iOS distribution certificates.
     #[command(subcommand)]
     Csr(CsrCommand),
@@ -96,6 +100,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => commands::serve::run(args).map(|()| true),
         Command::Backup(args) => commands::backup::run(args).map(|()| true),
         Command::Keystore(command) => commands::keystore::run(command).map(|()| true),
+        Command::Android(command) => commands::android::run(command).map(|()| true),
         Command::Csr(CsrCommand::Generate(args)) => commands::csr::generate(args).map(|()| true),
         Command::P12(args) => commands::csr::p12(args).map(|()| true),
         Command::Inspect(args) => commands::inspect::run(args).map(|()| true),

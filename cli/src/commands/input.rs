@@ -66,6 +66,11 @@ pub fn from_env(name: &str) -> Option<Zeroizing<String>> {
         .map(Zeroizing::new)
 }
 
+/// Asks for a secret on the terminal (not echoed).
+pub fn secret(question: &str) -> Result<Zeroizing<String>> {
+    prompt(question)
+}
+
 fn prompt(text: &str) -> Result<Zeroizing<String>> {
     let answer = rpassword::prompt_password(text)
         .map_err(|e| anyhow::anyhow!("cannot read the password from the terminal: {e}"))?;

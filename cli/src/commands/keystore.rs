@@ -1,13 +1,18 @@
 //! `signet keystore generate`: an Android upload keystore, made here as EAS makes it; written
 //! to a file, or (`--app APP --remote`) encrypted here and stored as the app's upload key.
+//! `signet keystore export-certificate`: a keystore's certificate as `upload_certificate.pem`
+//! (what Google's upload-key reset asks for), from a file or from the app's stored keystore.
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use signet_client::{Session, credential::NewCredential};
 use signet_core::{
-    android::{DistinguishedName, KeySize, KeystoreFormat, UploadKeystore, UploadKeystoreParams},
+    android::{
+        DistinguishedName, KeySize, Keystore, KeystoreFormat, UploadKeystore, UploadKeystoreParams,
+    },
+    cert::CertificateInfo,
     credential::{Payload, SecretText},
     wire::{
         app::{AppInfo, AssignRequest, Platform},
@@ -16,8 +21,10 @@ use signet_core::{
 };
 
 use super::{
-    files,
-    remote::{Ctx, Reader, ServerArgs, TeamRef, Who, block_on, ensure_may_read, explain, team_key},
+    files, input,
+    remote::{
+        Ctx, Opener, Reader, ServerArgs, TeamRef, Who, block_on, ensure_may_read, explain, team_key,
+    },
 };
 
 /// Keystore commands.
@@ -27,6 +34,43 @@ pub enum KeystoreCommand {
     /// with `--app APP --remote`, store it encrypted in Signet as the app's upload keystore
     /// instead (asks for your password, or reads SIGNET_PASSWORD).
     Generate(GenerateArgs),
+    /// Write a keystore's certificate as PEM (`upload_certificate.pem`, what Google Play's
+    /// upload-key reset request asks for; `keytool -printcert -file` reads it). From a file
+    /// (`--keystore FILE`, password from SIGNET_KEYSTORE_PASSWORD or a prompt) or from the
+    /// app's stored keystore (`--app APP`: its default, or `--credential ID`; asks for your
+    /// password, or reads SIGNET_PASSWORD).
+    ExportCertificate(ExportArgs),
+}
+
+/// `signet keystore export-certificate`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A keystore file (.jks, .keystore, .p12).
+    #[arg(long, conflicts_with = "app", required_unless_present = "app")]
+    keystore: Option<PathBuf>,
+    /// The key's alias in --keystore (default: its only key).
+    #[arg(long, requires = "keystore")]
+    alias: Option<String>,
+    /// An app (name or id) whose stored keystore to export.
+    #[arg(long)]
+    app: Option<String>,
+    /// The app's team (name or id), with --app.
+    #[arg(long, value_name = "TEAM", requires = "app")]
+    team: Option<String>,
+    /// The build profile whose default keystore to export, with --app.
+    #[arg(long, default_value = "production")]
+    profile: String,
+    /// A stored keystore's id instead of the profile's default, with --app.
+    #[arg(long, requires = "app")]
+    credential: Option<String>,
+    /// Where to write the certificate.
+    #[arg(long, default_value = "upload_certificate.pem")]
+    out: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 /// The file format to write.
@@ -85,7 +129,141 @@ pub struct GenerateArgs {
 pub fn run(command: KeystoreCommand) -> Result<()> {
     match command {
         KeystoreCommand::Generate(args) => generate(args),
+        KeystoreCommand::ExportCertificate(args) => export_certificate(args),
     }
+}
+
+fn export_certificate(args: ExportArgs) -> Result<()> {
+    let (der, from) = match &args.keystore {
+        Some(path) => {
+            let bytes = files::read(path)?;
+            let password = match input::from_env("SIGNET_KEYSTORE_PASSWORD") {
+                Some(p) => p,
+                None if input::interactive() => {
+                    input::secret(&format!("Password of {}: ", path.display()))?
+                }
+                None => bail!(
+                    "{} needs its password: set SIGNET_KEYSTORE_PASSWORD (no terminal to ask on)",
+                    path.display()
+                ),
+            };
+            let ks = Keystore::open(&bytes, &password, None)?;
+            let alias = match &args.alias {
+                Some(a) => a.clone(),
+                None => ks.default_key_alias()?,
+            };
+            let chain = ks.certificate_chain(&alias)?;
+            let Some(leaf) = chain.into_iter().next() else {
+                bail!("{} holds no certificate for {alias}", path.display());
+            };
+            (leaf, format!("{} (alias {alias})", path.display()))
+        }
+        None => stored_certificate(&args)?,
+    };
+    write_certificate(&args.out, &der, args.force)?;
+    eprintln!("Wrote {} from {from}.", args.out.display());
+    Ok(())
+}
+
+/// Writes `der` as a PEM certificate file (public: mode 0644 is fine, but never replaces a file
+/// unless `force`) and prints its fingerprints.
+pub fn write_certificate(out: &std::path::Path, der: &[u8], force: bool) -> Result<()> {
+    if out.exists() && !force {
+        bail!(
+            "{} already exists; refusing to overwrite it (pass --force, or --out another file)",
+            out.display()
+        );
+    }
+    let pem = signet_core::android::play::certificate_pem(der)?;
+    std::fs::write(out, pem).with_context(|| format!("cannot write {}", out.display()))?;
+    let info = CertificateInfo::from_der(der)?;
+    eprintln!(
+        "Certificate {}\n  SHA-1   {}\n  SHA-256 {}",
+        info.subject, info.fingerprints.sha1, info.fingerprints.sha256
+    );
+    Ok(())
+}
+
+/// The certificate of the app's stored keystore (its profile's default, or `--credential`).
+fn stored_certificate(args: &ExportArgs) -> Result<(Vec<u8>, String)> {
+    let Some(wanted) = args.app.clone() else {
+        bail!("pass --keystore FILE or --app APP");
+    };
+    let ctx = Ctx::load(&args.server)?;
+    block_on(async {
+        let reader = ctx.reader().await?;
+        if matches!(reader, Reader::Robot { .. }) {
+            bail!(
+                "export the certificate signed in (`signet login`), or with --keystore from                  the file a robot token pulled"
+            );
+        }
+        let (team, app) = reader.app(args.team.as_deref(), &wanted).await?;
+        ensure_may_read(&team)?;
+        let assignments = reader
+            .api()
+            .assignments(&team.id, &app.id)
+            .await
+            .map_err(|e| explain(e, Who::User))?;
+        let keystores: Vec<_> = assignments
+            .iter()
+            .filter(|a| {
+                a.platform == Platform::Android
+                    && a.profile == args.profile
+                    && a.kind == CredentialKind::AndroidKeystore.as_str()
+            })
+            .collect();
+        let id = match &args.credential {
+            Some(id) => {
+                if !keystores.iter().any(|a| &a.credential_id == id) {
+                    bail!(
+                        "{id} is not an upload keystore of app {} (profile {}); see                          `signet credentials --app {}`",
+                        app.name,
+                        args.profile,
+                        app.name
+                    );
+                }
+                id.clone()
+            }
+            None => match keystores.iter().find(|a| a.is_default) {
+                Some(a) => a.credential_id.clone(),
+                None => bail!(
+                    "app {} has no upload keystore for profile {}: generate one with `signet                      keystore generate --app {} --remote`",
+                    app.name,
+                    args.profile,
+                    app.name
+                ),
+            },
+        };
+        let session = ctx.session().await?;
+        let key = team_key(&session, &team).await?;
+        let opener = Opener::User {
+            session: &session,
+            key,
+        };
+        let payload = opener
+            .open(&team.id, &id, CredentialKind::AndroidKeystore)
+            .await?;
+        let Payload::AndroidKeystore {
+            keystore,
+            keystore_password,
+            key_alias,
+            key_password,
+        } = payload
+        else {
+            bail!("{id} is not an upload keystore");
+        };
+        let bytes = keystore.decode("keystore")?;
+        let ks = Keystore::open(
+            &bytes,
+            keystore_password.expose(),
+            Some(key_password.expose()),
+        )?;
+        let entry = ks.key_entry(&key_alias)?;
+        let Some(leaf) = entry.chain.into_iter().next() else {
+            bail!("the stored keystore {id} holds no certificate");
+        };
+        Ok((leaf, format!("app {}'s stored keystore {id}", app.name)))
+    })
 }
 
 fn params(args: &GenerateArgs, package: &str) -> Result<UploadKeystoreParams> {
@@ -205,9 +383,10 @@ fn generate_remote(args: GenerateArgs) -> Result<()> {
             &args.profile,
             &params,
             format,
+            NewKeystore::Default,
         )
         .await?;
-        println!("{}", stored.id);
+        println!("{}", stored.0.id);
         Ok(())
     })
 }
@@ -221,9 +400,21 @@ pub fn default_params(package: &str) -> UploadKeystoreParams {
     }
 }
 
+/// How a newly generated keystore joins the app's Android slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewKeystore {
+    /// As the slot's default: what builds and `signet pull` use from now on.
+    Default,
+    /// Beside the default (an upload-key reset Google has not accepted yet).
+    Pending,
+}
+
 /// Generates an upload keystore here, proves it usable, encrypts it under the team key,
-/// stores it and makes it the default of the app's Android slot for `profile` (what
-/// `keystore generate --remote` and `pull --generate-missing` do). Returns its credential.
+/// stores it and assigns it to the app's Android slot for `profile`: as the default (what
+/// `keystore generate --remote` and `pull --generate-missing` do), or beside it
+/// ([`NewKeystore::Pending`], `signet android reset-upload-key`). Returns its credential and
+/// the generated keystore (for its certificate).
+#[allow(clippy::too_many_arguments)]
 pub async fn store_new(
     session: &Session,
     team: &TeamRef,
@@ -232,7 +423,8 @@ pub async fn store_new(
     profile: &str,
     params: &UploadKeystoreParams,
     format: KeystoreFormat,
-) -> Result<CredentialInfo> {
+    role: NewKeystore,
+) -> Result<(CredentialInfo, UploadKeystore)> {
     let now = u64::try_from(files::now_unix()).unwrap_or(0);
     let keystore = UploadKeystore::generate(params, now)?;
     let encoded = keystore.encode(format)?;
@@ -245,7 +437,17 @@ pub async fn store_new(
     let metadata = payload.inspect()?;
     let key = team_key(session, team).await?;
     let bytes = payload.to_bytes()?;
-    let label = format!("{} upload keystore", app.name);
+    let label = match role {
+        NewKeystore::Default => format!("{} upload keystore", app.name),
+        NewKeystore::Pending => format!(
+            "{} upload keystore (reset requested {})",
+            app.name,
+            signet_core::cert::Instant::from_unix(files::now_unix())
+                .utc
+                .get(..10)
+                .unwrap_or_default()
+        ),
+    };
     let stored = session
         .create_credential(
             &team.id,
@@ -269,7 +471,7 @@ pub async fn store_new(
                 profile: profile.to_owned(),
                 target: String::new(),
                 credential_id: stored.id.clone(),
-                is_default: true,
+                is_default: role == NewKeystore::Default,
                 robot_grants: Vec::new(),
             },
         )
@@ -277,13 +479,18 @@ pub async fn store_new(
         .map_err(|e| explain(e, Who::User))?;
     eprintln!(
         "Generated a {} upload keystore for {package}, encrypted it here and stored it as {} \
-         (app {}, profile {profile}). Upload certificate SHA-1 {}",
+         (app {}, profile {profile}{}). Upload certificate SHA-1 {}",
         format.name(),
         stored.id,
         app.name,
+        if role == NewKeystore::Default {
+            ""
+        } else {
+            ", not the default yet"
+        },
         keystore.certificate_info()?.fingerprints.sha1
     );
-    Ok(stored)
+    Ok((stored, keystore))
 }
 
 /// Parses `CN=…,OU=…,O=…,L=…,ST=…,C=…` (commas inside values escaped as `\,`).

@@ -1,6 +1,7 @@
 //! One module per `signet` subcommand, plus what the server-connected ones share.
 
 pub mod account;
+pub mod android;
 pub mod backup;
 pub mod config;
 pub mod credentials;

@@ -208,6 +208,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
                     &args.profile,
                     &keystore::default_params(&package),
                     KeystoreFormat::Jks,
+                    keystore::NewKeystore::Default,
                 )
                 .await?;
                 let assignments = reader

@@ -85,7 +85,11 @@ impl Cli {
         self.config.path().join("signet/config.json")
     }
 
-    async fn run_with(&self, args: &[&str], extra: &[(&str, Option<&str>)]) -> Result<Outcome> {
+    pub(crate) async fn run_with(
+        &self,
+        args: &[&str],
+        extra: &[(&str, Option<&str>)],
+    ) -> Result<Outcome> {
         let mut command = tokio::process::Command::new(paths::signet_bin()?);
         command
             .args(args)

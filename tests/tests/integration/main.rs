@@ -17,6 +17,7 @@ mod browser_expiring;
 mod browser_import;
 mod browser_ios;
 mod browser_ios_apple;
+mod cli_android_play;
 mod cli_doctor;
 mod cli_expiring;
 mod cli_generate;
