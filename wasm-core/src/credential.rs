@@ -206,6 +206,43 @@ impl Payload {
         })
     }
 
+    /// The certificate an Android key is known by, DER: an upload keystore's key certificate
+    /// (opened with its passwords) or the Play app-signing certificate. What
+    /// `upload_certificate.pem` and fingerprints are made from.
+    pub fn certificate_der(&self) -> Result<Vec<u8>> {
+        match self {
+            Self::AndroidKeystore {
+                keystore,
+                keystore_password,
+                key_alias,
+                key_password,
+            } => {
+                let bytes = keystore.decode("keystore")?;
+                let ks = Keystore::open(
+                    &bytes,
+                    keystore_password.expose(),
+                    Some(key_password.expose()),
+                )?;
+                ks.key_entry(key_alias)?
+                    .chain
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| {
+                        Error::MalformedCertificate("the keystore holds no certificate".into())
+                    })
+            }
+            Self::PlayAppSigningCertificate { certificate } => {
+                crate::android::play::read_certificate(
+                    &certificate.decode("app-signing certificate")?,
+                )
+            }
+            other => Err(Error::InvalidInput(format!(
+                "a {} has no Android signing certificate",
+                other.kind().as_str()
+            ))),
+        }
+    }
+
     /// The file a build uses, decoded (keystore, `.p12`, `.mobileprovision`, `.p8`, JSON key,
     /// the app-signing certificate's DER).
     pub fn file_bytes(&self) -> Result<Zeroizing<Vec<u8>>> {
@@ -360,6 +397,7 @@ mod tests {
         );
         assert!(Payload::from_bytes(&bytes, CredentialKind::AscApiKey).is_err());
         assert_eq!(format!("{payload:?}").matches("<redacted>").count(), 3);
+        assert_eq!(payload.certificate_der()?, ks.certificate);
 
         let wrong = Payload::AndroidKeystore {
             keystore: SecretText::from_bytes(&encoded.bytes),
@@ -395,6 +433,7 @@ mod tests {
         let payload = Payload::play_app_signing_certificate(pem.as_bytes())?;
         assert_eq!(payload.kind(), CredentialKind::PlayAppSigningCertificate);
         assert_eq!(payload.file_bytes()?.as_slice(), ks.certificate.as_slice());
+        assert_eq!(payload.certificate_der()?, ks.certificate);
         let meta = payload.inspect()?;
         let info = ks.certificate_info()?;
         assert_eq!(meta["sha1"], info.fingerprints.sha1.as_str());

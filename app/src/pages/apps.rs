@@ -1,7 +1,8 @@
 //! Apps (name, Android package, iOS bundle ids per target) and, per app, its Android upload
 //! keystores: generated here or uploaded, checked with [`Payload::inspect`] before anything is
-//! stored, sealed under the team key, and assigned to the production build profile. The iOS
-//! part of the page lives in [`super::ios`].
+//! stored, sealed under the team key, and assigned to the production build profile. The
+//! signing keys side by side (upload key and Play app-signing key, assetlinks.json, upload-key
+//! reset) live in [`super::android`], the iOS part of the page in [`super::ios`].
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_params_map;
@@ -19,6 +20,7 @@ use crate::{
     api::{self, ApiError},
     components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date},
     pages::{
+        android::AndroidSigningKeys,
         auth::{Busy, BusyLine, Field, Gate, paint},
         expiring::{AppExpiryBadges, team_expiry},
         ios::IosCredentials,
@@ -356,6 +358,7 @@ fn AppBody(
             }}
             {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms /> })}
         </section>
+        <AndroidSigningKeys app=v.app.clone() assignments=v.assignments.clone() credentials=v.credentials.clone() reload can_write />
         <ServiceAccounts items=service_accounts app_id=v.app.id.clone() reload can_write />
         <IosCredentials app=v.app.clone() assignments=v.assignments.clone() credentials=v.credentials.clone() reload can_write profile=ios_profile />
     }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod alerts;
+pub mod android;
 pub mod apps;
 pub mod auth;
 pub mod credentials;

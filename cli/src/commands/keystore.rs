@@ -243,25 +243,7 @@ fn stored_certificate(args: &ExportArgs) -> Result<(Vec<u8>, String)> {
         let payload = opener
             .open(&team.id, &id, CredentialKind::AndroidKeystore)
             .await?;
-        let Payload::AndroidKeystore {
-            keystore,
-            keystore_password,
-            key_alias,
-            key_password,
-        } = payload
-        else {
-            bail!("{id} is not an upload keystore");
-        };
-        let bytes = keystore.decode("keystore")?;
-        let ks = Keystore::open(
-            &bytes,
-            keystore_password.expose(),
-            Some(key_password.expose()),
-        )?;
-        let entry = ks.key_entry(&key_alias)?;
-        let Some(leaf) = entry.chain.into_iter().next() else {
-            bail!("the stored keystore {id} holds no certificate");
-        };
+        let leaf = payload.certificate_der()?;
         Ok((leaf, format!("app {}'s stored keystore {id}", app.name)))
     })
 }

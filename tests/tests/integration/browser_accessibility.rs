@@ -117,6 +117,10 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
     browser.click("#generate-keystore").await?;
     browser.wait_for_text(".keystore", "SHA-256", 120).await?;
     check(&browser, &axe_js, theme, "app", &mut found).await?;
+    // The signing keys' upload-key reset, asking for confirmation.
+    browser.click("#start-upload-key-reset").await?;
+    browser.wait_for("#reset-confirm", 10).await?;
+    check(&browser, &axe_js, theme, "app-upload-key-reset", &mut found).await?;
 
     browser.click("#import-link").await?;
     browser.wait_for("#import-zip", 30).await?;

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// What keytool prints as a certificate file's SHA-256.
-fn keytool_sha256(file: &Path) -> Result<String> {
+pub(crate) fn keytool_sha256(file: &Path) -> Result<String> {
     let out = tools::run_ok("keytool", &["-printcert", "-file", &text(file)])?;
     out.lines()
         .map(str::trim)
@@ -27,7 +27,7 @@ fn keytool_sha256(file: &Path) -> Result<String> {
 }
 
 /// OpenSSL's `SHA1`/`SHA256` fingerprint of a DER certificate, as `AB:CD:…`.
-fn openssl_fingerprint(der: &Path, digest: &str) -> Result<String> {
+pub(crate) fn openssl_fingerprint(der: &Path, digest: &str) -> Result<String> {
     let out = tools::run_ok(
         "openssl",
         &[
@@ -49,7 +49,10 @@ fn openssl_fingerprint(der: &Path, digest: &str) -> Result<String> {
 
 /// A certificate like Play's app-signing one (RSA-4096 in Google's recent ones; 2048 here for
 /// speed), made by OpenSSL: `(der path, pem path)`.
-fn play_certificate(dir: &Path, name: &str) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
+pub(crate) fn play_certificate(
+    dir: &Path,
+    name: &str,
+) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
     let key = dir.join(format!("{name}.key"));
     let pem = dir.join(format!("{name}.pem"));
     let der = dir.join(format!("{name}.der"));
@@ -86,7 +89,7 @@ fn play_certificate(dir: &Path, name: &str) -> Result<(std::path::PathBuf, std::
     Ok((der, pem))
 }
 
-fn is_google_sha256(fp: &str) -> bool {
+pub(crate) fn is_google_sha256(fp: &str) -> bool {
     let parts: Vec<&str> = fp.split(':').collect();
     parts.len() == 32
         && parts.iter().all(|p| {
@@ -96,7 +99,7 @@ fn is_google_sha256(fp: &str) -> bool {
         })
 }
 
-async fn fingerprints(dev: &Cli) -> Result<Value> {
+pub(crate) async fn fingerprints(dev: &Cli) -> Result<Value> {
     Ok(serde_json::from_str(
         &dev.ok(&["android", "fingerprints", "--app", "Acme App", "--json"])
             .await?,

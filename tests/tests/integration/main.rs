@@ -11,6 +11,7 @@ mod attack_cli;
 mod attack_metadata;
 mod attack_trust;
 mod browser_accessibility;
+mod browser_android_play;
 mod browser_attack;
 mod browser_dashboard;
 mod browser_expiring;

@@ -207,12 +207,12 @@ mod tests {
     #[test]
     fn keystores_keys_and_junk_are_refused_with_what_to_do() {
         let jks = [0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2];
-        let e = read_certificate(&jks).unwrap_err().to_string();
+        let e = read_certificate(&jks).expect_err("refused").to_string();
         assert!(e.contains("keystore"), "{e}");
         let key = b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
-        let e = read_certificate(key).unwrap_err().to_string();
+        let e = read_certificate(key).expect_err("refused").to_string();
         assert!(e.contains("private key"), "{e}");
-        let e = read_certificate(b"").unwrap_err().to_string();
+        let e = read_certificate(b"").expect_err("refused").to_string();
         assert!(e.contains("empty"), "{e}");
         assert!(read_certificate(b"\x30\x03\x02\x01\x01").is_err());
         assert!(read_certificate(b"hello").is_err());
