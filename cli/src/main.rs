@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "signet",
-    version,
+    version = version(),
     about,
     long_about = None,
     after_help = "Keys are never written to disk: commands that decrypt (pull, push, keystore \
@@ -91,6 +91,19 @@ enum Command {
 enum CsrCommand {
     /// Generate an RSA-2048 key and a certificate signing request for Apple.
     Generate(commands::csr::CsrArgs),
+}
+
+/// `0.1.0 (dashboard c1c5974349b3, embedded)`: the version and what dashboard `serve` serves.
+fn version() -> &'static str {
+    use signet_server::dashboard::{Source, is_embedded};
+    let text = match Source::Embedded.build_id().filter(|_| is_embedded()) {
+        Some(id) => format!("{} (dashboard {id}, embedded)", signet_server::VERSION),
+        None => format!(
+            "{} (no embedded dashboard: serve uses --dist)",
+            signet_server::VERSION
+        ),
+    };
+    Box::leak(text.into_boxed_str())
 }
 
 fn main() -> std::process::ExitCode {

@@ -15,8 +15,9 @@ use std::{
 pub struct ServerConfig {
     /// Directory for the embedded SQLite database (`signet.db`) when no `DATABASE_URL` is set.
     pub data_dir: PathBuf,
-    /// The built dashboard (`index.html`, `app.js`, `app_bg.wasm`).
-    pub dist: PathBuf,
+    /// The built dashboard (`index.html`, `app.js`, `app_bg.wasm`): a directory, or the copy
+    /// embedded in the binary.
+    pub dashboard: crate::dashboard::Source,
     /// `postgres://…` to use PostgreSQL instead of the embedded SQLite, or `sqlite://PATH`.
     pub database_url: Option<String>,
     /// Alerts: the SMTP relay, the dashboard's public address, how often to look.
@@ -26,11 +27,12 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// A configuration with default alert settings and the system clock.
+    /// A configuration with default alert settings and the system clock, serving the dashboard
+    /// from the directory `dist`.
     pub fn new(data_dir: PathBuf, dist: PathBuf, database_url: Option<String>) -> Self {
         Self {
             data_dir,
-            dist,
+            dashboard: crate::dashboard::Source::Dir(dist),
             database_url,
             alerts: AlertSettings::default(),
             clock: Clock::system(),

@@ -8,7 +8,7 @@
 //! - [`store`] — the database (SQLite embedded by default, Postgres for scale-out).
 //! - [`routes`] — the `/api/…` handlers.
 //! - [`alerts`] — expiry and audit alerts to webhooks and email, on a schedule.
-//! - [`dashboard`] — serving the built dashboard (`dist/`).
+//! - [`dashboard`] — serving the built dashboard (`dist/`, or embedded in the binary).
 //! - [`headers`] — security headers on every response.
 //! - [`body_log`] — test mode only: a log of request bodies (`SIGNET_TEST_BODY_LOG`).
 //! - [`error`] — the one error type, rendered as `{"error":{"code","message"}}`.
@@ -48,13 +48,15 @@ pub struct AppState {
     pub pages: Arc<page_cache::PageCache>,
     /// The alert engine.
     pub alerts: Arc<alerts::Alerts>,
+    /// The dashboard build's hash (`?v=` of its assets), for `/api/health`.
+    pub dashboard_build: Option<Arc<str>>,
 }
 
 /// How much rendered credential-list JSON a server keeps (16 MiB: a few hundred pages of 100).
 pub const PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The whole application: `/api/…` plus the dashboard, with security headers.
-pub fn router(state: AppState, dist: &std::path::Path) -> Router {
+pub fn router(state: AppState, dashboard: &dashboard::Source) -> Router {
     let mut api = routes::api_router();
     if let Some(path) = body_log::path_from_env() {
         tracing::warn!(
@@ -71,7 +73,7 @@ pub fn router(state: AppState, dist: &std::path::Path) -> Router {
         // `nest` covers `/api` and `/api/x…` but not `/api/` itself, which would otherwise
         // reach the dashboard (its HTML for GET, a plain-text 405 for anything else).
         .route("/api/", axum::routing::any(|| async { ApiError::NotFound }))
-        .merge(dashboard::router(dist))
+        .merge(dashboard.router())
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }
@@ -84,7 +86,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    dashboard::check_dist(&config.dist)?;
+    config.dashboard.check()?;
     let store = Arc::new(Store::open(&config).await?);
     let alerts = Arc::new(alerts::Alerts::new(
         Arc::clone(&store),
@@ -95,9 +97,10 @@ pub async fn serve(
         store,
         pages: Arc::new(page_cache::PageCache::new(PAGE_CACHE_BYTES)),
         alerts: Arc::clone(&alerts),
+        dashboard_build: config.dashboard.build_id().map(Arc::from),
     };
     let worker = alerts.spawn();
-    let app = router(state.clone(), &config.dist);
+    let app = router(state.clone(), &config.dashboard);
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -62,7 +62,20 @@ pub fn cargo() -> Command {
 }
 
 /// Builds the `signet` binary (`target/debug/signet`), which `run` starts and the tests drive.
-pub fn build_signet() -> Result<()> {
-    crate::step("building the signet binary");
-    run(cargo().args(["build", "--package", "signet-cli", "--bin", "signet"]))
+pub fn build_signet(dist: &std::path::Path) -> Result<()> {
+    crate::step("building the signet binary (the dashboard in dist/ embedded)");
+    run(cargo().args(EMBEDDED_SIGNET).env("SIGNET_EMBED_DIST", dist))
 }
+
+/// `cargo build` arguments for the debug `signet` binary with the dashboard embedded (what
+/// the Debian package test installs); the test run uses the same features so nothing is
+/// built twice.
+pub const EMBEDDED_SIGNET: [&str; 7] = [
+    "build",
+    "--package",
+    "signet-cli",
+    "--bin",
+    "signet",
+    "--features",
+    "embed-dashboard",
+];

@@ -2,6 +2,8 @@
 //!
 //! - `cargo xtask run [signet serve flags]` — build the dashboard, then run the server.
 //! - `cargo xtask dist` — build only the dashboard into `dist/`.
+//! - `cargo xtask release [--deb]` — an optimised `signet` with the dashboard embedded, and
+//!   the Debian package.
 //! - `cargo xtask test` — fmt, clippy, native tests, wasm32 build checks, dashboard build and
 //!   the browser tests, installing what they need (apt, as root) on a fresh machine; the
 //!   tests also run against a throwaway PostgreSQL.
@@ -16,9 +18,11 @@
 
 mod apt;
 mod cmd;
+mod deb;
 mod dist;
 mod fuzz;
 mod postgres;
+mod release;
 mod run;
 mod soak;
 mod test;
@@ -33,6 +37,11 @@ tasks:
   run [FLAGS]   build the dashboard and start `signet serve` (FLAGS go to signet serve,
                 e.g. --bind 127.0.0.1:9000; default http://127.0.0.1:8080)
   dist          build the dashboard into dist/
+  deb           a quick Debian package of the debug binary (target/deb-test/), for trying
+                the packaging; `release --deb` makes the real one
+  release [--deb]
+                the operator's build: an optimised target/release/signet with the dashboard
+                embedded (no dist/ needed beside it); --deb also makes target/deb/signet_*.deb
   test          every check and test, browser tests included (what CI runs)
   postgres [CMD]
                 start a throwaway PostgreSQL (like `test` does) and print its URL; Ctrl-C
@@ -59,6 +68,8 @@ fn main() -> std::process::ExitCode {
     let result = match task.as_deref() {
         Some("run") => run::run(&rest),
         Some("dist") => dist::dist().map(|_| ()),
+        Some("release") => release::release(&rest),
+        Some("deb") => release::debug_deb(),
         Some("test") => test::test(&rest),
         Some("bench") => bench(),
         Some("postgres") => postgres::foreground(&rest),

@@ -7,7 +7,7 @@ use crate::{cmd, dist, step};
 /// Builds everything and runs the server in the foreground; `args` go to `signet serve`.
 pub fn run(args: &[String]) -> Result<()> {
     let dist = dist::dist()?;
-    cmd::build_signet()?;
+    cmd::build_signet(&dist)?;
     let root = crate::root();
     let signet = root.join("target/debug/signet");
     let mut serve = std::process::Command::new(&signet);

@@ -27,7 +27,7 @@ pub fn soak(args: &[String]) -> Result<()> {
         Some(dir) => PathBuf::from(dir),
         None => dist::dist()?,
     };
-    cmd::build_signet()?;
+    cmd::build_signet(&dist)?;
     let nextest = cmd::succeeds(cmd::cargo().args(["nextest", "--version"]));
     let mut test = cmd::cargo();
     if nextest {

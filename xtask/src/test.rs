@@ -81,7 +81,19 @@ pub fn test(args: &[String]) -> Result<()> {
 
     // Test runners build test harnesses, not plain binaries: the tests that drive the real
     // `signet` binary need it built first.
-    cmd::build_signet()?;
+    cmd::build_signet(&dist)?;
+    // The Debian package of that binary, and a rebuilt one with a newer version for the
+    // upgrade test (tests/tests/integration/deb_package.rs installs both).
+    let debs = crate::root().join("target/deb-test");
+    let signet = crate::root().join("target/debug/signet");
+    let version = env!("CARGO_PKG_VERSION");
+    let deb = crate::deb::build(&signet, version, &debs, crate::deb::Compression::Fast)?;
+    let upgrade = crate::deb::build(
+        &signet,
+        &format!("{version}+upgrade1"),
+        &debs,
+        crate::deb::Compression::Fast,
+    )?;
 
     step("doc tests");
     cmd::run(cmd::cargo().args(["test", "--doc", "--workspace", "--exclude", "signet-app"]))?;
@@ -115,7 +127,13 @@ pub fn test(args: &[String]) -> Result<()> {
     }
     tests
         .args(["--workspace", "--exclude", "signet-app", "--all-targets"])
+        // The same features as the signet binary built above, so it is not rebuilt without
+        // the dashboard.
+        .args(["--features", "signet-cli/embed-dashboard"])
+        .env("SIGNET_EMBED_DIST", &dist)
         .env("SIGNET_TEST_DIST", &dist)
+        .env("SIGNET_TEST_DEB", &deb)
+        .env("SIGNET_TEST_DEB_UPGRADE", &upgrade)
         .env("SIGNET_TEST_REQUIRE_BROWSER", "1")
         .args(args);
     if let Some(postgres) = &postgres {

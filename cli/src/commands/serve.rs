@@ -18,9 +18,10 @@ pub struct ServeArgs {
     /// Directory for the embedded SQLite database (ignored when DATABASE_URL is set).
     #[arg(long, env = "SIGNET_DATA_DIR", default_value = "./signet-data")]
     data_dir: PathBuf,
-    /// The built dashboard (made by `cargo xtask dist`).
-    #[arg(long, env = "SIGNET_DIST", default_value = "./dist")]
-    dist: PathBuf,
+    /// The built dashboard (made by `cargo xtask dist`). Default: the copy embedded in this
+    /// binary when it has one (`cargo xtask release`, the Debian package), else ./dist.
+    #[arg(long, env = "SIGNET_DIST")]
+    dist: Option<PathBuf>,
     /// `postgres://user:pass@host/db` to use PostgreSQL instead of the embedded SQLite.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
@@ -100,7 +101,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     // Fail before binding a port: a missing dashboard is the most common first-run mistake.
-    signet_server::dashboard::check_dist(&args.dist)?;
+    let dashboard = signet_server::dashboard::Source::default_for(args.dist.clone());
+    dashboard.check()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.bind)
             .await
@@ -111,7 +113,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 )
             })?;
         let local = listener.local_addr().context("listener has no address")?;
-        let mut config = ServerConfig::new(args.data_dir.clone(), args.dist.clone(), args.database_url.clone());
+        let mut config = ServerConfig::new(args.data_dir.clone(), PathBuf::new(), args.database_url.clone());
+        config.dashboard = dashboard;
         config.alerts = args.alerts()?;
         if config.alerts.public_url.is_none() {
             config.alerts.public_url = Some(format!("http://{local}"));
@@ -121,7 +124,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         } else {
             config.sqlite_path().display().to_string()
         };
-        tracing::info!(%local, database = %backend, "Signet {} listening", signet_server::VERSION);
+        tracing::info!(%local, database = %backend, dashboard = %config.dashboard.describe(), "Signet {} listening", signet_server::VERSION);
         println!("Signet is running at http://{local}/  (Ctrl-C to stop)");
         signet_server::serve(config, listener, shutdown_signal())
             .await

@@ -17,5 +17,6 @@ pub(super) async fn health(State(state): State<AppState>) -> Result<Json<Health>
         status: "ok".into(),
         version: VERSION.into(),
         database: state.store.backend().into(),
+        dashboard: state.dashboard_build.as_deref().map(str::to_owned),
     }))
 }

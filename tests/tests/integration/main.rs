@@ -25,6 +25,7 @@ mod cli_generate;
 mod cli_ios_apple;
 mod cli_offline;
 mod cli_sync;
+mod deb_package;
 mod durability;
 mod formats_android;
 mod formats_apple;

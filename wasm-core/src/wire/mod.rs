@@ -41,6 +41,9 @@ pub struct Health {
     pub version: String,
     /// The storage backend in use: `"sqlite"` or `"postgres"`.
     pub database: String,
+    /// The dashboard build's hash (the `?v=` of its asset URLs), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard: Option<String>,
 }
 
 /// The body of every failed API request: `{"error": {"code": "...", "message": "..."}}`.
