@@ -24,6 +24,8 @@ pub struct ServerConfig {
     pub alerts: AlertSettings,
     /// The time the server acts on.
     pub clock: Clock,
+    /// Serve HTTPS with this certificate and key (reloaded on SIGHUP), with HSTS.
+    pub tls: Option<crate::tls::TlsFiles>,
 }
 
 impl ServerConfig {
@@ -36,6 +38,7 @@ impl ServerConfig {
             database_url,
             alerts: AlertSettings::default(),
             clock: Clock::system(),
+            tls: None,
         }
     }
 

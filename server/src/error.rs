@@ -43,6 +43,10 @@ pub enum ServerError {
     /// `From:`); says which and how to fix it.
     #[error("alerts: {0}")]
     AlertConfig(String),
+    /// The TLS certificate or key cannot be used (unreadable, not PEM, not matching);
+    /// says which file and why.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// Listening or serving failed at the socket level.
     #[error("network error: {0}")]
     Io(#[source] std::io::Error),

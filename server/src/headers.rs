@@ -39,3 +39,14 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     );
     response
 }
+
+/// `Strict-Transport-Security` for a server that serves TLS itself: browsers then refuse
+/// plain HTTP to it for two years (subdomains are left alone: they may be other services).
+pub async fn hsts(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=63072000"),
+    );
+    response
+}

@@ -9,7 +9,8 @@
 //! - [`routes`] — the `/api/…` handlers.
 //! - [`alerts`] — expiry and audit alerts to webhooks and email, on a schedule.
 //! - [`dashboard`] — serving the built dashboard (`dist/`, or embedded in the binary).
-//! - [`headers`] — security headers on every response.
+//! - [`headers`] — security headers on every response (and HSTS when serving TLS).
+//! - [`tls`] — HTTPS with rustls, the certificate reloaded on SIGHUP.
 //! - [`body_log`] — test mode only: a log of request bodies (`SIGNET_TEST_BODY_LOG`).
 //! - [`error`] — the one error type, rendered as `{"error":{"code","message"}}`.
 #![forbid(unsafe_code)]
@@ -26,6 +27,7 @@ pub mod ids;
 pub mod page_cache;
 pub mod routes;
 pub mod store;
+pub mod tls;
 
 use std::{future::Future, sync::Arc};
 
@@ -99,18 +101,71 @@ pub async fn serve(
         alerts: Arc::clone(&alerts),
         dashboard_build: config.dashboard.build_id().map(Arc::from),
     };
+    // Load the certificate before anything runs: a bad one is a startup error.
+    let certificates = match &config.tls {
+        Some(files) => Some(Arc::new(tls::Certificates::load(files.clone())?)),
+        None => None,
+    };
     let worker = alerts.spawn();
-    let app = router(state.clone(), &config.dashboard);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let reloader = tokio::spawn(reload_on_sighup(certificates.clone()));
+    let mut app = router(state.clone(), &config.dashboard);
+    let served = match &certificates {
+        Some(certificates) => {
+            app = app.layer(axum::middleware::from_fn(headers::hsts));
+            let tls = tls::TlsListener::new(listener, certificates.server_config()?)
+                .map_err(ServerError::Io)?;
+            use axum::serve::ListenerExt;
+            axum::serve(
+                tls.tap_io(|_| {}),
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+        }
+        None => {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+        }
+    }
     .map_err(ServerError::Io);
+    reloader.abort();
     worker.abort();
     let _ = worker.await;
     served?;
     state.store.close().await;
     Ok(())
+}
+
+/// SIGHUP (`systemctl reload signet`): reloads the TLS certificate and key when serving TLS;
+/// otherwise says there is nothing to reload (instead of the signal's default: exiting).
+async fn reload_on_sighup(certificates: Option<Arc<tls::Certificates>>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: the TLS certificate will not reload");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match &certificates {
+                Some(certificates) => match certificates.reload() {
+                    Ok(()) => tracing::info!(
+                        cert = %certificates.files().cert.display(),
+                        "SIGHUP: reloaded the TLS certificate; new connections use it"
+                    ),
+                    Err(e) => tracing::error!("SIGHUP: kept the TLS certificate in use: {e}"),
+                },
+                None => tracing::info!("SIGHUP: not serving TLS, nothing to reload"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = certificates;
+        std::future::pending::<()>().await;
+    }
 }

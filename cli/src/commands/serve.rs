@@ -52,6 +52,13 @@ pub struct ServeArgs {
     /// for them).
     #[arg(long, env = "SIGNET_ALERT_ALLOW_PRIVATE_TARGETS")]
     alert_allow_private_targets: bool,
+    /// Serve HTTPS: a PEM certificate chain, leaf first (e.g. fullchain.pem). Needs --tls-key.
+    /// SIGHUP (`systemctl reload signet`) reloads both files without dropping connections.
+    #[arg(long, env = "SIGNET_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key (PKCS#8, RSA or EC).
+    #[arg(long, env = "SIGNET_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -115,9 +122,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let local = listener.local_addr().context("listener has no address")?;
         let mut config = ServerConfig::new(args.data_dir.clone(), PathBuf::new(), args.database_url.clone());
         config.dashboard = dashboard;
+        config.tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(signet_server::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        };
+        let scheme = if config.tls.is_some() { "https" } else { "http" };
         config.alerts = args.alerts()?;
         if config.alerts.public_url.is_none() {
-            config.alerts.public_url = Some(format!("http://{local}"));
+            config.alerts.public_url = Some(format!("{scheme}://{local}"));
         }
         let backend = if config.database_url.is_some() {
             "DATABASE_URL".to_owned()
@@ -125,7 +140,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             config.sqlite_path().display().to_string()
         };
         tracing::info!(%local, database = %backend, dashboard = %config.dashboard.describe(), "Signet {} listening", signet_server::VERSION);
-        println!("Signet is running at http://{local}/  (Ctrl-C to stop)");
+        println!("Signet is running at {scheme}://{local}/  (Ctrl-C to stop)");
         signet_server::serve(config, listener, shutdown_signal())
             .await
             .context("the server stopped")?;
