@@ -93,14 +93,15 @@ impl Certificates {
         &self.files
     }
 
-    /// A rustls server configuration presenting these certificates (HTTP/2 and HTTP/1.1).
+    /// A rustls server configuration presenting these certificates (HTTP/1.1: put a reverse
+    /// proxy in front for HTTP/2).
     pub fn server_config(self: &Arc<Self>) -> Result<Arc<rustls::ServerConfig>, ServerError> {
         let mut config = rustls::ServerConfig::builder_with_provider(Arc::clone(&self.provider))
             .with_safe_default_protocol_versions()
             .map_err(|e| ServerError::Tls(e.to_string()))?
             .with_no_client_auth()
             .with_cert_resolver(Arc::clone(self) as Arc<dyn ResolvesServerCert>);
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
 }

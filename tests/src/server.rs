@@ -143,6 +143,22 @@ impl ServeProcess {
         database_url: Option<&str>,
         log_filter: Option<&str>,
     ) -> Result<Self> {
+        Self::start_full(data_dir, dist, database_url, log_filter, &[])
+    }
+
+    /// Like [`ServeProcess::start`], with more `signet serve` flags (e.g. `--tls-cert`); the
+    /// URL is `https://…` when the server serves TLS.
+    pub fn start_with_args(data_dir: &Path, dist: &Path, args: &[&str]) -> Result<Self> {
+        Self::start_full(data_dir, dist, None, None, args)
+    }
+
+    fn start_full(
+        data_dir: &Path,
+        dist: &Path,
+        database_url: Option<&str>,
+        log_filter: Option<&str>,
+        args: &[&str],
+    ) -> Result<Self> {
         let bin = crate::paths::signet_bin()?;
         std::fs::create_dir_all(data_dir)?;
         let log = data_dir.join("signet-serve.log");
@@ -153,6 +169,7 @@ impl ServeProcess {
             .arg(data_dir)
             .arg("--dist")
             .arg(dist)
+            .args(args)
             .env_remove("DATABASE_URL");
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
@@ -171,11 +188,15 @@ impl ServeProcess {
         BufReader::new(stdout).read_line(&mut line)?;
         let Some(url) = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .map(|u| u.trim_end_matches('/').to_owned())
         else {
             let _ = child.kill();
-            bail!("signet serve did not print its URL; it printed: {line:?}");
+            let _ = child.wait();
+            bail!(
+                "signet serve did not print its URL; it printed: {line:?}; its log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
         };
         Ok(Self { url, child, log })
     }

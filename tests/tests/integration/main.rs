@@ -33,3 +33,4 @@ mod formats_google;
 mod postgres_store;
 mod robot_follow;
 mod serve_binary;
+mod serve_tls;
