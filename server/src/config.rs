@@ -1,5 +1,5 @@
 //! Server configuration: where to listen, where data and the dashboard live, where alerts go
-//! out, and the clock.
+//! out, which reverse proxies to believe, and the clock.
 
 use std::{
     path::PathBuf,
@@ -9,6 +9,8 @@ use std::{
     },
     time::Duration,
 };
+
+use crate::proxies::TrustedProxies;
 
 /// How `signet serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -23,6 +25,8 @@ pub struct ServerConfig {
     pub alerts: AlertSettings,
     /// The time the server acts on.
     pub clock: Clock,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl ServerConfig {
@@ -34,6 +38,7 @@ impl ServerConfig {
             database_url,
             alerts: AlertSettings::default(),
             clock: Clock::system(),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 

@@ -43,6 +43,9 @@ pub enum ServerError {
     /// `From:`); says which and how to fix it.
     #[error("alerts: {0}")]
     AlertConfig(String),
+    /// `--trusted-proxies` has an entry that is not an IP address or CIDR range; says which.
+    #[error("{0}")]
+    TrustedProxies(String),
     /// Listening or serving failed at the socket level.
     #[error("network error: {0}")]
     Io(#[source] std::io::Error),
