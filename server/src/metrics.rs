@@ -369,19 +369,20 @@ mod tests {
             "signet_http_requests_total{method=\"GET\",route=\"/api/teams/{team}\",status=\"200\"} 2",
             "signet_http_requests_total{method=\"other\",route=\"/api/teams/{team}\",status=\"405\"} 1",
             "# TYPE signet_http_request_duration_seconds histogram",
-            "signet_http_request_duration_seconds_bucket{le=\"0.005\",method=\"GET\",route=\"/api/teams/{team}\"} 1",
-            "signet_http_request_duration_seconds_bucket{le=\"0.025\",method=\"GET\",route=\"/api/teams/{team}\"} 1",
-            "signet_http_request_duration_seconds_bucket{le=\"0.05\",method=\"GET\",route=\"/api/teams/{team}\"} 2",
-            "signet_http_request_duration_seconds_bucket{le=\"+Inf\",method=\"GET\",route=\"/api/teams/{team}\"} 2",
+            "signet_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/teams/{team}\",le=\"0.005\"} 1",
+            "signet_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/teams/{team}\",le=\"0.025\"} 1",
+            "signet_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/teams/{team}\",le=\"0.05\"} 2",
+            "signet_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/teams/{team}\",le=\"+Inf\"} 2",
             "signet_http_request_duration_seconds_count{method=\"GET\",route=\"/api/teams/{team}\"} 2",
-            "signet_http_request_duration_seconds_bucket{le=\"10.0\",method=\"other\",route=\"/api/teams/{team}\"} 0",
-            "signet_http_request_duration_seconds_bucket{le=\"+Inf\",method=\"other\",route=\"/api/teams/{team}\"} 1",
+            "signet_http_request_duration_seconds_bucket{method=\"other\",route=\"/api/teams/{team}\",le=\"10\"} 0",
+            "signet_http_request_duration_seconds_bucket{method=\"other\",route=\"/api/teams/{team}\",le=\"+Inf\"} 1",
             "signet_alert_deliveries_total{result=\"sent\"} 1",
             "signet_alert_deliveries_total{result=\"failed\"} 0",
-            "signet_build_info{version=\"0.1.0\"} 1",
         ] {
             assert!(out.lines().any(|l| l == line), "missing {line} in\n{out}");
         }
+        let version = format!("signet_build_info{{version=\"{}\"}} 1", crate::VERSION);
+        assert!(out.lines().any(|l| l == version), "{out}");
         assert!(!out.contains("# EOF"), "{out}");
     }
 }
