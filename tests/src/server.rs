@@ -117,6 +117,9 @@ impl Drop for TestServer {
 pub struct ServeProcess {
     /// `http://127.0.0.1:PORT`, read from the line the server prints.
     pub url: String,
+    /// `http://127.0.0.1:PORT/metrics` when started with `--metrics-bind`, read from the
+    /// second line the server prints.
+    pub metrics_url: Option<String>,
     child: Child,
     log: PathBuf,
 }
@@ -143,6 +146,22 @@ impl ServeProcess {
         database_url: Option<&str>,
         log_filter: Option<&str>,
     ) -> Result<Self> {
+        Self::spawn(data_dir, dist, database_url, log_filter, &[])
+    }
+
+    /// Like [`ServeProcess::start`] with more flags (e.g. `--metrics-bind 127.0.0.1:0`,
+    /// `--trusted-proxies 127.0.0.1`).
+    pub fn start_args(data_dir: &Path, dist: &Path, args: &[&str]) -> Result<Self> {
+        Self::spawn(data_dir, dist, None, None, args)
+    }
+
+    fn spawn(
+        data_dir: &Path,
+        dist: &Path,
+        database_url: Option<&str>,
+        log_filter: Option<&str>,
+        args: &[&str],
+    ) -> Result<Self> {
         let bin = crate::paths::signet_bin()?;
         std::fs::create_dir_all(data_dir)?;
         let log = data_dir.join("signet-serve.log");
@@ -153,7 +172,10 @@ impl ServeProcess {
             .arg(data_dir)
             .arg("--dist")
             .arg(dist)
-            .env_remove("DATABASE_URL");
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("SIGNET_METRICS_BIND")
+            .env_remove("SIGNET_TRUSTED_PROXIES");
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
@@ -167,17 +189,37 @@ impl ServeProcess {
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let Some(url) = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .map(|u| u.trim_end_matches('/').to_owned())
-        else {
-            let _ = child.kill();
-            bail!("signet serve did not print its URL; it printed: {line:?}");
+        let mut stdout = BufReader::new(stdout);
+        let mut read_url = || -> Result<Option<String>> {
+            let mut line = String::new();
+            stdout.read_line(&mut line)?;
+            Ok(line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(|u| u.trim_end_matches('/').to_owned()))
         };
-        Ok(Self { url, child, log })
+        let Some(url) = read_url()? else {
+            let _ = child.kill();
+            bail!(
+                "signet serve did not print its URL; its log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        let metrics_url = if args.contains(&"--metrics-bind") {
+            let Some(metrics) = read_url()? else {
+                let _ = child.kill();
+                bail!("signet serve --metrics-bind did not print the metrics URL");
+            };
+            Some(metrics)
+        } else {
+            None
+        };
+        Ok(Self {
+            url,
+            metrics_url,
+            child,
+            log,
+        })
     }
 
     /// Waits (up to 10 s) for `/api/health` to answer 200 and returns what it said; fails at

@@ -32,3 +32,5 @@ mod formats_google;
 mod postgres_store;
 mod robot_follow;
 mod serve_binary;
+mod serve_metrics;
+mod serve_proxies;
