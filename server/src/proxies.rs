@@ -301,7 +301,13 @@ mod tests {
     #[test]
     fn ranges_match_what_they_cover() {
         let proxies = trusted("10.0.0.0/8,192.168.1.0/24,fd00::/8,::1");
-        for yes in ["10.0.0.1", "10.255.255.255", "192.168.1.9", "fd12::1", "::1"] {
+        for yes in [
+            "10.0.0.1",
+            "10.255.255.255",
+            "192.168.1.9",
+            "fd12::1",
+            "::1",
+        ] {
             assert!(proxies.contains(ip(yes)), "{yes}");
         }
         for no in ["11.0.0.1", "192.168.2.1", "fe80::1", "::2", "127.0.0.1"] {

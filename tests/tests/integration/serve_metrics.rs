@@ -19,8 +19,11 @@ use signet_tests::{
     webhook::WebhookReceiver,
 };
 
-/// The samples of a scrape: `(name, labels, value)`, checking every line is well formed.
-fn samples(text: &str) -> Result<Vec<(String, Vec<(String, String)>, f64)>> {
+/// One sample line: its metric name, labels and value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// The samples of a scrape, checking every line is well formed.
+fn samples(text: &str) -> Result<Vec<Sample>> {
     let mut out = Vec::new();
     for line in text.lines() {
         if line.is_empty() || line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
@@ -57,11 +60,7 @@ fn samples(text: &str) -> Result<Vec<(String, Vec<(String, String)>, f64)>> {
 }
 
 /// The value of the sample `name` with exactly `labels`.
-fn value(
-    all: &[(String, Vec<(String, String)>, f64)],
-    name: &str,
-    labels: &[(&str, &str)],
-) -> Option<f64> {
+fn value(all: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     all.iter()
         .find(|(n, l, _)| {
             n == name
@@ -74,8 +73,8 @@ fn value(
 }
 
 #[tokio::test]
-async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_tokens()
--> Result<()> {
+async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_tokens() -> Result<()>
+{
     let dist = paths::dist()?;
     let data = tempfile::tempdir()?;
     let hooks = WebhookReceiver::start().await?;
@@ -91,7 +90,10 @@ async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_t
         ],
     )?;
     server.health().await?;
-    let metrics_url = server.metrics_url.clone().context("no metrics URL printed")?;
+    let metrics_url = server
+        .metrics_url
+        .clone()
+        .context("no metrics URL printed")?;
     ensure!(
         metrics_url.starts_with("http://127.0.0.1:")
             && metrics_url.ends_with("/metrics")
@@ -117,7 +119,12 @@ async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_t
         RawBody::Json(json!({"email": email, "auth_key": key_proof, "client": "browser"})),
     )
     .await?;
-    ensure!(browser.status == 200, "{} {}", browser.status, browser.text());
+    ensure!(
+        browser.status == 200,
+        "{} {}",
+        browser.status,
+        browser.text()
+    );
     let cookie = browser
         .headers
         .get("set-cookie")
@@ -242,7 +249,8 @@ async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_t
     let all = samples(&text)?;
     let requests = "signet_http_requests_total";
     let at_least = |name: &str, labels: &[(&str, &str)], min: f64| -> Result<()> {
-        let v = value(&all, name, labels).with_context(|| format!("no {name} {labels:?} in\n{text}"))?;
+        let v = value(&all, name, labels)
+            .with_context(|| format!("no {name} {labels:?} in\n{text}"))?;
         ensure!(v >= min, "{name} {labels:?} = {v}, want ≥ {min}");
         Ok(())
     };
@@ -266,7 +274,11 @@ async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_t
     )?;
     at_least(
         requests,
-        &[("method", "GET"), ("route", "/api/teams"), ("status", "200")],
+        &[
+            ("method", "GET"),
+            ("route", "/api/teams"),
+            ("status", "200"),
+        ],
         1.0,
     )?;
     let credential_route = "/api/teams/{team}/credentials/{credential}";
@@ -303,7 +315,10 @@ async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_t
         labels.push(("le", le));
         let n = value(&all, &format!("{histogram}_bucket"), &labels)
             .with_context(|| format!("no bucket le={le}"))?;
-        ensure!(n >= previous, "buckets must be cumulative: le={le} {n} < {previous}");
+        ensure!(
+            n >= previous,
+            "buckets must be cumulative: le={le} {n} < {previous}"
+        );
         previous = n;
     }
     ensure!(value(&all, &format!("{histogram}_count"), &register) == Some(previous));
@@ -317,8 +332,14 @@ async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_t
     ensure!(value(&all, "signet_db_pool_max_connections", &[("pool", "write")]) == Some(1.0));
     // Alert deliveries.
     let deliveries = "signet_alert_deliveries_total";
-    ensure!(value(&all, deliveries, &[("result", "sent")]) == Some(1.0), "{text}");
-    ensure!(value(&all, deliveries, &[("result", "failed")]) == Some(1.0), "{text}");
+    ensure!(
+        value(&all, deliveries, &[("result", "sent")]) == Some(1.0),
+        "{text}"
+    );
+    ensure!(
+        value(&all, deliveries, &[("result", "failed")]) == Some(1.0),
+        "{text}"
+    );
     // When the server started, and for how long it has run.
     let started = value(&all, "process_start_time_seconds", &[]).context("start time")?;
     let now = signet_server::store::now() as f64;
@@ -326,9 +347,11 @@ async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_t
     ensure!(value(&all, "signet_uptime_seconds", &[]).is_some_and(|u| u > 0.0));
 
     // Labels: only these names, and every route a template or a fixed name.
-    let allowed: BTreeSet<&str> = ["method", "route", "status", "le", "pool", "result", "version"]
-        .into_iter()
-        .collect();
+    let allowed: BTreeSet<&str> = [
+        "method", "route", "status", "le", "pool", "result", "version",
+    ]
+    .into_iter()
+    .collect();
     for (name, labels, _) in &all {
         for (k, v) in labels {
             ensure!(allowed.contains(k.as_str()), "label {k} on {name}");
@@ -379,7 +402,13 @@ async fn metrics_are_on_their_own_port_by_route_template_without_ids_emails_or_t
 fn a_bad_metrics_address_is_named() -> Result<()> {
     let data = tempfile::tempdir()?;
     let out = std::process::Command::new(paths::signet_bin()?)
-        .args(["serve", "--bind", "127.0.0.1:0", "--metrics-bind", "nowhere:99"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--metrics-bind",
+            "nowhere:99",
+        ])
         .arg("--data-dir")
         .arg(data.path())
         .arg("--dist")
