@@ -1,4 +1,4 @@
-//! `signet serve`: the dashboard and the API on one port.
+//! `signet serve`: the dashboard and the API on one port (and, when asked, metrics on another).
 
 use std::{net::SocketAddr, path::PathBuf};
 
