@@ -28,6 +28,7 @@ use signet_core::{
 use crate::{
     ApiError, AppState,
     ids::{check_uuid, session_hash},
+    proxies::ClientIp,
     store::{accounts::SessionRow, audit::Actor, now, robots::RobotRow, teams::TeamRow},
 };
 
@@ -59,12 +60,16 @@ pub const fn role_for(min: u8) -> Role {
     }
 }
 
-/// The client's IP address (the TCP peer; a reverse proxy's address when behind one).
+/// The client's IP address, for rate limits and the audit log: the TCP peer, or what a
+/// trusted reverse proxy says in `X-Forwarded-For` (see [`crate::proxies`]).
 pub fn client_ip(parts: &Parts) -> String {
+    if let Some(ClientIp(ip)) = parts.extensions.get::<ClientIp>() {
+        return ip.to_string();
+    }
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
 }
 

@@ -1,5 +1,5 @@
 //! Server configuration: where to listen, where data and the dashboard live, where alerts go
-//! out, and the clock.
+//! out, which reverse proxies to believe, and the clock.
 
 use std::{
     path::PathBuf,
@@ -9,6 +9,8 @@ use std::{
     },
     time::Duration,
 };
+
+use crate::proxies::TrustedProxies;
 
 /// How `signet serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -26,6 +28,8 @@ pub struct ServerConfig {
     pub clock: Clock,
     /// Serve HTTPS with this certificate and key (reloaded on SIGHUP), with HSTS.
     pub tls: Option<crate::tls::TlsFiles>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl ServerConfig {
@@ -39,6 +43,7 @@ impl ServerConfig {
             alerts: AlertSettings::default(),
             clock: Clock::system(),
             tls: None,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 

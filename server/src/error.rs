@@ -47,6 +47,9 @@ pub enum ServerError {
     /// says which file and why.
     #[error("TLS: {0}")]
     Tls(String),
+    /// `--trusted-proxies` has an entry that is not an IP address or CIDR range; says which.
+    #[error("{0}")]
+    TrustedProxies(String),
     /// Listening or serving failed at the socket level.
     #[error("network error: {0}")]
     Io(#[source] std::io::Error),

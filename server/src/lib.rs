@@ -10,6 +10,8 @@
 //! - [`alerts`] — expiry and audit alerts to webhooks and email, on a schedule.
 //! - [`dashboard`] — serving the built dashboard (`dist/`, or embedded in the binary).
 //! - [`headers`] — security headers on every response (and HSTS when serving TLS).
+//! - [`metrics`] — Prometheus metrics, on their own listener (`--metrics-bind`).
+//! - [`proxies`] — the client's address behind trusted reverse proxies (`X-Forwarded-For`).
 //! - [`tls`] — HTTPS with rustls, the certificate reloaded on SIGHUP.
 //! - [`body_log`] — test mode only: a log of request bodies (`SIGNET_TEST_BODY_LOG`).
 //! - [`error`] — the one error type, rendered as `{"error":{"code","message"}}`.
@@ -24,7 +26,9 @@ pub mod dashboard;
 pub mod error;
 pub mod headers;
 pub mod ids;
+pub mod metrics;
 pub mod page_cache;
+pub mod proxies;
 pub mod routes;
 pub mod store;
 pub mod tls;
@@ -52,14 +56,19 @@ pub struct AppState {
     pub alerts: Arc<alerts::Alerts>,
     /// The dashboard build's hash (`?v=` of its assets), for `/api/health`.
     pub dashboard_build: Option<Arc<str>>,
+    /// Request, database and alert metrics (exported only on the metrics listener).
+    pub metrics: Arc<metrics::Metrics>,
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<proxies::TrustedProxies>,
 }
 
 /// How much rendered credential-list JSON a server keeps (16 MiB: a few hundred pages of 100).
 pub const PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
-/// The whole application: `/api/…` plus the dashboard, with security headers.
+/// The whole application: `/api/…` plus the dashboard, with security headers, the client's
+/// address worked out and every request counted in [`AppState::metrics`].
 pub fn router(state: AppState, dashboard: &dashboard::Source) -> Router {
-    let mut api = routes::api_router();
+    let mut api = routes::api_router().layer(axum::middleware::from_fn(metrics::mark_route));
     if let Some(path) = body_log::path_from_env() {
         tracing::warn!(
             "test mode: logging every API request body to {} ({} is set)",
@@ -77,6 +86,14 @@ pub fn router(state: AppState, dashboard: &dashboard::Source) -> Router {
         .route("/api/", axum::routing::any(|| async { ApiError::NotFound }))
         .merge(dashboard.router())
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.trusted_proxies),
+            proxies::resolve,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.metrics),
+            metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -88,24 +105,59 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    serve_with_metrics(config, listener, None, shutdown).await
+}
+
+/// Like [`serve`], and serves the metrics ([`metrics::router`]) on `metrics_listener` when
+/// given. Both stop together when `shutdown` resolves.
+pub async fn serve_with_metrics(
+    config: ServerConfig,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     config.dashboard.check()?;
     let store = Arc::new(Store::open(&config).await?);
+    let metrics = Arc::new(metrics::Metrics::new());
     let alerts = Arc::new(alerts::Alerts::new(
         Arc::clone(&store),
         config.alerts.clone(),
         config.clock.clone(),
+        Arc::clone(&metrics),
     )?);
     let state = AppState {
         store,
         pages: Arc::new(page_cache::PageCache::new(PAGE_CACHE_BYTES)),
         alerts: Arc::clone(&alerts),
         dashboard_build: config.dashboard.build_id().map(Arc::from),
+        metrics,
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
     };
     // Load the certificate before anything runs: a bad one is a startup error.
     let certificates = match &config.tls {
         Some(files) => Some(Arc::new(tls::Certificates::load(files.clone())?)),
         None => None,
     };
+    // One stop signal for both listeners: set by `shutdown`, or when the main one ends.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let signal = {
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            shutdown.await;
+            stop.send_replace(true);
+        })
+    };
+    let metrics_task = metrics_listener.map(|listener| {
+        tokio::spawn(metrics::serve(
+            state.clone(),
+            listener,
+            until_stopped(stopped.clone()),
+        ))
+    });
     let worker = alerts.spawn();
     let reloader = tokio::spawn(reload_on_sighup(certificates.clone()));
     let mut app = router(state.clone(), &config.dashboard);
@@ -119,7 +171,7 @@ pub async fn serve(
                 tls.tap_io(|_| {}),
                 app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
             )
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(until_stopped(stopped))
             .await
         }
         None => {
@@ -127,14 +179,23 @@ pub async fn serve(
                 listener,
                 app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
             )
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(until_stopped(stopped))
             .await
         }
     }
     .map_err(ServerError::Io);
     reloader.abort();
+    stop.send_replace(true);
+    signal.abort();
     worker.abort();
     let _ = worker.await;
+    if let Some(task) = metrics_task {
+        match task.await {
+            Ok(Err(e)) => tracing::warn!("the metrics listener failed: {e}"),
+            Err(e) => tracing::warn!("the metrics listener stopped: {e}"),
+            Ok(Ok(())) => {}
+        }
+    }
     served?;
     state.store.close().await;
     Ok(())

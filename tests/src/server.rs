@@ -117,6 +117,9 @@ impl Drop for TestServer {
 pub struct ServeProcess {
     /// `http://127.0.0.1:PORT`, read from the line the server prints.
     pub url: String,
+    /// `http://127.0.0.1:PORT/metrics` when started with `--metrics-bind`, read from the
+    /// second line the server prints.
+    pub metrics_url: Option<String>,
     child: Child,
     log: PathBuf,
 }
@@ -143,16 +146,16 @@ impl ServeProcess {
         database_url: Option<&str>,
         log_filter: Option<&str>,
     ) -> Result<Self> {
-        Self::start_full(data_dir, dist, database_url, log_filter, &[])
+        Self::spawn(data_dir, dist, database_url, log_filter, &[])
     }
 
-    /// Like [`ServeProcess::start`], with more `signet serve` flags (e.g. `--tls-cert`); the
-    /// URL is `https://…` when the server serves TLS.
-    pub fn start_with_args(data_dir: &Path, dist: &Path, args: &[&str]) -> Result<Self> {
-        Self::start_full(data_dir, dist, None, None, args)
+    /// Like [`ServeProcess::start`] with more flags (e.g. `--metrics-bind 127.0.0.1:0`,
+    /// `--trusted-proxies 127.0.0.1`).
+    pub fn start_args(data_dir: &Path, dist: &Path, args: &[&str]) -> Result<Self> {
+        Self::spawn(data_dir, dist, None, None, args)
     }
 
-    fn start_full(
+    fn spawn(
         data_dir: &Path,
         dist: &Path,
         database_url: Option<&str>,
@@ -170,7 +173,9 @@ impl ServeProcess {
             .arg("--dist")
             .arg(dist)
             .args(args)
-            .env_remove("DATABASE_URL");
+            .env_remove("DATABASE_URL")
+            .env_remove("SIGNET_METRICS_BIND")
+            .env_remove("SIGNET_TRUSTED_PROXIES");
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
@@ -184,21 +189,37 @@ impl ServeProcess {
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let Some(url) = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
-            .map(|u| u.trim_end_matches('/').to_owned())
-        else {
+        let mut stdout = BufReader::new(stdout);
+        let mut read_url = || -> Result<Option<String>> {
+            let mut line = String::new();
+            stdout.read_line(&mut line)?;
+            Ok(line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+                .map(|u| u.trim_end_matches('/').to_owned()))
+        };
+        let Some(url) = read_url()? else {
             let _ = child.kill();
-            let _ = child.wait();
             bail!(
-                "signet serve did not print its URL; it printed: {line:?}; its log:\n{}",
+                "signet serve did not print its URL; its log:\n{}",
                 std::fs::read_to_string(&log).unwrap_or_default()
             );
         };
-        Ok(Self { url, child, log })
+        let metrics_url = if args.contains(&"--metrics-bind") {
+            let Some(metrics) = read_url()? else {
+                let _ = child.kill();
+                bail!("signet serve --metrics-bind did not print the metrics URL");
+            };
+            Some(metrics)
+        } else {
+            None
+        };
+        Ok(Self {
+            url,
+            metrics_url,
+            child,
+            log,
+        })
     }
 
     /// Waits (up to 10 s) for `/api/health` to answer 200 and returns what it said; fails at

@@ -1,4 +1,4 @@
-//! `signet serve`: the dashboard and the API on one port.
+//! `signet serve`: the dashboard and the API on one port (and, when asked, metrics on another).
 
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -7,6 +7,7 @@ use clap::Args;
 use signet_server::{
     ServerConfig,
     config::{AlertSettings, SmtpSettings},
+    proxies::TrustedProxies,
 };
 
 /// Where to listen and where things live. Every flag has an environment variable.
@@ -59,6 +60,15 @@ pub struct ServeArgs {
     /// The certificate's PEM private key (PKCS#8, RSA or EC).
     #[arg(long, env = "SIGNET_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics on this separate address (off unless
+    /// given; keep it private, e.g. 127.0.0.1:9090).
+    #[arg(long, env = "SIGNET_METRICS_BIND")]
+    metrics_bind: Option<SocketAddr>,
+    /// Reverse proxies whose X-Forwarded-For names the client (for rate limits and the
+    /// audit log): IPs or CIDR ranges separated by commas, e.g. 127.0.0.1,10.0.0.0/8. Empty:
+    /// the header is ignored and the client is the TCP peer.
+    #[arg(long, env = "SIGNET_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: TrustedProxies,
 }
 
 impl ServeArgs {
@@ -120,6 +130,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 )
             })?;
         let local = listener.local_addr().context("listener has no address")?;
+        let metrics_listener = match args.metrics_bind {
+            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!(
+                    "cannot listen for metrics on {addr}: is another server using that port? Pick another with --metrics-bind or SIGNET_METRICS_BIND"
+                )
+            })?),
+            None => None,
+        };
         let mut config = ServerConfig::new(args.data_dir.clone(), PathBuf::new(), args.database_url.clone());
         config.dashboard = dashboard;
         config.tls = match (&args.tls_cert, &args.tls_key) {
@@ -131,6 +149,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         };
         let scheme = if config.tls.is_some() { "https" } else { "http" };
         config.alerts = args.alerts()?;
+        config.trusted_proxies = args.trusted_proxies.clone();
         if config.alerts.public_url.is_none() {
             config.alerts.public_url = Some(format!("{scheme}://{local}"));
         }
@@ -141,7 +160,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         };
         tracing::info!(%local, database = %backend, dashboard = %config.dashboard.describe(), "Signet {} listening", signet_server::VERSION);
         println!("Signet is running at {scheme}://{local}/  (Ctrl-C to stop)");
-        signet_server::serve(config, listener, shutdown_signal())
+        if let Some(metrics) = &metrics_listener {
+            let addr = metrics.local_addr().context("metrics listener has no address")?;
+            tracing::info!(%addr, "metrics listening");
+            println!("Metrics are at http://{addr}/metrics");
+        }
+        signet_server::serve_with_metrics(config, listener, metrics_listener, shutdown_signal())
             .await
             .context("the server stopped")?;
         tracing::info!("shut down cleanly");

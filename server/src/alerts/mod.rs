@@ -53,6 +53,8 @@ pub struct Alerts {
     mailer: Option<send::Mailer>,
     /// This process's lease name.
     owner: String,
+    /// Counts delivery attempts.
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// What one tick did (for tests and the log).
@@ -67,11 +69,13 @@ pub struct Tick {
 }
 
 impl Alerts {
-    /// The engine for `settings`; fails when the SMTP settings cannot work.
+    /// The engine for `settings`, counting its deliveries in `metrics`; fails when the SMTP
+    /// settings cannot work.
     pub fn new(
         store: Arc<Store>,
         settings: AlertSettings,
         clock: Clock,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Result<Self, ServerError> {
         let mailer = settings.smtp.as_ref().map(send::Mailer::new).transpose()?;
         let owner = crate::ids::new_uuid()
@@ -83,6 +87,7 @@ impl Alerts {
             settings,
             mailer,
             owner,
+            metrics,
         })
     }
 
@@ -227,6 +232,8 @@ impl Alerts {
                 }
             }
         };
+        self.metrics
+            .alert_delivery(outcome.status == DeliveryStatus::Sent);
         tracing::info!(
             delivery = %job.id,
             destination = %job.destination.id,

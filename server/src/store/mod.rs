@@ -58,6 +58,19 @@ pub struct Store {
     group_commit: audit::GroupCommit,
 }
 
+/// One connection pool's numbers (see [`Store::pools`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// `read`, `write` or `shared`.
+    pub name: &'static str,
+    /// Open connections.
+    pub size: usize,
+    /// Open connections not in use.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: usize,
+}
+
 /// A write transaction.
 pub type Tx = Transaction<'static, Any>;
 
@@ -93,6 +106,21 @@ impl Store {
     /// A round trip to the database, for health checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.read).await.map(drop)
+    }
+
+    /// The connection pools' sizes, for the metrics: `read` and `write` on SQLite, one
+    /// `shared` pool on PostgreSQL.
+    pub fn pools(&self) -> Vec<PoolStats> {
+        let stats = |name, pool: &AnyPool| PoolStats {
+            name,
+            size: usize::try_from(pool.size()).unwrap_or(usize::MAX),
+            idle: pool.num_idle(),
+            max: usize::try_from(pool.options().get_max_connections()).unwrap_or(usize::MAX),
+        };
+        match self.backend {
+            Backend::Sqlite => vec![stats("read", &self.read), stats("write", &self.write)],
+            Backend::Postgres => vec![stats("shared", &self.read)],
+        }
     }
 
     /// Closes every connection (checkpointing the SQLite WAL).

@@ -33,4 +33,6 @@ mod formats_google;
 mod postgres_store;
 mod robot_follow;
 mod serve_binary;
+mod serve_metrics;
+mod serve_proxies;
 mod serve_tls;

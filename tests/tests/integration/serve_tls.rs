@@ -151,7 +151,7 @@ async fn https_with_hsts_and_sighup_swaps_the_certificate_without_dropping_conne
     std::fs::copy(&old_cert, &cert)?;
     std::fs::copy(&old_key, &key)?;
     let data = dir.path().join("data");
-    let mut server = ServeProcess::start_with_args(
+    let mut server = ServeProcess::start_args(
         &data,
         &paths::dist()?,
         &[
