@@ -33,13 +33,24 @@ pub const CSRF_HEADER: &str = "x-signet-csrf";
 pub const SESSION_COOKIE: &str = "__Host-signet_session";
 
 /// `GET /api/health`: liveness plus what a person debugging a deployment wants to know first.
+/// Answered without touching the database; [`Readiness`] is the check that does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
-    /// Always `"ok"` when the server answers and its database responds.
+    /// Always `"ok"` when the server answers.
     pub status: String,
     /// The server's version (`CARGO_PKG_VERSION` of `signet-server`).
     pub version: String,
     /// The storage backend in use: `"sqlite"` or `"postgres"`.
+    pub database: String,
+}
+
+/// `GET /api/health/ready`, answered (200) only while the database answers a trivial query;
+/// otherwise the route answers 503 with the usual error body (code `unavailable`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    /// Always `"ready"`.
+    pub status: String,
+    /// The storage backend that answered: `"sqlite"` or `"postgres"`.
     pub database: String,
 }
 
