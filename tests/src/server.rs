@@ -153,19 +153,61 @@ impl ServeProcess {
             .arg(data_dir)
             .arg("--dist")
             .arg(dist)
-            .env_remove("DATABASE_URL");
+            .env_remove("DATABASE_URL")
+            .env_remove("SIGNET_CONFIG")
+            .env_remove("SIGNET_LOG_FORMAT");
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
         if let Some(filter) = log_filter {
             command.env("SIGNET_LOG", filter);
         }
+        Self::spawn(command, log)
+    }
+
+    /// The environment variables that set `signet serve`'s settings.
+    pub const SETTING_VARS: [&str; 13] = [
+        "SIGNET_CONFIG",
+        "SIGNET_BIND",
+        "SIGNET_DATA_DIR",
+        "SIGNET_DIST",
+        "DATABASE_URL",
+        "SIGNET_SMTP_URL",
+        "SIGNET_SMTP_FROM",
+        "SIGNET_SMTP_CA",
+        "SIGNET_PUBLIC_URL",
+        "SIGNET_ALERT_INTERVAL",
+        "SIGNET_ALERT_ALLOW_PRIVATE_TARGETS",
+        "SIGNET_LOG_FORMAT",
+        "SIGNET_LOG",
+    ];
+
+    /// Starts `signet ARGS` (e.g. `serve --config FILE`) with none of
+    /// [`ServeProcess::SETTING_VARS`] but those in `envs`, its stderr going to `log`, and
+    /// waits for the "running at" line.
+    pub fn start_command(
+        args: &[&std::ffi::OsStr],
+        envs: &[(&str, &std::ffi::OsStr)],
+        log: &Path,
+    ) -> Result<Self> {
+        let mut command = Command::new(crate::paths::signet_bin()?);
+        command.args(args);
+        for var in Self::SETTING_VARS {
+            command.env_remove(var);
+        }
+        command.envs(envs.iter().copied());
+        Self::spawn(command, log.to_path_buf())
+    }
+
+    /// Spawns `command` with its stderr going to `log`, and reads the URL it prints.
+    fn spawn(mut command: Command, log: PathBuf) -> Result<Self> {
+        let program = command.get_program().to_owned();
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(File::create(&log)?)
             .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
+            .with_context(|| format!("cannot start {}", Path::new(&program).display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
@@ -175,7 +217,11 @@ impl ServeProcess {
             .map(|u| u.trim_end_matches('/').to_owned())
         else {
             let _ = child.kill();
-            bail!("signet serve did not print its URL; it printed: {line:?}");
+            let _ = child.wait();
+            bail!(
+                "signet serve did not print its URL; it printed: {line:?}; its log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
         };
         Ok(Self { url, child, log })
     }

@@ -108,11 +108,12 @@ impl ServeArgs {
         if let Err(e) = signet_server::dashboard::check_dist(&self.dist) {
             problems.push(format!("dist: {e}"));
         }
-        match self.alerts() {
+        if let Err(e) = self.check_public_url() {
+            problems.push(format!("{e:#}"));
+        }
+        match self.smtp() {
             Err(e) => problems.push(format!("{e:#}")),
-            Ok(AlertSettings {
-                smtp: Some(smtp), ..
-            }) => {
+            Ok(Some(smtp)) => {
                 // Builds the transport only: nothing is sent and no connection is made.
                 let built = tokio::runtime::Builder::new_current_thread()
                     .build()
@@ -126,36 +127,48 @@ impl ServeArgs {
                     problems.push(e);
                 }
             }
-            Ok(_) => {}
+            Ok(None) => {}
         }
         problems
     }
 
-    /// The alert settings these flags describe.
-    fn alerts(&self) -> anyhow::Result<AlertSettings> {
-        let smtp = match &self.smtp_url {
+    /// The SMTP relay these flags describe, with the CA file read; `None` without
+    /// `--smtp-url`.
+    fn smtp(&self) -> anyhow::Result<Option<SmtpSettings>> {
+        let ca_pem =
+            match &self.smtp_ca {
+                Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read --smtp-ca (smtp_ca) {}", path.display())
+                })?),
+                None => None,
+            };
+        Ok(match &self.smtp_url {
             Some(url) if !url.trim().is_empty() => Some(SmtpSettings {
                 url: url.trim().to_owned(),
                 from: self.smtp_from.clone(),
-                ca_pem: match &self.smtp_ca {
-                    Some(path) => Some(
-                        std::fs::read_to_string(path)
-                            .with_context(|| format!("cannot read --smtp-ca {}", path.display()))?,
-                    ),
-                    None => None,
-                },
+                ca_pem,
             }),
             _ => None,
-        };
+        })
+    }
+
+    /// Fails unless `--public-url`, when given, starts with `http://` or `https://`.
+    fn check_public_url(&self) -> anyhow::Result<()> {
         if let Some(url) = &self.public_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             anyhow::bail!(
-                "--public-url must be the dashboard's address with its scheme, e.g. https://signet.example.com (got \"{url}\")"
+                "--public-url (public_url) must be the dashboard's address with its scheme, e.g. https://signet.example.com (got \"{url}\")"
             );
         }
+        Ok(())
+    }
+
+    /// The alert settings these flags describe.
+    fn alerts(&self) -> anyhow::Result<AlertSettings> {
+        self.check_public_url()?;
         Ok(AlertSettings {
-            smtp,
+            smtp: self.smtp()?,
             public_url: self.public_url.clone(),
             interval: std::time::Duration::from_secs(self.alert_interval),
             allow_private_targets: self.alert_allow_private_targets,
