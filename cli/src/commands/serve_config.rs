@@ -84,12 +84,8 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads and checks the file at `path`.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "cannot read the config file {} (from --config or SIGNET_CONFIG)",
-                path.display()
-            )
-        })?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
         Self::parse(path, &text)
     }
 
@@ -336,7 +332,8 @@ fn check(path: &Path) -> anyhow::Result<()> {
         };
         println!("{id} = {value}  # {source}");
     }
-    for arg in settable(&cmd) {
+    // `cmd` reads no environment variables; the full command says which ones there are.
+    for arg in settable(&serve_command()) {
         if let Some(var) = arg.get_env()
             && std::env::var_os(var).is_some_and(|v| !v.is_empty())
         {

@@ -253,6 +253,20 @@ fn signet_config_check_prints_redacted_settings_or_names_the_problem() -> anyhow
         );
     }
 
+    // An environment variable that would override the file is pointed out.
+    let out = Command::new(paths::signet_bin()?)
+        .args(["config", "check"])
+        .arg(&good)
+        .env("SIGNET_BIND", "127.0.0.1:9")
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("bind = \"0.0.0.0:8443\""), "{stdout}");
+    assert!(
+        stdout.contains("note: SIGNET_BIND is set here and overrides `bind`"),
+        "{stdout}"
+    );
+
     for (name, text, expect) in [
         ("unknown.toml", "bnd = \"x\"\n", "unknown key `bnd`"),
         (
