@@ -6,6 +6,11 @@
 //! flag's own parser, so `bind = "nope"` fails as `--bind nope` would, naming the key and the
 //! file. Precedence, per setting: a flag wins over its environment variable, which wins over
 //! the file, which wins over the default ([`resolve`], with clap's `value_source`).
+//!
+//! Adding a setting to [`ServeArgs`]: its flag's id is its key, `true`/`false` for a
+//! `SetTrue` flag, a string (or integer) otherwise, an array for an `ArgAction::Append` flag.
+//! Mark a secret one `hide_env_values = true`: `signet config check` then shows its URL
+//! password as `***` (as for `database_url` and `smtp_url`).
 
 use std::{
     ffi::OsString,
