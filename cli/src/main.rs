@@ -10,7 +10,7 @@
 
 mod commands;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Signet: end-to-end encrypted signing credentials for mobile apps.
 #[derive(Debug, Parser)]
@@ -32,8 +32,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the Signet server: the dashboard and the API.
+    /// Run the Signet server: the dashboard and the API. Settings come from flags,
+    /// environment variables or a TOML config file (--config).
+    #[command(after_help = commands::serve_config::SERVE_AFTER_HELP)]
     Serve(commands::serve::ServeArgs),
+    /// `signet serve`'s config file: `signet config check FILE`.
+    #[command(subcommand)]
+    Config(commands::serve_config::ConfigCommand),
     /// Copy the embedded SQLite database to a file, while the server keeps running.
     Backup(commands::backup::BackupArgs),
     /// Android upload keystores.
@@ -107,10 +112,19 @@ fn version() -> &'static str {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // The matches say where each `signet serve` setting came from (flag, environment,
+    // default), which decides whether the config file's value applies.
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     // `Ok(false)`: the command ran and reported a failure itself (`signet doctor`).
     let result = match cli.command {
-        Command::Serve(args) => commands::serve::run(args).map(|()| true),
+        Command::Serve(args) => {
+            commands::serve::run(args, matches.subcommand_matches("serve")).map(|()| true)
+        }
+        Command::Config(command) => commands::serve_config::run(command).map(|()| true),
         Command::Backup(args) => commands::backup::run(args).map(|()| true),
         Command::Keystore(command) => commands::keystore::run(command).map(|()| true),
         Command::Android(command) => commands::android::run(command).map(|()| true),

@@ -146,16 +146,16 @@ impl ServeProcess {
         database_url: Option<&str>,
         log_filter: Option<&str>,
     ) -> Result<Self> {
-        Self::spawn(data_dir, dist, database_url, log_filter, &[])
+        Self::start_flags(data_dir, dist, database_url, log_filter, &[])
     }
 
     /// Like [`ServeProcess::start`] with more flags (e.g. `--metrics-bind 127.0.0.1:0`,
     /// `--trusted-proxies 127.0.0.1`).
     pub fn start_args(data_dir: &Path, dist: &Path, args: &[&str]) -> Result<Self> {
-        Self::spawn(data_dir, dist, None, None, args)
+        Self::start_flags(data_dir, dist, None, None, args)
     }
 
-    fn spawn(
+    fn start_flags(
         data_dir: &Path,
         dist: &Path,
         database_url: Option<&str>,
@@ -175,19 +175,68 @@ impl ServeProcess {
             .args(args)
             .env_remove("DATABASE_URL")
             .env_remove("SIGNET_METRICS_BIND")
-            .env_remove("SIGNET_TRUSTED_PROXIES");
+            .env_remove("SIGNET_TRUSTED_PROXIES")
+            .env_remove("SIGNET_TLS_CERT")
+            .env_remove("SIGNET_TLS_KEY")
+            .env_remove("SIGNET_CONFIG")
+            .env_remove("SIGNET_LOG_FORMAT");
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
         if let Some(filter) = log_filter {
             command.env("SIGNET_LOG", filter);
         }
+        Self::spawn(command, log, args.contains(&"--metrics-bind"))
+    }
+
+    /// The environment variables that set `signet serve`'s settings.
+    pub const SETTING_VARS: [&str; 17] = [
+        "SIGNET_CONFIG",
+        "SIGNET_TLS_CERT",
+        "SIGNET_TLS_KEY",
+        "SIGNET_METRICS_BIND",
+        "SIGNET_TRUSTED_PROXIES",
+        "SIGNET_BIND",
+        "SIGNET_DATA_DIR",
+        "SIGNET_DIST",
+        "DATABASE_URL",
+        "SIGNET_SMTP_URL",
+        "SIGNET_SMTP_FROM",
+        "SIGNET_SMTP_CA",
+        "SIGNET_PUBLIC_URL",
+        "SIGNET_ALERT_INTERVAL",
+        "SIGNET_ALERT_ALLOW_PRIVATE_TARGETS",
+        "SIGNET_LOG_FORMAT",
+        "SIGNET_LOG",
+    ];
+
+    /// Starts `signet ARGS` (e.g. `serve --config FILE`) with none of
+    /// [`ServeProcess::SETTING_VARS`] but those in `envs`, its stderr going to `log`, and
+    /// waits for the "running at" line.
+    pub fn start_command(
+        args: &[&std::ffi::OsStr],
+        envs: &[(&str, &std::ffi::OsStr)],
+        log: &Path,
+    ) -> Result<Self> {
+        let mut command = Command::new(crate::paths::signet_bin()?);
+        command.args(args);
+        for var in Self::SETTING_VARS {
+            command.env_remove(var);
+        }
+        command.envs(envs.iter().copied());
+        Self::spawn(command, log.to_path_buf(), false)
+    }
+
+    /// Spawns `command` with its stderr going to `log`, and reads the URL it prints (and the
+    /// metrics URL on the next line, with `metrics`).
+    fn spawn(mut command: Command, log: PathBuf, metrics: bool) -> Result<Self> {
+        let program = command.get_program().to_owned();
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(File::create(&log)?)
             .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
+            .with_context(|| format!("cannot start {}", Path::new(&program).display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut stdout = BufReader::new(stdout);
         let mut read_url = || -> Result<Option<String>> {
@@ -205,7 +254,7 @@ impl ServeProcess {
                 std::fs::read_to_string(&log).unwrap_or_default()
             );
         };
-        let metrics_url = if args.contains(&"--metrics-bind") {
+        let metrics_url = if metrics {
             let Some(metrics) = read_url()? else {
                 let _ = child.kill();
                 bail!("signet serve --metrics-bind did not print the metrics URL");

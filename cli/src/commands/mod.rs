@@ -17,5 +17,6 @@ pub mod pull;
 pub mod push;
 pub mod remote;
 pub mod serve;
+pub mod serve_config;
 pub mod teams;
 pub mod token;

@@ -1,18 +1,27 @@
 //! `signet serve`: the dashboard and the API on one port (and, when asked, metrics on another).
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use anyhow::Context;
 use clap::Args;
 use signet_server::{
     ServerConfig,
+    alerts::send::Mailer,
     config::{AlertSettings, SmtpSettings},
     proxies::TrustedProxies,
 };
 
-/// Where to listen and where things live. Every flag has an environment variable.
+/// Where to listen and where things live. Every flag has an environment variable and a key
+/// in the config file (see [`super::serve_config`]).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// A TOML file with any of these settings (keys: the flag names with underscores, e.g.
+    /// `data_dir`). Flags and environment variables win over it.
+    #[arg(long, env = "SIGNET_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "SIGNET_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -69,34 +78,134 @@ pub struct ServeArgs {
     /// the header is ignored and the client is the TCP peer.
     #[arg(long, env = "SIGNET_TRUSTED_PROXIES", default_value = "")]
     trusted_proxies: TrustedProxies,
+    /// How the log on stderr is written: `text` for people, `json` for one JSON object per
+    /// line (for a log collector).
+    #[arg(long, env = "SIGNET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// The format of `signet serve`'s log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `fields`.
+    Json,
 }
 
 impl ServeArgs {
-    /// The alert settings these flags describe.
-    fn alerts(&self) -> anyhow::Result<AlertSettings> {
-        let smtp = match &self.smtp_url {
+    /// The config file `--config` or `SIGNET_CONFIG` names.
+    pub fn config_file(&self) -> Option<&Path> {
+        self.config.as_deref()
+    }
+
+    /// What is wrong with these settings, as far as can be told without starting anything:
+    /// the database URL's scheme, the public URL's, the SMTP relay's URL, From: and CA, the
+    /// dashboard, the data directory. Empty when nothing is.
+    pub fn offline_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(url) = self.database_url.as_deref().filter(|u| !u.is_empty())
+            && !["postgres://", "postgresql://", "sqlite://"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme))
+        {
+            problems.push(format!(
+                "database_url must start with postgres:// or sqlite:// (got \"{}\"); leave it out to use the embedded SQLite database",
+                super::serve_config::redact_password(url)
+            ));
+        }
+        if self.database_url.as_deref().is_none_or(str::is_empty)
+            && self.data_dir.exists()
+            && !self.data_dir.is_dir()
+        {
+            problems.push(format!(
+                "data_dir {} is a file, not a directory",
+                self.data_dir.display()
+            ));
+        }
+        if let Err(e) = signet_server::dashboard::Source::default_for(self.dist.clone()).check() {
+            problems.push(format!("dist: {e}"));
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => {
+                if let Err(e) =
+                    signet_server::tls::Certificates::load(signet_server::tls::TlsFiles {
+                        cert: cert.clone(),
+                        key: key.clone(),
+                    })
+                {
+                    problems.push(format!("tls_cert/tls_key: {e}"));
+                }
+            }
+            (Some(_), None) => {
+                problems.push("tls_cert is set but tls_key is not: give both".into())
+            }
+            (None, Some(_)) => {
+                problems.push("tls_key is set but tls_cert is not: give both".into())
+            }
+            (None, None) => {}
+        }
+        if let Err(e) = self.check_public_url() {
+            problems.push(format!("{e:#}"));
+        }
+        match self.smtp() {
+            Err(e) => problems.push(format!("{e:#}")),
+            Ok(Some(smtp)) => {
+                // Builds the transport only: nothing is sent and no connection is made.
+                let built = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .map_err(|e| e.to_string())
+                    .and_then(|rt| {
+                        rt.block_on(async {
+                            Mailer::new(&smtp).map(drop).map_err(|e| e.to_string())
+                        })
+                    });
+                if let Err(e) = built {
+                    problems.push(e);
+                }
+            }
+            Ok(None) => {}
+        }
+        problems
+    }
+
+    /// The SMTP relay these flags describe, with the CA file read; `None` without
+    /// `--smtp-url`.
+    fn smtp(&self) -> anyhow::Result<Option<SmtpSettings>> {
+        let ca_pem =
+            match &self.smtp_ca {
+                Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read --smtp-ca (smtp_ca) {}", path.display())
+                })?),
+                None => None,
+            };
+        Ok(match &self.smtp_url {
             Some(url) if !url.trim().is_empty() => Some(SmtpSettings {
                 url: url.trim().to_owned(),
                 from: self.smtp_from.clone(),
-                ca_pem: match &self.smtp_ca {
-                    Some(path) => Some(
-                        std::fs::read_to_string(path)
-                            .with_context(|| format!("cannot read --smtp-ca {}", path.display()))?,
-                    ),
-                    None => None,
-                },
+                ca_pem,
             }),
             _ => None,
-        };
+        })
+    }
+
+    /// Fails unless `--public-url`, when given, starts with `http://` or `https://`.
+    fn check_public_url(&self) -> anyhow::Result<()> {
         if let Some(url) = &self.public_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             anyhow::bail!(
-                "--public-url must be the dashboard's address with its scheme, e.g. https://signet.example.com (got \"{url}\")"
+                "--public-url (public_url) must be the dashboard's address with its scheme, e.g. https://signet.example.com (got \"{url}\")"
             );
         }
+        Ok(())
+    }
+
+    /// The alert settings these flags describe.
+    fn alerts(&self) -> anyhow::Result<AlertSettings> {
+        self.check_public_url()?;
         Ok(AlertSettings {
-            smtp,
+            smtp: self.smtp()?,
             public_url: self.public_url.clone(),
             interval: std::time::Duration::from_secs(self.alert_interval),
             allow_private_targets: self.alert_allow_private_targets,
@@ -104,15 +213,36 @@ impl ServeArgs {
     }
 }
 
-/// Runs the server until SIGINT or SIGTERM.
-pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+/// Sends the log to stderr in `format`, filtered by `SIGNET_LOG` (default `info,sqlx=warn`).
+///
+/// Events carry only what the server's `tracing::` calls put in them (ids, counts, kinds,
+/// database error texts; never a secret, token or email address): the JSON form adds the
+/// timestamp, level and target, and no span (the server opens none; request URIs are not
+/// logged).
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM, with `args` completed from the config file
+/// (`matches` says which settings came from flags or the environment).
+pub fn run(args: ServeArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Result<()> {
+    let args = match matches {
+        Some(matches) => super::serve_config::resolve(args, matches)?,
+        None => args,
+    };
+    init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -145,7 +275,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 cert: cert.clone(),
                 key: key.clone(),
             }),
-            _ => None,
+            (None, None) => None,
+            _ => anyhow::bail!(
+                "TLS needs both tls_cert and tls_key (--tls-cert/--tls-key): only one is set"
+            ),
         };
         let scheme = if config.tls.is_some() { "https" } else { "http" };
         config.alerts = args.alerts()?;

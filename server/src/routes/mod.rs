@@ -124,8 +124,15 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             "GET",
             "/health",
             Public,
-            "Liveness, version and database backend",
+            "Liveness, version and database backend (no database query)",
             get(health::health),
+        ),
+        route(
+            "GET",
+            "/health/ready",
+            Public,
+            "Readiness: 200 while the database answers, else 503",
+            get(health::ready),
         ),
         route(
             "GET",

@@ -123,6 +123,7 @@ const ROBOT_ONLY: Row = [E401, E401, E401, E401, E401, E401, E401, OK, OK, OK];
 /// Every route's expected outcome per caller, keyed by `METHOD /api/path` as in openapi.json.
 const MATRIX: &[(&str, Row)] = &[
     ("GET /api/health", PUBLIC),
+    ("GET /api/health/ready", PUBLIC),
     ("GET /api/openapi.json", PUBLIC),
     // Accounts. Public routes are called with valid bodies: a real sign-in, a fresh
     // registration, the recovery code of a dedicated account.

@@ -67,6 +67,13 @@ async fn health_reports_postgres_and_a_restart_reuses_the_migrated_database() ->
             .await?;
         assert_eq!(health.status, "ok", "round {round}");
         assert_eq!(health.database, "postgres", "round {round}");
+        let ready: signet_core::wire::Readiness =
+            reqwest::get(format!("{}/api/health/ready", server.url))
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+        assert_eq!(ready.database, "postgres", "round {round}");
         server.stop().await?;
     }
     let mut conn = PgConnection::connect(&url).await?;

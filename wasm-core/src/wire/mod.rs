@@ -33,9 +33,10 @@ pub const CSRF_HEADER: &str = "x-signet-csrf";
 pub const SESSION_COOKIE: &str = "__Host-signet_session";
 
 /// `GET /api/health`: liveness plus what a person debugging a deployment wants to know first.
+/// Answered without touching the database; [`Readiness`] is the check that does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
-    /// Always `"ok"` when the server answers and its database responds.
+    /// Always `"ok"` when the server answers.
     pub status: String,
     /// The server's version (`CARGO_PKG_VERSION` of `signet-server`).
     pub version: String,
@@ -44,6 +45,16 @@ pub struct Health {
     /// The dashboard build's hash (the `?v=` of its asset URLs), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard: Option<String>,
+}
+
+/// `GET /api/health/ready`, answered (200) only while the database answers a trivial query;
+/// otherwise the route answers 503 with the usual error body (code `unavailable`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    /// Always `"ready"`.
+    pub status: String,
+    /// The storage backend that answered: `"sqlite"` or `"postgres"`.
+    pub database: String,
 }
 
 /// The body of every failed API request: `{"error": {"code": "...", "message": "..."}}`.
