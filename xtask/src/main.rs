@@ -37,7 +37,8 @@ tasks:
   run [FLAGS]   build the dashboard and start `signet serve` (FLAGS go to signet serve,
                 e.g. --bind 127.0.0.1:9000; default http://127.0.0.1:8080)
   dist          build the dashboard into dist/
-  deb           a quick Debian package of the debug binary (target/deb-test/), for trying
+  deb [--version V]
+                a quick Debian package of the debug binary (target/deb-test/), for trying
                 the packaging; `release --deb` makes the real one
   release [--deb]
                 the operator's build: an optimised target/release/signet with the dashboard
@@ -69,7 +70,7 @@ fn main() -> std::process::ExitCode {
         Some("run") => run::run(&rest),
         Some("dist") => dist::dist().map(|_| ()),
         Some("release") => release::release(&rest),
-        Some("deb") => release::debug_deb(),
+        Some("deb") => release::debug_deb(&rest),
         Some("test") => test::test(&rest),
         Some("bench") => bench(),
         Some("postgres") => postgres::foreground(&rest),

@@ -47,12 +47,17 @@ pub fn release(args: &[String]) -> Result<()> {
 
 /// `cargo xtask deb`: the debug binary (dashboard embedded) as a quickly compressed package in
 /// `target/deb-test/`, to try the packaging without an optimised build.
-pub fn debug_deb() -> Result<()> {
+pub fn debug_deb(args: &[String]) -> Result<()> {
+    let version = match args {
+        [] => env!("CARGO_PKG_VERSION").to_owned(),
+        [flag, v] if flag == "--version" => v.clone(),
+        _ => bail!("usage: cargo xtask deb [--version VERSION]"),
+    };
     let dist = dist::dist()?;
     cmd::build_signet(&dist)?;
     deb::build(
         &crate::root().join("target/debug/signet"),
-        env!("CARGO_PKG_VERSION"),
+        &version,
         &crate::root().join("target/deb-test"),
         deb::Compression::Fast,
     )?;

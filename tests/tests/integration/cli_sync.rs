@@ -34,7 +34,7 @@ use crate::cli_doctor::Bundle;
 
 /// The vault's floor: the CLI refuses weaker parameters from a server, so these users are
 /// real (cheap, but not waived) accounts.
-fn floor_kdf() -> Result<KdfParams> {
+pub(crate) fn floor_kdf() -> Result<KdfParams> {
     Ok(KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?)
 }
 

@@ -16,7 +16,7 @@ use std::{
 use anyhow::{Context, Result, bail, ensure};
 use signet_client::{Api, Session};
 use signet_core::wire::Health;
-use signet_tests::{api::weak_kdf, tools};
+use signet_tests::tools;
 
 const UNIT: &str = "/lib/systemd/system/signet.service";
 const CONFIG: &str = "/etc/signet/signet.toml";
@@ -263,7 +263,7 @@ async fn the_debian_package_installs_runs_as_its_user_and_upgrades_keeping_the_d
         &api,
         "operator@example.test",
         "correct horse battery",
-        weak_kdf(),
+        crate::cli_sync::floor_kdf()?,
     )
     .await?;
     let (team, _) = session.create_team("Acme").await?;
