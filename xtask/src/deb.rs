@@ -157,14 +157,7 @@ fn depends(binary: &Path) -> Result<String> {
         }
     }
     let symbols = cmd::output(Command::new("objdump").arg("-T").arg(binary))?;
-    let glibc = symbols
-        .split_whitespace()
-        .filter_map(|w| w.strip_prefix("GLIBC_"))
-        .filter_map(|v| {
-            let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
-            Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
-        })
-        .max();
+    let glibc = glibc_floor(&symbols);
     Ok(packages
         .iter()
         .map(|p| match (p, glibc) {
@@ -173,6 +166,21 @@ fn depends(binary: &Path) -> Result<String> {
         })
         .collect::<Vec<_>>()
         .join(", "))
+}
+
+/// The newest `GLIBC_x.y` version `objdump -T` lists (`(GLIBC_2.34) __libc_start_main`).
+fn glibc_floor(symbols: &str) -> Option<(u32, u32)> {
+    symbols
+        .split_whitespace()
+        .filter_map(|w| {
+            w.trim_matches(|c| c == '(' || c == ')')
+                .strip_prefix("GLIBC_")
+        })
+        .filter_map(|v| {
+            let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
+        })
+        .max()
 }
 
 /// The staged files' size in bytes (for `Installed-Size`).
@@ -188,4 +196,18 @@ fn du_bytes(dir: &Path) -> Result<u64> {
         };
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_glibc_floor_is_the_newest_version_objdump_lists() {
+        let symbols = "0000000000000000  w   DF *UND*\t0000000000000000 (GLIBC_2.2.5) __cxa_finalize\n\
+                       0000000000000000      DF *UND*\t0000000000000000 (GLIBC_2.34) __libc_start_main\n\
+                       0000000000000000      DF *UND*\t0000000000000000 (GLIBC_2.4) memcpy\n";
+        assert_eq!(glibc_floor(symbols), Some((2, 34)));
+        assert_eq!(glibc_floor("nothing here"), None);
+    }
 }

@@ -179,6 +179,11 @@ async fn the_debian_package_installs_runs_as_its_user_and_upgrades_keeping_the_d
 
     dpkg_install(&deb)?;
     ensure!(installed_version().is_some(), "dpkg did not install signet");
+    let depends = tools::run_ok("dpkg-query", &["-W", "-f=${Depends}", "signet"])?;
+    ensure!(
+        depends.contains("libc6 (>= 2.") && depends.contains("adduser"),
+        "Depends: {depends}"
+    );
     for path in [
         "/usr/bin/signet",
         UNIT,
