@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     Error, Result,
-    android::keystore::Keystore,
+    android::keystore::{KeyEntry, Keystore},
     cert::CertificateInfo,
     ios::{certificate::AppleCertificate, profile::ProvisioningProfile},
     keys::{apns::ApplePushKey, asc::AppStoreConnectKey, service_account::ServiceAccountKey},
@@ -151,6 +151,23 @@ fn cert_facts(info: &CertificateInfo) -> Value {
     })
 }
 
+/// Opens an upload keystore with its passwords and finds its signing key's entry.
+fn open_key_entry(
+    keystore: &SecretText,
+    keystore_password: &SecretText,
+    key_alias: &str,
+    key_password: &SecretText,
+) -> Result<(Keystore, KeyEntry)> {
+    let bytes = keystore.decode("keystore")?;
+    let ks = Keystore::open(
+        &bytes,
+        keystore_password.expose(),
+        Some(key_password.expose()),
+    )?;
+    let entry = ks.key_entry(key_alias)?;
+    Ok((ks, entry))
+}
+
 fn merge(mut base: Value, extra: Value) -> Value {
     if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
         b.extend(e);
@@ -216,21 +233,14 @@ impl Payload {
                 keystore_password,
                 key_alias,
                 key_password,
-            } => {
-                let bytes = keystore.decode("keystore")?;
-                let ks = Keystore::open(
-                    &bytes,
-                    keystore_password.expose(),
-                    Some(key_password.expose()),
-                )?;
-                ks.key_entry(key_alias)?
-                    .chain
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| {
-                        Error::MalformedCertificate("the keystore holds no certificate".into())
-                    })
-            }
+            } => open_key_entry(keystore, keystore_password, key_alias, key_password)?
+                .1
+                .chain
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    Error::MalformedCertificate("the keystore holds no certificate".into())
+                }),
             Self::PlayAppSigningCertificate { certificate } => {
                 crate::android::play::read_certificate(
                     &certificate.decode("app-signing certificate")?,
@@ -277,13 +287,8 @@ impl Payload {
                 key_alias,
                 key_password,
             } => {
-                let bytes = keystore.decode("keystore")?;
-                let ks = Keystore::open(
-                    &bytes,
-                    keystore_password.expose(),
-                    Some(key_password.expose()),
-                )?;
-                let entry = ks.key_entry(key_alias)?;
+                let (ks, entry) =
+                    open_key_entry(keystore, keystore_password, key_alias, key_password)?;
                 Ok(merge(
                     json!({"format": ks.format().name(), "key_alias": entry.alias}),
                     cert_facts(&entry.certificate_info()?),

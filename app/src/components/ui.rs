@@ -72,15 +72,10 @@ pub fn UnverifiedStatus() -> impl IntoView {
     }
 }
 
-/// A value in monospace with a button that copies it to the clipboard.
+/// A "Copy" button that puts `text` on the clipboard and says "Copied" for a moment.
 #[component]
-pub fn CopyValue(
-    #[prop(into)] label: String,
-    #[prop(into)] value: String,
-    #[prop(into)] id: String,
-) -> impl IntoView {
+fn CopyButton(#[prop(into)] label: String, #[prop(into)] text: String) -> impl IntoView {
     let copied = RwSignal::new(false);
-    let text = value.clone();
     let copy = move |_| {
         let text = text.clone();
         spawn_local(async move {
@@ -95,13 +90,38 @@ pub fn CopyValue(
     };
     let aria = format!("Copy {label}");
     view! {
+        <button class="button small" type="button" aria-label=aria on:click=copy>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+    }
+}
+
+/// A value in monospace with a button that copies it to the clipboard.
+#[component]
+pub fn CopyValue(
+    #[prop(into)] label: String,
+    #[prop(into)] value: String,
+    #[prop(into)] id: String,
+) -> impl IntoView {
+    view! {
         <div class="copy-row">
-            <span class="copy-label">{label}</span>
-            <code class="mono" id=id>{value}</code>
-            <button class="button small" type="button" aria-label=aria on:click=copy>
-                {move || if copied.get() { "Copied" } else { "Copy" }}
-            </button>
+            <span class="copy-label">{label.clone()}</span>
+            <code class="mono" id=id>{value.clone()}</code>
+            <CopyButton label text=value />
         </div>
+    }
+}
+
+/// Multi-line text (a JSON statement, a config) with a button that copies it.
+#[component]
+pub fn CopyBlock(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    #[prop(into)] value: String,
+) -> impl IntoView {
+    view! {
+        <pre class="code-block mono" id=id>{value.clone()}</pre>
+        <CopyButton label text=value />
     }
 }
 

@@ -19,9 +19,9 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api,
-    components::ui::{CopyValue, date, now_unix},
+    components::ui::{CopyBlock, CopyValue, date, now_unix},
     pages::{
-        apps::{file_bytes, meta_str},
+        apps::{file_bytes, meta_str, store_android},
         auth::{Busy, BusyLine, paint},
     },
     state::AppState,
@@ -220,31 +220,6 @@ fn KeyColumn(
     }
 }
 
-/// Multi-line text with a copy button.
-#[component]
-fn CopyBlock(id: &'static str, label: &'static str, value: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let text = value.clone();
-    let copy = move |_| {
-        let text = text.clone();
-        spawn_local(async move {
-            let clipboard = window().navigator().clipboard();
-            let ok = wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
-                .await
-                .is_ok();
-            copied.set(ok);
-            gloo_timers::future::TimeoutFuture::new(1500).await;
-            copied.set(false);
-        });
-    };
-    view! {
-        <pre class="code-block mono" id=id>{value}</pre>
-        <button class="button small" type="button" aria-label=format!("Copy {label}") on:click=copy>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
-        </button>
-    }
-}
-
 /// Upload (or, after an app-signing key upgrade, replace) the Play app-signing certificate.
 #[component]
 fn PlayCertForm(
@@ -299,33 +274,17 @@ fn PlayCertForm(
                 } else {
                     ""
                 };
-                busy.set(Busy::Working(
-                    "Encrypting in your browser and storing…".into(),
-                ));
-                let key = state
-                    .team_key(&keys, &team)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let credential = api::create_credential(
-                    &keys,
-                    &team,
-                    &key,
-                    "Play app-signing certificate",
-                    &payload,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-                api::assign(
+                store_android(
+                    state,
                     &keys,
                     &team,
                     &app_id,
-                    Platform::Android,
-                    PROFILE,
-                    &credential.id,
+                    "Play app-signing certificate",
+                    &payload,
                     true,
+                    busy,
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
                 Ok(format!(
                     "Stored the app-signing certificate (SHA-256 {sha256}).{note}"
                 ))
@@ -411,32 +370,13 @@ fn UploadKeyReset(app: AppInfo, pending: Option<Key>, reload: RwSignal<u32>) -> 
                 paint().await;
                 let result = async {
                     let (payload, _) = crate::worker::generate_upload_keystore(&package).await?;
-                    busy.set(Busy::Working(
-                        "Encrypting in your browser and storing…".into(),
-                    ));
-                    let key = state
-                        .team_key(&keys, &team)
-                        .await
-                        .map_err(|e| e.to_string())?;
                     let label = format!(
                         "Upload keystore for {package} (reset requested {})",
                         date(now_unix())
                     );
-                    let credential = api::create_credential(&keys, &team, &key, &label, &payload)
-                        .await
-                        .map_err(|e| e.to_string())?;
                     // Beside the default: builds keep the key Google knows.
-                    api::assign(
-                        &keys,
-                        &team,
-                        &app_id,
-                        Platform::Android,
-                        PROFILE,
-                        &credential.id,
-                        false,
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    store_android(state, &keys, &team, &app_id, &label, &payload, false, busy)
+                        .await?;
                     save_certificate(&payload)?;
                     Ok::<(), String>(())
                 }

@@ -17,7 +17,7 @@ use signet_core::{
 use wasm_bindgen::JsCast;
 
 use crate::{
-    api::{self, ApiError},
+    api::{self, ApiError, Keys},
     components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date},
     pages::{
         android::AndroidSigningKeys,
@@ -563,27 +563,7 @@ fn ServiceAccounts(
                 payload
                     .inspect()
                     .map_err(|e| format!("{e}. Nothing was stored."))?;
-                busy.set(Busy::Working(
-                    "Encrypting in your browser and storing…".into(),
-                ));
-                let key = state
-                    .team_key(&keys, &team)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let credential = api::create_credential(&keys, &team, &key, &name, &payload)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                api::assign(
-                    &keys,
-                    &team,
-                    &app_id,
-                    Platform::Android,
-                    PROFILE,
-                    &credential.id,
-                    true,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+                store_android(state, &keys, &team, &app_id, &name, &payload, true, busy).await?;
                 Ok::<(), String>(())
             }
             .await;
@@ -658,6 +638,44 @@ fn ServiceAccounts(
             })}
         </section>
     }
+}
+
+/// Encrypts `payload` under the team key here, stores it as `label` and assigns it to the
+/// app's Android slot of the production profile (its default when `is_default`): the last step
+/// of every Android upload or generation on the app page, after that form's own checks.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn store_android(
+    state: AppState,
+    keys: &Keys,
+    team: &str,
+    app_id: &str,
+    label: &str,
+    payload: &Payload,
+    is_default: bool,
+    busy: RwSignal<Busy>,
+) -> Result<CredentialInfo, String> {
+    busy.set(Busy::Working(
+        "Encrypting in your browser and storing…".into(),
+    ));
+    let key = state
+        .team_key(keys, team)
+        .await
+        .map_err(|e| e.to_string())?;
+    let credential = api::create_credential(keys, team, &key, label, payload)
+        .await
+        .map_err(|e| e.to_string())?;
+    api::assign(
+        keys,
+        team,
+        app_id,
+        Platform::Android,
+        PROFILE,
+        &credential.id,
+        is_default,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(credential)
 }
 
 /// Reads a JSON metadata field as text.
@@ -784,27 +802,7 @@ fn AddKeystore(
             .team_id
             .get_untracked()
             .ok_or_else(|| "choose a team".to_owned())?;
-        busy.set(Busy::Working(
-            "Encrypting in your browser and storing…".into(),
-        ));
-        let key = state
-            .team_key(&keys, &team)
-            .await
-            .map_err(|e| e.to_string())?;
-        let credential = api::create_credential(&keys, &team, &key, &label, &payload)
-            .await
-            .map_err(|e| e.to_string())?;
-        api::assign(
-            &keys,
-            &team,
-            &app_id,
-            Platform::Android,
-            PROFILE,
-            &credential.id,
-            true,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        store_android(state, &keys, &team, &app_id, &label, &payload, true, busy).await?;
         Ok::<(), String>(())
     };
 

@@ -13,19 +13,18 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use signet_client::credential::NewCredential;
 use signet_core::{
     android::{KeystoreFormat, play},
     credential::Payload,
     wire::{
-        app::{AppInfo, AssignRequest, Assignment, Platform},
+        app::{AppInfo, Assignment},
         credential::{CredentialInfo, CredentialKind},
     },
 };
 
 use super::{
     files,
-    keystore::{self, NewKeystore},
+    keystore::{self, NewKeystore, android_slot, assign_android, store_in_android_slot},
     metadata::Authors,
     remote::{Ctx, Reader, ServerArgs, TeamRef, Who, block_on, ensure_may_read, explain, team_key},
 };
@@ -149,17 +148,6 @@ pub fn run(command: AndroidCommand) -> Result<()> {
     }
 }
 
-/// The app's Android slot for `profile`: the assignments of `kind` there.
-fn slot<'a>(
-    assignments: &'a [Assignment],
-    profile: &str,
-    kind: CredentialKind,
-) -> impl Iterator<Item = &'a Assignment> {
-    assignments.iter().filter(move |a| {
-        a.platform == Platform::Android && a.profile == profile && a.kind == kind.as_str()
-    })
-}
-
 fn refuse_robot(reader: &Reader, what: &str) -> Result<()> {
     if matches!(reader, Reader::Robot { .. }) {
         bail!("robot tokens can only read; sign in with `signet login` to {what}");
@@ -195,7 +183,7 @@ fn add(args: AddArgs) -> Result<()> {
             authors.check(c).ok()?;
             serde_json::from_str(&c.metadata).ok()
         };
-        if let Some(current) = slot(
+        if let Some(current) = android_slot(
             &assignments,
             &args.profile,
             CredentialKind::PlayAppSigningCertificate,
@@ -222,9 +210,10 @@ fn add(args: AddArgs) -> Result<()> {
                 );
             }
         }
-        let upload_same = slot(&assignments, &args.profile, CredentialKind::AndroidKeystore)
-            .filter_map(|a| meta_of(&a.credential_id))
-            .any(|m| m["sha256"].as_str() == Some(sha256.as_str()));
+        let upload_same =
+            android_slot(&assignments, &args.profile, CredentialKind::AndroidKeystore)
+                .filter_map(|a| meta_of(&a.credential_id))
+                .any(|m| m["sha256"].as_str() == Some(sha256.as_str()));
         if upload_same {
             eprintln!(
                 "warning: this certificate is the upload key's own. That is right only if Google \
@@ -233,38 +222,10 @@ fn add(args: AddArgs) -> Result<()> {
             );
         }
         let session = ctx.session().await?;
-        let key = team_key(&session, &team).await?;
-        let bytes = payload.to_bytes()?;
         let label = format!("{} Play app-signing certificate", app.name);
-        let stored = session
-            .create_credential(
-                &team.id,
-                &key,
-                &NewCredential {
-                    kind: CredentialKind::PlayAppSigningCertificate,
-                    label: &label,
-                    metadata: metadata.clone(),
-                    payload: &bytes,
-                },
-            )
-            .await
-            .map_err(|e| explain(e, Who::User))?;
-        session
-            .assign(
-                &team.id,
-                &app.id,
-                &key,
-                &AssignRequest {
-                    platform: Platform::Android,
-                    profile: args.profile.clone(),
-                    target: String::new(),
-                    credential_id: stored.id.clone(),
-                    is_default: true,
-                    robot_grants: Vec::new(),
-                },
-            )
-            .await
-            .map_err(|e| explain(e, Who::User))?;
+        let stored =
+            store_in_android_slot(&session, &team, &app, &args.profile, &payload, &label, true)
+                .await?;
         eprintln!(
             "Stored the Play app-signing certificate as {} (app {}, profile {}).\n  SHA-1   {}\n  \
              SHA-256 {}",
@@ -309,7 +270,7 @@ async fn keys(
         eprintln!("warning: {why}");
     }
     let find = |kind| -> Option<Key> {
-        let a = slot(&assignments, profile, kind).find(|a| a.is_default)?;
+        let a = android_slot(&assignments, profile, kind).find(|a| a.is_default)?;
         let c = credentials
             .iter()
             .find(|c| c.id == a.credential_id)?
@@ -519,8 +480,9 @@ fn reset(args: ResetArgs) -> Result<()> {
             .assignments(&team.id, &app.id)
             .await
             .map_err(|e| explain(e, Who::User))?;
-        let Some(current) = slot(&assignments, &args.profile, CredentialKind::AndroidKeystore)
-            .find(|a| a.is_default)
+        let Some(current) =
+            android_slot(&assignments, &args.profile, CredentialKind::AndroidKeystore)
+                .find(|a| a.is_default)
         else {
             bail!(
                 "app {} has no upload keystore for profile {}, so there is nothing to reset: \
@@ -574,7 +536,7 @@ fn accept(args: ResetArgs) -> Result<()> {
             .await
             .map_err(|e| explain(e, Who::User))?;
         let keystores: Vec<&Assignment> =
-            slot(&assignments, &args.profile, CredentialKind::AndroidKeystore).collect();
+            android_slot(&assignments, &args.profile, CredentialKind::AndroidKeystore).collect();
         let waiting: Vec<&&Assignment> = keystores.iter().filter(|a| !a.is_default).collect();
         let chosen = match &args.credential {
             Some(id) => match keystores.iter().find(|a| &a.credential_id == id) {
@@ -627,22 +589,7 @@ fn accept(args: ResetArgs) -> Result<()> {
         };
         let session = ctx.session().await?;
         let key = team_key(&session, &team).await?;
-        session
-            .assign(
-                &team.id,
-                &app.id,
-                &key,
-                &AssignRequest {
-                    platform: Platform::Android,
-                    profile: args.profile.clone(),
-                    target: String::new(),
-                    credential_id: chosen.clone(),
-                    is_default: true,
-                    robot_grants: Vec::new(),
-                },
-            )
-            .await
-            .map_err(|e| explain(e, Who::User))?;
+        assign_android(&session, &team, &app, &key, &args.profile, &chosen, true).await?;
         eprintln!(
             "{chosen} is now the default upload keystore of app {} (profile {}); the previous one \
              stays stored and assigned, so older builds' keys remain readable.",

@@ -14,8 +14,9 @@ use signet_core::{
     },
     cert::CertificateInfo,
     credential::{Payload, SecretText},
+    vault::team_key::TeamKey,
     wire::{
-        app::{AppInfo, AssignRequest, Platform},
+        app::{AppInfo, AssignRequest, Assignment, Platform},
         credential::{CredentialInfo, CredentialKind},
     },
 };
@@ -204,14 +205,8 @@ fn stored_certificate(args: &ExportArgs) -> Result<(Vec<u8>, String)> {
             .assignments(&team.id, &app.id)
             .await
             .map_err(|e| explain(e, Who::User))?;
-        let keystores: Vec<_> = assignments
-            .iter()
-            .filter(|a| {
-                a.platform == Platform::Android
-                    && a.profile == args.profile
-                    && a.kind == CredentialKind::AndroidKeystore.as_str()
-            })
-            .collect();
+        let keystores: Vec<_> =
+            android_slot(&assignments, &args.profile, CredentialKind::AndroidKeystore).collect();
         let id = match &args.credential {
             Some(id) => {
                 if !keystores.iter().any(|a| &a.credential_id == id) {
@@ -335,12 +330,10 @@ fn generate_remote(args: GenerateArgs) -> Result<()> {
             .assignments(&team.id, &app.id)
             .await
             .map_err(|e| explain(e, Who::User))?;
-        if let Some(current) = assignments.iter().find(|a| {
-            a.platform == Platform::Android
-                && a.profile == args.profile
-                && a.is_default
-                && a.kind == CredentialKind::AndroidKeystore.as_str()
-        }) && !args.force
+        if let Some(current) =
+            android_slot(&assignments, &args.profile, CredentialKind::AndroidKeystore)
+                .find(|a| a.is_default)
+            && !args.force
         {
             bail!(
                 "app {} already has an upload keystore for profile {} ({}); an app keeps its \
@@ -416,9 +409,6 @@ pub async fn store_new(
         key_alias: encoded.alias.clone(),
         key_password: SecretText::new(encoded.key_password.expose()),
     };
-    let metadata = payload.inspect()?;
-    let key = team_key(session, team).await?;
-    let bytes = payload.to_bytes()?;
     let label = match role {
         NewKeystore::Default => format!("{} upload keystore", app.name),
         NewKeystore::Pending => format!(
@@ -430,35 +420,16 @@ pub async fn store_new(
                 .unwrap_or_default()
         ),
     };
-    let stored = session
-        .create_credential(
-            &team.id,
-            &key,
-            &NewCredential {
-                kind: CredentialKind::AndroidKeystore,
-                label: &label,
-                metadata,
-                payload: &bytes,
-            },
-        )
-        .await
-        .map_err(|e| explain(e, Who::User))?;
-    session
-        .assign(
-            &team.id,
-            &app.id,
-            &key,
-            &AssignRequest {
-                platform: Platform::Android,
-                profile: profile.to_owned(),
-                target: String::new(),
-                credential_id: stored.id.clone(),
-                is_default: role == NewKeystore::Default,
-                robot_grants: Vec::new(),
-            },
-        )
-        .await
-        .map_err(|e| explain(e, Who::User))?;
+    let stored = store_in_android_slot(
+        session,
+        team,
+        app,
+        profile,
+        &payload,
+        &label,
+        role == NewKeystore::Default,
+    )
+    .await?;
     eprintln!(
         "Generated a {} upload keystore for {package}, encrypted it here and stored it as {} \
          (app {}, profile {profile}{}). Upload certificate SHA-1 {}",
@@ -473,6 +444,78 @@ pub async fn store_new(
         keystore.certificate_info()?.fingerprints.sha1
     );
     Ok((stored, keystore))
+}
+
+/// The app's Android slot for `profile`: the assignments of `kind` there.
+pub fn android_slot<'a>(
+    assignments: &'a [Assignment],
+    profile: &'a str,
+    kind: CredentialKind,
+) -> impl Iterator<Item = &'a Assignment> {
+    assignments.iter().filter(move |a| {
+        a.platform == Platform::Android && a.profile == profile && a.kind == kind.as_str()
+    })
+}
+
+/// Proves `payload` usable, encrypts it here under the team key, stores it as `label` and
+/// assigns it to the app's Android slot for `profile` (its default when `is_default`).
+pub async fn store_in_android_slot(
+    session: &Session,
+    team: &TeamRef,
+    app: &AppInfo,
+    profile: &str,
+    payload: &Payload,
+    label: &str,
+    is_default: bool,
+) -> Result<CredentialInfo> {
+    let metadata = payload.inspect()?;
+    let key = team_key(session, team).await?;
+    let bytes = payload.to_bytes()?;
+    let stored = session
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: payload.kind(),
+                label,
+                metadata,
+                payload: &bytes,
+            },
+        )
+        .await
+        .map_err(|e| explain(e, Who::User))?;
+    assign_android(session, team, app, &key, profile, &stored.id, is_default).await?;
+    Ok(stored)
+}
+
+/// Assigns credential `id` to the app's Android slot for `profile` (its default when
+/// `is_default`), wrapping its item key for the app's robot tokens.
+pub async fn assign_android(
+    session: &Session,
+    team: &TeamRef,
+    app: &AppInfo,
+    key: &TeamKey,
+    profile: &str,
+    id: &str,
+    is_default: bool,
+) -> Result<()> {
+    session
+        .assign(
+            &team.id,
+            &app.id,
+            key,
+            &AssignRequest {
+                platform: Platform::Android,
+                profile: profile.to_owned(),
+                target: String::new(),
+                credential_id: id.to_owned(),
+                is_default,
+                robot_grants: Vec::new(),
+            },
+        )
+        .await
+        .map_err(|e| explain(e, Who::User))?;
+    Ok(())
 }
 
 /// Parses `CN=…,OU=…,O=…,L=…,ST=…,C=…` (commas inside values escaped as `\,`).
