@@ -264,10 +264,16 @@ impl Store {
                 "a team has at most {MAX_DESTINATIONS} alert destinations: remove one first"
             )));
         }
+        let position: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM alert_destinations WHERE team_id = $1",
+        )
+        .bind(team_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let id = new_uuid()?;
         sqlx::query(
-            "INSERT INTO alert_destinations (id, team_id, kind, target, label, secret, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO alert_destinations (id, team_id, kind, target, label, secret, created_by, created_at, position) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(team_id)
@@ -277,6 +283,7 @@ impl Store {
         .bind(secret)
         .bind(created_by)
         .bind(now)
+        .bind(position)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -294,7 +301,7 @@ impl Store {
     /// A team's destinations, oldest first.
     pub async fn destinations(&self, team_id: &str) -> Result<Vec<DestinationRow>, ApiError> {
         let rows = sqlx::query(destination_select!(
-            "WHERE team_id = $1 ORDER BY created_at, id"
+            "WHERE team_id = $1 ORDER BY position, created_at, id"
         ))
         .bind(team_id)
         .fetch_all(&self.read)

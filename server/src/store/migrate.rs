@@ -45,6 +45,11 @@ const SQLITE: &[Migration] = &[
         "alerts",
         include_str!("../../migrations/sqlite/0007_alerts.sql"),
     ),
+    (
+        8,
+        "destination_position",
+        include_str!("../../migrations/sqlite/0008_destination_position.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -82,6 +87,11 @@ const POSTGRES: &[Migration] = &[
         7,
         "alerts",
         include_str!("../../migrations/postgres/0007_alerts.sql"),
+    ),
+    (
+        8,
+        "destination_position",
+        include_str!("../../migrations/postgres/0008_destination_position.sql"),
     ),
 ];
 

@@ -167,6 +167,16 @@ async fn a_profile_raises_each_expiry_alert_once_by_signed_webhook_slack_discord
     add_destination(&owner, &team, "email", "ops@acme.example", "Ops").await?;
     let listed = overview(&owner, &team).await?;
     ensure!(listed.email_available && listed.destinations.len() == 4);
+    // Listed in the order they were added, though all four were added within one second.
+    let kinds: Vec<_> = listed
+        .destinations
+        .iter()
+        .map(|d| d.kind.as_str())
+        .collect();
+    ensure!(
+        kinds == ["webhook", "slack", "discord", "email"],
+        "{kinds:?}"
+    );
     ensure!(
         !serde_json::to_string(&listed)?.contains(&secret),
         "the secret is shown only once"
