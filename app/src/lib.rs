@@ -3,8 +3,8 @@
 //! A Leptos client-side app. Everything secret happens here, in the browser, through
 //! `signet-core`; the server only ever receives ciphertext.
 //!
-//! - [`api`] — the only module that knows the server's URLs; the vault flows (register,
-//!   unlock, team keys, sealing credentials, invitations, rotation) as `signet-client` does them.
+//! - [`api`] — the pages' glue over `signet-client`, the one client of the API (URLs, vault
+//!   flows, trust state): the browser's transport and errors phrased for people.
 //! - [`download`] — the zip for local builds (EAS `credentials.json` + files).
 //! - [`worker`] — RSA key generation in a Web Worker, so the page stays responsive.
 //! - [`state`] — the session and keys (in memory only), the current team.
@@ -19,7 +19,6 @@ pub mod download;
 pub mod pages;
 pub mod routes;
 pub mod state;
-pub mod trust;
 pub mod worker;
 
 use leptos::prelude::*;

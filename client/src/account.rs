@@ -1,5 +1,7 @@
 //! Accounts: register, log in and unlock, recover, change the password.
 
+use std::sync::Arc;
+
 use signet_core::{
     vault::{
         account::{UnlockedAccount, register as make_registration},
@@ -24,9 +26,10 @@ pub struct Session {
     pub api: Api,
     /// Who is signed in.
     pub user: UserInfo,
-    /// The unlocked keys.
-    pub account: UnlockedAccount,
-    /// The session token (to store in the CLI's config for later commands).
+    /// The unlocked keys (zeroized when the last clone of the session is dropped).
+    pub account: Arc<UnlockedAccount>,
+    /// The session token (to store in the CLI's config for later commands); empty for a
+    /// browser session, which the `__Host-` cookie carries instead.
     pub token: String,
     /// Accept KDF parameters below the vault's floor (test servers only).
     pub weak_kdf_ok: bool,
@@ -51,6 +54,10 @@ fn params_for(p: KdfParams, weak_ok: bool) -> KdfParams {
 }
 
 fn bearer(api: &Api, response: &SessionResponse) -> Result<(Api, String), ClientError> {
+    if api.client_kind() == ClientKind::Browser {
+        // The server set the session cookie; the browser sends it along.
+        return Ok((api.clone(), String::new()));
+    }
     let token = response
         .token
         .clone()
@@ -98,7 +105,7 @@ impl Session {
             recovery_wrapped_user_key: registration.recovery_wrapped_user_key.to_base64(),
             public_keys: registration.public_keys.to_base64(),
             sealed_private_keys: registration.sealed_private_keys.to_base64(),
-            client: ClientKind::Cli,
+            client: api.client_kind(),
         };
         let response: SessionResponse = api.post("/auth/register", &request).await?;
         let (api, token) = bearer(api, &response)?;
@@ -106,7 +113,7 @@ impl Session {
             Self {
                 api,
                 user: response.user,
-                account,
+                account: Arc::new(account),
                 token,
                 weak_kdf_ok,
                 kdf_params,
@@ -169,7 +176,7 @@ impl Session {
                 &LoginRequest {
                     email: email.to_owned(),
                     auth_key: keys.auth_key.dangerously_to_base64(),
-                    client: ClientKind::Cli,
+                    client: api.client_kind(),
                 },
             )
             .await?;
@@ -178,7 +185,7 @@ impl Session {
         Ok(Self {
             api,
             user: response.user,
-            account,
+            account: Arc::new(account),
             token,
             weak_kdf_ok: weak_ok,
             kdf_params: pre.kdf_params,
@@ -195,10 +202,23 @@ impl Session {
     ) -> Result<Self, ClientError> {
         let api = api.with_auth(Auth::Bearer(token.to_owned()));
         let me: SessionResponse = api.get("/auth/me").await?;
+        let mut session = Self::unlock(&api, &me, password, weak_ok)?;
+        session.token = token.to_owned();
+        Ok(session)
+    }
+
+    /// Unlocks the session `me` describes (what `GET /auth/me` answered through `api`, e.g.
+    /// for the dashboard's cookie after a reload) with the password.
+    pub fn unlock(
+        api: &Api,
+        me: &SessionResponse,
+        password: &str,
+        weak_ok: bool,
+    ) -> Result<Self, ClientError> {
         let params = params_for(me.keys.kdf_params, weak_ok);
         let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
         let keys = derive_account_keys(password, &salt, &params)?;
-        // The server vouched for the token, not the password: keys that do not open mean
+        // The server vouched for the session, not the password: keys that do not open mean
         // the password is wrong.
         let wrapped = WrappedUserKey::from_base64(&me.keys.wrapped_user_key)?;
         let sealed = SealedPrivateKeys::from_base64(&me.keys.sealed_private_keys)?;
@@ -208,10 +228,10 @@ impl Session {
                 other => other.into(),
             })?;
         Ok(Self {
-            api,
-            user: me.user,
-            account,
-            token: token.to_owned(),
+            api: api.clone(),
+            user: me.user.clone(),
+            account: Arc::new(account),
+            token: String::new(),
             weak_kdf_ok: weak_ok,
             kdf_params: me.keys.kdf_params,
             trust: Default::default(),
@@ -280,7 +300,7 @@ impl Session {
                     kdf_salt: change.kdf_salt.to_base64(),
                     auth_key: change.auth_key.dangerously_to_base64(),
                     wrapped_user_key: change.wrapped_user_key.to_base64(),
-                    client: ClientKind::Cli,
+                    client: api.client_kind(),
                 },
             )
             .await?;
@@ -288,7 +308,7 @@ impl Session {
         Ok(Self {
             api,
             user: response.user,
-            account,
+            account: Arc::new(account),
             token,
             weak_kdf_ok: is_weak(&kdf_params),
             kdf_params,
@@ -296,10 +316,31 @@ impl Session {
         })
     }
 
-    /// Signs out (revokes the token).
+    /// Signs out (revokes the token, or the cookie's session).
     pub async fn logout(&self) -> Result<(), ClientError> {
-        self.api
-            .post::<_, ()>("/auth/logout", &serde_json::json!({}))
+        self.api.logout().await
+    }
+}
+
+impl Api {
+    /// `GET /api/health`.
+    pub async fn health(&self) -> Result<signet_core::wire::Health, ClientError> {
+        self.get("/health").await
+    }
+
+    /// `GET /api/auth/me`: the session this client carries, or `None` when signed out.
+    pub async fn me(&self) -> Result<Option<SessionResponse>, ClientError> {
+        match self.get::<SessionResponse>("/auth/me").await {
+            Ok(me) => Ok(Some(me)),
+            Err(e) if e.status() == Some(401) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Signs out the session this client carries (the server revokes it and clears the
+    /// cookie).
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.post::<_, ()>("/auth/logout", &serde_json::json!({}))
             .await
     }
 }

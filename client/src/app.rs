@@ -23,6 +23,11 @@ impl Api {
         self.get(&format!("/teams/{team_id}/apps")).await
     }
 
+    /// One app.
+    pub async fn app(&self, team_id: &str, app_id: &str) -> Result<AppInfo, ClientError> {
+        self.get(&format!("/teams/{team_id}/apps/{app_id}")).await
+    }
+
     /// Creates an app (developers and up).
     pub async fn create_app(
         &self,
@@ -114,6 +119,19 @@ impl Api {
         self.post(
             &format!("/teams/{team_id}/credentials/{credential_id}/restore"),
             &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Deletes a trashed credential for good (admins).
+    pub async fn purge_credential(
+        &self,
+        team_id: &str,
+        credential_id: &str,
+    ) -> Result<(), ClientError> {
+        self.delete::<(), ()>(
+            &format!("/teams/{team_id}/credentials/{credential_id}/purge"),
+            None,
         )
         .await
     }

@@ -1,10 +1,15 @@
 //! Credentials: seal and store, read and open, update at a revision.
 
 use signet_core::{
+    credential::Payload,
     vault::{
         item::{
             ItemContext, ItemKey, MetadataContext, MetadataSignature, SealedPayload,
             WrappedItemKey, seal_new_item,
+        },
+        membership::{
+            TeamState,
+            listing::{UNVERIFIED_METADATA, verify_metadata},
         },
         team_key::TeamKey,
     },
@@ -15,7 +20,11 @@ use signet_core::{
 };
 use zeroize::Zeroizing;
 
-use crate::{SCHEMA_VERSION, Session, http::ClientError, team::new_id};
+use crate::{
+    SCHEMA_VERSION, Session,
+    http::{Api, ClientError},
+    team::new_id,
+};
 
 /// What to store: kind, label, public metadata (a JSON object) and the secret payload.
 #[derive(Debug)]
@@ -39,7 +48,86 @@ fn context<'a>(team_id: &'a str, id: &'a str, kind: CredentialKind) -> ItemConte
     }
 }
 
+/// Checks `c`'s metadata against its author's signature (key from the verified log). One
+/// that fails keeps its id, but its metadata becomes `{"unverified": why}` and its label
+/// says so, so no page or command shows — or decides from — what the server made up.
+pub fn checked(state: &TeamState, mut c: CredentialInfo) -> CredentialInfo {
+    if let Err(why) = verify_metadata(state, &c) {
+        c.metadata = serde_json::json!({ "unverified": why }).to_string();
+        c.label = format!("{} ({UNVERIFIED_METADATA})", c.label);
+    }
+    c
+}
+
+/// Why a credential (from [`checked`]) is unverified, if it is.
+pub fn unverified(c: &CredentialInfo) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(&c.metadata)
+        .ok()?
+        .get("unverified")?
+        .as_str()
+        .map(str::to_owned)
+}
+
 impl Session {
+    /// Every credential of a team (or its trash), each [`checked`] against the team's
+    /// verified log.
+    pub async fn verified_credentials(
+        &self,
+        team_id: &str,
+        deleted: bool,
+    ) -> Result<Vec<CredentialInfo>, ClientError> {
+        let state = self.verified_team(team_id).await?;
+        Ok(self
+            .credentials(team_id, deleted)
+            .await?
+            .into_iter()
+            .map(|c| checked(&state, c))
+            .collect())
+    }
+
+    /// One credential, [`checked`].
+    pub async fn verified_credential(
+        &self,
+        team_id: &str,
+        id: &str,
+    ) -> Result<CredentialInfo, ClientError> {
+        let state = self.verified_team(team_id).await?;
+        Ok(checked(&state, self.api.credential(team_id, id).await?))
+    }
+
+    /// Proves `payload` usable ([`Payload::inspect`]: its public metadata), then seals and
+    /// stores it under the team key.
+    pub async fn store_payload(
+        &self,
+        team_id: &str,
+        key: &TeamKey,
+        label: &str,
+        payload: &Payload,
+    ) -> Result<CredentialInfo, ClientError> {
+        let bytes = payload.to_bytes()?;
+        self.create_credential(
+            team_id,
+            key,
+            &NewCredential {
+                kind: payload.kind(),
+                label,
+                metadata: payload.inspect()?,
+                payload: &bytes,
+            },
+        )
+        .await
+    }
+
+    /// Fetches and opens a credential's payload as the [`Payload`] of its kind.
+    pub async fn read_payload(
+        &self,
+        team_id: &str,
+        key: &TeamKey,
+        id: &str,
+    ) -> Result<Payload, ClientError> {
+        self.api.read_payload(team_id, key, id).await
+    }
+
     /// Every credential of a team (all pages), or every one in the trash.
     pub async fn credentials(
         &self,
@@ -92,25 +180,14 @@ impl Session {
             .await
     }
 
-    /// Fetches and opens a credential's payload.
+    /// Fetches and opens a credential's payload (see [`Api::read_credential`]).
     pub async fn read_credential(
         &self,
         team_id: &str,
         key: &TeamKey,
         id: &str,
     ) -> Result<(CredentialPayload, Zeroizing<Vec<u8>>), ClientError> {
-        let p: CredentialPayload = self
-            .api
-            .get(&format!("/teams/{team_id}/credentials/{id}/payload"))
-            .await?;
-        let wrapped = p
-            .wrapped_key
-            .as_deref()
-            .ok_or_else(|| ClientError::Protocol("payload without its wrapped key".into()))?;
-        let item_key: ItemKey = WrappedItemKey::from_base64(wrapped)?.open(key, team_id, id)?;
-        let plain = SealedPayload::from_base64(&p.payload)?
-            .open(&item_key, &context(team_id, id, p.kind))?;
-        Ok((p, plain))
+        self.api.read_credential(team_id, key, id).await
     }
 
     /// Replaces a credential's label, metadata and payload at `revision` (a fresh item key).
@@ -142,5 +219,39 @@ impl Session {
                 },
             )
             .await
+    }
+}
+
+impl Api {
+    /// Fetches and opens a credential's payload with the team key (the server audit-logs
+    /// the read before it answers).
+    pub async fn read_credential(
+        &self,
+        team_id: &str,
+        key: &TeamKey,
+        id: &str,
+    ) -> Result<(CredentialPayload, Zeroizing<Vec<u8>>), ClientError> {
+        let p: CredentialPayload = self
+            .get(&format!("/teams/{team_id}/credentials/{id}/payload"))
+            .await?;
+        let wrapped = p
+            .wrapped_key
+            .as_deref()
+            .ok_or_else(|| ClientError::Protocol("payload without its wrapped key".into()))?;
+        let item_key: ItemKey = WrappedItemKey::from_base64(wrapped)?.open(key, team_id, id)?;
+        let plain = SealedPayload::from_base64(&p.payload)?
+            .open(&item_key, &context(team_id, id, p.kind))?;
+        Ok((p, plain))
+    }
+
+    /// [`Api::read_credential`], as the [`Payload`] of its kind.
+    pub async fn read_payload(
+        &self,
+        team_id: &str,
+        key: &TeamKey,
+        id: &str,
+    ) -> Result<Payload, ClientError> {
+        let (p, plain) = self.read_credential(team_id, key, id).await?;
+        Ok(Payload::from_bytes(&plain, p.kind)?)
     }
 }

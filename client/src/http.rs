@@ -1,8 +1,11 @@
-//! JSON over HTTP to a Signet server, with one error type.
+//! JSON over HTTP to a Signet server, with one error type. What moves the bytes is the
+//! [`crate::transport`].
 
-use reqwest::{Method, StatusCode};
 use serde::{Serialize, de::DeserializeOwned};
-use signet_core::wire::{CSRF_HEADER, ErrorBody};
+use signet_core::wire::{CSRF_HEADER, ErrorBody, account::ClientKind};
+
+pub use crate::transport::Method;
+use crate::transport::{Platform, Request, Transport, TransportError};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -98,43 +101,60 @@ impl core::fmt::Debug for Auth {
     }
 }
 
-/// A server's base URL plus how to authenticate. Cheap to clone.
+/// A server's base URL plus how to authenticate, over this target's [`Platform`]
+/// transport. The one place that builds the API's URLs and headers and reads its answers.
+/// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Api {
     base: String,
-    http: reqwest::Client,
+    transport: Platform,
     auth: Auth,
+    client: ClientKind,
 }
 
 impl Api {
-    /// A client for the server at `base` (e.g. `http://127.0.0.1:8080`), unauthenticated.
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:8080`), unauthenticated,
+    /// that signs in as the CLI (a bearer token).
     pub fn new(base: &str) -> Self {
-        // Bounded waits, so a CLI on CI fails with a message instead of hanging on a server
-        // that accepted the connection and never answers.
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(15))
-            .timeout(std::time::Duration::from_secs(300))
-            .build()
-            .unwrap_or_default();
         Self {
             base: base.trim_end_matches('/').to_owned(),
-            http,
+            transport: Platform::default(),
             auth: Auth::None,
+            client: ClientKind::Cli,
+        }
+    }
+
+    /// The dashboard's client: the page's own origin, signing in as a browser (the server
+    /// answers with a `__Host-` cookie instead of a token, and requires the CSRF header this
+    /// client always sends).
+    pub fn browser(origin: &str) -> Self {
+        Self {
+            client: ClientKind::Browser,
+            ..Self::new(origin)
         }
     }
 
     /// The same server with other credentials.
     pub fn with_auth(&self, auth: Auth) -> Self {
         Self {
-            base: self.base.clone(),
-            http: self.http.clone(),
             auth,
+            ..self.clone()
         }
     }
 
     /// The server's base URL.
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// Which kind of client signs in through this (CLI or browser).
+    pub fn client_kind(&self) -> ClientKind {
+        self.client
+    }
+
+    /// Lets the host breathe between long local steps (see [`Transport::breathe`]).
+    pub async fn breathe(&self) {
+        self.transport.breathe().await;
     }
 
     /// Sends `body` (if any) as JSON to `/api{path}` and decodes the JSON answer (`()` for 204).
@@ -144,80 +164,73 @@ impl Api {
         path: &str,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| ClientError::Protocol(format!("cannot encode the request: {e}")))?;
+        let answer = self.exchange(method, path, body).await?;
+        serde_json::from_slice(&answer).map_err(|e| ClientError::Protocol(format!("{path}: {e}")))
+    }
+
+    /// One request and its answer's JSON bytes (`null` for 204), or the error the server
+    /// sent. Not generic, so there is one copy of it however many types the API returns.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, ClientError> {
         let url = format!("{}/api{path}", self.base);
-        let mut request = self.http.request(method, &url).header(CSRF_HEADER, "1");
+        let mut headers = vec![(CSRF_HEADER, "1".to_owned())];
         match &self.auth {
             Auth::None => {}
-            Auth::Bearer(token) => request = request.bearer_auth(token),
+            Auth::Bearer(token) => headers.push(("authorization", format!("Bearer {token}"))),
             Auth::Robot { id, auth } => {
-                request = request.header("authorization", format!("Robot {id}.{auth}"));
+                headers.push(("authorization", format!("Robot {id}.{auth}")));
             }
         }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let mut response = request.send().await.map_err(|e| self.network(&e))?;
-        let status = response.status();
         let cap = answer_cap(path);
-        let too_big = || {
-            ClientError::Protocol(format!(
-                "the server's answer to {path} is larger than {} MiB, more than any genuine \
-                 answer to it can be; refusing it (the server may be misbehaving)",
-                cap / (1024 * 1024)
-            ))
+        let request = Request {
+            method,
+            url: url.clone(),
+            headers,
+            body,
+            cap,
         };
-        if response.content_length().is_some_and(|n| n > cap as u64) {
-            return Err(too_big());
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.network(&e))? {
-            if bytes.len() + chunk.len() > cap {
-                return Err(too_big());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if !status.is_success() {
-            return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+        let response = self.transport.send(request).await.map_err(|e| match e {
+            TransportError::Network(reason) => ClientError::Network {
+                url: self.base.clone(),
+                reason,
+            },
+            TransportError::TooLarge => ClientError::Protocol(format!(
+                "the server's answer to {path} is larger than {} MiB, more than any genuine \
+                     answer to it can be; refusing it (the server may be misbehaving)",
+                cap / (1024 * 1024)
+            )),
+        })?;
+        let status = response.status;
+        if !(200..300).contains(&status) {
+            return Err(match serde_json::from_slice::<ErrorBody>(&response.body) {
                 Ok(body) => ClientError::Api {
-                    status: status.as_u16(),
+                    status,
                     code: body.error.code,
                     message: body.error.message,
                 },
-                Err(_) => {
-                    ClientError::Protocol(format!("{status} without a JSON error body from {url}"))
-                }
+                Err(_) => ClientError::Protocol(format!(
+                    "HTTP {status} without a JSON error body from {url}"
+                )),
             });
         }
-        let bytes = if status == StatusCode::NO_CONTENT || bytes.is_empty() {
+        Ok(if status == 204 || response.body.is_empty() {
             b"null".to_vec()
         } else {
-            bytes
-        };
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(format!("{path}: {e}")))
-    }
-
-    /// A transport error with its causes ("connection refused", "invalid peer certificate:
-    /// UnknownIssuer"): reqwest's own message alone does not say what went wrong.
-    fn network(&self, error: &reqwest::Error) -> ClientError {
-        let mut reason = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            let text = cause.to_string();
-            if !reason.contains(&text) {
-                reason.push_str(": ");
-                reason.push_str(&text);
-            }
-            source = cause.source();
-        }
-        ClientError::Network {
-            url: self.base.clone(),
-            reason,
-        }
+            response.body
+        })
     }
 
     /// `GET`.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
-        self.call::<(), T>(Method::GET, path, None).await
+        self.call::<(), T>(Method::Get, path, None).await
     }
 
     /// `POST` with a JSON body.
@@ -226,7 +239,7 @@ impl Api {
         path: &str,
         body: &B,
     ) -> Result<T, ClientError> {
-        self.call(Method::POST, path, Some(body)).await
+        self.call(Method::Post, path, Some(body)).await
     }
 
     /// `PUT` with a JSON body.
@@ -235,7 +248,7 @@ impl Api {
         path: &str,
         body: &B,
     ) -> Result<T, ClientError> {
-        self.call(Method::PUT, path, Some(body)).await
+        self.call(Method::Put, path, Some(body)).await
     }
 
     /// `PATCH` with a JSON body.
@@ -244,7 +257,7 @@ impl Api {
         path: &str,
         body: &B,
     ) -> Result<T, ClientError> {
-        self.call(Method::PATCH, path, Some(body)).await
+        self.call(Method::Patch, path, Some(body)).await
     }
 
     /// `DELETE` (with an optional JSON body).
@@ -253,6 +266,6 @@ impl Api {
         path: &str,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
-        self.call(Method::DELETE, path, body).await
+        self.call(Method::Delete, path, body).await
     }
 }

@@ -140,6 +140,18 @@ impl Session {
         key: &TeamKey,
         request: &AssignRequest,
     ) -> Result<Vec<Assignment>, ClientError> {
+        self.assign_with(team_id, app_id, Some(key), request).await
+    }
+
+    /// [`Session::assign`] that fetches (and checks) the team key only when the app has
+    /// robot tokens to wrap for, if `key` is `None`.
+    pub async fn assign_with(
+        &self,
+        team_id: &str,
+        app_id: &str,
+        key: Option<&TeamKey>,
+        request: &AssignRequest,
+    ) -> Result<Vec<Assignment>, ClientError> {
         let path = format!("/teams/{team_id}/apps/{app_id}/assignments");
         let mut request = request.clone();
         let mut attempt = 0;
@@ -148,13 +160,16 @@ impl Session {
             request.robot_grants = if cards.is_empty() {
                 Vec::new()
             } else {
-                let state = self.verified_team(team_id).await?;
+                let (key, state) = match key {
+                    Some(key) => (key.clone(), self.verified_team(team_id).await?),
+                    None => self.team_key_and_state(team_id).await?,
+                };
                 let info = self.api.credential(team_id, &request.credential_id).await?;
                 let wrapped = info.wrapped_key.as_deref().ok_or_else(|| {
                     ClientError::Protocol("credential without its wrapped key".into())
                 })?;
                 let item_key =
-                    WrappedItemKey::from_base64(wrapped)?.open(key, team_id, &info.id)?;
+                    WrappedItemKey::from_base64(wrapped)?.open(&key, team_id, &info.id)?;
                 grants_for_robots(
                     &state,
                     app_id,

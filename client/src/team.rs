@@ -83,6 +83,25 @@ fn version_mismatch(offered: u32, state: &TeamState) -> ClientError {
     )))
 }
 
+impl crate::Api {
+    /// A team's invitations (admins).
+    pub async fn invites(&self, team_id: &str) -> Result<Vec<InviteInfo>, ClientError> {
+        self.get(&format!("/teams/{team_id}/invites")).await
+    }
+
+    /// What an invitation offers (needs its link's secret): the team, its signed log and
+    /// the sealed pin to check it from.
+    pub async fn preview_invite(&self, link: &InviteLink) -> Result<InvitePreview, ClientError> {
+        self.post(
+            &format!("/invites/{}/preview", link.id),
+            &InviteTokenRequest {
+                token: link.secret.token()?,
+            },
+        )
+        .await
+    }
+}
+
 impl Session {
     /// Creates a team: a fresh team key (version 1) wrapped for the caller, and entry 0 of
     /// its membership log, pinned in the caller's trust state before the team exists.
@@ -353,15 +372,7 @@ impl Session {
         link: &InviteLink,
     ) -> Result<(TeamInfo, TeamKey), ClientError> {
         let token = link.secret.token()?;
-        let preview: InvitePreview = self
-            .api
-            .post(
-                &format!("/invites/{}/preview", link.id),
-                &InviteTokenRequest {
-                    token: token.clone(),
-                },
-            )
-            .await?;
+        let preview = self.api.preview_invite(link).await?;
         let team_id = preview.team_id.as_str();
         let tampered = |what: &str| {
             ClientError::Vault(signet_core::Error::MembershipLog(format!(
@@ -418,6 +429,18 @@ impl Session {
         team_id: &str,
         current: &TeamKey,
     ) -> Result<TeamKey, ClientError> {
+        self.rotate_team_key_reporting(team_id, current, &|_| {})
+            .await
+    }
+
+    /// [`Session::rotate_team_key`], telling `progress` each step as it starts.
+    pub async fn rotate_team_key_reporting(
+        &self,
+        team_id: &str,
+        current: &TeamKey,
+        progress: &dyn Fn(&str),
+    ) -> Result<TeamKey, ClientError> {
+        progress("Verifying the team's members and fetching credentials…");
         let next = current
             .version()
             .checked_add(1)
@@ -445,6 +468,12 @@ impl Session {
                 Ok(WrappedItemKey::from_base64(text)?)
             })
             .collect::<Result<Vec<_>, ClientError>>()?;
+        progress(&format!(
+            "Re-wrapping {} credential keys for {} members…",
+            credentials.len(),
+            members.len() + 1
+        ));
+        self.api.breathe().await;
         let items: Vec<RotationItem<'_>> = credentials
             .iter()
             .zip(&wrapped)
@@ -466,6 +495,7 @@ impl Session {
             key_pair: &self.account.key_pair,
         };
         let rotation = rotate_team_key(&rotator, team_id, current, &items, &rotation_members)?;
+        progress("Sending the new team key…");
         let _: TeamInfo = self
             .api
             .post(

@@ -241,7 +241,7 @@ fn Invites(team_id: String, invites: Vec<InviteInfo>, reload: RwSignal<u32>) -> 
             match result {
                 Ok((_, invite)) => {
                     let origin = window().location().origin().unwrap_or_default();
-                    link.set(Some(invite.dangerously_to_url(&origin)));
+                    link.set(Some(invite.dangerously_to_url(&origin).to_string()));
                     busy.set(Busy::Idle);
                 }
                 Err(e) => busy.set(Busy::Failed(e.to_string())),
