@@ -43,7 +43,7 @@ fn main() {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| !n.ends_with(".gz"))
+        .filter(|n| !n.ends_with(".gz") && !n.ends_with(".br"))
         .collect();
     names.sort();
     let mut code = String::from(
@@ -54,17 +54,20 @@ fn main() {
         println!("cargo:rerun-if-changed={}", path.display());
         let bytes = std::fs::read(&path).expect("read a dashboard file");
         let etag = hex(&Sha256::digest(&bytes)[..12]);
-        let gz = dist.join(format!("{name}.gz"));
-        let gzip = if gz.is_file() {
-            println!("cargo:rerun-if-changed={}", gz.display());
-            format!("Some(include_bytes!({:?}))", absolute(&gz))
-        } else {
-            "None".to_owned()
+        let sibling = |ext: &str| {
+            let file = dist.join(format!("{name}.{ext}"));
+            if file.is_file() {
+                println!("cargo:rerun-if-changed={}", file.display());
+                format!("Some(include_bytes!({:?}))", absolute(&file))
+            } else {
+                "None".to_owned()
+            }
         };
+        let (gzip, brotli) = (sibling("gz"), sibling("br"));
         let _ = writeln!(
             code,
             "    EmbeddedFile {{ path: {name:?}, body: include_bytes!({:?}), gzip: {gzip}, \
-             content_type: {:?}, etag: \"\\\"{etag}\\\"\" }},",
+             brotli: {brotli}, content_type: {:?}, etag: \"\\\"{etag}\\\"\" }},",
             absolute(&path),
             content_type(name)
         );

@@ -2,7 +2,7 @@
 //! `#[lazy]` / `#[lazy_route]` points into a main module and chunks fetched on first use
 //! (`wasm_split_cli_support`, what cargo-leptos does), generate the JS glue for the main module
 //! with wasm-bindgen (as a library, so its version always matches the `wasm-bindgen` crate in
-//! `Cargo.lock`), then add `index.html`, the stylesheet and gzip siblings the server sends to
+//! `Cargo.lock`), then add `index.html`, the stylesheet and gzip and brotli siblings the server sends to
 //! browsers that accept them.
 
 use std::{
@@ -211,7 +211,14 @@ fn package(wasm: &Path) -> Result<PathBuf> {
         let raw = fs::read(staging.join(name))?;
         let gz = gzip(&raw)?;
         fs::write(staging.join(format!("{name}.gz")), &gz)?;
-        report.push((name, raw.len(), gz.len()));
+        let br = brotli(&raw)?;
+        fs::write(staging.join(format!("{name}.br")), &br)?;
+        report.push(Size {
+            name,
+            raw: raw.len(),
+            gz: gz.len(),
+            br: br.len(),
+        });
     }
 
     if dist.exists() {
@@ -219,27 +226,24 @@ fn package(wasm: &Path) -> Result<PathBuf> {
     }
     fs::rename(&staging, &dist).context("cannot move the new build into dist/")?;
 
-    let (raw_total, gz_total) = report
-        .iter()
-        .fold((0, 0), |(r, g), (_, raw, gz)| (r + raw, g + gz));
+    let total = Size::sum("total", report.iter());
     // What a first visit fetches: everything but the chunks and the worker.
-    let (first_raw, first_gz) = report
-        .iter()
-        .filter(|(name, ..)| !chunks.iter().any(|c| c == name) && *name != "worker.js")
-        .fold((0, 0), |(r, g), (_, raw, gz)| (r + raw, g + gz));
+    let first = Size::sum(
+        "first load (no chunks)",
+        report
+            .iter()
+            .filter(|f| !chunks.iter().any(|c| c == f.name) && f.name != "worker.js"),
+    );
     eprintln!("dashboard built into {}:", dist.display());
-    let line = |name: &str, raw: usize, gz: usize| {
+    for size in report.iter().chain([&first, &total]) {
         eprintln!(
-            "  {name:<28} {:>8.1} KB  ({:>6.1} KB gzip)",
-            kb(raw),
-            kb(gz)
+            "  {:<28} {:>8.1} KB  ({:>6.1} KB gzip, {:>6.1} KB brotli)",
+            size.name,
+            kb(size.raw),
+            kb(size.gz),
+            kb(size.br)
         );
-    };
-    for (name, raw, gz) in &report {
-        line(name, *raw, *gz);
     }
-    line("first load (no chunks)", first_raw, first_gz);
-    line("total", raw_total, gz_total);
     Ok(dist)
 }
 
@@ -276,8 +280,46 @@ fn strip_custom_sections(wasm: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// A file's size as built and as sent.
+struct Size<'a> {
+    name: &'a str,
+    raw: usize,
+    gz: usize,
+    br: usize,
+}
+
+impl<'a> Size<'a> {
+    fn sum<'b>(name: &'a str, sizes: impl Iterator<Item = &'b Size<'b>>) -> Self {
+        sizes.fold(
+            Size {
+                name,
+                raw: 0,
+                gz: 0,
+                br: 0,
+            },
+            |a, s| Size {
+                name,
+                raw: a.raw + s.raw,
+                gz: a.gz + s.gz,
+                br: a.br + s.br,
+            },
+        )
+    }
+}
+
 fn kb(bytes: usize) -> f64 {
     bytes as f64 / 1024.0
+}
+
+/// Brotli at its best quality and a 4 MiB window (browsers accept up to 16 MiB).
+fn brotli(data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut writer = ::brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        writer.write_all(data)?;
+        writer.flush()?;
+    }
+    Ok(out)
 }
 
 fn gzip(data: &[u8]) -> Result<Vec<u8>> {

@@ -2,8 +2,8 @@
 //! copy embedded in the binary at build time (the `embed-dashboard` feature, what `cargo
 //! xtask release` builds), so an installed `signet serve` needs no file beside it.
 //!
-//! Either way files are served with precompressed `.gz` siblings when the browser accepts
-//! gzip, and any other non-API path gets `index.html`, so client-side routes survive a reload.
+//! Either way files are served with precompressed `.br` or `.gz` siblings when the browser
+//! accepts brotli or gzip (brotli first), and any other non-API path gets `index.html`, so client-side routes survive a reload.
 //! Asset URLs carry the build's hash (`?v=…`, from `cargo xtask dist`): [`Source::build_id`]
 //! reports it in `/api/health` and `signet --version`.
 
@@ -103,7 +103,10 @@ pub fn check_dist(dist: &Path) -> Result<(), ServerError> {
 /// The static files of `dist`, with `index.html` as the fallback for client-side routes.
 pub fn router(dist: &Path) -> Router<AppState> {
     let index = ServeFile::new(dist.join("index.html"));
-    let files = ServeDir::new(dist).precompressed_gzip().fallback(index);
+    let files = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
     Router::new().fallback_service(files)
 }
 

@@ -54,7 +54,7 @@ async fn dashboard_routes_fall_back_to_index_html_with_a_strict_csp() -> anyhow:
 }
 
 #[tokio::test]
-async fn wasm_is_served_gzipped_with_the_right_type() -> anyhow::Result<()> {
+async fn wasm_is_served_brotli_or_gzipped_with_the_right_type() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let client = reqwest::Client::new();
     let response = client
@@ -65,6 +65,26 @@ async fn wasm_is_served_gzipped_with_the_right_type() -> anyhow::Result<()> {
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/wasm");
     assert_eq!(response.headers()["content-encoding"], "gzip");
+    // A browser that takes brotli gets the smaller brotli sibling, byte for byte.
+    let response = client
+        .get(format!("{}/app_bg.wasm", server.url))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await?;
+    assert_eq!(response.headers()["content-encoding"], "br");
+    let br = response.bytes().await?;
+    let on_disk = std::fs::read(signet_tests::paths::dist()?.join("app_bg.wasm.br"))?;
+    assert!(
+        br == on_disk,
+        "the brotli answer is not dist/app_bg.wasm.br"
+    );
+    let gz = std::fs::read(signet_tests::paths::dist()?.join("app_bg.wasm.gz"))?;
+    assert!(
+        br.len() < gz.len(),
+        "brotli {} ≥ gzip {}",
+        br.len(),
+        gz.len()
+    );
     server.stop().await
 }
 
