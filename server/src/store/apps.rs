@@ -34,6 +34,11 @@ fn name_taken<T>(result: Result<T, sqlx::Error>) -> Result<T, ApiError> {
     )
 }
 
+/// An app's iOS targets as the `ios_targets` column holds them (JSON).
+fn targets_json(app: &AppRequest) -> Result<String, ApiError> {
+    serde_json::to_string(&app.ios_targets).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 macro_rules! app_columns {
     () => {
         "id, team_id, name, android_package, ios_targets, created_at"
@@ -50,8 +55,7 @@ impl Store {
         actor: &Actor,
         now: i64,
     ) -> Result<(), ApiError> {
-        let targets = serde_json::to_string(&app.ios_targets)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let targets = targets_json(app)?;
         let mut tx = self.begin().await?;
         let inserted = sqlx::query(concat!(
             "INSERT INTO apps (",
@@ -91,8 +95,7 @@ impl Store {
         actor: &Actor,
         now: i64,
     ) -> Result<(), ApiError> {
-        let targets = serde_json::to_string(&app.ios_targets)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let targets = targets_json(app)?;
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE apps SET name = $1, android_package = $2, ios_targets = $3 WHERE id = $4 AND team_id = $5")
             .bind(&app.name)

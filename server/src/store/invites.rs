@@ -369,8 +369,8 @@ impl Store {
             _ => Err("it is not a join with this invitation"),
         })
         .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(&team_id),
@@ -382,7 +382,6 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok((team_id, role))
     }
 }

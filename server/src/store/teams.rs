@@ -287,8 +287,8 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -300,7 +300,6 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(old)
     }
 
@@ -512,8 +511,8 @@ impl Store {
             .bind(team_id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -525,7 +524,6 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(new_version)
     }
 
