@@ -1,8 +1,16 @@
-//! API test helpers: users with cheap KDF parameters, and a server on either backend.
+//! API test helpers: users with cheap KDF parameters, a server on either backend, members
+//! joined by invitation, and raw requests for the suites that probe the API by hand
+//! (`api_authz`, `api_hostile`, `api_story`).
 
 use anyhow::Result;
 use signet_client::{Api, Session};
-use signet_core::vault::kdf::KdfParams;
+use signet_core::{
+    vault::{kdf::KdfParams, team_key::TeamKey},
+    wire::{
+        Role,
+        app::{AppInfo, AppRequest},
+    },
+};
 
 use crate::server::TestServer;
 
@@ -35,6 +43,74 @@ pub async fn server_on(db: &Db) -> Result<TestServer> {
     match db {
         Db::Sqlite => TestServer::start().await,
         Db::Postgres(url) => TestServer::start_on(url).await,
+    }
+}
+
+/// Runs `suite` on a fresh PostgreSQL database labelled `label`; passes without running it
+/// where the harness provides no PostgreSQL (and fails on CI, see [`crate::postgres`]).
+pub async fn on_postgres<F, Fut>(label: &str, suite: F) -> Result<()>
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    match crate::postgres::database(label).await? {
+        Some(url) => suite(Db::Postgres(url)).await,
+        None => Ok(()),
+    }
+}
+
+/// `member` joins `team` with `role` by an invitation link `admin` makes: the one way a test
+/// puts someone in a team.
+pub async fn join(
+    admin: &Session,
+    team: &str,
+    key: &TeamKey,
+    member: &Session,
+    role: Role,
+) -> Result<()> {
+    let (_, link) = admin.invite(team, key, role).await?;
+    member.accept_invite(&link).await?;
+    Ok(())
+}
+
+/// Creates the Android app `name` (package `package`, no iOS targets) in `team`.
+pub async fn android_app(
+    session: &Session,
+    team: &str,
+    name: &str,
+    package: &str,
+) -> Result<AppInfo> {
+    Ok(session
+        .api
+        .post(
+            &format!("/teams/{team}/apps"),
+            &AppRequest {
+                name: name.into(),
+                android_package: Some(package.into()),
+                ios_targets: vec![],
+            },
+        )
+        .await?)
+}
+
+/// The calls of a sweep that disagreed with what was expected, and how many were made: a
+/// sweep checks every call and reports all disagreements at once.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Calls checked.
+    pub checked: usize,
+    /// One line per disagreement: what was sent, then the status and body it got.
+    pub failures: Vec<String>,
+}
+
+impl Tally {
+    /// Counts `r` and records it (as `what: STATUS BODY`) unless its status is `status`.
+    pub fn expect(&mut self, what: impl std::fmt::Display, r: &RawResponse, status: u16) {
+        self.checked += 1;
+        if r.status != status {
+            self.failures
+                .push(format!("{what}: {} {}", r.status, r.text()));
+        }
     }
 }
 
@@ -197,6 +273,17 @@ pub async fn raw(
         headers,
         body,
     })
+}
+
+/// An unauthenticated `POST {base}{path}` from `from`, with the CSRF header (sign-ins,
+/// invitation links): whatever the answer.
+pub async fn post_public(
+    base: &str,
+    from: std::net::IpAddr,
+    path: &str,
+    body: RawBody,
+) -> Result<RawResponse> {
+    raw(base, from, "POST", path, &RawAuth::None, true, body).await
 }
 
 /// The `(METHOD, /api/path)` pairs of the server's OpenAPI document, sorted.

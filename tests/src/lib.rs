@@ -6,6 +6,8 @@
 //! - [`server`] — the real server, started in-process on a loopback port with a real SQLite
 //!   file in a temp dir, or the real `signet` binary as a child process;
 //! - [`browser`] — headless Chromium driven through chromedriver (WebDriver);
+//! - [`cli`] — the real `signet` binary as one person or CI job runs it (own config dir,
+//!   non-interactive), and the people the CLI suites start from;
 //! - [`axe`] — axe-core accessibility checks run in the browser's page;
 //! - [`postgres`] — a fresh database per test on the throwaway PostgreSQL `cargo xtask test`
 //!   starts;
@@ -21,6 +23,7 @@ pub mod api;
 pub mod asc_sim;
 pub mod axe;
 pub mod browser;
+pub mod cli;
 pub mod durability;
 pub mod paths;
 pub mod postgres;

@@ -6,9 +6,9 @@ use signet_core::wire::app::{
 use sqlx::{Row, any::AnyRow};
 
 use super::{
-    Store,
+    Owned, Store,
     audit::{self, Actor, Record},
-    is_unique_violation,
+    found, team_owns,
 };
 use crate::ApiError;
 
@@ -25,15 +25,18 @@ fn app_from_row(r: &AnyRow) -> Result<AppInfo, ApiError> {
     })
 }
 
-fn name_taken(e: sqlx::Error) -> ApiError {
-    if is_unique_violation(&e) {
-        ApiError::conflict(
-            "name_taken",
-            "this team already has an app with that name; choose another",
-        )
-    } else {
-        e.into()
-    }
+/// An insert or update of an app's name, with a clash turned into 409 `name_taken`.
+fn name_taken<T>(result: Result<T, sqlx::Error>) -> Result<T, ApiError> {
+    super::unique(
+        result,
+        "name_taken",
+        "this team already has an app with that name; choose another",
+    )
+}
+
+/// An app's iOS targets as the `ios_targets` column holds them (JSON).
+fn targets_json(app: &AppRequest) -> Result<String, ApiError> {
+    serde_json::to_string(&app.ios_targets).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 macro_rules! app_columns {
@@ -52,10 +55,9 @@ impl Store {
         actor: &Actor,
         now: i64,
     ) -> Result<(), ApiError> {
-        let targets = serde_json::to_string(&app.ios_targets)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let targets = targets_json(app)?;
         let mut tx = self.begin().await?;
-        sqlx::query(concat!(
+        let inserted = sqlx::query(concat!(
             "INSERT INTO apps (",
             app_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6)"
@@ -67,10 +69,10 @@ impl Store {
         .bind(targets)
         .bind(now)
         .execute(&mut *tx)
-        .await
-        .map_err(name_taken)?;
-        audit::append(
-            &mut tx,
+        .await;
+        name_taken(inserted)?;
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -81,9 +83,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Replaces an app's fields.
@@ -95,8 +95,7 @@ impl Store {
         actor: &Actor,
         now: i64,
     ) -> Result<(), ApiError> {
-        let targets = serde_json::to_string(&app.ios_targets)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let targets = targets_json(app)?;
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE apps SET name = $1, android_package = $2, ios_targets = $3 WHERE id = $4 AND team_id = $5")
             .bind(&app.name)
@@ -105,13 +104,10 @@ impl Store {
             .bind(id)
             .bind(team_id)
             .execute(&mut *tx)
-            .await
-            .map_err(name_taken)?;
-        if done.rows_affected() == 0 {
-            return Err(ApiError::NotFound);
-        }
-        audit::append(
-            &mut tx,
+            .await;
+        found(&name_taken(done)?)?;
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -122,9 +118,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Deletes an app and its assignments (the credentials stay).
@@ -141,11 +135,9 @@ impl Store {
             .bind(team_id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(ApiError::NotFound);
-        }
-        audit::append(
-            &mut tx,
+        found(&done)?;
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -156,9 +148,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// A team's apps, by name.
@@ -227,13 +217,7 @@ impl Store {
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
-        let app_ok: Option<String> =
-            sqlx::query_scalar("SELECT id FROM apps WHERE id = $1 AND team_id = $2")
-                .bind(app_id)
-                .bind(team_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if app_ok.is_none() {
+        if !team_owns(&mut tx, Owned::App, team_id, app_id).await? {
             return Err(ApiError::NotFound);
         }
         let kind: Option<String> = sqlx::query_scalar(
@@ -282,8 +266,8 @@ impl Store {
             now,
         )
         .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -306,9 +290,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Takes a credential out of a slot.
@@ -333,11 +315,9 @@ impl Store {
         .bind(team_id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(ApiError::NotFound);
-        }
-        audit::append(
-            &mut tx,
+        found(&done)?;
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -354,8 +334,6 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 }

@@ -64,6 +64,19 @@ pub async fn append(
     Ok(())
 }
 
+/// Appends `record` inside `tx` and commits: the end of every audited write, so the change
+/// and its record land together.
+pub async fn append_and_commit(
+    mut tx: Tx,
+    actor: &Actor,
+    record: Record<'_>,
+    now: i64,
+) -> Result<(), ApiError> {
+    append(&mut tx, actor, record, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// An entry waiting for the group commit, with the channel its writer waits on.
 struct Pending {
     actor: Actor,

@@ -7,8 +7,9 @@ use signet_core::wire::robot::RobotGrantKind;
 use sqlx::{Row, any::AnyRow};
 
 use super::{
-    Store,
+    Owned, Store,
     audit::{self, Actor, Record},
+    team_owns,
     teams::{lock_team, version},
 };
 use crate::ApiError;
@@ -400,8 +401,8 @@ impl Store {
                 }
             });
         }
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -416,9 +417,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Deletes a trashed credential for good (assignments and robot grants go with it).
@@ -446,22 +445,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            let exists: Option<String> =
-                sqlx::query_scalar("SELECT id FROM credentials WHERE id = $1 AND team_id = $2")
-                    .bind(id)
-                    .bind(team_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match exists {
-                None => ApiError::NotFound,
-                Some(_) => ApiError::conflict(
-                    "not_in_trash",
-                    "move the credential to the trash before purging it",
-                ),
-            });
+            return Err(
+                if team_owns(&mut tx, Owned::Credential, team_id, id).await? {
+                    ApiError::conflict(
+                        "not_in_trash",
+                        "move the credential to the trash before purging it",
+                    )
+                } else {
+                    ApiError::NotFound
+                },
+            );
         }
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -474,8 +470,6 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 }

@@ -17,7 +17,7 @@ use super::{
     Store,
     audit::{self, Actor, Record},
     team_log,
-    teams::{lock_team, version},
+    teams::{lock_team, role_of, version},
 };
 use crate::ApiError;
 
@@ -68,7 +68,7 @@ fn info_from_row(r: &AnyRow, now: i64) -> Result<InviteInfo, ApiError> {
     let role: String = r.try_get("role")?;
     Ok(InviteInfo {
         id: r.try_get("id")?,
-        role: Role::parse(&role).ok_or_else(|| ApiError::Internal(format!("bad role {role:?}")))?,
+        role: role_of(&role)?,
         state: match status_of(&status) {
             InviteStatus::Accepted => InviteState::Accepted,
             InviteStatus::Revoked => InviteState::Revoked,
@@ -84,16 +84,32 @@ fn info_from_row(r: &AnyRow, now: i64) -> Result<InviteInfo, ApiError> {
     })
 }
 
+/// What an unknown invitation id or a wrong token answers: the same, so a guess learns
+/// nothing.
+const WRONG_LINK: ApiError =
+    ApiError::BadCredentials("this invitation link is wrong or incomplete; copy the whole link");
+
 fn not_usable(e: CoreError) -> ApiError {
     match e {
-        CoreError::InviteNotUsable(why) if why.contains("wrong") => ApiError::BadCredentials(
-            "this invitation link is wrong or incomplete; copy the whole link",
-        ),
+        CoreError::InviteNotUsable(why) if why.contains("wrong") => WRONG_LINK,
         CoreError::InviteNotUsable(why) => {
             ApiError::Gone(format!("this invitation cannot be used: {why}"))
         }
         other => ApiError::BadRequest(other.to_string()),
     }
+}
+
+/// Checks `token`, the state and the expiry of the invitation row `r` (its `token_hash`,
+/// `status` and `expires_at`): what both preview and accept must pass.
+fn check_token(r: &AnyRow, token: &str, now: i64) -> Result<InviteRecord, ApiError> {
+    let status: String = r.try_get("status")?;
+    let mut record = InviteRecord {
+        token_hash: r.try_get("token_hash")?,
+        expires_at: r.try_get("expires_at")?,
+        status: status_of(&status),
+    };
+    record.accept(token, now).map_err(not_usable)?;
+    Ok(record)
 }
 
 impl Store {
@@ -153,8 +169,8 @@ impl Store {
             },
         )
         .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(invite.team_id),
@@ -165,9 +181,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// A team's invitations, newest first.
@@ -224,8 +238,8 @@ impl Store {
             _ => Err("it is not the revocation of this invitation"),
         })
         .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -236,9 +250,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Checks the token and returns what the invitee needs to decide and to unwrap the key.
@@ -257,14 +269,8 @@ impl Store {
         .bind(invite_id)
         .fetch_optional(&self.read)
         .await?
-        .ok_or(ApiError::BadCredentials("this invitation link is wrong or incomplete; copy the whole link"))?;
-        let status: String = r.try_get("status")?;
-        let mut record = InviteRecord {
-            token_hash: r.try_get("token_hash")?,
-            expires_at: r.try_get("expires_at")?,
-            status: status_of(&status),
-        };
-        record.accept(token, now).map_err(not_usable)?;
+        .ok_or(WRONG_LINK)?;
+        let record = check_token(&r, token, now)?;
         let deleted: Option<i64> = r.try_get("deleted_at")?;
         if deleted.is_some() {
             return Err(ApiError::Gone("this invitation's team was deleted".into()));
@@ -278,8 +284,7 @@ impl Store {
             id: r.try_get("id")?,
             team_id,
             team_name: r.try_get("name")?,
-            role: Role::parse(&role)
-                .ok_or_else(|| ApiError::Internal(format!("bad role {role:?}")))?,
+            role: role_of(&role)?,
             invited_by: r.try_get("email")?,
             invited_by_fingerprint: r.try_get("fingerprint")?,
             expires_at: record.expires_at,
@@ -314,15 +319,9 @@ impl Store {
             .bind(invite_id)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or(ApiError::BadCredentials("this invitation link is wrong or incomplete; copy the whole link"))?;
+            .ok_or(WRONG_LINK)?;
         let team_id: String = r.try_get("team_id")?;
-        let status: String = r.try_get("status")?;
-        let mut record = InviteRecord {
-            token_hash: r.try_get("token_hash")?,
-            expires_at: r.try_get("expires_at")?,
-            status: status_of(&status),
-        };
-        record.accept(token, now).map_err(not_usable)?;
+        check_token(&r, token, now)?;
         let team = lock_team(&mut tx, &team_id).await?;
         if team.deleted_at.is_some() {
             return Err(ApiError::Gone("this invitation's team was deleted".into()));
@@ -334,8 +333,7 @@ impl Store {
             ));
         }
         let role_text: String = r.try_get("role")?;
-        let role = Role::parse(&role_text)
-            .ok_or_else(|| ApiError::Internal(format!("bad role {role_text:?}")))?;
+        let role = role_of(&role_text)?;
         let joined = sqlx::query(
             "INSERT INTO members (team_id, user_id, role, key_version, key_kind, wrapped_team_key, joined_at) \
              VALUES ($1, $2, $3, $4, 'self_wrap', $5, $6)",
@@ -371,8 +369,8 @@ impl Store {
             _ => Err("it is not a join with this invitation"),
         })
         .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(&team_id),
@@ -384,7 +382,6 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok((team_id, role))
     }
 }

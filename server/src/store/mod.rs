@@ -222,6 +222,48 @@ pub(crate) fn unique<T>(
     })
 }
 
+/// A conditional write's result: `NotFound` when it matched no row (not there, or not the
+/// caller's team's).
+pub(crate) fn found(done: &sqlx::any::AnyQueryResult) -> Result<(), ApiError> {
+    if done.rows_affected() == 0 {
+        Err(ApiError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// What a team owns, by table: the rows [`team_owns`] looks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owned {
+    /// A row of `apps`.
+    App,
+    /// A row of `credentials` (trashed or not).
+    Credential,
+    /// A row of `robots` (revoked or not).
+    Robot,
+}
+
+/// Whether the row `id` of `what` exists and belongs to `team_id`, as `tx` sees it: the one
+/// "is this the team's?" lookup before a write names an app, a credential or a token.
+pub(crate) async fn team_owns(
+    tx: &mut Tx,
+    what: Owned,
+    team_id: &str,
+    id: &str,
+) -> Result<bool, ApiError> {
+    let sql = match what {
+        Owned::App => "SELECT id FROM apps WHERE id = $1 AND team_id = $2",
+        Owned::Credential => "SELECT id FROM credentials WHERE id = $1 AND team_id = $2",
+        Owned::Robot => "SELECT id FROM robots WHERE id = $1 AND team_id = $2",
+    };
+    let row: Option<String> = sqlx::query_scalar(sql)
+        .bind(id)
+        .bind(team_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Whether a database error is a uniqueness (or primary key) violation.
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {

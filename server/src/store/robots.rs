@@ -7,8 +7,9 @@ use signet_core::wire::{
 use sqlx::Row;
 
 use super::{
-    Store,
+    Owned, Store,
     audit::{self, Actor, Record},
+    team_owns,
 };
 use crate::ApiError;
 
@@ -67,13 +68,7 @@ impl Store {
             "a robot token with this id already exists; generate a new token",
         )?;
         for app_id in &req.app_ids {
-            let ok: Option<String> =
-                sqlx::query_scalar("SELECT id FROM apps WHERE id = $1 AND team_id = $2")
-                    .bind(app_id)
-                    .bind(team_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if ok.is_none() {
+            if !team_owns(&mut tx, Owned::App, team_id, app_id).await? {
                 return Err(ApiError::Invalid(format!(
                     "app {app_id} is not in this team"
                 )));
@@ -87,8 +82,8 @@ impl Store {
             .await?;
         }
         insert_grants(&mut tx, team_id, &req.id, &req.grants, actor).await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -104,9 +99,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Adds or replaces grants of an existing, unrevoked token.
@@ -133,8 +126,8 @@ impl Store {
             Some(None) => {}
         }
         insert_grants(&mut tx, team_id, robot_id, grants, actor).await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -145,9 +138,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Revokes a token for good.
@@ -166,23 +157,20 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
-            let exists: Option<String> =
-                sqlx::query_scalar("SELECT id FROM robots WHERE id = $1 AND team_id = $2")
-                    .bind(robot_id)
-                    .bind(team_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match exists {
-                None => ApiError::NotFound,
-                Some(_) => ApiError::conflict("revoked", "this robot token is already revoked"),
-            });
+            return Err(
+                if team_owns(&mut tx, Owned::Robot, team_id, robot_id).await? {
+                    ApiError::conflict("revoked", "this robot token is already revoked")
+                } else {
+                    ApiError::NotFound
+                },
+            );
         }
         sqlx::query("DELETE FROM robot_grants WHERE robot_id = $1")
             .bind(robot_id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -193,9 +181,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// A team's tokens.
@@ -414,13 +400,7 @@ async fn insert_grants(
     actor: &Actor,
 ) -> Result<(), ApiError> {
     for g in grants {
-        let ok: Option<String> =
-            sqlx::query_scalar("SELECT id FROM credentials WHERE id = $1 AND team_id = $2")
-                .bind(&g.credential_id)
-                .bind(team_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        if ok.is_none() {
+        if !team_owns(tx, Owned::Credential, team_id, &g.credential_id).await? {
             return Err(ApiError::Invalid(format!(
                 "credential {} is not in this team",
                 g.credential_id

@@ -47,7 +47,8 @@ fn team_from_row(r: &AnyRow) -> Result<TeamRow, sqlx::Error> {
     })
 }
 
-fn role_of(text: &str) -> Result<Role, ApiError> {
+/// A role as the database spells it: the one place a stored role is read back.
+pub(crate) fn role_of(text: &str) -> Result<Role, ApiError> {
     Role::parse(text)
         .ok_or_else(|| ApiError::Internal(format!("unknown role {text:?} in the database")))
 }
@@ -59,14 +60,46 @@ pub(crate) async fn lock_team(tx: &mut Tx, team_id: &str) -> Result<TeamRow, Api
         .bind(team_id)
         .execute(&mut **tx)
         .await?;
+    team_row(&mut **tx, team_id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// A team by id (trashed or not), read through `db` (the pool or a transaction).
+async fn team_row<'e, E>(db: E, team_id: &str) -> Result<Option<TeamRow>, ApiError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(
         "SELECT id, name, key_version, rotation_needed, created_at, deleted_at, credentials_rev FROM teams WHERE id = $1",
     )
     .bind(team_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(ApiError::NotFound)?;
-    Ok(team_from_row(&row)?)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(team_from_row).transpose()?)
+}
+
+/// `user_id`'s role in `team_id`, or `None` when they are not a member, read through `db`:
+/// the one membership lookup by id pair.
+async fn role_in<'e, E>(db: E, team_id: &str, user_id: &str) -> Result<Option<Role>, ApiError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    role.as_deref().map(role_of).transpose()
+}
+
+/// Whether two lists hold the same ids, whatever their order: a rotation must cover
+/// exactly what the team has.
+fn same_ids(mut have: Vec<String>, mut offered: Vec<String>) -> bool {
+    have.sort();
+    offered.sort();
+    have == offered
 }
 
 impl Store {
@@ -109,8 +142,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         team_log::append_genesis(&mut tx, id, user_id, log_entry, now).await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             owner,
             Record {
                 team_id: Some(id),
@@ -121,9 +154,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// The teams `user_id` belongs to, with their role. Trashed teams only for owners.
@@ -166,13 +197,7 @@ impl Store {
 
     /// A team by id (trashed or not).
     pub async fn team(&self, team_id: &str) -> Result<Option<TeamRow>, ApiError> {
-        let row = sqlx::query(
-            "SELECT id, name, key_version, rotation_needed, created_at, deleted_at, credentials_rev FROM teams WHERE id = $1",
-        )
-        .bind(team_id)
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(row.as_ref().map(team_from_row).transpose()?)
+        team_row(&self.read, team_id).await
     }
 
     /// Renames, moves to the trash (`Some(now)`) or restores (`None`) a team.
@@ -200,9 +225,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        audit::append(&mut tx, actor, record, now).await?;
-        tx.commit().await?;
-        Ok(())
+        audit::append_and_commit(tx, actor, record, now).await
     }
 
     /// The members of a team.
@@ -264,8 +287,8 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -277,7 +300,6 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(old)
     }
 
@@ -316,8 +338,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let leaving = actor.user_id.as_deref() == Some(user_id);
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -332,9 +354,7 @@ impl Store {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// The caller's wrap of the team key.
@@ -422,38 +442,26 @@ impl Store {
             _ => Err("it is not a rotation to the next team key version"),
         })
         .await?;
-        let mut members: Vec<String> =
+        let members: Vec<String> =
             sqlx::query_scalar("SELECT user_id FROM members WHERE team_id = $1 AND user_id <> $2")
                 .bind(team_id)
                 .bind(rotator)
                 .fetch_all(&mut *tx)
                 .await?;
-        let mut offered: Vec<String> = request
-            .member_keys
-            .iter()
-            .map(|m| m.user_id.clone())
-            .collect();
-        members.sort();
-        offered.sort();
-        if members != offered {
+        let offered = request.member_keys.iter().map(|m| m.user_id.clone());
+        if !same_ids(members, offered.collect()) {
             return Err(ApiError::conflict(
                 "members_changed",
                 "the rotation does not cover exactly the team's current members; reload the member list and rotate again",
             ));
         }
-        let mut items: Vec<String> =
+        let items: Vec<String> =
             sqlx::query_scalar("SELECT id FROM credentials WHERE team_id = $1")
                 .bind(team_id)
                 .fetch_all(&mut *tx)
                 .await?;
-        let mut offered: Vec<String> = request
-            .item_keys
-            .iter()
-            .map(|i| i.credential_id.clone())
-            .collect();
-        items.sort();
-        offered.sort();
-        if items != offered {
+        let offered = request.item_keys.iter().map(|i| i.credential_id.clone());
+        if !same_ids(items, offered.collect()) {
             return Err(ApiError::conflict(
                 "credentials_changed",
                 "the rotation does not cover exactly the team's credentials; reload and rotate again",
@@ -503,8 +511,8 @@ impl Store {
             .bind(team_id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
+        audit::append_and_commit(
+            tx,
             actor,
             Record {
                 team_id: Some(team_id),
@@ -516,7 +524,6 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(new_version)
     }
 
@@ -526,13 +533,7 @@ impl Store {
         team_id: &str,
         user_id: &str,
     ) -> Result<Option<Role>, ApiError> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM members WHERE team_id = $1 AND user_id = $2")
-                .bind(team_id)
-                .bind(user_id)
-                .fetch_optional(&self.read)
-                .await?;
-        role.as_deref().map(role_of).transpose()
+        role_in(&self.read, team_id, user_id).await
     }
 }
 
@@ -541,14 +542,11 @@ pub(crate) fn version(v: i64) -> Result<u32, ApiError> {
     u32::try_from(v).map_err(|_| ApiError::Internal(format!("team key version {v} out of range")))
 }
 
+/// A member's role inside `tx`; `NotFound` when they are not a member.
 async fn member_role(tx: &mut Tx, team_id: &str, user_id: &str) -> Result<Role, ApiError> {
-    let role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM members WHERE team_id = $1 AND user_id = $2")
-            .bind(team_id)
-            .bind(user_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    role_of(&role.ok_or(ApiError::NotFound)?)
+    role_in(&mut **tx, team_id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 async fn owner_count(tx: &mut Tx, team_id: &str) -> Result<i64, ApiError> {

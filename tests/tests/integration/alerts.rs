@@ -23,13 +23,14 @@ use signet_server::{
     config::{AlertSettings, Clock, SmtpSettings},
 };
 use signet_tests::{
-    paths, postgres, server::TestServer, smtp::SmtpServer, webhook::WebhookReceiver,
+    cli::{account, text, with_team},
+    paths, postgres,
+    server::TestServer,
+    smtp::SmtpServer,
+    webhook::WebhookReceiver,
 };
 
-use crate::{
-    cli_doctor::Bundle,
-    cli_sync::{Cli, account, text},
-};
+use crate::cli_doctor::Bundle;
 
 const DAY: i64 = 86_400;
 const PUBLIC_URL: &str = "https://signet.example.test";
@@ -102,24 +103,10 @@ async fn a_profile_raises_each_expiry_alert_once_by_signed_webhook_slack_discord
     let hooks = WebhookReceiver::start().await?;
     let clock = Clock::system();
     let server = alerting_server(None, &clock, Some(&smtp)).await?;
-    let api = Api::new(&server.url);
-    let owner = account(&api, "owner").await?;
-
     // A team whose app gets a profile with 40 days left, pushed with the CLI.
-    let cli = Cli::new(&server.url)?;
-    cli.login("owner").await?;
-    cli.ok(&["teams", "create", "Acme Mobile"]).await?;
-    cli.ok(&[
-        "apps",
-        "create",
-        "--name",
-        "Acme App",
-        "--android-package",
-        "com.acme.app",
-        "--ios-bundle-id",
-        "com.acme.app",
-    ])
-    .await?;
+    let (owner, cli) = with_team(&server.url, "owner", "Acme Mobile").await?;
+    cli.create_app("Acme App", "com.acme.app", &["com.acme.app"])
+        .await?;
     let bundle = tokio::task::spawn_blocking(|| Bundle::new(10_000, 40)).await??;
     cli.ok(&[
         "push",

@@ -19,7 +19,7 @@
 //! bodies, role changes taking effect at once, owner-only member rules, and a trashed team.
 //! The matrix, cross-team and hostile tests run on SQLite and on the throwaway PostgreSQL.
 
-use std::{collections::BTreeSet, net::IpAddr};
+use std::collections::BTreeSet;
 
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
@@ -35,14 +35,14 @@ use signet_core::{
     wire::{
         Role,
         account::TrustStateBlob,
-        app::{AppInfo, AppRequest, AssignRequest, Platform},
+        app::{AssignRequest, Platform},
         credential::CredentialKind,
         team::TeamLog,
     },
 };
 use signet_tests::api::{
-    Db, Loopback, PASSWORD, RawAuth, RawBody, RawResponse, auth_key_of, openapi_routes, raw,
-    server_on, weak_kdf,
+    Db, Loopback, PASSWORD, RawAuth, RawBody, RawResponse, Tally, android_app, auth_key_of, join,
+    on_postgres, openapi_routes, post_public, raw, server_on, weak_kdf,
 };
 use signet_tests::server::TestServer;
 
@@ -324,6 +324,7 @@ struct Call {
 }
 
 /// The outsider's team and its objects.
+#[derive(Clone)]
 struct OtherTeam {
     team: String,
     app: String,
@@ -393,8 +394,7 @@ impl World {
             (&bystander, Role::Developer),
             (&target, Role::Developer),
         ] {
-            let (_, link) = owner.session.invite(&team, &key, role).await?;
-            u.session.accept_invite(&link).await?;
+            join(&owner.session, &team, &key, &u.session, role).await?;
         }
         owner
             .session
@@ -403,27 +403,8 @@ impl World {
         admin.key = Some(admin.session.team_key(&team).await?);
         developer.key = Some(developer.session.team_key(&team).await?);
 
-        let app = |name: &str, package: &str| AppRequest {
-            name: name.into(),
-            android_package: Some(package.into()),
-            ios_targets: vec![],
-        };
-        let app1: AppInfo = owner
-            .session
-            .api
-            .post(
-                &format!("/teams/{team}/apps"),
-                &app("Acme App", "com.acme.app"),
-            )
-            .await?;
-        let app2: AppInfo = owner
-            .session
-            .api
-            .post(
-                &format!("/teams/{team}/apps"),
-                &app("Acme Two", "com.acme.two"),
-            )
-            .await?;
+        let app1 = android_app(&owner.session, &team, "Acme App", "com.acme.app").await?;
+        let app2 = android_app(&owner.session, &team, "Acme Two", "com.acme.two").await?;
         let credential = |label: &'static str| NewCredential {
             kind: CredentialKind::AndroidKeystore,
             label,
@@ -487,14 +468,8 @@ impl World {
 
         // The other team, with its own app, credential and robot.
         let (other, other_key) = outsider.session.create_team("Other").await?;
-        let other_app: AppInfo = outsider
-            .session
-            .api
-            .post(
-                &format!("/teams/{}/apps", other.id),
-                &app("Other App", "com.other.app"),
-            )
-            .await?;
+        let other_app =
+            android_app(&outsider.session, &other.id, "Other App", "com.other.app").await?;
         let other_c = outsider
             .session
             .create_credential(&other.id, &other_key, &credential("Other key"))
@@ -612,23 +587,23 @@ impl World {
         format!("{prefix}{}", self.n)
     }
 
-    fn from(&mut self) -> IpAddr {
-        self.ips.fresh()
+    /// Sends one request with the CSRF header, each from a fresh loopback address (the rate
+    /// limits are not what this suite tests).
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        auth: &RawAuth,
+        body: RawBody,
+    ) -> Result<RawResponse> {
+        raw(&self.base, self.ips.fresh(), method, path, auth, true, body).await
     }
 
     /// A request as the owner that must succeed.
     async fn as_owner(&mut self, method: &str, path: &str, body: RawBody) -> Result<Value> {
-        let from = self.from();
-        let r = raw(
-            &self.base,
-            from,
-            method,
-            &format!("/api{path}"),
-            &self.owner.bearer(),
-            true,
-            body,
-        )
-        .await?;
+        let r = self
+            .send(method, &format!("/api{path}"), &self.owner.bearer(), body)
+            .await?;
         ensure!(
             (200..300).contains(&r.status),
             "setup {method} {path}: {} {}",
@@ -685,13 +660,14 @@ impl World {
             return Ok(());
         }
         let key = self.owner.key.as_ref().context("owner key")?;
-        let (_, link) = self
-            .owner
-            .session
-            .invite(&self.team, key, Role::Developer)
-            .await?;
-        self.target.session.accept_invite(&link).await?;
-        Ok(())
+        join(
+            &self.owner.session,
+            &self.team,
+            key,
+            &self.target.session,
+            Role::Developer,
+        )
+        .await
     }
 
     /// Sets up one call of `route` by `caller`: parameters, a body valid for allowed callers,
@@ -730,17 +706,14 @@ impl World {
                     .user(caller)
                     .map(|u| json!({"email": u.email, "auth_key": u.auth_key, "client": "cli"}))
                 {
-                    let from = self.from();
-                    let r = raw(
-                        &self.base,
-                        from,
-                        "POST",
-                        "/api/auth/login",
-                        &RawAuth::None,
-                        true,
-                        RawBody::Json(body),
-                    )
-                    .await?;
+                    let r = self
+                        .send(
+                            "POST",
+                            "/api/auth/login",
+                            &RawAuth::None,
+                            RawBody::Json(body),
+                        )
+                        .await?;
                     ensure!(
                         r.status == 200,
                         "login for logout: {} {}",
@@ -1046,17 +1019,14 @@ impl World {
         match route {
             "DELETE /api/teams/{team}" | "POST /api/teams/{team}/restore" => {
                 // Restore if the team is (still) in the trash; 409 means it is not.
-                let from = self.from();
-                let r = raw(
-                    &self.base,
-                    from,
-                    "POST",
-                    &format!("/api/teams/{team}/restore"),
-                    &self.owner.bearer(),
-                    true,
-                    RawBody::None,
-                )
-                .await?;
+                let r = self
+                    .send(
+                        "POST",
+                        &format!("/api/teams/{team}/restore"),
+                        &self.owner.bearer(),
+                        RawBody::None,
+                    )
+                    .await?;
                 ensure!(
                     r.status == 204 || r.status == 409,
                     "restoring the team: {} {}",
@@ -1232,16 +1202,7 @@ async fn matrix(db: Db) -> Result<()> {
     let trashed = world.throwaway_credential(true).await?;
     let trash = format!("/api/teams/{}/credentials?deleted=true", world.team);
     let as_viewer = world.viewer.bearer();
-    let r = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        &trash,
-        &as_viewer,
-        true,
-        RawBody::None,
-    )
-    .await?;
+    let r = world.send("GET", &trash, &as_viewer, RawBody::None).await?;
     ensure!(
         r.status == 200 && r.text().contains(&trashed),
         "viewer's trash: {} {}",
@@ -1255,16 +1216,7 @@ async fn matrix(db: Db) -> Result<()> {
         "the viewer's trash listing carries {found:?}"
     );
     let robot = world.robot_in.1.clone();
-    let r = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        &trash,
-        &robot,
-        true,
-        RawBody::None,
-    )
-    .await?;
+    let r = world.send("GET", &trash, &robot, RawBody::None).await?;
     ensure!(
         r.status == 200 && !r.text().contains(&trashed),
         "robot's trash: {} {}",
@@ -1290,24 +1242,16 @@ async fn matrix(db: Db) -> Result<()> {
                 .with_context(|| format!("preparing {key} for {caller:?}"))?;
             let auth = call.auth.clone().unwrap_or_else(|| world.auth(caller));
             let url = fill(path, &call);
-            let from = world.from();
-            let r = raw(&world.base, from, method, &url, &auth, true, call.body)
+            let r = world
+                .send(method, &url, &auth, call.body)
                 .await
                 .with_context(|| format!("{key} as {caller:?}"))?;
             checked += 1;
             statuses.push(r.status.to_string());
             if key == "POST /api/auth/logout" && (200..300).contains(&r.status) {
-                let from = world.from();
-                let me = raw(
-                    &world.base,
-                    from,
-                    "GET",
-                    "/api/auth/me",
-                    &auth,
-                    true,
-                    RawBody::None,
-                )
-                .await?;
+                let me = world
+                    .send("GET", "/api/auth/me", &auth, RawBody::None)
+                    .await?;
                 if me.status != 401 {
                     failures.push(format!("{caller:?}'s session still works after logout"));
                 }
@@ -1405,10 +1349,7 @@ async fn every_route_refuses_every_caller_it_should_on_sqlite() -> Result<()> {
 
 #[tokio::test]
 async fn every_route_refuses_every_caller_it_should_on_postgres() -> Result<()> {
-    match signet_tests::postgres::database("authz_matrix").await? {
-        Some(url) => matrix(Db::Postgres(url)).await,
-        None => Ok(()),
-    }
+    on_postgres("authz_matrix", matrix).await
 }
 
 /// Dashboard sessions live in a cookie, which a cross-site form would send along: every
@@ -1424,13 +1365,10 @@ async fn cookie_writes_without_the_csrf_header_are_refused() -> Result<()> {
 
     // Sign in as the dashboard does; the cookie is `Secure`, which reqwest would not send over
     // http, so it goes in a Cookie header by hand.
-    let login = raw(
+    let login = post_public(
         &server.url,
         ips.fresh(),
-        "POST",
         "/api/auth/login",
-        &RawAuth::None,
-        true,
         RawBody::Json(
             json!({"email": owner.email, "auth_key": owner.auth_key, "client": "browser"}),
         ),
@@ -1543,8 +1481,7 @@ async fn cross_team(db: Db) -> Result<()> {
     let mut world = World::build(&server).await?;
     let owner = world.owner.bearer();
     let team = world.team.clone();
-    let mut failures = Vec::new();
-    let mut checked = 0;
+    let mut tally = Tally::default();
 
     // Every route with an object id in its path, as the owner of this team, with the other
     // team's object: 404, as if it did not exist. The body is the one valid for our own.
@@ -1561,16 +1498,8 @@ async fn cross_team(db: Db) -> Result<()> {
         call.invite = world.other.invite.clone();
         call.robot = world.other.robot.clone();
         let url = fill(&path, &call);
-        let from = world.from();
-        let r = raw(&world.base, from, &method, &url, &owner, true, call.body).await?;
-        checked += 1;
-        if r.status != 404 {
-            failures.push(format!(
-                "{key} with the other team's ids: {} {}",
-                r.status,
-                r.text()
-            ));
-        }
+        let r = world.send(&method, &url, &owner, call.body).await?;
+        tally.expect(format_args!("{key} with the other team's ids"), &r, 404);
     }
 
     // Ids of the other team inside bodies: refused as not in this team.
@@ -1593,29 +1522,18 @@ async fn cross_team(db: Db) -> Result<()> {
         ),
     ];
     for (method, url, body) in bodies {
-        let from = world.from();
-        let r = raw(
-            &world.base,
-            from,
-            method,
-            &url,
-            &owner,
-            true,
-            RawBody::Json(body),
-        )
-        .await?;
-        checked += 1;
-        if r.status != 422 {
-            failures.push(format!(
-                "{method} {url} naming the other team's ids: {} {}",
-                r.status,
-                r.text()
-            ));
-        }
+        let r = world
+            .send(method, &url, &owner, RawBody::Json(body))
+            .await?;
+        tally.expect(
+            format_args!("{method} {url} naming the other team's ids"),
+            &r,
+            422,
+        );
     }
 
     // Client-chosen ids that belong to the other team: 409, nothing taken over.
-    let other = &world.other;
+    let other = world.other.clone();
     let secret = InviteSecret::generate()?;
     let robot_taken = robot_body(&other.robot, &world.app1)?;
     let collisions = [
@@ -1641,35 +1559,19 @@ async fn cross_team(db: Db) -> Result<()> {
         (format!("/api/teams/{team}/robots"), robot_taken),
     ];
     for (url, body) in collisions {
-        let r = raw(
-            &world.base,
-            world.ips.fresh(),
-            "POST",
-            &url,
+        let r = world
+            .send("POST", &url, &owner, RawBody::Json(body))
+            .await?;
+        tally.expect(format_args!("POST {url} with the other team's id"), &r, 409);
+    }
+    let r = world
+        .send(
+            "GET",
+            &format!("/api/teams/{}", other.team),
             &owner,
-            true,
-            RawBody::Json(body),
+            RawBody::None,
         )
         .await?;
-        checked += 1;
-        if r.status != 409 {
-            failures.push(format!(
-                "POST {url} with the other team's id: {} {}",
-                r.status,
-                r.text()
-            ));
-        }
-    }
-    let r = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        &format!("/api/teams/{}", other.team),
-        &owner,
-        true,
-        RawBody::None,
-    )
-    .await?;
     ensure!(
         r.status == 404,
         "the owner got into the other team: {} {}",
@@ -1686,16 +1588,7 @@ async fn cross_team(db: Db) -> Result<()> {
             other.team, other.credential
         ),
     ] {
-        let r = raw(
-            &world.base,
-            world.ips.fresh(),
-            "GET",
-            &url,
-            &outsider,
-            true,
-            RawBody::None,
-        )
-        .await?;
+        let r = world.send("GET", &url, &outsider, RawBody::None).await?;
         ensure!(
             r.status == 200,
             "{url} after the attempts: {} {}",
@@ -1703,31 +1596,27 @@ async fn cross_team(db: Db) -> Result<()> {
             r.text()
         );
     }
-    let invites = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        &format!("/api/teams/{}/invites", other.team),
-        &outsider,
-        true,
-        RawBody::None,
-    )
-    .await?;
+    let invites = world
+        .send(
+            "GET",
+            &format!("/api/teams/{}/invites", other.team),
+            &outsider,
+            RawBody::None,
+        )
+        .await?;
     ensure!(
         invites.text().contains("pending"),
         "the other team's invitation: {}",
         invites.text()
     );
-    let whoami = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        "/api/robot/whoami",
-        &world.robot_other.clone(),
-        true,
-        RawBody::None,
-    )
-    .await?;
+    let whoami = world
+        .send(
+            "GET",
+            "/api/robot/whoami",
+            &world.robot_other.clone(),
+            RawBody::None,
+        )
+        .await?;
     ensure!(
         whoami.status == 200,
         "the other team's robot: {}",
@@ -1744,19 +1633,12 @@ async fn cross_team(db: Db) -> Result<()> {
             .session
             .change_role(&team, &admin_id, role)
             .await?;
-        let r = raw(
-            &world.base,
-            world.ips.fresh(),
-            "GET",
-            &invites_url,
-            &admin,
-            true,
-            RawBody::None,
-        )
-        .await?;
-        checked += 1;
+        let r = world
+            .send("GET", &invites_url, &admin, RawBody::None)
+            .await?;
+        tally.checked += 1;
         if r.status != expected {
-            failures.push(format!(
+            tally.failures.push(format!(
                 "admin as {role}: GET invites {} {}",
                 r.status,
                 r.text()
@@ -1771,20 +1653,15 @@ async fn cross_team(db: Db) -> Result<()> {
         .session
         .remove_member(&team, &developer_id)
         .await?;
-    let r = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        &format!("/api/teams/{team}/credentials"),
-        &developer,
-        true,
-        RawBody::None,
-    )
-    .await?;
-    checked += 1;
-    if r.status != 404 {
-        failures.push(format!("removed developer: {} {}", r.status, r.text()));
-    }
+    let r = world
+        .send(
+            "GET",
+            &format!("/api/teams/{team}/credentials"),
+            &developer,
+            RawBody::None,
+        )
+        .await?;
+    tally.expect(format_args!("removed developer"), &r, 404);
     // Revoke the in-scope robot: its next request is 401.
     world
         .as_owner(
@@ -1793,41 +1670,23 @@ async fn cross_team(db: Db) -> Result<()> {
             RawBody::None,
         )
         .await?;
-    let r = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        &format!("/api/teams/{team}/credentials/{}/payload", world.c1),
-        &world.robot_in.1.clone(),
-        true,
-        RawBody::None,
-    )
-    .await?;
-    checked += 1;
-    if r.status != 401 {
-        failures.push(format!("revoked robot: {} {}", r.status, r.text()));
-    }
+    let r = world
+        .send(
+            "GET",
+            &format!("/api/teams/{team}/credentials/{}/payload", world.c1),
+            &world.robot_in.1.clone(),
+            RawBody::None,
+        )
+        .await?;
+    tally.expect(format_args!("revoked robot"), &r, 401);
     // …on user routes too: a dead token is 401, not "robots may not do this" (403).
     let robot_in = world.robot_in.1.clone();
-    let r = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        "/api/auth/me",
-        &robot_in,
-        true,
-        RawBody::None,
-    )
-    .await?;
-    checked += 1;
-    if r.status != 401 {
-        failures.push(format!(
-            "revoked robot on a user route: {} {}",
-            r.status,
-            r.text()
-        ));
-    }
+    let r = world
+        .send("GET", "/api/auth/me", &robot_in, RawBody::None)
+        .await?;
+    tally.expect(format_args!("revoked robot on a user route"), &r, 401);
 
+    let Tally { checked, failures } = tally;
     ensure!(
         failures.is_empty(),
         "{} of {checked} cross-team and take-effect checks failed:\n{}",
@@ -1845,10 +1704,7 @@ async fn objects_of_another_team_are_out_of_reach_on_sqlite() -> Result<()> {
 
 #[tokio::test]
 async fn objects_of_another_team_are_out_of_reach_on_postgres() -> Result<()> {
-    match signet_tests::postgres::database("authz_cross_team").await? {
-        Some(url) => cross_team(Db::Postgres(url)).await,
-        None => Ok(()),
-    }
+    on_postgres("authz_cross_team", cross_team).await
 }
 
 /// Admins manage members but not owners: they cannot invite, make, demote or remove an owner
@@ -1896,16 +1752,7 @@ async fn admins_cannot_make_or_touch_owners() -> Result<()> {
         ),
     ];
     for (method, url, body) in attempts {
-        let r = raw(
-            &world.base,
-            world.ips.fresh(),
-            method,
-            &url,
-            &admin,
-            true,
-            body,
-        )
-        .await?;
+        let r = world.send(method, &url, &admin, body).await?;
         ensure!(
             r.status == 403 && r.error_code()? == "forbidden",
             "admin {method} {url}: {} {}",
@@ -1941,16 +1788,7 @@ async fn admins_cannot_make_or_touch_owners() -> Result<()> {
         ),
         ("DELETE", RawBody::Json(json!({"log_entry": NO_ENTRY}))),
     ] {
-        let r = raw(
-            &world.base,
-            world.ips.fresh(),
-            method,
-            &member(&owner_id),
-            &owner,
-            true,
-            body,
-        )
-        .await?;
+        let r = world.send(method, &member(&owner_id), &owner, body).await?;
         ensure!(
             r.status == 409 && r.error_code()? == "last_owner",
             "last owner {method}: {} {}",
@@ -1983,8 +1821,7 @@ async fn a_trashed_team_answers_only_its_restore() -> Result<()> {
         body: RawBody::None,
         auth: None,
     };
-    let mut failures = Vec::new();
-    let mut checked = 0;
+    let mut tally = Tally::default();
     for (method, path) in openapi_routes(&server.url).await? {
         if !path.starts_with("/api/teams/{team}") || path == "/api/teams/{team}/restore" {
             continue;
@@ -1998,43 +1835,32 @@ async fn a_trashed_team_answers_only_its_restore() -> Result<()> {
         }
         for caller in callers {
             let auth = world.auth(caller);
-            let r = raw(
-                &world.base,
-                world.ips.fresh(),
-                &method,
-                &url,
-                &auth,
-                true,
-                RawBody::Json(json!({})),
-            )
-            .await?;
-            checked += 1;
-            if r.status != 404 {
-                failures.push(format!(
-                    "{method} {path} as {caller:?} on a trashed team: {} {}",
-                    r.status,
-                    r.text()
-                ));
-            }
+            let r = world
+                .send(&method, &url, &auth, RawBody::Json(json!({})))
+                .await?;
+            tally.expect(
+                format_args!("{method} {path} as {caller:?} on a trashed team"),
+                &r,
+                404,
+            );
         }
     }
     // The invitation to it cannot be used either.
-    let r = raw(
-        &world.base,
-        world.ips.fresh(),
-        "POST",
-        &format!("/api/invites/{}/preview", world.invite),
-        &RawAuth::None,
-        true,
-        RawBody::Json(json!({"token": world.invite_token})),
-    )
-    .await?;
+    let r = world
+        .send(
+            "POST",
+            &format!("/api/invites/{}/preview", world.invite),
+            &RawAuth::None,
+            RawBody::Json(json!({"token": world.invite_token})),
+        )
+        .await?;
     ensure!(
         r.status == 410,
         "preview into a trashed team: {} {}",
         r.status,
         r.text()
     );
+    let Tally { checked, failures } = tally;
     ensure!(
         failures.is_empty(),
         "{} of {checked} calls reached a trashed team:\n{}",
@@ -2045,16 +1871,14 @@ async fn a_trashed_team_answers_only_its_restore() -> Result<()> {
     world
         .as_owner("POST", &format!("/teams/{team}/restore"), RawBody::None)
         .await?;
-    let r = raw(
-        &world.base,
-        world.ips.fresh(),
-        "GET",
-        &format!("/api/teams/{team}/credentials/{}/payload", world.c1),
-        &world.robot_in.1.clone(),
-        true,
-        RawBody::None,
-    )
-    .await?;
+    let r = world
+        .send(
+            "GET",
+            &format!("/api/teams/{team}/credentials/{}/payload", world.c1),
+            &world.robot_in.1.clone(),
+            RawBody::None,
+        )
+        .await?;
     ensure!(
         r.status == 200,
         "robot after the restore: {} {}",

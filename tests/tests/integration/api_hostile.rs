@@ -17,11 +17,11 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 use signet_client::{Api, credential::NewCredential, team::new_id};
-use signet_core::wire::{Role, app::AppInfo, credential::CredentialKind};
+use signet_core::wire::{Role, credential::CredentialKind};
 use signet_tests::{
     api::{
-        Db, Loopback, RawAuth, RawBody, RawResponse, auth_key_of, openapi_routes, raw, server_on,
-        user,
+        Db, Loopback, RawAuth, RawBody, RawResponse, android_app, auth_key_of, on_postgres,
+        openapi_routes, post_public, raw, server_on, user,
     },
     server::TestServer,
 };
@@ -502,13 +502,7 @@ async fn hostile(db: Db) -> Result<()> {
     .await?;
     let (team, key) = owner.create_team("Acme").await?;
     let (scratch, _) = owner.create_team("Scratch").await?;
-    let app: AppInfo = owner
-        .api
-        .post(
-            &format!("/teams/{}/apps", team.id),
-            &json!({"name": "Acme App", "android_package": "com.acme.app"}),
-        )
-        .await?;
+    let app = android_app(&owner, &team.id, "Acme App", "com.acme.app").await?;
     let c = owner
         .create_credential(
             &team.id,
@@ -965,10 +959,7 @@ async fn hostile_input_never_gets_a_5xx_on_sqlite() -> Result<()> {
 
 #[tokio::test]
 async fn hostile_input_never_gets_a_5xx_on_postgres() -> Result<()> {
-    match signet_tests::postgres::database("hostile").await? {
-        Some(url) => hostile(Db::Postgres(url)).await,
-        None => Ok(()),
-    }
+    on_postgres("hostile", hostile).await
 }
 
 fn retry_after(r: &RawResponse) -> Result<u64> {
@@ -1007,13 +998,10 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
     // Ten wrong passwords for one account: 401 each.
     for i in 1..=10 {
         attempts += 1;
-        let r = raw(
+        let r = post_public(
             &server.url,
             attacker,
-            "POST",
             "/api/auth/login",
-            &RawAuth::None,
-            true,
             login("victim@example.test", BLOB),
         )
         .await?;
@@ -1026,25 +1014,19 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
     }
     // The eleventh is refused, and so is the right password, from anywhere, for ≤ 300 s.
     attempts += 1;
-    let r = raw(
+    let r = post_public(
         &server.url,
         attacker,
-        "POST",
         "/api/auth/login",
-        &RawAuth::None,
-        true,
         login("victim@example.test", BLOB),
     )
     .await?;
     let wait = retry_after(&r)?;
     ensure!((1..=300).contains(&wait), "Retry-After {wait}");
-    let r = raw(
+    let r = post_public(
         &server.url,
         ips.fresh(),
-        "POST",
         "/api/auth/login",
-        &RawAuth::None,
-        true,
         login("victim@example.test", &victim_key),
     )
     .await?;
@@ -1052,13 +1034,10 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
 
     // Another account from the same IP still signs in.
     attempts += 1;
-    let r = raw(
+    let r = post_public(
         &server.url,
         attacker,
-        "POST",
         "/api/auth/login",
-        &RawAuth::None,
-        true,
         login("colleague@example.test", &colleague_key),
     )
     .await?;
@@ -1073,13 +1052,10 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
     while attempts < 30 {
         attempts += 1;
         let email = format!("nobody{attempts}@example.test");
-        let r = raw(
+        let r = post_public(
             &server.url,
             attacker,
-            "POST",
             "/api/auth/login",
-            &RawAuth::None,
-            true,
             login(&email, BLOB),
         )
         .await?;
@@ -1090,13 +1066,10 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
             r.text()
         );
     }
-    let r = raw(
+    let r = post_public(
         &server.url,
         attacker,
-        "POST",
         "/api/auth/login",
-        &RawAuth::None,
-        true,
         login("colleague@example.test", &colleague_key),
     )
     .await?;
@@ -1104,13 +1077,10 @@ async fn logins_are_rate_limited_per_account_and_per_ip() -> Result<()> {
     ensure!((1..=60).contains(&wait), "per-IP Retry-After {wait}");
 
     // Other addresses are not affected.
-    let r = raw(
+    let r = post_public(
         &server.url,
         ips.fresh(),
-        "POST",
         "/api/auth/login",
-        &RawAuth::None,
-        true,
         login("colleague@example.test", &colleague_key),
     )
     .await?;
@@ -1143,13 +1113,10 @@ async fn invitation_links_are_rate_limited_per_invitation_and_per_ip() -> Result
 
     for i in 1..=10 {
         attempts += 1;
-        let r = raw(
+        let r = post_public(
             &server.url,
             attacker,
-            "POST",
             &preview(&guarded.id),
-            &RawAuth::None,
-            true,
             token(BLOB.into()),
         )
         .await?;
@@ -1162,24 +1129,18 @@ async fn invitation_links_are_rate_limited_per_invitation_and_per_ip() -> Result
     }
     // The invitation now waits (≤ 300 s), even for its real token from elsewhere.
     attempts += 1;
-    let r = raw(
+    let r = post_public(
         &server.url,
         attacker,
-        "POST",
         &preview(&guarded.id),
-        &RawAuth::None,
-        true,
         token(BLOB.into()),
     )
     .await?;
     ensure!((1..=300).contains(&retry_after(&r)?));
-    let r = raw(
+    let r = post_public(
         &server.url,
         ips.fresh(),
-        "POST",
         &preview(&guarded.id),
-        &RawAuth::None,
-        true,
         token(guarded.secret.token()?),
     )
     .await?;
@@ -1187,13 +1148,10 @@ async fn invitation_links_are_rate_limited_per_invitation_and_per_ip() -> Result
     // Another invitation is unaffected, until the IP has made 30 attempts in the minute.
     while attempts < 30 {
         attempts += 1;
-        let r = raw(
+        let r = post_public(
             &server.url,
             attacker,
-            "POST",
             &preview(&other.id),
-            &RawAuth::None,
-            true,
             token(other.secret.token()?),
         )
         .await?;
@@ -1204,13 +1162,10 @@ async fn invitation_links_are_rate_limited_per_invitation_and_per_ip() -> Result
             r.text()
         );
     }
-    let r = raw(
+    let r = post_public(
         &server.url,
         attacker,
-        "POST",
         &preview(&other.id),
-        &RawAuth::None,
-        true,
         token(other.secret.token()?),
     )
     .await?;

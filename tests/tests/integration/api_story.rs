@@ -10,7 +10,7 @@ use signet_core::wire::{
     audit::AuditEntry,
     credential::{CredentialInfo, CredentialKind},
 };
-use signet_tests::api::{Db, PASSWORD, server_on, user, weak_kdf};
+use signet_tests::api::{Db, PASSWORD, join, on_postgres, server_on, user, weak_kdf};
 
 fn code(r: &Result<impl std::fmt::Debug, ClientError>) -> Option<(u16, String)> {
     match r {
@@ -96,8 +96,7 @@ async fn story(db: Db) -> Result<()> {
         code(&again).map(|c| c.0) == Some(410),
         "re-accept: {again:?}"
     );
-    let (_, viewer_link) = owner.invite(&team.id, &key, Role::Viewer).await?;
-    viewer.accept_invite(&viewer_link).await?;
+    join(&owner, &team.id, &key, &viewer, Role::Viewer).await?;
     let (_, opened) = dev.read_credential(&team.id, &dev_key, &cred.id).await?;
     ensure!(opened.as_slice() == secret);
 
@@ -314,10 +313,7 @@ async fn the_story_holds_on_sqlite() -> Result<()> {
 
 #[tokio::test]
 async fn the_story_holds_on_postgres() -> Result<()> {
-    match signet_tests::postgres::database("story").await? {
-        Some(url) => story(Db::Postgres(url)).await,
-        None => Ok(()),
-    }
+    on_postgres("story", story).await
 }
 
 #[tokio::test]
@@ -404,8 +400,5 @@ async fn every_change_shows_in_the_next_list_on_sqlite() -> Result<()> {
 
 #[tokio::test]
 async fn every_change_shows_in_the_next_list_on_postgres() -> Result<()> {
-    match signet_tests::postgres::database("list_changes").await? {
-        Some(url) => every_change_shows_in_the_next_list(Db::Postgres(url)).await,
-        None => Ok(()),
-    }
+    on_postgres("list_changes", every_change_shows_in_the_next_list).await
 }

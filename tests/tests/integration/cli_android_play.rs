@@ -9,12 +9,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
-use signet_tests::{server::TestServer, tools};
-
-use crate::{
-    attack_metadata::{Column, altered, stored, tamper},
-    cli_sync::{Cli, developer_with_app, str_at, text},
+use signet_tests::{
+    cli::{Cli, developer_with_app, str_at, text},
+    server::TestServer,
+    tools,
 };
+
+use crate::attack_metadata::{Column, altered, stored, tamper};
 
 /// What keytool prints as a certificate file's SHA-256.
 pub(crate) fn keytool_sha256(file: &Path) -> Result<String> {

@@ -13,12 +13,15 @@ use signet_core::{
     credential::{Payload, SecretText},
     wire::app::{AssignRequest, Platform},
 };
-use signet_tests::{api::PASSWORD, server::TestServer};
+use signet_tests::{
+    api::PASSWORD,
+    cli::{Cli, developer_with_app, text},
+    server::TestServer,
+};
 
 use crate::{
     attack_metadata::{Column, FORGED_NOT_AFTER, altered, stored, tamper},
     cli_doctor::Bundle,
-    cli_sync::{Cli, developer_with_app, text},
 };
 
 /// Label of the profile that expired three days ago.
@@ -30,17 +33,8 @@ pub(crate) const EXPIRED: &str = "Old App Store profile";
 /// default). Returns `dev`'s CLI.
 pub(crate) async fn team_with_expiring_credentials(server: &str) -> Result<Cli> {
     let dev = developer_with_app(server).await?;
-    dev.ok(&[
-        "apps",
-        "create",
-        "--name",
-        "Later App",
-        "--android-package",
-        "com.acme.app",
-        "--ios-bundle-id",
-        "com.acme.app",
-    ])
-    .await?;
+    dev.create_app("Later App", "com.acme.app", &["com.acme.app"])
+        .await?;
     let soon = tokio::task::spawn_blocking(|| Bundle::new(10_000, 5)).await??;
     let later = tokio::task::spawn_blocking(|| Bundle::new(10_000, 20)).await??;
     for (bundle, app) in [(&soon, "Acme App"), (&later, "Later App")] {

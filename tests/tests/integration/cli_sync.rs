@@ -4,173 +4,29 @@
 //! generate`, `signet csr generate` + an OpenSSL CA + `signet p12`, and an `openssl cms`
 //! signed profile (see `cli_doctor`); keytool judges what `signet pull` writes.
 
-use std::{
-    collections::BTreeSet,
-    path::{Path, PathBuf},
-    process::Stdio,
-};
+use std::{collections::BTreeSet, path::Path, process::Stdio};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::Value;
-use signet_client::{Api, Session, credential::NewCredential, http::Auth};
+use signet_client::{Api, credential::NewCredential, http::Auth};
 use signet_core::{
     credential::{Payload, SecretText},
     keys::asc::AppStoreConnectKey,
-    vault::{
-        kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB},
-        recovery::RecoveryCode,
-    },
+    vault::recovery::RecoveryCode,
     wire::Role,
 };
 use signet_tests::{
-    api::PASSWORD,
+    api::{PASSWORD, join},
     asc_sim::AscSimulator,
+    cli::{Cli, account, listing, with_team},
     paths,
     server::{ServeProcess, TestServer},
     tools,
 };
 
 use crate::cli_doctor::Bundle;
-
-/// The vault's floor: the CLI refuses weaker parameters from a server, so these users are
-/// real (cheap, but not waived) accounts.
-pub(crate) fn floor_kdf() -> Result<KdfParams> {
-    Ok(KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?)
-}
-
-/// Registers `name@example.test` through the client library.
-pub(crate) async fn account(api: &Api, name: &str) -> Result<Session> {
-    let (session, _) =
-        Session::register(api, &format!("{name}@example.test"), PASSWORD, floor_kdf()?).await?;
-    Ok(session)
-}
-
-/// What a `signet` run did.
-#[derive(Debug)]
-pub(crate) struct Outcome {
-    pub(crate) code: Option<i32>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-/// One person's (or CI job's) `signet`: its own config dir, non-interactive (`CI=true`, no
-/// stdin), `SIGNET_PASSWORD` set unless removed.
-pub(crate) struct Cli {
-    config: tempfile::TempDir,
-    env: Vec<(String, Option<String>)>,
-}
-
-impl Cli {
-    pub(crate) fn new(server: &str) -> Result<Self> {
-        Ok(Self {
-            config: tempfile::tempdir()?,
-            env: vec![
-                ("SIGNET_SERVER".into(), Some(server.into())),
-                ("SIGNET_PASSWORD".into(), Some(PASSWORD.into())),
-                ("CI".into(), Some("true".into())),
-                ("SIGNET_TOKEN".into(), None),
-                ("SIGNET_EMAIL".into(), None),
-            ],
-        })
-    }
-
-    /// Sets (or with `None` removes) an environment variable for every later run.
-    pub(crate) fn env(mut self, name: &str, value: Option<&str>) -> Self {
-        self.env.retain(|(n, _)| n != name);
-        self.env.push((name.into(), value.map(str::to_owned)));
-        self
-    }
-
-    pub(crate) fn config_file(&self) -> PathBuf {
-        self.config.path().join("signet/config.json")
-    }
-
-    pub(crate) async fn run_with(
-        &self,
-        args: &[&str],
-        extra: &[(&str, Option<&str>)],
-    ) -> Result<Outcome> {
-        let mut command = tokio::process::Command::new(paths::signet_bin()?);
-        command
-            .args(args)
-            .env("SIGNET_CONFIG_DIR", self.config.path().join("signet"))
-            .stdin(Stdio::null());
-        for (name, value) in self
-            .env
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_deref()))
-            .chain(extra.iter().copied())
-        {
-            match value {
-                Some(v) => command.env(name, v),
-                None => command.env_remove(name),
-            };
-        }
-        let out = command.output().await?;
-        let outcome = Outcome {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        ensure!(
-            !outcome.stderr.contains("panicked"),
-            "signet {} panicked: {}",
-            args.join(" "),
-            outcome.stderr
-        );
-        Ok(outcome)
-    }
-
-    pub(crate) async fn run(&self, args: &[&str]) -> Result<Outcome> {
-        self.run_with(args, &[]).await
-    }
-
-    /// Runs and requires exit code 0; returns stdout.
-    pub(crate) async fn ok(&self, args: &[&str]) -> Result<String> {
-        let out = self.run(args).await?;
-        if out.code != Some(0) {
-            bail!(
-                "signet {} failed ({:?}):\n{}{}",
-                args.join(" "),
-                out.code,
-                out.stdout,
-                out.stderr
-            );
-        }
-        Ok(out.stdout)
-    }
-
-    /// Runs and requires exit code 1; returns stderr.
-    pub(crate) async fn fails(&self, args: &[&str]) -> Result<String> {
-        self.fails_with(args, &[]).await
-    }
-
-    async fn fails_with(&self, args: &[&str], extra: &[(&str, Option<&str>)]) -> Result<String> {
-        let out = self.run_with(args, extra).await?;
-        ensure!(
-            out.code == Some(1),
-            "signet {} should have failed: {out:#?}",
-            args.join(" ")
-        );
-        Ok(out.stderr)
-    }
-
-    pub(crate) async fn login(&self, name: &str) -> Result<()> {
-        self.ok(&["login", "--email", &format!("{name}@example.test")])
-            .await?;
-        Ok(())
-    }
-}
-
-pub(crate) fn text(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
-pub(crate) fn str_at<'a>(v: &'a Value, pointer: &str) -> Result<&'a str> {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .with_context(|| format!("{pointer} in {v}"))
-}
+// The browser suites borrow these people from here.
+pub(crate) use signet_tests::cli::{developer_with_app, str_at, text};
 
 #[cfg(unix)]
 fn mode(path: &Path) -> Result<u32> {
@@ -178,45 +34,8 @@ fn mode(path: &Path) -> Result<u32> {
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o777)
 }
 
-/// Every file under `dir`, relative, sorted.
-pub(crate) fn listing(dir: &Path) -> Result<BTreeSet<String>> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.insert(text(path.strip_prefix(dir)?));
-            }
-        }
-    }
-    Ok(out)
-}
-
 pub(crate) async fn new_bundle() -> Result<Bundle> {
     tokio::task::spawn_blocking(|| Bundle::new(10_000, 200)).await?
-}
-
-/// A developer with a team and an app (Android + one iOS target), made with the CLI.
-pub(crate) async fn developer_with_app(server: &str) -> Result<Cli> {
-    account(&Api::new(server), "dev").await?;
-    let dev = Cli::new(server)?;
-    dev.login("dev").await?;
-    dev.ok(&["teams", "create", "Acme"]).await?;
-    dev.ok(&[
-        "apps",
-        "create",
-        "--name",
-        "Acme App",
-        "--android-package",
-        "com.acme.app",
-        "--ios-bundle-id",
-        "com.acme.app",
-    ])
-    .await?;
-    Ok(dev)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -457,15 +276,7 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
 
     dev.login("dev").await?;
     dev.ok(&["teams", "create", "Acme"]).await?;
-    dev.ok(&[
-        "apps",
-        "create",
-        "--name",
-        "App",
-        "--android-package",
-        "com.acme.app",
-    ])
-    .await?;
+    dev.create_app("App", "com.acme.app", &[]).await?;
     dev.ok(&["keystore", "generate", "--app", "App", "--remote"])
         .await?;
 
@@ -521,21 +332,9 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_robot_token_pulls_only_its_app_until_it_is_revoked() -> Result<()> {
     let server = TestServer::start().await?;
-    account(&Api::new(&server.url), "admin").await?;
-    let admin = Cli::new(&server.url)?;
-    admin.login("admin").await?;
-    admin.ok(&["teams", "create", "Acme"]).await?;
+    let (_, admin) = with_team(&server.url, "admin", "Acme").await?;
     for (name, package) in [("Shop", "com.acme.shop"), ("Bank", "com.acme.bank")] {
-        admin
-            .ok(&[
-                "apps",
-                "create",
-                "--name",
-                name,
-                "--android-package",
-                package,
-            ])
-            .await?;
+        admin.create_app(name, package, &[]).await?;
         admin
             .ok(&["keystore", "generate", "--app", name, "--remote"])
             .await?;
@@ -613,27 +412,15 @@ async fn a_viewer_sees_metadata_but_cannot_pull() -> Result<()> {
     let api = Api::new(&server.url);
     let owner = account(&api, "owner").await?;
     let (team, key) = owner.create_team("Acme").await?;
-    let owner_cli = Cli::new(&server.url)?;
-    owner_cli.login("owner").await?;
-    owner_cli
-        .ok(&[
-            "apps",
-            "create",
-            "--name",
-            "App",
-            "--android-package",
-            "com.acme.app",
-        ])
-        .await?;
+    let owner_cli = Cli::signed_in(&server.url, "owner").await?;
+    owner_cli.create_app("App", "com.acme.app", &[]).await?;
     owner_cli
         .ok(&["keystore", "generate", "--app", "App", "--remote"])
         .await?;
     let viewer = account(&api, "viewer").await?;
-    let (_, link) = owner.invite(&team.id, &key, Role::Viewer).await?;
-    viewer.accept_invite(&link).await?;
+    join(&owner, &team.id, &key, &viewer, Role::Viewer).await?;
 
-    let cli = Cli::new(&server.url)?;
-    cli.login("viewer").await?;
+    let cli = Cli::signed_in(&server.url, "viewer").await?;
     let rows: Value =
         serde_json::from_str(&cli.ok(&["credentials", "--app", "App", "--json"]).await?)?;
     ensure!(rows.as_array().map(Vec::len) == Some(1), "{rows}");
@@ -681,7 +468,7 @@ async fn register_login_whoami_logout_and_names_that_need_an_id() -> Result<()> 
     #[cfg(unix)]
     {
         ensure!(mode(&cli.config_file())? == 0o600);
-        ensure!(mode(cli.config.path().join("signet").as_path())? == 0o700);
+        ensure!(mode(cli.config_dir().as_path())? == 0o700);
     }
     let me = cli.ok(&["whoami"]).await?;
     ensure!(me.contains("new@example.test"), "{me}");
@@ -756,22 +543,9 @@ async fn the_server_database_and_log_never_hold_a_plaintext_secret() -> Result<(
     let mut serve = ServeProcess::start_logging(data.path(), &paths::dist()?, None, Some("debug"))?;
     serve.health().await?;
     let url = serve.url.clone();
-    let api = Api::new(&url);
-    let owner = account(&api, "owner").await?;
-    let dev = Cli::new(&url)?;
-    dev.login("owner").await?;
-    dev.ok(&["teams", "create", "Acme Secret Team"]).await?;
-    dev.ok(&[
-        "apps",
-        "create",
-        "--name",
-        "Acme App",
-        "--android-package",
-        "com.acme.app",
-        "--ios-bundle-id",
-        "com.acme.app",
-    ])
-    .await?;
+    let (owner, dev) = with_team(&url, "owner", "Acme Secret Team").await?;
+    dev.create_app("Acme App", "com.acme.app", &["com.acme.app"])
+        .await?;
     let bundle = new_bundle().await?;
     dev.ok(&[
         "push",
@@ -1028,22 +802,12 @@ async fn https_servers_are_verified_against_the_trusted_roots() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn several_ios_targets_pull_target_prefixed_files_and_the_trash_round_trips() -> Result<()> {
     let server = TestServer::start().await?;
-    account(&Api::new(&server.url), "dev").await?;
-    let dev = Cli::new(&server.url)?;
-    dev.login("dev").await?;
-    dev.ok(&["teams", "create", "Acme"]).await?;
-    dev.ok(&[
-        "apps",
-        "create",
-        "--name",
+    let (_, dev) = with_team(&server.url, "dev", "Acme").await?;
+    dev.create_app(
         "Acme",
-        "--android-package",
         "com.acme.app",
-        "--ios-bundle-id",
-        "App=com.acme.app",
-        "--ios-bundle-id",
-        "Widget=com.acme.app",
-    ])
+        &["App=com.acme.app", "Widget=com.acme.app"],
+    )
     .await?;
     let mut bundle = new_bundle().await?;
     let single = bundle.json["ios"].clone();

@@ -268,7 +268,7 @@ async fn the_debian_package_installs_runs_as_its_user_and_upgrades_keeping_the_d
         &api,
         "operator@example.test",
         "correct horse battery",
-        crate::cli_sync::floor_kdf()?,
+        signet_tests::cli::floor_kdf()?,
     )
     .await?;
     let (team, _) = session.create_team("Acme").await?;

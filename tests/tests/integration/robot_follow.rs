@@ -16,9 +16,14 @@ use signet_core::{
         app::{AssignRequest, Platform},
     },
 };
-use signet_tests::{proxy::TamperProxy, server::TestServer};
+use signet_tests::{
+    api::join,
+    cli::{Cli, account, listing, str_at, text},
+    proxy::TamperProxy,
+    server::TestServer,
+};
 
-use crate::cli_sync::{Cli, account, listing, new_bundle, str_at, text};
+use crate::cli_sync::new_bundle;
 
 /// Olga (owner) with team Acme and two apps made through her CLI: "Acme App"
 /// (com.acme.app, Android and iOS) and "Bank" (Android), each with a generated keystore;
@@ -36,32 +41,12 @@ async fn world(server: TestServer) -> Result<World> {
     let olga = account(&api, "olga").await?;
     let dev = account(&api, "dev").await?;
     let (team, key) = olga.create_team("Acme").await?;
-    let (_, link) = olga.invite(&team.id, &key, Role::Developer).await?;
-    dev.accept_invite(&link).await?;
-    let olga_cli = Cli::new(&server.url)?;
-    olga_cli.login("olga").await?;
+    join(&olga, &team.id, &key, &dev, Role::Developer).await?;
+    let olga_cli = Cli::signed_in(&server.url, "olga").await?;
     olga_cli
-        .ok(&[
-            "apps",
-            "create",
-            "--name",
-            "Acme App",
-            "--android-package",
-            "com.acme.app",
-            "--ios-bundle-id",
-            "com.acme.app",
-        ])
+        .create_app("Acme App", "com.acme.app", &["com.acme.app"])
         .await?;
-    olga_cli
-        .ok(&[
-            "apps",
-            "create",
-            "--name",
-            "Bank",
-            "--android-package",
-            "com.acme.bank",
-        ])
-        .await?;
+    olga_cli.create_app("Bank", "com.acme.bank", &[]).await?;
     for app in ["Acme App", "Bank"] {
         olga_cli
             .ok(&["keystore", "generate", "--app", app, "--remote"])
