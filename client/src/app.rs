@@ -98,6 +98,8 @@ impl Api {
     }
 
     /// Moves a credential to the trash (developers and up); `restore_credential` undoes it.
+    /// One that an app uses is refused: a 409 with code
+    /// [`signet_core::wire::credential::IN_USE_CODE`] whose message names each use.
     pub async fn trash_credential(
         &self,
         team_id: &str,
@@ -105,6 +107,20 @@ impl Api {
     ) -> Result<(), ClientError> {
         self.delete::<(), ()>(
             &format!("/teams/{team_id}/credentials/{credential_id}"),
+            None,
+        )
+        .await
+    }
+
+    /// [`Api::trash_credential`] even though apps use it (the person confirmed, having been
+    /// shown where it is used).
+    pub async fn trash_credential_in_use(
+        &self,
+        team_id: &str,
+        credential_id: &str,
+    ) -> Result<(), ClientError> {
+        self.delete::<(), ()>(
+            &format!("/teams/{team_id}/credentials/{credential_id}?confirm_in_use=true"),
             None,
         )
         .await

@@ -83,6 +83,10 @@ struct IdArgs {
     /// Removing an iOS certificate: leave it valid at Apple without asking.
     #[arg(long)]
     keep_at_apple: bool,
+    /// Removing a credential that apps use (the default of a slot: builds of it would have
+    /// none): remove it anyway, without asking.
+    #[arg(long)]
+    in_use: bool,
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -482,11 +486,40 @@ fn trash(args: IdArgs, remove: bool, server: ServerArgs) -> Result<()> {
             );
         };
         let mut revoked = None;
+        let mut in_use = false;
         if remove {
             let info = api
                 .credential(&team.id, &args.id)
                 .await
                 .map_err(|e| explain(e, Who::User))?;
+            if !info.in_use.is_empty() {
+                let uses: Vec<String> = info.in_use.iter().map(|u| u.describe()).collect();
+                let question = format!(
+                    "{} is in use: {}. {}Remove it anyway?",
+                    info.label,
+                    uses.join("; "),
+                    if info.in_use.iter().any(|u| u.is_default) {
+                        "Builds of the slots it is the default of would have none. "
+                    } else {
+                        ""
+                    }
+                );
+                in_use = if args.in_use {
+                    true
+                } else if input::interactive() {
+                    input::confirm(&question, false)?
+                } else {
+                    bail!(
+                        "{} is in use: {}. Nothing was removed: assign another credential \
+                         first, or pass --in-use to remove it anyway",
+                        info.label,
+                        uses.join("; ")
+                    );
+                };
+                if !in_use {
+                    bail!("nothing was removed");
+                }
+            }
             if info.kind
                 == signet_core::wire::credential::CredentialKind::IosDistributionCertificate
             {
@@ -519,7 +552,9 @@ fn trash(args: IdArgs, remove: bool, server: ServerArgs) -> Result<()> {
                 }
             }
         }
-        let outcome = if remove {
+        let outcome = if remove && in_use {
+            api.trash_credential_in_use(&team.id, &args.id).await
+        } else if remove {
             api.trash_credential(&team.id, &args.id).await
         } else {
             api.restore_credential(&team.id, &args.id).await

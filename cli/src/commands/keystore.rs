@@ -118,10 +118,15 @@ pub struct GenerateArgs {
     /// Certificate subject, e.g. "CN=Acme,OU=Mobile,O=Acme Inc,L=Berlin,ST=Berlin,C=DE".
     #[arg(long)]
     dname: Option<String>,
-    /// Replace an existing output file (with --remote: make the new keystore the default
-    /// even though the app already has one; the old one stays stored).
+    /// Replace an existing output file (with --remote: the same as --make-default).
     #[arg(long)]
     force: bool,
+    /// With --remote, when the app already has an upload keystore for the profile: make the
+    /// new one the default anyway. Google Play rejects builds signed with a new upload key
+    /// until Google accepts an upload-key reset (`signet android reset-upload-key` keeps the
+    /// old default until then); the old keystore stays stored.
+    #[arg(long, requires = "remote")]
+    make_default: bool,
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -333,15 +338,19 @@ fn generate_remote(args: GenerateArgs) -> Result<()> {
         if let Some(current) =
             android_slot(&assignments, &args.profile, CredentialKind::AndroidKeystore)
                 .find(|a| a.is_default)
-            && !args.force
+            && !(args.make_default || args.force)
         {
             bail!(
-                "app {} already has an upload keystore for profile {} ({}); an app keeps its \
-                 upload key for life, so nothing was generated. Pass --force to make a new one \
-                 the default anyway",
+                "app {} already has an upload keystore for profile {} ({}), the upload key \
+                 Google Play knows for {package}: builds signed with a new one are rejected \
+                 until Google accepts an upload-key reset. Nothing was generated. To change \
+                 the upload key, use `signet android reset-upload-key --app {}` (the old one \
+                 stays the default until Google accepts); pass --make-default only if this \
+                 app has never been uploaded to Google Play",
                 app.name,
                 args.profile,
-                current.credential_id
+                current.credential_id,
+                app.name
             );
         }
         let params = params(&args, &package)?;

@@ -22,7 +22,10 @@ use crate::{
     auth::{ADMIN, DEVELOPER, Member, Reader, SecretReader},
     ids::check_uuid,
     page_cache::PageKey,
-    store::{credentials::NewCredential, now},
+    store::{
+        credentials::{NewCredential, Trash},
+        now,
+    },
 };
 
 /// Largest sealed payload accepted (decoded): 5 MiB plus the envelope.
@@ -242,16 +245,31 @@ pub(super) async fn update(
     ))
 }
 
-/// `DELETE /api/teams/{team}/credentials/{credential}` (developer): to the trash.
+/// `?confirm_in_use=true` on `DELETE …/credentials/{credential}`.
+#[derive(Debug, Deserialize)]
+pub(super) struct TrashQuery {
+    #[serde(default)]
+    confirm_in_use: bool,
+}
+
+/// `DELETE /api/teams/{team}/credentials/{credential}[?confirm_in_use=true]` (developer): to
+/// the trash. One that an app uses is refused (409 `credential_in_use`, naming each use)
+/// unless the caller confirms.
 pub(super) async fn delete(
     State(state): State<AppState>,
     m: Member<DEVELOPER>,
     Path((_, id)): Path<(String, String)>,
+    Query(q): Query<TrashQuery>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&id, "the credential id in the path")?;
+    let how = if q.confirm_in_use {
+        Trash::EvenIfUsed
+    } else {
+        Trash::IfUnused
+    };
     state
         .store
-        .trash_credential(m.team_id(), &id, true, m.actor(), now())
+        .trash_credential(m.team_id(), &id, how, m.actor(), now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -265,7 +283,7 @@ pub(super) async fn restore(
     check_uuid(&id, "the credential id in the path")?;
     state
         .store
-        .trash_credential(m.team_id(), &id, false, m.actor(), now())
+        .trash_credential(m.team_id(), &id, Trash::Restore, m.actor(), now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

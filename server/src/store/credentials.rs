@@ -1,7 +1,8 @@
 //! Credentials: metadata, sealed payloads, revisions, trash.
 
 use signet_core::wire::credential::{
-    CredentialInfo, CredentialKind, CredentialPayload, UpdateCredentialRequest,
+    CredentialInfo, CredentialKind, CredentialPayload, CredentialUse, IN_USE_CODE,
+    UpdateCredentialRequest,
 };
 use signet_core::wire::robot::RobotGrantKind;
 use sqlx::{Row, any::AnyRow};
@@ -67,7 +68,69 @@ fn info_from_row(r: &AnyRow, with_key: bool) -> Result<CredentialInfo, ApiError>
         } else {
             None
         },
+        in_use: Vec::new(),
     })
+}
+
+/// What [`Store::trash_credential`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trash {
+    /// To the trash, unless an app uses it (409 `credential_in_use`, naming each use).
+    IfUnused,
+    /// To the trash even though apps use it (the caller confirmed).
+    EvenIfUsed,
+    /// Out of the trash.
+    Restore,
+}
+
+/// The slots of the team's apps that hold credential `id`, defaults first.
+async fn uses<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    team_id: &str,
+    id: &str,
+) -> Result<Vec<CredentialUse>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT a.app_id, p.name, a.platform, a.profile, a.target, a.is_default \
+         FROM assignments a JOIN apps p ON p.id = a.app_id \
+         WHERE a.credential_id = $1 AND p.team_id = $2 \
+         ORDER BY a.is_default DESC, p.name, a.platform, a.profile, a.target",
+    )
+    .bind(id)
+    .bind(team_id)
+    .fetch_all(executor)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CredentialUse {
+                app_id: r.try_get("app_id")?,
+                app_name: r.try_get("name")?,
+                platform: r.try_get("platform")?,
+                profile: r.try_get("profile")?,
+                target: r.try_get("target")?,
+                is_default: r.try_get::<i64, _>("is_default")? != 0,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// The 409 for trashing a credential that apps use, naming each use.
+fn in_use(uses: &[CredentialUse]) -> ApiError {
+    let names: Vec<String> = uses.iter().map(CredentialUse::describe).collect();
+    let defaults = uses.iter().filter(|u| u.is_default).count();
+    ApiError::conflict(
+        IN_USE_CODE,
+        format!(
+            "this credential is in use: {}. {}Assign another one first, or confirm to move it \
+             to the trash anyway",
+            names.join("; "),
+            if defaults > 0 {
+                "Builds of the slots it is the default of would have none. "
+            } else {
+                ""
+            }
+        ),
+    )
 }
 
 async fn check_key_version(
@@ -199,7 +262,9 @@ impl Store {
         .fetch_optional(&self.read)
         .await?
         .ok_or(ApiError::NotFound)?;
-        info_from_row(&row, with_key)
+        let mut info = info_from_row(&row, with_key)?;
+        info.in_use = uses(&self.read, team_id, id).await?;
+        Ok(info)
     }
 
     /// A credential's sealed payload, recording the read in the audit log (same transaction:
@@ -363,11 +428,18 @@ impl Store {
         &self,
         team_id: &str,
         id: &str,
-        trash: bool,
+        trash: Trash,
         actor: &Actor,
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
+        if trash == Trash::IfUnused {
+            let uses = uses(&mut *tx, team_id, id).await?;
+            if !uses.is_empty() {
+                return Err(in_use(&uses));
+            }
+        }
+        let trash = trash != Trash::Restore;
         let done = if trash {
             sqlx::query("UPDATE credentials SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND team_id = $3 AND deleted_at IS NULL")
                 .bind(now)

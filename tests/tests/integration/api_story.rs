@@ -402,3 +402,102 @@ async fn every_change_shows_in_the_next_list_on_sqlite() -> Result<()> {
 async fn every_change_shows_in_the_next_list_on_postgres() -> Result<()> {
     on_postgres("list_changes", every_change_shows_in_the_next_list).await
 }
+
+/// A credential an app uses says so to every reader, and is trashed only when the caller
+/// confirms, the refusal naming each use; viewers may not trash it either way.
+#[tokio::test]
+async fn a_credential_in_use_says_where_and_is_trashed_only_when_confirmed() -> Result<()> {
+    let server = server_on(&Db::Sqlite).await?;
+    let api = Api::new(&server.url);
+    let owner = user(&api, "owner").await?;
+    let viewer = user(&api, "viewer").await?;
+    let (team, key) = owner.create_team("Acme").await?;
+    join(&owner, &team.id, &key, &viewer, Role::Viewer).await?;
+    let app = signet_tests::api::android_app(&owner, &team.id, "Acme App", "com.acme.app").await?;
+    let cred = owner
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: CredentialKind::AndroidKeystore,
+                label: "upload",
+                metadata: serde_json::json!({}),
+                payload: b"secret",
+            },
+        )
+        .await?;
+    let spare = owner
+        .create_credential(
+            &team.id,
+            &key,
+            &NewCredential {
+                kind: CredentialKind::AndroidKeystore,
+                label: "spare",
+                metadata: serde_json::json!({}),
+                payload: b"secret",
+            },
+        )
+        .await?;
+    owner
+        .assign(
+            &team.id,
+            &app.id,
+            &key,
+            &AssignRequest {
+                platform: Platform::Android,
+                profile: "production".into(),
+                target: String::new(),
+                credential_id: cred.id.clone(),
+                is_default: true,
+                robot_grants: vec![],
+            },
+        )
+        .await?;
+
+    // Every reader sees where it is used; an unassigned one lists nothing.
+    for reader in [&owner, &viewer] {
+        let info = reader.api.credential(&team.id, &cred.id).await?;
+        ensure!(
+            info.in_use.len() == 1
+                && info.in_use[0].app_name == "Acme App"
+                && info.in_use[0].is_default
+                && info.in_use[0].describe() == "Acme App · Android · production (default)",
+            "{:?}",
+            info.in_use
+        );
+    }
+    ensure!(
+        owner
+            .api
+            .credential(&team.id, &spare.id)
+            .await?
+            .in_use
+            .is_empty()
+    );
+
+    // Unconfirmed: 409 naming the use, nothing moved. Viewers: 403 either way.
+    let refused = owner.api.trash_credential(&team.id, &cred.id).await;
+    ensure!(
+        code(&refused) == Some((409, "credential_in_use".into())),
+        "{refused:?}"
+    );
+    ensure!(
+        refused.as_ref().err().is_some_and(|e| e
+            .to_string()
+            .contains("Acme App · Android · production (default)")),
+        "{refused:?}"
+    );
+    ensure!(owner.credentials(&team.id, true).await?.is_empty());
+    let denied = viewer.api.trash_credential_in_use(&team.id, &cred.id).await;
+    ensure!(code(&denied).map(|c| c.0) == Some(403), "{denied:?}");
+
+    // An unused one needs no confirmation; a confirmed one goes.
+    owner.api.trash_credential(&team.id, &spare.id).await?;
+    owner
+        .api
+        .trash_credential_in_use(&team.id, &cred.id)
+        .await?;
+    ensure!(owner.credentials(&team.id, true).await?.len() == 2);
+    ensure!(owner.credentials(&team.id, false).await?.is_empty());
+    server.stop().await
+}

@@ -271,7 +271,8 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
 
     // Once the expired profile is in the trash, the person's gate passes for 3 days too.
     let expired_id = within_30[0]["id"].as_str().context("id")?;
-    dev.ok(&["credentials", "remove", expired_id]).await?;
+    dev.ok(&["credentials", "remove", expired_id, "--in-use"])
+        .await?;
     let passed = dev
         .run(&["credentials", "--expiring", "3d", "--fail"])
         .await?;

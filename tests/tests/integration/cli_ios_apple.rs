@@ -431,12 +431,14 @@ async fn the_certificate_limit_is_listed_and_only_the_named_certificate_is_revok
         .filter_map(|r| r["id"].as_str().map(str::to_owned))
         .collect();
     ensure!(certs.len() == 2, "{rows}");
-    let kept = cli.ok(&["credentials", "remove", &certs[0]]).await?;
+    let kept = cli
+        .ok(&["credentials", "remove", &certs[0], "--in-use"])
+        .await?;
     ensure!(kept.contains("stays valid at Apple"), "{kept}");
     ensure!(sim.certificate_serials() == now);
     cli.ok(&["credentials", "restore", &certs[0]]).await?;
     for id in &certs {
-        cli.ok(&["credentials", "remove", id, "--revoke-at-apple"])
+        cli.ok(&["credentials", "remove", id, "--revoke-at-apple", "--in-use"])
             .await?;
     }
     ensure!(

@@ -295,16 +295,46 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
         listing(out.path())?
     );
 
-    // Generating a second upload key for the same app is refused without --force.
+    // Generating a second upload key for the same app is refused without --make-default,
+    // saying why (Google Play knows the first) and what to do instead.
     let stderr = dev
         .fails(&["keystore", "generate", "--app", "App", "--remote"])
         .await?;
     ensure!(
-        stderr.contains("already has an upload keystore"),
+        stderr.contains("already has an upload keystore")
+            && stderr.contains("Google Play")
+            && stderr.contains("reset-upload-key")
+            && stderr.contains("--make-default"),
         "{stderr}"
     );
     dev.ok(&["pull", "--app", "App", "--out", &text(out.path())])
         .await?;
+    // Removing the default keystore is refused without --in-use (no terminal to ask),
+    // naming where it is used; nothing is removed.
+    let listed = dev.ok(&["credentials", "--json"]).await?;
+    let listed: Value = serde_json::from_str(&listed)?;
+    let first_id = listed
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["kind"] == "android_keystore"))
+        .and_then(|c| c["id"].as_str())
+        .context("the keystore in `signet credentials --json`")?
+        .to_owned();
+    let stderr = dev.fails(&["credentials", "remove", &first_id]).await?;
+    ensure!(
+        stderr.contains("is in use")
+            && stderr.contains("App · Android · production (default)")
+            && stderr.contains("--in-use"),
+        "{stderr}"
+    );
+    dev.ok(&[
+        "pull",
+        "--app",
+        "App",
+        "--out",
+        &text(out.path()),
+        "--force",
+    ])
+    .await?;
 
     // The machine remembers the newest write of the account's sealed trust state (which
     // holds the team log pins): an older one (a server rolling a pin back) is refused.
@@ -870,7 +900,8 @@ async fn several_ios_targets_pull_target_prefixed_files_and_the_trash_round_trip
         .and_then(|rows| rows.iter().find(|r| r["kind"] == "android_keystore"))
         .context("keystore row")?;
     let id = str_at(keystore, "/id")?;
-    dev.ok(&["credentials", "remove", id]).await?;
+    // It is the app's default keystore: removing it takes --in-use.
+    dev.ok(&["credentials", "remove", id, "--in-use"]).await?;
     let trash: Value =
         serde_json::from_str(&dev.ok(&["credentials", "--deleted", "--json"]).await?)?;
     ensure!(str_at(&trash, "/0/id")? == id, "{trash}");

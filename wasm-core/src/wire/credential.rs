@@ -151,7 +151,55 @@ pub struct CredentialInfo {
     /// Item key under the team key; absent for viewers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrapped_key: Option<String>,
+    /// Where apps use it (the server's assignments, not signed: for warnings). Filled by
+    /// `GET …/credentials/{id}` for every reader; empty in lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_use: Vec<CredentialUse>,
 }
+
+/// One slot of an app that holds a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialUse {
+    /// The app.
+    pub app_id: String,
+    /// Its name.
+    pub app_name: String,
+    /// `android` or `ios`.
+    pub platform: String,
+    /// The build profile.
+    pub profile: String,
+    /// The iOS target (empty for Android).
+    #[serde(default)]
+    pub target: String,
+    /// Whether builds of that slot use it (its default).
+    pub is_default: bool,
+}
+
+impl CredentialUse {
+    /// "Acme App · Android · production (default)", for messages.
+    pub fn describe(&self) -> String {
+        let platform = if self.platform == "ios" {
+            "iOS"
+        } else {
+            "Android"
+        };
+        let target = if self.target.is_empty() {
+            String::new()
+        } else {
+            format!(" · target {}", self.target)
+        };
+        format!(
+            "{} · {platform} · {}{target}{}",
+            self.app_name,
+            self.profile,
+            if self.is_default { " (default)" } else { "" }
+        )
+    }
+}
+
+/// What the server says when a credential that apps use is trashed without
+/// `?confirm_in_use=true`: 409 with this code.
+pub const IN_USE_CODE: &str = "credential_in_use";
 
 /// `GET /api/teams/{team}/credentials/{id}/payload` (developer and up, audit-logged; robot
 /// tokens in scope get `robot_wrapped_key` instead of `wrapped_key`).
