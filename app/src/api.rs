@@ -285,6 +285,12 @@ pub async fn trash_credential(team_id: &str, id: &str) -> Result<(), ApiError> {
     Ok(client().trash_credential(team_id, id).await?)
 }
 
+/// Moves a credential that apps use to the trash (the person confirmed, having been shown
+/// where it is used).
+pub async fn trash_credential_in_use(team_id: &str, id: &str) -> Result<(), ApiError> {
+    Ok(client().trash_credential_in_use(team_id, id).await?)
+}
+
 /// Deletes a trashed credential for good (admins).
 pub async fn purge_credential(team_id: &str, id: &str) -> Result<(), ApiError> {
     Ok(client().purge_credential(team_id, id).await?)

@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api::{self, ApiError, Keys},
-    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date},
+    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date, now_unix},
     pages::{
         android::AndroidSigningKeys,
         auth::{Busy, BusyLine, Field, Gate, paint},
@@ -219,6 +219,8 @@ fn AppDetails() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     // Outlives the refetch that shows the new keystore.
     let keygen_ms = RwSignal::new(None::<f64>);
+    // What storing a keystore did to the default; outlives the refetch too.
+    let keystore_note = RwSignal::new(None::<String>);
     // The iOS build profile shown; outlives refetches too.
     let ios_profile = RwSignal::new(PROFILE.to_owned());
     let data = LocalResource::new(move || {
@@ -258,7 +260,9 @@ fn AppDetails() -> impl IntoView {
     move || match data.get() {
         None => view! { <Loading what="Loading the app…" /> }.into_any(),
         Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
-        Some(Ok(v)) => view! { <AppBody v reload keygen_ms ios_profile /> }.into_any(),
+        Some(Ok(v)) => {
+            view! { <AppBody v reload keygen_ms keystore_note ios_profile /> }.into_any()
+        }
     }
 }
 
@@ -267,6 +271,7 @@ fn AppBody(
     v: AppView,
     reload: RwSignal<u32>,
     keygen_ms: RwSignal<Option<f64>>,
+    keystore_note: RwSignal<Option<String>>,
     ios_profile: RwSignal<String>,
 ) -> impl IntoView {
     let keystores: Vec<(Assignment, CredentialInfo)> = v
@@ -356,7 +361,7 @@ fn AppBody(
                 }
                     .into_any()
             }}
-            {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms /> })}
+            {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms note=keystore_note /> })}
         </section>
         <AndroidSigningKeys app=v.app.clone() assignments=v.assignments.clone() credentials=v.credentials.clone() reload can_write />
         <ServiceAccounts items=service_accounts app_id=v.app.id.clone() reload can_write />
@@ -700,11 +705,14 @@ fn KeystoreCard(
     let not_after = meta.get("not_after").and_then(|v| v.as_i64()).unwrap_or(0);
     let busy = RwSignal::new(Busy::Idle);
     let credential_id = credential.id.clone();
+    // Switching the default switches the upload key Google Play knows: asked once more.
+    let confirming = RwSignal::new(false);
     let make_default = move |_| {
         let (Some(team), Some(keys)) = (state.team_id.get_untracked(), state.keys_untracked())
         else {
             return;
         };
+        confirming.set(false);
         let (app_id, credential_id) = (app_id.clone(), credential_id.clone());
         busy.set(Busy::Working("Making it the default…".into()));
         spawn_local(async move {
@@ -756,10 +764,38 @@ fn KeystoreCard(
             <CopyValue label="SHA-1" value=meta_str(&meta, "sha1") id=format!("sha1-{}", credential.id) />
             <CopyValue label="SHA-256" value=meta_str(&meta, "sha256") id=format!("sha256-{}", credential.id) />
             <CopyValue label="MD5" value=meta_str(&meta, "md5") id=format!("md5-{}", credential.id) />
-            {(can_write && !assignment.is_default).then(|| view! {
-                <button class="button small make-default" type="button" on:click=make_default>
+            {(can_write && !assignment.is_default).then(|| {
+                let make_default = make_default.clone();
+                let cid = credential.id.clone();
+                view! {
+                <button
+                    class="button small make-default"
+                    type="button"
+                    on:click=move |_| confirming.set(true)
+                    disabled=move || confirming.get()
+                >
                     "Make default"
                 </button>
+                {move || confirming.get().then(|| {
+                    let make_default = make_default.clone();
+                    view! {
+                    <div class="confirm danger" role="alertdialog" id=format!("make-default-confirm-{cid}")>
+                        <p>
+                            "This makes it the upload key builds are signed with. If Google Play "
+                            "knows another upload key for this app, builds signed with this one are "
+                            "rejected until Google accepts an upload-key reset."
+                        </p>
+                        <button class="button danger small make-default-confirm" type="button" on:click=make_default>
+                            "Make it the default"
+                        </button>
+                        " "
+                        <button class="button small" type="button" on:click=move |_| confirming.set(false)>
+                            "Cancel"
+                        </button>
+                    </div>
+                    }
+                })}
+                }
             })}
             <BusyLine state=busy id=format!("keystore-status-{}", credential.id) />
         </article>
@@ -787,13 +823,19 @@ fn AddKeystore(
     reload: RwSignal<u32>,
     first: bool,
     generated_ms: RwSignal<Option<f64>>,
+    note: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let state = AppState::get();
     let gen_busy = RwSignal::new(Busy::Idle);
     let package = app.android_package.clone();
     let app_id = app.id.clone();
+    // The first keystore becomes the default. Another one replaces the upload key Google
+    // Play knows only when the person ticks the box that says so; else it is stored beside.
+    let make_default = RwSignal::new(false);
+    let package_name = package.clone().unwrap_or_else(|| app.name.clone());
 
-    // Stores a checked payload and assigns it as the profile's default.
+    // Stores a checked payload and assigns it (as the profile's default when it is the
+    // first, or when the person chose to replace the default).
     let store = move |payload: Payload, label: String, busy: RwSignal<Busy>, app_id: String| async move {
         let keys = state
             .keys_untracked()
@@ -802,10 +844,28 @@ fn AddKeystore(
             .team_id
             .get_untracked()
             .ok_or_else(|| "choose a team".to_owned())?;
-        store_android(state, &keys, &team, &app_id, &label, &payload, true, busy).await?;
-        Ok::<(), String>(())
+        let is_default = first || make_default.get_untracked();
+        let label = if first {
+            label
+        } else {
+            format!("{label} ({})", date(now_unix()))
+        };
+        store_android(
+            state, &keys, &team, &app_id, &label, &payload, is_default, busy,
+        )
+        .await?;
+        Ok::<bool, String>(is_default)
     };
-
+    // What a stored keystore did to the default, said above the forms (the page refetches).
+    let stored_note = move |is_default: bool| {
+        note.set((!is_default).then(|| {
+            "Stored beside the default upload keystore: builds and downloads keep using the \
+             default. Make it the default from its card only once Google Play accepted it as \
+             the upload key."
+                .to_owned()
+        }));
+        Busy::Idle
+    };
     let gen_app_id = app_id.clone();
     let generate = move |_| {
         let Some(package) = package.clone() else {
@@ -841,8 +901,9 @@ fn AddKeystore(
             )
             .await
             {
-                Ok(()) => {
-                    gen_busy.set(Busy::Idle);
+                Ok(is_default) => {
+                    gen_busy.set(stored_note(is_default));
+                    make_default.set(false);
                     reload.update(|n| *n += 1);
                 }
                 Err(e) => gen_busy.set(Busy::Failed(e)),
@@ -891,10 +952,11 @@ fn AddKeystore(
                 return;
             }
             match store(payload, name, up_busy, app_id).await {
-                Ok(()) => {
+                Ok(is_default) => {
                     store_password.set(String::new());
                     key_password.set(String::new());
-                    up_busy.set(Busy::Idle);
+                    up_busy.set(stored_note(is_default));
+                    make_default.set(false);
                     reload.update(|n| *n += 1);
                 }
                 Err(e) => up_busy.set(Busy::Failed(e)),
@@ -903,6 +965,29 @@ fn AddKeystore(
     };
 
     view! {
+        {move || note.get().map(|n| view! { <p class="status" role="status" id="keystore-note">{n}</p> })}
+        {(!first).then(|| view! {
+            <div class="replace-default">
+                <p class="muted" id="beside-note">
+                    "This app already has an upload keystore. Another one is stored beside it; "
+                    "builds, downloads and " <code>"signet pull"</code> " keep using the default."
+                </p>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        id="keystore-make-default"
+                        prop:checked=move || make_default.get()
+                        on:change=move |ev| make_default.set(event_target_checked(&ev))
+                    />
+                    {format!(
+                        " Make the new one the default. This replaces the upload key Google Play \
+                         knows for {package_name}: builds signed with it are rejected until Google \
+                         accepts an upload-key reset (use \"Reset the upload key\" below to keep the \
+                         current one until then)."
+                    )}
+                </label>
+            </div>
+        })}
         <div class="add-keystore">
             <div class="option">
                 <h3>{if first { "Generate an upload keystore" } else { "Generate another keystore" }}</h3>

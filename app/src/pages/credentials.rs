@@ -190,24 +190,21 @@ fn CredentialDetails() -> impl IntoView {
                 message: "sign in again".into(),
             })?;
             let c = api::verified_credential(&keys, &team.id, &id).await?;
-            let mut used = Vec::new();
-            for app in api::apps(&team.id).await? {
-                for a in api::assignments(&team.id, &app.id).await? {
-                    if a.credential_id == c.id {
-                        let slot = if a.target.is_empty() {
-                            format!("{} · {}", a.platform.as_str(), a.profile)
-                        } else {
-                            format!("{} · {} · {}", a.platform.as_str(), a.profile, a.target)
-                        };
-                        used.push(Used {
-                            app_id: app.id.clone(),
-                            app: app.name.clone(),
-                            slot,
-                            is_default: a.is_default,
-                        });
-                    }
-                }
-            }
+            // Where apps use it, as the server answered with the credential.
+            let used = c
+                .in_use
+                .iter()
+                .map(|u| Used {
+                    app_id: u.app_id.clone(),
+                    app: u.app_name.clone(),
+                    slot: if u.target.is_empty() {
+                        format!("{} · {}", u.platform, u.profile)
+                    } else {
+                        format!("{} · {} · {}", u.platform, u.profile, u.target)
+                    },
+                    is_default: u.is_default,
+                })
+                .collect();
             Ok::<_, ApiError>((c, used, team.role))
         }
     });
@@ -243,10 +240,25 @@ fn CredentialBody(
     .flatten();
     let revoke = RwSignal::new(false);
     let revoke_serial = serial.clone();
-    let toggle = move |_| {
+    // Trashing what an app uses asks first, naming each use (the server refuses it unasked).
+    let uses: Vec<String> = c
+        .in_use
+        .iter()
+        .map(signet_core::wire::credential::CredentialUse::describe)
+        .collect();
+    let in_use = !uses.is_empty();
+    let uses_text = uses.join("; ");
+    let any_default = c.in_use.iter().any(|u| u.is_default);
+    let confirming = RwSignal::new(false);
+    let toggle = move |confirmed: bool| {
         let Some(team) = state.team_id.get_untracked() else {
             return;
         };
+        if !deleted && in_use && !confirmed {
+            confirming.set(true);
+            return;
+        }
+        confirming.set(false);
         let id = id.clone();
         busy.set(Busy::Working(
             if deleted {
@@ -271,6 +283,8 @@ fn CredentialBody(
             }
             let result = if deleted {
                 api::restore_credential(&team, &id).await
+            } else if confirmed {
+                api::trash_credential_in_use(&team, &id).await
             } else {
                 api::trash_credential(&team, &id).await
             };
@@ -392,11 +406,36 @@ fn CredentialBody(
                     id=if deleted { "restore-credential" } else { "trash-credential" }
                     class=if deleted { "button primary" } else { "button danger" }
                     type="button"
-                    on:click=toggle
-                    disabled=move || busy.get().is_working()
+                    on:click={
+                        let toggle = toggle.clone();
+                        move |_| toggle(false)
+                    }
+                    disabled=move || busy.get().is_working() || confirming.get()
                 >
                     {if deleted { "Restore" } else { "Move to trash" }}
                 </button>
+                {move || confirming.get().then(|| {
+                    let toggle = toggle.clone();
+                    view! {
+                    <div class="confirm danger" role="alertdialog" aria-labelledby="trash-in-use-text" id="trash-in-use">
+                        <p id="trash-in-use-text">
+                            <strong>"This credential is in use: "</strong>
+                            {uses_text.clone()} ". "
+                            {any_default.then_some(
+                                "Builds of the slots it is the default of will have none until you assign another. ",
+                            )}
+                            "Move it to the trash anyway?"
+                        </p>
+                        <button id="trash-confirm" class="button danger" type="button" on:click=move |_| toggle(true)>
+                            "Move to trash anyway"
+                        </button>
+                        " "
+                        <button id="trash-cancel" class="button" type="button" on:click=move |_| confirming.set(false)>
+                            "Cancel"
+                        </button>
+                    </div>
+                    }
+                })}
                 <BusyLine state=busy id="credential-status" />
             </section>
         })}

@@ -306,7 +306,7 @@ fn identity(item: &ImportItem) -> Option<String> {
 async fn undo(team: &str, created: &[String]) -> String {
     let mut left = 0;
     for id in created {
-        if api::trash_credential(team, id).await.is_err() {
+        if api::trash_credential_in_use(team, id).await.is_err() {
             left += 1;
         }
     }

@@ -151,8 +151,19 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
     browser.click("#credential-list a").await?;
     browser.wait_for("#credential-details", 30).await?;
     check(&browser, &axe_js, theme, "credential", &mut found).await?;
-    // In the trash: the badge, Restore, and the admin's "Delete forever" form.
+    // It is in use: trashing asks first (checked by axe too); in the trash: the badge,
+    // Restore, and the admin's "Delete forever" form.
     browser.click("#trash-credential").await?;
+    browser.wait_for("#trash-in-use", 30).await?;
+    check(
+        &browser,
+        &axe_js,
+        theme,
+        "credential-trash-in-use",
+        &mut found,
+    )
+    .await?;
+    browser.click("#trash-confirm").await?;
     browser.wait_for("#purge-form", 30).await?;
     check(&browser, &axe_js, theme, "credential-trashed", &mut found).await?;
 

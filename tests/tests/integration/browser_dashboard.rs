@@ -578,9 +578,36 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     browser.wait_for_text("#upload-status", "nope", 60).await?;
     assert_eq!(session.credentials(&team.id, false).await?.len(), 1);
     browser.fill("#keystore-alias", "legacy").await?;
+    // A second keystore is stored beside the default unless the box that explains what
+    // replacing Google Play's upload key means is ticked.
+    let note = browser
+        .wait_for_text("#beside-note", "keep using the default", 10)
+        .await?;
+    assert!(note.contains("signet pull"), "{note}");
+    let unticked: bool = serde_json::from_value(
+        browser
+            .wait_until(
+                "document.querySelector('#keystore-make-default').checked === false",
+                5,
+            )
+            .await?,
+    )?;
+    assert!(unticked);
     browser.click("#upload-keystore").await?;
     browser
         .wait_until("document.querySelectorAll('.keystore').length === 2", 60)
+        .await?;
+    browser
+        .wait_for_text("#keystore-note", "Stored beside the default", 30)
+        .await?;
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector(\"[data-credential='{generated_id}'] .default-badge\") \
+                 && document.querySelectorAll('.default-badge').length === 1"
+            ),
+            30,
+        )
         .await?;
     let cards = browser.wait_for_text(".keystores", "legacy", 10).await?;
     assert!(
@@ -588,8 +615,31 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
         "a 20-day certificate gets the expiring badge: {cards}"
     );
     assert_eq!(session.credentials(&team.id, false).await?.len(), 2);
-    // The upload became the default; make the generated one the default again.
+    // Making the upload the default asks once more, saying what it does to Google Play;
+    // then the generated one becomes the default again the same way.
     browser.click(".keystore .make-default").await?;
+    let asked = browser
+        .wait_for_text("[id^='make-default-confirm-']", "Google Play", 10)
+        .await?;
+    assert!(asked.contains("upload-key reset"), "{asked}");
+    browser
+        .wait_until(
+            "document.querySelectorAll('.default-badge').length === 1",
+            5,
+        )
+        .await?;
+    browser.click(".make-default-confirm").await?;
+    browser
+        .wait_until(
+            &format!(
+                "!document.querySelector(\"[data-credential='{generated_id}'] .default-badge\") \
+                 && document.querySelectorAll('.default-badge').length === 1"
+            ),
+            30,
+        )
+        .await?;
+    browser.click(".keystore .make-default").await?;
+    browser.click(".make-default-confirm").await?;
     browser
         .wait_until(
             &format!(
@@ -648,7 +698,21 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     assert!(days.starts_with("99") || days.starts_with("100"), "{days}");
     browser.wait_for_text("#used-by", "Acme", 10).await?;
     browser.screenshot("dashboard-credential").await?;
+    // It is the app's default upload keystore: trashing it asks first, naming where it is
+    // used; cancelling leaves it; confirming trashes it.
     browser.click("#trash-credential").await?;
+    let asked = browser
+        .wait_for_text("#trash-in-use", "Android · production (default)", 30)
+        .await?;
+    assert!(asked.contains("will have none"), "{asked}");
+    assert_eq!(session.credentials(&team.id, true).await?.len(), 0);
+    browser.click("#trash-cancel").await?;
+    browser
+        .wait_until("document.querySelector('#trash-in-use') === null", 10)
+        .await?;
+    assert_eq!(session.credentials(&team.id, true).await?.len(), 0);
+    browser.click("#trash-credential").await?;
+    browser.click("#trash-confirm").await?;
     browser.wait_for("#in-trash", 30).await?;
     assert_eq!(session.credentials(&team.id, true).await?.len(), 1);
     browser.click("#restore-credential").await?;

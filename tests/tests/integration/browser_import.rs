@@ -274,7 +274,12 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
             credential.id
         ))
         .await?;
+    // The app uses it: the page asks first, naming where.
     browser.click("#trash-credential").await?;
+    browser
+        .wait_for_text("#trash-in-use", "(default)", 30)
+        .await?;
+    browser.click("#trash-confirm").await?;
     browser.wait_for("#in-trash", 30).await?;
     // A developer of the team sees the trashed credential and may restore it, but is not
     // offered "Delete forever" (the server refuses them too).

@@ -251,6 +251,10 @@ async fn browser_creates_ios_credentials_with_apple_through_the_scoped_relay() -
     browser.wait_for("#revoke-at-apple", 30).await?;
     browser.click("#revoke-at-apple").await?;
     browser.click("#trash-credential").await?;
+    // The app uses it: asked first, and nothing is revoked before the answer.
+    browser.wait_for_text("#trash-in-use", "iOS", 30).await?;
+    ensure!(!sim.certificate_serials().is_empty());
+    browser.click("#trash-confirm").await?;
     browser.wait_for("#in-trash", 60).await?;
     ensure!(
         sim.certificate_serials().is_empty(),

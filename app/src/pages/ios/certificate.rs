@@ -126,7 +126,7 @@ pub(super) fn PendingCsr(at: Slot, csr: CredentialInfo, reload: RwSignal<u32>) -
         let id = csr_id.clone();
         busy.set(Busy::Working("Discarding the request…".into()));
         spawn_local(async move {
-            match api::trash_credential(&team, &id).await {
+            match api::trash_credential_in_use(&team, &id).await {
                 Ok(()) => {
                     busy.set(Busy::Idle);
                     reload.update(|n| *n += 1);

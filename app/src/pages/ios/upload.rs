@@ -253,7 +253,7 @@ pub(super) fn UploadForm(
                 store(state, &slot, &label, &payload).await?;
                 if let Some(id) = &pending {
                     // The key now lives in the .p12: the request has done its job.
-                    api::trash_credential(&team, id)
+                    api::trash_credential_in_use(&team, id)
                         .await
                         .map_err(|e| e.to_string())?;
                 }
