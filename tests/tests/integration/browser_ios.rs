@@ -166,7 +166,50 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     browser.wait_for("#ios-csr-form-0", 30).await?;
     assert_eq!(count(&server, email, CredentialKind::PendingCsr).await?, 0);
 
-    // 4. Profiles: one that does not list our certificate (warned), then one made for it.
+    // 4. Profiles, as strict as `signet doctor`: an expired one is refused; one that does
+    // not list our certificate is stored only with "use it anyway", and not as the
+    // default; then one made for it becomes the default.
+    let template = String::from_utf8(std::fs::read(apple_fixture("adhoc.plist"))?)?;
+    let expired = template.replace("2027-01-15T10:00:00Z", "2021-01-15T10:00:00Z");
+    assert_ne!(expired, template);
+    let expired_path = dir.path().join("expired.mobileprovision");
+    std::fs::write(
+        &expired_path,
+        tools::openssl_sign_profile(expired.as_bytes(), true, dir.path())?,
+    )?;
+    pick(&browser, "#ios-profile-file-0", &expired_path).await?;
+    browser.click("#ios-upload-profile-0").await?;
+    let refused = browser
+        .wait_for_text("#ios-profile-status-0", "Nothing was stored", 60)
+        .await?;
+    assert!(refused.contains("expired on 2021-01-15"), "{refused}");
+    assert_eq!(
+        count(&server, email, CredentialKind::IosProvisioningProfile).await?,
+        0
+    );
+    pick(
+        &browser,
+        "#ios-profile-file-0",
+        &apple_fixture("adhoc.mobileprovision"),
+    )
+    .await?;
+    browser.click("#ios-upload-profile-0").await?;
+    let problems = browser
+        .wait_for_text(
+            "#ios-profile-problems-0",
+            "does not include the assigned distribution certificate",
+            60,
+        )
+        .await?;
+    assert!(problems.contains("Use it anyway"), "{problems}");
+    browser
+        .wait_for_text("#ios-profile-status-0", "Nothing was stored", 10)
+        .await?;
+    assert_eq!(
+        count(&server, email, CredentialKind::IosProvisioningProfile).await?,
+        0
+    );
+    browser.click("#ios-profile-use-anyway-0").await?;
     pick(
         &browser,
         "#ios-profile-file-0",
@@ -182,7 +225,10 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         )
         .await?;
     assert!(warned.contains("Ad hoc"), "{warned}");
-    let template = String::from_utf8(std::fs::read(apple_fixture("adhoc.plist"))?)?;
+    assert!(
+        !warned.contains("Default"),
+        "stored as the default: {warned}"
+    );
     let fixture_cert = base64_std(&std::fs::read(apple_fixture("distribution.cer"))?);
     let plist = template
         .replace(&fixture_cert, &base64_std(&cer))

@@ -353,7 +353,7 @@ async fn run(
                 distribution.name(),
                 created.certificate.id
             );
-            let stored = store(state, slot, &label, &created.payload().map_err(e)?).await?;
+            let stored = store(state, slot, &label, &created.payload().map_err(e)?, true).await?;
             (
                 stored.id,
                 created.certificate.clone(),
@@ -376,9 +376,9 @@ async fn run(
         .await
         .map_err(e)?;
     let label = format!("{} {} profile", slot.bundle_id, distribution.name());
-    store(state, slot, &label, &profile.payload()).await?;
+    store(state, slot, &label, &profile.payload(), true).await?;
     // The certificate is the slot's default too (a reused one may have been elsewhere).
-    api::assign_slot(&keys, &team, &slot.app_id, &slot.assign(&cert_id))
+    api::assign_slot(&keys, &team, &slot.app_id, &slot.assign(&cert_id, true))
         .await
         .map_err(|e| e.to_string())?;
     Ok(Outcome::Done(format!(

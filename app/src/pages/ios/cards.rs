@@ -26,9 +26,19 @@ pub(super) fn warnings(c: &CredentialInfo, slot: &Slot, cert_sha1: Option<&str>)
     if c.kind != CredentialKind::IosProvisioningProfile {
         return Vec::new();
     }
-    let m = meta(c);
+    profile_problems(&meta(c), slot, cert_sha1)
+}
+
+/// What a provisioning profile's metadata gets wrong for `slot` (the same checks as
+/// `signet doctor`): it was issued for another bundle id, or does not list the slot's
+/// certificate (`cert_sha1`, when the slot has one). Expiry is refused before this.
+pub(super) fn profile_problems(
+    m: &serde_json::Value,
+    slot: &Slot,
+    cert_sha1: Option<&str>,
+) -> Vec<String> {
     let mut out = Vec::new();
-    let bundle = meta_str(&m, "bundle_id");
+    let bundle = meta_str(m, "bundle_id");
     if !glob_match(&bundle, &slot.bundle_id) {
         out.push(format!(
             "This profile was issued for {bundle}, not {}: builds of {} will fail. Upload a \
@@ -123,7 +133,7 @@ pub(super) fn CredentialRow(
         else {
             return;
         };
-        let request = slot.assign(&id);
+        let request = slot.assign(&id, true);
         let app_id = slot.app_id.clone();
         busy.set(Busy::Working("Making it the default…".into()));
         spawn_local(async move {
@@ -199,7 +209,10 @@ pub(super) fn AssignExisting(
         if busy.get_untracked().is_working() {
             return;
         }
-        let (request, app_id) = (slot.assign(&chosen.get_untracked()), slot.app_id.clone());
+        let (request, app_id) = (
+            slot.assign(&chosen.get_untracked(), true),
+            slot.app_id.clone(),
+        );
         busy.set(Busy::Working("Assigning…".into()));
         spawn_local(async move {
             match api::assign_slot(&keys, &team, &app_id, &request).await {

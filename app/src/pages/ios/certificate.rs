@@ -66,7 +66,7 @@ pub(super) fn GenerateCsr(at: Slot, reload: RwSignal<u32>) -> impl IntoView {
                     "Encrypting the private key in your browser and storing it…".into(),
                 ));
                 let label = format!("Signing request for {}", slot.bundle_id);
-                store(state, &slot, &label, &payload).await
+                store(state, &slot, &label, &payload, true).await
             }
             .await;
             match result {

@@ -64,13 +64,13 @@ impl Slot {
         format!("ios-{what}-{}", self.index)
     }
 
-    fn assign(&self, credential_id: &str) -> AssignRequest {
+    fn assign(&self, credential_id: &str, is_default: bool) -> AssignRequest {
         AssignRequest {
             platform: Platform::Ios,
             profile: self.profile.clone(),
             target: self.target.clone(),
             credential_id: credential_id.to_owned(),
-            is_default: true,
+            is_default,
             robot_grants: Vec::new(),
         }
     }
@@ -200,6 +200,7 @@ fn TargetCard(
         .find(|(a, _)| a.is_default)
         .or(certs.first())
         .map(|(_, c)| meta_str(&meta(c), "sha1"));
+    let add_cert = cert_sha1.clone();
     let row_slot = slot.clone();
     let rows = move |list: Vec<Item>, empty: &'static str| {
         if list.is_empty() {
@@ -242,13 +243,14 @@ fn TargetCard(
     let add_slot = slot.clone();
     let add = move |kind: Upload, has: bool, extra: Option<AnyView>| {
         let at = add_slot.clone();
+        let cert_sha1 = add_cert.clone();
         let (open, id) = (!has, at.id(&format!("add-{}", kind.texts().0)));
         can_write.then(|| {
             view! {
                 <details class="add-more" id=id open=open>
                     <summary>{kind.summary()}</summary>
                     {extra}
-                    <UploadForm kind at reload />
+                    <UploadForm kind at reload cert_sha1 />
                     {reuse(kind.credential_kind())}
                 </details>
             }
@@ -298,6 +300,7 @@ async fn store(
     slot: &Slot,
     label: &str,
     payload: &Payload,
+    is_default: bool,
 ) -> Result<CredentialInfo, String> {
     let keys = state
         .keys_untracked()
@@ -313,8 +316,13 @@ async fn store(
     let credential = api::create_credential(&keys, &team, &key, label, payload)
         .await
         .map_err(|e| e.to_string())?;
-    api::assign_slot(&keys, &team, &slot.app_id, &slot.assign(&credential.id))
-        .await
-        .map_err(|e| e.to_string())?;
+    api::assign_slot(
+        &keys,
+        &team,
+        &slot.app_id,
+        &slot.assign(&credential.id, is_default),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(credential)
 }

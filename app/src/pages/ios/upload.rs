@@ -11,9 +11,10 @@ use signet_core::{
 };
 use wasm_bindgen::JsCast;
 
-use super::{Slot, store};
+use super::{Slot, cards::profile_problems, store};
 use crate::{
     api,
+    components::ui::{date, now_unix},
     pages::{
         apps::{file_bytes, meta_str},
         auth::{Busy, BusyLine, Field, paint},
@@ -179,6 +180,10 @@ pub(super) fn UploadForm(
     /// once the certificate is stored.
     #[prop(optional, into)]
     pending: Option<String>,
+    /// The SHA-1 of the certificate the slot's builds use ([`Upload::Profile`]: a profile
+    /// must list it).
+    #[prop(default = None)]
+    cert_sha1: Option<String>,
 ) -> impl IntoView {
     let slot = at;
     let state = AppState::get();
@@ -187,6 +192,12 @@ pub(super) fn UploadForm(
     let first = RwSignal::new(String::new());
     let second = RwSignal::new(String::new());
     let busy = RwSignal::new(Busy::Idle);
+    // A profile that does not fit the slot is stored only when the person says "use it
+    // anyway", and then beside the default, never as it.
+    let problems = RwSignal::new(Vec::<String>::new());
+    let use_anyway = RwSignal::new(false);
+    let anyway_id = slot.id(&format!("{stem}-use-anyway"));
+    let problems_id = slot.id(&format!("{stem}-problems"));
     let file_ref = NodeRef::<leptos::html::Input>::new();
     let file_id = slot.id(&format!("{stem}-file"));
     let (first_id, second_id) = (
@@ -211,7 +222,7 @@ pub(super) fn UploadForm(
             return;
         }
         let input: web_sys::HtmlInputElement = input.unchecked_into();
-        let (slot, pending) = (slot.clone(), pending.clone());
+        let (slot, pending, cert_sha1) = (slot.clone(), pending.clone(), cert_sha1.clone());
         busy.set(Busy::Working("Checking the file in your browser…".into()));
         spawn_local(async move {
             let result = async {
@@ -247,10 +258,36 @@ pub(super) fn UploadForm(
                     _ => String::new(),
                 };
                 let label = if label.is_empty() { name } else { label };
+                let mut is_default = true;
+                if kind == Upload::Profile {
+                    // As strict as `signet doctor`: an expired profile is refused; one for
+                    // another bundle id or certificate needs "use it anyway".
+                    if let Some(not_after) = metadata.get("not_after").and_then(|v| v.as_i64())
+                        && not_after < now_unix()
+                    {
+                        problems.set(Vec::new());
+                        return Err(format!(
+                            "This provisioning profile expired on {}: builds signed with it \
+                             fail. Nothing was stored. Make a new one in the Apple developer \
+                             portal (or with \"Create with Apple\") and upload that.",
+                            date(not_after)
+                        ));
+                    }
+                    let found = profile_problems(&metadata, &slot, cert_sha1.as_deref());
+                    if !found.is_empty() && !use_anyway.get_untracked() {
+                        problems.set(found);
+                        return Err("This profile does not fit this slot (see above). Nothing \
+                                    was stored: upload one that does, or tick \"Use it anyway\" \
+                                    to store it beside the default."
+                            .into());
+                    }
+                    is_default = found.is_empty();
+                    problems.set(Vec::new());
+                }
                 busy.set(Busy::Working(
                     "Encrypting in your browser and storing…".into(),
                 ));
-                store(state, &slot, &label, &payload).await?;
+                store(state, &slot, &label, &payload, is_default).await?;
                 if let Some(id) = &pending {
                     // The key now lives in the .p12: the request has done its job.
                     api::trash_credential_in_use(&team, id)
@@ -264,6 +301,7 @@ pub(super) fn UploadForm(
                 Ok(()) => {
                     first.set(String::new());
                     second.set(String::new());
+                    use_anyway.set(false);
                     busy.set(Busy::Idle);
                     reload.update(|n| *n += 1);
                 }
@@ -289,6 +327,25 @@ pub(super) fn UploadForm(
             {second_label.map(|label| view! {
                 <Field id=second_id label value=second autocomplete="off" required=true />
             })}
+            {move || {
+                let found = problems.get();
+                (!found.is_empty()).then(|| view! {
+                    <div class="confirm warning" id=problems_id.clone()>
+                        <ul>
+                            {found.into_iter().map(|p| view! { <li class="warning-text">"⚠ "{p}</li> }).collect_view()}
+                        </ul>
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                id=anyway_id.clone()
+                                prop:checked=move || use_anyway.get()
+                                on:change=move |ev| use_anyway.set(event_target_checked(&ev))
+                            />
+                            " Use it anyway: store it beside the default (builds keep using the default), then upload again"
+                        </label>
+                    </div>
+                })
+            }}
             <button id=button_id class="button" type="submit" disabled=move || busy.get().is_working()>
                 "Check and upload"
             </button>
