@@ -8,7 +8,7 @@ use signet_core::wire::{Role, credential::CredentialInfo};
 
 use crate::{
     api::{self, ApiError},
-    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date, days_until},
+    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date, now_unix},
     pages::auth::{Busy, BusyLine, Gate},
     state::AppState,
 };
@@ -169,6 +169,93 @@ struct Used {
     is_default: bool,
 }
 
+/// A metadata key as people read it: "SHA-1 of each certificate", not "Certificate Sha1s".
+fn fact_label(key: &str) -> String {
+    let known = match key {
+        "uuid" => "UUID",
+        "name" => "Name",
+        "team_id" => "Apple team ID",
+        "team_name" => "Apple team",
+        "bundle_id" => "Bundle ID",
+        "application_identifier" => "Application identifier",
+        "profile_type" => "Profile type",
+        "created" => "Created at Apple",
+        "not_after" => "Expires",
+        "not_before" => "Valid from",
+        "devices" => "Devices",
+        "aps_environment" => "Push environment",
+        "certificate_sha1s" => "Certificates it allows (SHA-1)",
+        "key_alias" => "Key alias",
+        "key_id" => "Key ID",
+        "issuer_id" => "Issuer ID",
+        "common_name" => "Common name",
+        "serial" => "Serial number",
+        "subject" => "Subject",
+        "issuer" => "Issuer",
+        "format" => "Format",
+        "key_algorithm" => "Key algorithm",
+        "key_size" => "Key size (bits)",
+        "project_id" => "Google Cloud project",
+        "client_email" => "Service account",
+        "client_id" => "Client ID",
+        "private_key_id" => "Private key ID",
+        "package" => "Android package",
+        "ios_targets" => "iOS targets",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_owned();
+    }
+    let words = key.replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A metadata value as people read it: dates as dates, lists as lists, no JSON; `None` for
+/// nothing to show.
+fn fact_value(key: &str, value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if matches!(key, "not_after" | "not_before" | "created") => {
+            Some(n.as_i64().map(date).unwrap_or_else(|| n.to_string()))
+        }
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "Yes" } else { "No" }.to_owned()),
+        Value::Array(items) if items.is_empty() => Some("None".to_owned()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(|i| fact_value(key, i))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Value::Object(map) => Some(
+            map.iter()
+                .filter_map(|(k, v)| Some(format!("{}: {}", fact_label(k), fact_value(k, v)?)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    }
+}
+
+/// "30 days until expiry", "expires within a day", "expired 690 days ago": the words of
+/// the Expiring page ([`signet_core::expiry::Expiry`]) once it has expired.
+fn days_left_text(not_after: i64) -> String {
+    let expiry = signet_core::expiry::Expiry::new(not_after, now_unix());
+    match expiry.days_left() {
+        _ if expiry.expired() => expiry.describe(),
+        0 => "expires within a day".to_owned(),
+        1 => "1 day until expiry".to_owned(),
+        d => format!("{d} days until expiry"),
+    }
+}
+
 #[component]
 fn CredentialDetails() -> impl IntoView {
     let state = AppState::get();
@@ -302,18 +389,7 @@ fn CredentialBody(
         .map(|o| {
             o.iter()
                 .filter(|(k, _)| !matches!(k.as_str(), "md5" | "sha1" | "sha256" | "csr_pem"))
-                .map(|(k, v)| {
-                    let text = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Number(n)
-                            if matches!(k.as_str(), "not_after" | "not_before" | "created") =>
-                        {
-                            n.as_i64().map(date).unwrap_or_else(|| n.to_string())
-                        }
-                        other => other.to_string(),
-                    };
-                    (k.replace('_', " "), text)
-                })
+                .filter_map(|(k, v)| Some((fact_label(k), fact_value(k, v)?)))
                 .collect()
         })
         .unwrap_or_default();
@@ -338,7 +414,7 @@ fn CredentialBody(
                 {deleted.then(|| view! { <span class="badge danger" id="in-trash">"In the trash"</span> })}
                 {expiry.map(|n| view! {
                     <ExpiryBadge not_after=n />
-                    <span class="muted" id="days-left">{format!("{} days until expiry", days_until(n))}</span>
+                    <span class="muted" id="days-left">{days_left_text(n)}</span>
                 })}
             </div>
             <dl class="facts">

@@ -135,6 +135,43 @@ async fn browser_expiring_page_sorts_soonest_first_with_words_and_apps_show_thei
         "{links}"
     );
 
+    // The expired profile's own page says it in words, and its metadata reads as text for
+    // people: labels, dates and lists, no raw keys or JSON.
+    browser
+        .click("#expiring-list .expiring-row:first-child a[href^='/credentials/']")
+        .await?;
+    let left = browser
+        .wait_for_text("#days-left", "expired 3 days ago", 30)
+        .await?;
+    ensure!(left.trim() == "expired 3 days ago", "{left}");
+    let details = browser
+        .wait_for_text("#credential-details", "Certificates it allows (SHA-1)", 10)
+        .await?;
+    for needle in ["Bundle ID", "UUID", "Expires", "Profile type"] {
+        ensure!(details.contains(needle), "{needle} not in {details}");
+    }
+    for raw in [
+        "Certificate Sha1s",
+        "certificate_sha1s",
+        "[\"",
+        "Uuid",
+        "days until expiry",
+    ] {
+        ensure!(!details.contains(raw), "{raw} in {details}");
+    }
+    let capitalized: Value = browser
+        .wait_until(
+            "Array.from(document.querySelectorAll('.facts dt')).map(d => getComputedStyle(d).textTransform)",
+            5,
+        )
+        .await?;
+    ensure!(
+        capitalized
+            .as_array()
+            .is_some_and(|l| l.iter().all(|t| t == "none")),
+        "{capitalized}"
+    );
+
     // The apps list: each app's worst, in words, from the same verified data.
     browser.click("nav a[href='/apps']").await?;
     let badges = |id: &str| {
