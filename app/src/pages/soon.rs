@@ -87,7 +87,7 @@ fn AuditLog() -> impl IntoView {
                                 <th scope="col">"When (UTC)"</th>
                                 <th scope="col">"Who"</th>
                                 <th scope="col">"Action"</th>
-                                <th scope="col">"Detail"</th>
+                                <th scope="col">"Subject"</th>
                                 <th scope="col">"IP"</th>
                             </tr>
                         </thead>
@@ -97,7 +97,12 @@ fn AuditLog() -> impl IntoView {
                                     <td>{when(e.at)}</td>
                                     <td>{e.actor_email.clone().or(e.actor_robot_id.clone().map(|r| format!("robot {r}"))).unwrap_or_default()}</td>
                                     <td><code class="mono">{e.action.clone()}</code></td>
-                                    <td>{e.detail.clone()}</td>
+                                    <td>{if e.detail.is_empty() {
+                                        // Entries written before subjects were recorded.
+                                        format!("{} {}", e.target_type, e.target_id.chars().take(8).collect::<String>())
+                                    } else {
+                                        e.detail.clone()
+                                    }}</td>
                                     <td>{e.ip.clone()}</td>
                                 </tr>
                             }).collect_view()}

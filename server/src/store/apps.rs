@@ -130,6 +130,12 @@ impl Store {
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM apps WHERE id = $1 AND team_id = $2")
+                .bind(id)
+                .bind(team_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let done = sqlx::query("DELETE FROM apps WHERE id = $1 AND team_id = $2")
             .bind(id)
             .bind(team_id)
@@ -144,7 +150,7 @@ impl Store {
                 action: "app.deleted",
                 target_type: "app",
                 target_id: id,
-                detail: String::new(),
+                detail: name.unwrap_or_default(),
             },
             now,
         )

@@ -473,6 +473,7 @@ impl Store {
                 }
             });
         }
+        let subject = described(&mut tx, id).await?;
         audit::append_and_commit(
             tx,
             actor,
@@ -485,7 +486,7 @@ impl Store {
                 },
                 target_type: "credential",
                 target_id: id,
-                detail: String::new(),
+                detail: subject,
             },
             now,
         )
@@ -544,4 +545,14 @@ impl Store {
         )
         .await
     }
+}
+
+/// `kind "label"`: a credential as its audit entries name it.
+async fn described(tx: &mut super::Tx, id: &str) -> Result<String, ApiError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT kind, label FROM credentials WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map_or_else(String::new, |(kind, label)| format!("{kind} \"{label}\"")))
 }

@@ -232,6 +232,11 @@ impl Store {
                 )),
             };
         }
+        let role: Option<String> = sqlx::query_scalar("SELECT role FROM invites WHERE id = $1")
+            .bind(invite_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let subject = role.map_or_else(String::new, |r| format!("invitation as {r}"));
         let signer = actor.user_id.as_deref().unwrap_or_default();
         team_log::append(&mut tx, team_id, signer, log_entry, now, |a| match a {
             Action::Revoke { invite_id: id } if id == invite_id => Ok(()),
@@ -246,7 +251,7 @@ impl Store {
                 action: "invite.revoked",
                 target_type: "invite",
                 target_id: invite_id,
-                detail: String::new(),
+                detail: subject,
             },
             now,
         )

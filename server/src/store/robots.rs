@@ -169,6 +169,10 @@ impl Store {
             .bind(robot_id)
             .execute(&mut *tx)
             .await?;
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM robots WHERE id = $1")
+            .bind(robot_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         audit::append_and_commit(
             tx,
             actor,
@@ -177,7 +181,7 @@ impl Store {
                 action: "robot.revoked",
                 target_type: "robot",
                 target_id: robot_id,
-                detail: String::new(),
+                detail: name.unwrap_or_default(),
             },
             now,
         )

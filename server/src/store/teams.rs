@@ -287,6 +287,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        let email = email_of(&mut tx, user_id).await?;
         audit::append_and_commit(
             tx,
             actor,
@@ -295,7 +296,7 @@ impl Store {
                 action: "member.role_changed",
                 target_type: "member",
                 target_id: user_id,
-                detail: format!("{old} → {role}"),
+                detail: format!("{email}: {old} → {role}"),
             },
             now,
         )
@@ -338,6 +339,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let leaving = actor.user_id.as_deref() == Some(user_id);
+        let email = email_of(&mut tx, user_id).await?;
         audit::append_and_commit(
             tx,
             actor,
@@ -350,7 +352,7 @@ impl Store {
                 },
                 target_type: "member",
                 target_id: user_id,
-                detail: format!("was {old}"),
+                detail: format!("{email}, was {old}"),
             },
             now,
         )
@@ -556,4 +558,13 @@ async fn owner_count(tx: &mut Tx, team_id: &str) -> Result<i64, ApiError> {
             .fetch_one(&mut **tx)
             .await?,
     )
+}
+
+/// A user's email, for an audit entry's subject (the id when the account is gone).
+pub(super) async fn email_of(tx: &mut super::Tx, user_id: &str) -> Result<String, ApiError> {
+    let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(email.unwrap_or_else(|| user_id.to_owned()))
 }

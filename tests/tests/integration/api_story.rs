@@ -284,6 +284,28 @@ async fn story(db: Db) -> Result<()> {
         reads.entries.len()
     );
     ensure!(reads.entries.iter().any(|e| e.actor_robot_id.is_some()));
+    // Every entry names its subject by label, not only by id: who was removed, which
+    // robot token was revoked.
+    let all: Page<AuditEntry> = owner
+        .api
+        .get(&format!("/teams/{}/audit?limit=200", team.id))
+        .await?;
+    let detail_of = |action: &str| {
+        all.entries
+            .iter()
+            .find(|e| e.action == action)
+            .map(|e| e.detail.clone())
+            .unwrap_or_default()
+    };
+    ensure!(
+        detail_of("member.removed").contains("dev@example.test"),
+        "{:?}",
+        detail_of("member.removed")
+    );
+    ensure!(
+        !detail_of("robot.revoked").is_empty(),
+        "robot.revoked has no subject"
+    );
 
     // The last owner can neither leave nor be demoted.
     let leave = owner.leave_team(&team.id).await;
@@ -499,5 +521,41 @@ async fn a_credential_in_use_says_where_and_is_trashed_only_when_confirmed() -> 
         .await?;
     ensure!(owner.credentials(&team.id, true).await?.len() == 2);
     ensure!(owner.credentials(&team.id, false).await?.is_empty());
+    // The audit names what was trashed, and whose role changed.
+    owner.api.restore_credential(&team.id, &cred.id).await?;
+    owner
+        .change_role(&team.id, &viewer.user.id, Role::Developer)
+        .await?;
+    let log: Page<AuditEntry> = owner
+        .api
+        .get(&format!("/teams/{}/audit?limit=50", team.id))
+        .await?;
+    let details = |action: &str| -> Vec<String> {
+        log.entries
+            .iter()
+            .filter(|e| e.action == action)
+            .map(|e| e.detail.clone())
+            .collect()
+    };
+    ensure!(
+        details("credential.deleted")
+            .iter()
+            .any(|d| d.contains("\"upload\""))
+            && details("credential.deleted")
+                .iter()
+                .any(|d| d.contains("\"spare\"")),
+        "{:?}",
+        details("credential.deleted")
+    );
+    ensure!(
+        details("credential.restored") == ["android_keystore \"upload\""],
+        "{:?}",
+        details("credential.restored")
+    );
+    ensure!(
+        details("member.role_changed") == ["viewer@example.test: viewer → developer"],
+        "{:?}",
+        details("member.role_changed")
+    );
     server.stop().await
 }

@@ -919,6 +919,11 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
             30,
         )
         .await?;
+    // The entry names whom: by email, not only by id.
+    let removed = owner
+        .wait_for_text("#audit-list", invitee_email, 10)
+        .await?;
+    assert!(removed.contains("was viewer"), "{removed}");
     owner.screenshot("dashboard-audit").await?;
 
     invitee.close().await?;
