@@ -116,8 +116,7 @@ pub async fn register(
     invite: Option<&InviteLink>,
 ) -> Result<(Keys, RecoveryCode), ApiError> {
     let (keys, code) =
-        Keys::register_with_invite(&client(), email, password, KdfParams::DEFAULT, invite)
-            .await?;
+        Keys::register_with_invite(&client(), email, password, KdfParams::DEFAULT, invite).await?;
     keys.check_kdf().await?;
     Ok((keys, code))
 }

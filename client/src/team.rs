@@ -568,7 +568,11 @@ mod tests {
         assert_eq!(back.id, link.id);
         assert_eq!(back.secret.token()?, link.secret.token()?);
         let (cut, _) = url.split_once('#').unwrap_or_default();
-        for bad in [cut, "https://signet.acme.com/teams#abc", "https://x/invite/#abc"] {
+        for bad in [
+            cut,
+            "https://signet.acme.com/teams#abc",
+            "https://x/invite/#abc",
+        ] {
             let e = InviteLink::parse(bad).err().map(|e| e.to_string());
             assert!(
                 e.as_deref()

@@ -129,7 +129,11 @@ impl SignupPolicy {
                 .iter()
                 .any(|d| d.eq_ignore_ascii_case(domain))
         {
-            let listed: Vec<String> = self.allowed_domains.iter().map(|d| format!("@{d}")).collect();
+            let listed: Vec<String> = self
+                .allowed_domains
+                .iter()
+                .map(|d| format!("@{d}"))
+                .collect();
             return Err(ApiError::SignupRefused {
                 code: "signup_domain_not_allowed",
                 message: format!(
@@ -188,7 +192,10 @@ mod tests {
             );
         }
         for bad in ["", "acme", "a@b.com", "acme..com", "-a.com"] {
-            assert!(SignupPolicy::new(SignupMode::Open, &[bad]).is_err(), "{bad}");
+            assert!(
+                SignupPolicy::new(SignupMode::Open, &[bad]).is_err(),
+                "{bad}"
+            );
         }
         Ok(())
     }
@@ -198,7 +205,8 @@ mod tests {
         let default = SignupPolicy::default();
         assert!(default.open_now(false) && !default.open_now(true));
         assert!(SignupPolicy::open().open_now(true));
-        let closed = SignupPolicy::new::<&str>(SignupMode::Closed, &[]).expect("no domains to refuse");
+        let closed =
+            SignupPolicy::new::<&str>(SignupMode::Closed, &[]).expect("no domains to refuse");
         assert!(!closed.open_now(false));
         assert_eq!(
             code(closed.check_address("a@b.com")),

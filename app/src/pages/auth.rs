@@ -124,6 +124,9 @@ pub fn Gate(children: ChildrenFn, #[prop(optional)] invited: bool) -> impl IntoV
     }
 }
 
+/// The server's sign-up policy: `None` while it loads, `Some(None)` when it cannot be read.
+type Policy = Signal<Option<Option<SignupPolicyInfo>>>;
+
 /// Sign in, sign up or recover, with the server's sign-up policy read once.
 #[component]
 fn SignedOut(invited: bool) -> impl IntoView {
@@ -131,7 +134,7 @@ fn SignedOut(invited: bool) -> impl IntoView {
     let recovering = RwSignal::new(false);
     // Unreadable (an older server): offer sign-up and let the server decide.
     let policy = LocalResource::new(|| async { api::signups().await.ok() });
-    let policy = Signal::derive(move || policy.get().flatten());
+    let policy: Policy = Signal::derive(move || policy.get());
     view! {
         {move || {
             if recovering.get() {
@@ -154,9 +157,9 @@ fn may_sign_up(policy: Option<&SignupPolicyInfo>, invited: bool) -> bool {
 /// Who may sign up here, in a sentence or two; nothing for a server open to anyone.
 fn policy_text(p: &SignupPolicyInfo, invited: bool) -> Option<String> {
     let who = match p.mode {
-        SignupMode::Closed => Some(
-            "Sign-up is closed on this server: only existing accounts can sign in.".to_owned(),
-        ),
+        SignupMode::Closed => {
+            Some("Sign-up is closed on this server: only existing accounts can sign in.".to_owned())
+        }
         SignupMode::InviteOnly if p.open_now => Some(
             "This server has no account yet: the first one may sign up, then sign-up is by \
              invitation."
@@ -184,10 +187,11 @@ fn policy_text(p: &SignupPolicyInfo, invited: bool) -> Option<String> {
 
 /// The sign-up policy line, when there is something to say.
 #[component]
-fn SignupPolicy(policy: Signal<Option<SignupPolicyInfo>>, invited: bool) -> impl IntoView {
+fn SignupPolicy(policy: Policy, invited: bool) -> impl IntoView {
     move || {
         policy
             .get()
+            .flatten()
             .and_then(|p| policy_text(&p, invited))
             .map(|text| view! { <p class="muted" id="signup-policy">{text}</p> })
     }
@@ -199,7 +203,7 @@ fn SignIn(
     signing_up: RwSignal<bool>,
     recovering: RwSignal<bool>,
     invited: bool,
-    policy: Signal<Option<SignupPolicyInfo>>,
+    policy: Policy,
 ) -> impl IntoView {
     let state = AppState::get();
     let email = RwSignal::new(String::new());
@@ -253,7 +257,9 @@ fn SignIn(
             </form>
             <BusyLine state=busy id="signin-status" />
             <SignupPolicy policy invited />
-            <Show when=move || policy.with(|p| may_sign_up(p.as_ref(), invited))>
+            <Show when=move || {
+                policy.with(|p| p.as_ref().is_some_and(|p| may_sign_up(p.as_ref(), invited)))
+            }>
                 <p>
                     "New to Signet? "
                     <button id="show-signup" class="link-button" type="button" on:click=move |_| signing_up.set(true)>
@@ -345,11 +351,7 @@ fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
 
 /// Email + password twice → every key generated here → the recovery code, shown once.
 #[component]
-fn SignUp(
-    signing_up: RwSignal<bool>,
-    invited: bool,
-    policy: Signal<Option<SignupPolicyInfo>>,
-) -> impl IntoView {
+fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl IntoView {
     let state = AppState::get();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

@@ -34,7 +34,12 @@ pub struct RegisterArgs {
     /// The invitation link an admin sent (`https://signet.acme.com/invite/ID#SECRET`), for a
     /// server where sign-up is by invitation: the account is created with it, then joins
     /// the team. Quote it in the shell (it has a `#`).
-    #[arg(long, env = "SIGNET_INVITE", value_name = "LINK", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SIGNET_INVITE",
+        value_name = "LINK",
+        hide_env_values = true
+    )]
     invite: Option<String>,
 }
 
@@ -46,16 +51,19 @@ fn explain_signup(error: ClientError, server: &str, invited: bool) -> anyhow::Er
     };
     match (error.code().unwrap_or_default(), invited) {
         ("signups_invite_only", _) => anyhow::anyhow!(
-            "{server} creates accounts by invitation only: ask an admin of your team for an              invitation link, then run `signet register --invite 'LINK'`"
+            "{server} creates accounts by invitation only: ask an admin of your team for an \
+             invitation link, then run `signet register --invite 'LINK'`"
         ),
         ("signups_closed", _) => anyhow::anyhow!(
-            "sign-up is closed on {server}: its operator creates no new accounts. Ask them if              you need one"
+            "sign-up is closed on {server}: its operator creates no new accounts. Ask them if \
+             you need one"
         ),
         ("signup_domain_not_allowed", _) => {
             anyhow::anyhow!("{message} (--email, or SIGNET_EMAIL)")
         }
         ("bad_credentials" | "gone", true) => anyhow::anyhow!(
-            "the invitation was not accepted: {message}. Nothing was created; ask an admin for              a new link if this one cannot be used"
+            "the server refused the invitation: {message}. Nothing was created; ask an admin \
+             for a new link if this one cannot be used"
         ),
         _ => explain(error, Who::User),
     }

@@ -450,7 +450,10 @@ mod tests {
             ),
             ("log_format = \"xml\"", "`log_format` in"),
             ("signups = \"sometimes\"", "`signups` in"),
-            ("signup_domains = [true]", "must be a string or an array of strings"),
+            (
+                "signup_domains = [true]",
+                "must be a string or an array of strings",
+            ),
             ("data_dir = [\"a\"]", "must be a string, not an array"),
             ("config = \"other.toml\"", "cannot name another one"),
             ("bind = ", "is not valid TOML"),

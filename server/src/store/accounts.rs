@@ -144,7 +144,11 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await;
-        super::unique(result, "email_taken", "an account with this email already exists; sign in instead (or recover it with its recovery code)")?;
+        super::unique(
+            result,
+            "email_taken",
+            "an account with this email already exists; sign in instead (or recover it with its recovery code)",
+        )?;
         tx.commit().await?;
         Ok(())
     }

@@ -178,7 +178,9 @@ async fn by_default_the_first_account_registers_then_only_invited_people() -> Re
     ensure!(message.contains("expired"), "{message}");
 
     // None of the refused sign-ups made an account.
-    for email in ["bare", "forger", "guesser", "second", "dave", "erin", "frank"] {
+    for email in [
+        "bare", "forger", "guesser", "second", "dave", "erin", "frank",
+    ] {
         let login = Session::login(&api, &format!("{email}@example.test"), PASSWORD, true).await;
         ensure!(
             login.as_ref().err().and_then(ClientError::status) == Some(401),
@@ -280,16 +282,18 @@ async fn closed_sign_up_refuses_everyone_even_with_an_invitation() -> Result<()>
 
 #[tokio::test]
 async fn only_the_allowed_email_domains_sign_up() -> Result<()> {
-    let server = TestServer::start_with_signups(policy(
-        SignupMode::InviteOnly,
-        &["Acme.com", "acme.de"],
-    )?)
-    .await?;
+    let server =
+        TestServer::start_with_signups(policy(SignupMode::InviteOnly, &["Acme.com", "acme.de"])?)
+            .await?;
     let api = Api::new(&server.url);
     let info = policy_info(&api).await?;
     ensure!(info.allowed_domains == ["acme.com", "acme.de"], "{info:?}");
     // The first account too; the domain is matched exactly, whatever its case.
-    for email in ["owner@example.test", "owner@eu.acme.com", "owner@acme.com.evil"] {
+    for email in [
+        "owner@example.test",
+        "owner@eu.acme.com",
+        "owner@acme.com.evil",
+    ] {
         let message = refused(
             sign_up(&api, email, None).await,
             403,
@@ -315,8 +319,7 @@ async fn only_the_allowed_email_domains_sign_up() -> Result<()> {
     server.stop().await?;
 
     // In open mode too.
-    let server =
-        TestServer::start_with_signups(policy(SignupMode::Open, &["acme.com"])?).await?;
+    let server = TestServer::start_with_signups(policy(SignupMode::Open, &["acme.com"])?).await?;
     let api = Api::new(&server.url);
     sign_up(&api, "a@acme.com", None).await?;
     sign_up(&api, "b@ACME.COM", None).await?;
