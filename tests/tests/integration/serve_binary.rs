@@ -427,8 +427,8 @@ async fn the_sign_up_policy_comes_from_flag_environment_or_file_and_is_logged() 
 
     // Nothing said: the first account may register, then invite-only.
     let (info, log) = signups_of(
-        &vec![serve, with, bare.as_os_str()],
-        &vec![],
+        &[serve, with, bare.as_os_str()],
+        &[],
         &dir.path().join("default.log"),
     )
     .await?;
@@ -443,8 +443,8 @@ async fn the_sign_up_policy_comes_from_flag_environment_or_file_and_is_logged() 
 
     // The file.
     let (info, log) = signups_of(
-        &vec![serve, with, config.as_os_str()],
-        &vec![],
+        &[serve, with, config.as_os_str()],
+        &[],
         &dir.path().join("file.log"),
     )
     .await?;
@@ -459,7 +459,7 @@ async fn the_sign_up_policy_comes_from_flag_environment_or_file_and_is_logged() 
     // The environment beats the file; a flag beats both.
     let env = [("SIGNET_SIGNUPS", OsStr::new("closed"))];
     let (info, _) = signups_of(
-        &vec![serve, with, config.as_os_str()],
+        &[serve, with, config.as_os_str()],
         &env.clone(),
         &dir.path().join("env.log"),
     )
