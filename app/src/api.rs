@@ -13,7 +13,7 @@ use signet_core::{
     },
     wire::{
         Health, Page, Role,
-        account::SessionResponse,
+        account::{SessionResponse, SignupPolicyInfo},
         alert::{AlertsOverview, CreateDestinationRequest, CreatedDestination, DeliveryInfo},
         app::{AppInfo, AppRequest, AssignRequest, Assignment, Platform},
         audit::AuditEntry,
@@ -102,10 +102,21 @@ pub async fn me() -> Result<Option<SessionResponse>, ApiError> {
     Ok(client().me().await?)
 }
 
+/// `GET /api/auth/signups`: who may sign up on this server.
+pub async fn signups() -> Result<SignupPolicyInfo, ApiError> {
+    Ok(client().signups().await?)
+}
+
 /// Registers: derives every key here (Argon2id with the default parameters), sends only what
-/// the vault produces, and returns the keys plus the recovery code to show once.
-pub async fn register(email: &str, password: &str) -> Result<(Keys, RecoveryCode), ApiError> {
-    let (keys, code) = Keys::register(&client(), email, password, KdfParams::DEFAULT).await?;
+/// the vault produces (with the invitation's token, when signing up through one), and returns
+/// the keys plus the recovery code to show once.
+pub async fn register(
+    email: &str,
+    password: &str,
+    invite: Option<&InviteLink>,
+) -> Result<(Keys, RecoveryCode), ApiError> {
+    let (keys, code) =
+        Keys::register_with_invite(&client(), email, password, KdfParams::DEFAULT, invite).await?;
     keys.check_kdf().await?;
     Ok((keys, code))
 }

@@ -60,7 +60,9 @@ enum Command {
     Doctor(commands::doctor::DoctorArgs),
     /// Create an account on a Signet server (keys are derived here) and sign in. Prints the
     /// recovery code once. The password comes from a prompt or SIGNET_PASSWORD, never a flag.
-    Register(commands::account::AccountArgs),
+    /// On an invite-only server, pass the invitation link an admin sent with --invite: the
+    /// account is created with it and joins that team.
+    Register(commands::account::RegisterArgs),
     /// Sign in: stores the server URL and session token (not your keys) in the config dir
     /// (SIGNET_CONFIG_DIR, or $XDG_CONFIG_HOME/signet, or ~/.config/signet), mode 0600.
     Login(commands::account::AccountArgs),

@@ -13,11 +13,14 @@ use signet_core::{
     wire::account::{
         ClientKind, LoginRequest, PasswordChangeRequest, PreloginRequest, PreloginResponse,
         RecoveryBeginRequest, RecoveryBeginResponse, RecoveryCompleteRequest, RegisterRequest,
-        SessionResponse, UserInfo,
+        SessionResponse, SignupInvite, SignupPolicyInfo, UserInfo,
     },
 };
 
-use crate::http::{Api, Auth, ClientError};
+use crate::{
+    http::{Api, Auth, ClientError},
+    team::InviteLink,
+};
 
 /// A signed-in user with their keys unlocked in memory (never written anywhere).
 #[derive(Debug, Clone)]
@@ -93,6 +96,26 @@ impl Session {
         password: &str,
         kdf_params: KdfParams,
     ) -> Result<(Self, RecoveryCode), ClientError> {
+        Self::register_with_invite(api, email, password, kdf_params, None).await
+    }
+
+    /// [`Session::register`] with the invitation link the person was sent, which an
+    /// invite-only server asks of a new account. Only the token derived from the link's
+    /// secret is sent; joining the team is still [`Session::accept_invite`].
+    pub async fn register_with_invite(
+        api: &Api,
+        email: &str,
+        password: &str,
+        kdf_params: KdfParams,
+        invite: Option<&InviteLink>,
+    ) -> Result<(Self, RecoveryCode), ClientError> {
+        let invite = match invite {
+            Some(link) => Some(SignupInvite {
+                id: link.id.clone(),
+                token: link.secret.token()?,
+            }),
+            None => None,
+        };
         let weak_kdf_ok = is_weak(&kdf_params);
         let (registration, account, recovery) = make_registration(password, kdf_params)?;
         let request = RegisterRequest {
@@ -106,6 +129,7 @@ impl Session {
             public_keys: registration.public_keys.to_base64(),
             sealed_private_keys: registration.sealed_private_keys.to_base64(),
             client: api.client_kind(),
+            invite,
         };
         let response: SessionResponse = api.post("/auth/register", &request).await?;
         let (api, token) = bearer(api, &response)?;
@@ -326,6 +350,11 @@ impl Api {
     /// `GET /api/health`.
     pub async fn health(&self) -> Result<signet_core::wire::Health, ClientError> {
         self.get("/health").await
+    }
+
+    /// `GET /api/auth/signups`: who may sign up on this server.
+    pub async fn signups(&self) -> Result<SignupPolicyInfo, ClientError> {
+        self.get("/auth/signups").await
     }
 
     /// `GET /api/auth/me`: the session this client carries, or `None` when signed out.

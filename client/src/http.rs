@@ -29,6 +29,10 @@ pub enum ClientError {
         /// The server's message.
         message: String,
     },
+    /// An invitation link that is cut short or damaged; says what to do (never echoes the
+    /// link's secret).
+    #[error("{0}")]
+    BadInviteLink(String),
     /// The server's answer was not what this client understands.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),

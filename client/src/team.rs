@@ -55,6 +55,31 @@ pub struct InviteLink {
 }
 
 impl InviteLink {
+    /// Reads a link as [`InviteLink::dangerously_to_url`] writes it,
+    /// `https://host/invite/ID#SECRET`. Says what is wrong with one that is cut short or
+    /// damaged, without echoing its secret.
+    pub fn parse(url: &str) -> Result<Self, ClientError> {
+        let bad = |what: &str| {
+            ClientError::BadInviteLink(format!("{what}; copy the whole link the admin sent"))
+        };
+        let (before, fragment) = url
+            .trim()
+            .split_once('#')
+            .ok_or_else(|| bad("this invitation link has no secret (the part after #)"))?;
+        let id = before
+            .trim_end_matches('/')
+            .rsplit_once("/invite/")
+            .map(|(_, id)| id)
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+            .ok_or_else(|| bad("this is not an invitation link (…/invite/ID#SECRET)"))?;
+        let secret = InviteSecret::from_fragment(fragment)
+            .map_err(|_| bad("this invitation link's secret is damaged"))?;
+        Ok(Self {
+            id: id.to_owned(),
+            secret,
+        })
+    }
+
     /// `{base}/invite/{id}#{secret}`: the one place the secret is written out.
     pub fn dangerously_to_url(&self, base: &str) -> Zeroizing<String> {
         Zeroizing::new(format!(
@@ -525,5 +550,36 @@ impl Session {
             .await?;
         self.changed(team_id, state, &entry).await?;
         Ok(rotation.team_key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invitation_link_reads_back_and_a_cut_one_is_refused() -> Result<(), ClientError> {
+        let link = InviteLink {
+            id: "0b5f4c1e-7d1e-4a50-9d55-3f6a2f1b9c0d".into(),
+            secret: InviteSecret::generate()?,
+        };
+        let url = link.dangerously_to_url("https://signet.acme.com/");
+        let back = InviteLink::parse(&format!("  {}\n", url.as_str()))?;
+        assert_eq!(back.id, link.id);
+        assert_eq!(back.secret.token()?, link.secret.token()?);
+        let (cut, _) = url.split_once('#').unwrap_or_default();
+        for bad in [
+            cut,
+            "https://signet.acme.com/teams#abc",
+            "https://x/invite/#abc",
+        ] {
+            let e = InviteLink::parse(bad).err().map(|e| e.to_string());
+            assert!(
+                e.as_deref()
+                    .is_some_and(|e| e.contains("copy the whole link")),
+                "{bad}: {e:?}"
+            );
+        }
+        Ok(())
     }
 }

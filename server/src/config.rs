@@ -1,5 +1,5 @@
 //! Server configuration: where to listen, where data and the dashboard live, where alerts go
-//! out, which reverse proxies to believe, and the clock.
+//! out, which reverse proxies to believe, who may sign up, and the clock.
 
 use std::{
     path::PathBuf,
@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use crate::proxies::TrustedProxies;
+use crate::{proxies::TrustedProxies, signups::SignupPolicy};
 
 /// How `signet serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -30,11 +30,14 @@ pub struct ServerConfig {
     pub tls: Option<crate::tls::TlsFiles>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
     pub trusted_proxies: TrustedProxies,
+    /// Who may create an account (default: the first account, then invite-only).
+    pub signups: SignupPolicy,
 }
 
 impl ServerConfig {
-    /// A configuration with default alert settings and the system clock, serving the dashboard
-    /// from the directory `dist`.
+    /// A configuration with default alert settings, the system clock and the default sign-up
+    /// policy (the first account, then invite-only), serving the dashboard from the directory
+    /// `dist`.
     pub fn new(data_dir: PathBuf, dist: PathBuf, database_url: Option<String>) -> Self {
         Self {
             data_dir,
@@ -44,6 +47,7 @@ impl ServerConfig {
             clock: Clock::system(),
             tls: None,
             trusted_proxies: TrustedProxies::default(),
+            signups: SignupPolicy::default(),
         }
     }
 

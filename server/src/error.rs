@@ -79,6 +79,15 @@ pub enum ApiError {
     /// Signed in, a member, but the role is too low for this action.
     #[error("{0}")]
     Forbidden(String),
+    /// The operator's sign-up policy refuses this new account (closed, invite-only without
+    /// an invitation, a domain not allowed): the message says which and what to do.
+    #[error("{message}")]
+    SignupRefused {
+        /// `signups_closed`, `signups_invite_only` or `signup_domain_not_allowed`.
+        code: &'static str,
+        /// Why, and what to do.
+        message: String,
+    },
     /// A robot token asked for something outside its scope.
     #[error("{0}")]
     OutOfScope(String),
@@ -136,6 +145,7 @@ impl ApiError {
             Self::BadCredentials(_) => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             Self::Csrf => (StatusCode::FORBIDDEN, "csrf"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::SignupRefused { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::OutOfScope(_) => (StatusCode::FORBIDDEN, "out_of_scope"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),

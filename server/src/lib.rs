@@ -7,6 +7,7 @@
 //! - [`config`] — where to listen, where the data and the dashboard live.
 //! - [`store`] — the database (SQLite embedded by default, Postgres for scale-out).
 //! - [`routes`] — the `/api/…` handlers.
+//! - [`signups`] — who may create an account (`--signups`, `--signup-domains`).
 //! - [`alerts`] — expiry and audit alerts to webhooks and email, on a schedule.
 //! - [`dashboard`] — serving the built dashboard (`dist/`, or embedded in the binary).
 //! - [`headers`] — security headers on every response (and HSTS when serving TLS).
@@ -30,6 +31,7 @@ pub mod metrics;
 pub mod page_cache;
 pub mod proxies;
 pub mod routes;
+pub mod signups;
 pub mod store;
 pub mod tls;
 
@@ -60,6 +62,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<proxies::TrustedProxies>,
+    /// Who may create an account.
+    pub signups: Arc<signups::SignupPolicy>,
 }
 
 /// How much rendered credential-list JSON a server keeps (16 MiB: a few hundred pages of 100).
@@ -132,6 +136,7 @@ pub async fn serve_with_metrics(
         dashboard_build: config.dashboard.build_id().map(Arc::from),
         metrics,
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        signups: Arc::new(config.signups.clone()),
     };
     // Load the certificate before anything runs: a bad one is a startup error.
     let certificates = match &config.tls {

@@ -11,11 +11,15 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use signet_core::wire::Health;
-use signet_server::ServerConfig;
+use signet_server::{ServerConfig, signups::SignupPolicy};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 /// `signet-server` running in this process on `127.0.0.1:<free port>`, with its SQLite
 /// database in a temporary directory. Shut down (gracefully) on drop.
+///
+/// [`TestServer::start`] and [`TestServer::start_on`] open sign-up to anyone
+/// ([`SignupPolicy::open`]), as most tests register several accounts; a test of the policy
+/// passes its own to [`TestServer::start_with`], which keeps the config's.
 #[derive(Debug)]
 pub struct TestServer {
     /// `http://127.0.0.1:PORT`
@@ -33,11 +37,17 @@ impl TestServer {
     pub async fn start() -> Result<Self> {
         let dist = crate::paths::dist()?;
         let data_dir = tempfile::tempdir()?;
-        Self::start_with(
-            ServerConfig::new(data_dir.path().to_path_buf(), dist, None),
-            data_dir,
-        )
-        .await
+        let config = ServerConfig::new(data_dir.path().to_path_buf(), dist, None);
+        Self::start_with(open_signups(config), data_dir).await
+    }
+
+    /// Starts the server with the built dashboard, a fresh SQLite database and `signups`.
+    pub async fn start_with_signups(signups: SignupPolicy) -> Result<Self> {
+        let dist = crate::paths::dist()?;
+        let data_dir = tempfile::tempdir()?;
+        let mut config = ServerConfig::new(data_dir.path().to_path_buf(), dist, None);
+        config.signups = signups;
+        Self::start_with(config, data_dir).await
     }
 
     /// Starts the server on the database at `database_url` (e.g. one from
@@ -45,15 +55,12 @@ impl TestServer {
     pub async fn start_on(database_url: &str) -> Result<Self> {
         let dist = crate::paths::dist()?;
         let data_dir = tempfile::tempdir()?;
-        Self::start_with(
-            ServerConfig::new(
-                data_dir.path().to_path_buf(),
-                dist,
-                Some(database_url.to_owned()),
-            ),
-            data_dir,
-        )
-        .await
+        let config = ServerConfig::new(
+            data_dir.path().to_path_buf(),
+            dist,
+            Some(database_url.to_owned()),
+        );
+        Self::start_with(open_signups(config), data_dir).await
     }
 
     /// Starts the server with `config`; `data_dir` is kept alive as long as the server.
@@ -103,6 +110,12 @@ impl TestServer {
     }
 }
 
+/// `config` with sign-up open to anyone: what the harness servers run with.
+pub fn open_signups(mut config: ServerConfig) -> ServerConfig {
+    config.signups = SignupPolicy::open();
+    config
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -112,7 +125,8 @@ impl Drop for TestServer {
 }
 
 /// The real `signet serve` binary as a child process. Its log goes to `signet-serve.log` in
-/// its data dir.
+/// its data dir. Started with `--signups open` unless the test's flags set `--signups`
+/// ([`ServeProcess::start_command`] passes exactly what it is given).
 #[derive(Debug)]
 pub struct ServeProcess {
     /// `http://127.0.0.1:PORT`, read from the line the server prints.
@@ -173,12 +187,19 @@ impl ServeProcess {
             .arg("--dist")
             .arg(dist)
             .args(args)
+            .args(if args.iter().any(|a| a.starts_with("--signups")) {
+                &[][..]
+            } else {
+                &["--signups", "open"][..]
+            })
             .env_remove("DATABASE_URL")
             .env_remove("SIGNET_METRICS_BIND")
             .env_remove("SIGNET_TRUSTED_PROXIES")
             .env_remove("SIGNET_TLS_CERT")
             .env_remove("SIGNET_TLS_KEY")
             .env_remove("SIGNET_CONFIG")
+            .env_remove("SIGNET_SIGNUPS")
+            .env_remove("SIGNET_SIGNUP_DOMAINS")
             .env_remove("SIGNET_LOG_FORMAT");
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
@@ -190,7 +211,7 @@ impl ServeProcess {
     }
 
     /// The environment variables that set `signet serve`'s settings.
-    pub const SETTING_VARS: [&str; 17] = [
+    pub const SETTING_VARS: [&str; 19] = [
         "SIGNET_CONFIG",
         "SIGNET_TLS_CERT",
         "SIGNET_TLS_KEY",
@@ -206,6 +227,8 @@ impl ServeProcess {
         "SIGNET_PUBLIC_URL",
         "SIGNET_ALERT_INTERVAL",
         "SIGNET_ALERT_ALLOW_PRIVATE_TARGETS",
+        "SIGNET_SIGNUPS",
+        "SIGNET_SIGNUP_DOMAINS",
         "SIGNET_LOG_FORMAT",
         "SIGNET_LOG",
     ];

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use leptos::{prelude::*, task::spawn_local};
-use signet_core::wire::account::SessionResponse;
+use signet_core::wire::account::{SessionResponse, SignupMode, SignupPolicyInfo};
 
 use crate::{
-    api::{self, Keys},
+    api::{self, InviteLink, Keys},
     state::{AppState, AuthState},
 };
 
@@ -100,12 +100,12 @@ pub fn Field(
     }
 }
 
-/// Shown instead of any page that needs keys: sign in, sign up, or unlock.
+/// Shown instead of any page that needs keys: sign in, sign up, or unlock. `invited`: the
+/// page's address is an invitation link (`/invite/ID#SECRET`), which a sign-up presents to
+/// an invite-only server.
 #[component]
-pub fn Gate(children: ChildrenFn) -> impl IntoView {
+pub fn Gate(children: ChildrenFn, #[prop(optional)] invited: bool) -> impl IntoView {
     let state = AppState::get();
-    let signing_up = RwSignal::new(false);
-    let recovering = RwSignal::new(false);
     view! {
         {move || match state.auth.get() {
             AuthState::Checking => {
@@ -117,24 +117,94 @@ pub fn Gate(children: ChildrenFn) -> impl IntoView {
                 }
                     .into_any()
             }
-            AuthState::SignedOut => {
-                if recovering.get() {
-                    view! { <Recover recovering /> }.into_any()
-                } else if signing_up.get() {
-                    view! { <SignUp signing_up /> }.into_any()
-                } else {
-                    view! { <SignIn signing_up recovering /> }.into_any()
-                }
-            }
+            AuthState::SignedOut => view! { <SignedOut invited /> }.into_any(),
             AuthState::Locked(me) => view! { <Unlock me /> }.into_any(),
             AuthState::Unlocked(_) => children().into_any(),
         }}
     }
 }
 
+/// The server's sign-up policy: `None` while it loads, `Some(None)` when it cannot be read.
+type Policy = Signal<Option<Option<SignupPolicyInfo>>>;
+
+/// Sign in, sign up or recover, with the server's sign-up policy read once.
+#[component]
+fn SignedOut(invited: bool) -> impl IntoView {
+    let signing_up = RwSignal::new(false);
+    let recovering = RwSignal::new(false);
+    // Unreadable (an older server): offer sign-up and let the server decide.
+    let policy = LocalResource::new(|| async { api::signups().await.ok() });
+    let policy: Policy = Signal::derive(move || policy.get());
+    view! {
+        {move || {
+            if recovering.get() {
+                view! { <Recover recovering /> }.into_any()
+            } else if signing_up.get() {
+                view! { <SignUp signing_up invited policy /> }.into_any()
+            } else {
+                view! { <SignIn signing_up recovering invited policy /> }.into_any()
+            }
+        }}
+    }
+}
+
+/// Whether the sign-up form is worth showing: a bare sign-up would be accepted, or this one
+/// comes with an invitation an invite-only server takes.
+fn may_sign_up(policy: Option<&SignupPolicyInfo>, invited: bool) -> bool {
+    policy.is_none_or(|p| p.open_now || (invited && p.mode == SignupMode::InviteOnly))
+}
+
+/// Who may sign up here, in a sentence or two; nothing for a server open to anyone.
+fn policy_text(p: &SignupPolicyInfo, invited: bool) -> Option<String> {
+    let who = match p.mode {
+        SignupMode::Closed => {
+            Some("Sign-up is closed on this server: only existing accounts can sign in.".to_owned())
+        }
+        SignupMode::InviteOnly if p.open_now => Some(
+            "This server has no account yet: the first one may sign up, then sign-up is by \
+             invitation."
+                .to_owned(),
+        ),
+        SignupMode::InviteOnly if invited => {
+            Some("Sign-up is by invitation: this invitation lets you create an account.".into())
+        }
+        SignupMode::InviteOnly => Some(
+            "Sign-up is by invitation: ask an admin of your team for an invitation link.".into(),
+        ),
+        SignupMode::Open => None,
+    };
+    let domains = (!p.allowed_domains.is_empty() && p.mode != SignupMode::Closed).then(|| {
+        let listed: Vec<String> = p.allowed_domains.iter().map(|d| format!("@{d}")).collect();
+        format!("Only {} addresses can sign up.", listed.join(", "))
+    });
+    match (who, domains) {
+        (None, None) => None,
+        (Some(w), None) => Some(w),
+        (None, Some(d)) => Some(d),
+        (Some(w), Some(d)) => Some(format!("{w} {d}")),
+    }
+}
+
+/// The sign-up policy line, when there is something to say.
+#[component]
+fn SignupPolicy(policy: Policy, invited: bool) -> impl IntoView {
+    move || {
+        policy
+            .get()
+            .flatten()
+            .and_then(|p| policy_text(&p, invited))
+            .map(|text| view! { <p class="muted" id="signup-policy">{text}</p> })
+    }
+}
+
 /// Email + password → keys derived here → signed in.
 #[component]
-fn SignIn(signing_up: RwSignal<bool>, recovering: RwSignal<bool>) -> impl IntoView {
+fn SignIn(
+    signing_up: RwSignal<bool>,
+    recovering: RwSignal<bool>,
+    invited: bool,
+    policy: Policy,
+) -> impl IntoView {
     let state = AppState::get();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -186,12 +256,17 @@ fn SignIn(signing_up: RwSignal<bool>, recovering: RwSignal<bool>) -> impl IntoVi
                 </button>
             </form>
             <BusyLine state=busy id="signin-status" />
-            <p>
-                "New to Signet? "
-                <button id="show-signup" class="link-button" type="button" on:click=move |_| signing_up.set(true)>
-                    "Create an account"
-                </button>
-            </p>
+            <SignupPolicy policy invited />
+            <Show when=move || {
+                policy.with(|p| p.as_ref().is_some_and(|p| may_sign_up(p.as_ref(), invited)))
+            }>
+                <p>
+                    "New to Signet? "
+                    <button id="show-signup" class="link-button" type="button" on:click=move |_| signing_up.set(true)>
+                        "Create an account"
+                    </button>
+                </p>
+            </Show>
             <p>
                 "Forgot your password? "
                 <button id="show-recover" class="link-button" type="button" on:click=move |_| recovering.set(true)>
@@ -276,7 +351,7 @@ fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
 
 /// Email + password twice → every key generated here → the recovery code, shown once.
 #[component]
-fn SignUp(signing_up: RwSignal<bool>) -> impl IntoView {
+fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl IntoView {
     let state = AppState::get();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -308,7 +383,19 @@ fn SignUp(signing_up: RwSignal<bool>) -> impl IntoView {
         ));
         spawn_local(async move {
             paint().await;
-            match api::register(e.trim(), &p).await {
+            // The invitation is read from the address bar again, so its secret is held no
+            // longer than this sign-up.
+            let invite = invited
+                .then(|| {
+                    let href = window().location().href().unwrap_or_default();
+                    InviteLink::parse(&href)
+                })
+                .transpose();
+            let result = match invite {
+                Ok(invite) => api::register(e.trim(), &p, invite.as_ref()).await,
+                Err(err) => Err(api::ApiError::from(err)),
+            };
+            match result {
                 Ok((keys, code)) => {
                     password.set(String::new());
                     confirm.set(String::new());
@@ -366,6 +453,7 @@ fn SignUp(signing_up: RwSignal<bool>) -> impl IntoView {
                             "Your keys are generated and encrypted in this browser. "
                             "The server only ever stores ciphertext."
                         </p>
+                        <SignupPolicy policy invited />
                         <form class="form" on:submit=submit id="signup-form">
                             <Field id="signup-email" label="Email" value=email kind="email" autocomplete="username" required=true />
                             <Field

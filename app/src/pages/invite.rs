@@ -21,7 +21,7 @@ pub fn AcceptInvite() -> impl IntoView {
         <section class="card invite-intro">
             <p>"You were invited to a Signet team. Sign in or create an account to join it."</p>
         </section>
-        <Gate>
+        <Gate invited=true>
             <InviteDetails />
         </Gate>
     }

@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use signet_client::{Api, Session};
+use signet_client::{Api, ClientError, Session, team::InviteLink};
 use signet_core::vault::kdf::KdfParams;
 
 use super::{
@@ -24,6 +24,49 @@ pub struct AccountArgs {
     /// Your email address (default: the stored one).
     #[arg(long, env = "SIGNET_EMAIL")]
     email: Option<String>,
+}
+
+/// `signet register`.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    #[command(flatten)]
+    account: AccountArgs,
+    /// The invitation link an admin sent (`https://signet.acme.com/invite/ID#SECRET`), for a
+    /// server where sign-up is by invitation: the account is created with it, then joins
+    /// the team. Quote it in the shell (it has a `#`).
+    #[arg(
+        long,
+        env = "SIGNET_INVITE",
+        value_name = "LINK",
+        hide_env_values = true
+    )]
+    invite: Option<String>,
+}
+
+/// What to do about a sign-up the server refused, by its error code.
+fn explain_signup(error: ClientError, server: &str, invited: bool) -> anyhow::Error {
+    let message = match &error {
+        ClientError::Api { message, .. } => message.clone(),
+        _ => return explain(error, Who::User),
+    };
+    match (error.code().unwrap_or_default(), invited) {
+        ("signups_invite_only", _) => anyhow::anyhow!(
+            "{server} creates accounts by invitation only: ask an admin of your team for an \
+             invitation link, then run `signet register --invite 'LINK'`"
+        ),
+        ("signups_closed", _) => anyhow::anyhow!(
+            "sign-up is closed on {server}: its operator creates no new accounts. Ask them if \
+             you need one"
+        ),
+        ("signup_domain_not_allowed", _) => {
+            anyhow::anyhow!("{message} (--email, or SIGNET_EMAIL)")
+        }
+        ("bad_credentials" | "gone", true) => anyhow::anyhow!(
+            "the server refused the invitation: {message}. Nothing was created; ask an admin \
+             for a new link if this one cannot be used"
+        ),
+        _ => explain(error, Who::User),
+    }
 }
 
 fn server_and_email(args: AccountArgs, config: &Config) -> Result<(String, String)> {
@@ -83,22 +126,51 @@ async fn remember(session: &Session, server: &str) -> Result<()> {
 
 /// `signet register`: creates the account with keys derived here, prints the recovery code
 /// once.
-pub fn register(args: AccountArgs) -> Result<()> {
+pub fn register(args: RegisterArgs) -> Result<()> {
     let config = Config::load()?;
-    let (server, email) = server_and_email(args, &config)?;
+    // A damaged link is refused before any password is asked for.
+    let invite = args
+        .invite
+        .as_deref()
+        .map(InviteLink::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--invite: {e}"))?;
+    let (server, email) = server_and_email(args.account, &config)?;
     let password = input::new_password(&email)?;
     block_on(async {
-        let (session, code) =
-            Session::register(&Api::new(&server), &email, &password, KdfParams::DEFAULT)
-                .await
-                .map_err(|e| explain(e, Who::User))?;
+        let (session, code) = Session::register_with_invite(
+            &Api::new(&server),
+            &email,
+            &password,
+            KdfParams::DEFAULT,
+            invite.as_ref(),
+        )
+        .await
+        .map_err(|e| explain_signup(e, &server, invite.is_some()))?;
         eprintln!(
             "Account created. This is your recovery code, shown once: write it down and keep it \
              offline. Without it and without your password, nobody (not even the server's \
              admin) can get your credentials back."
         );
         println!("{}", code.dangerously_display().as_str());
-        remember(&session, &server).await
+        // Joining before the session is stored, so the stored trust state has the team's pin.
+        let joined = match &invite {
+            Some(link) => Some(session.accept_invite(link).await),
+            None => None,
+        };
+        remember(&session, &server).await?;
+        match joined {
+            Some(Ok((team, _))) => {
+                eprintln!("Joined the team {} as {}.", team.name, team.role);
+                Ok(())
+            }
+            Some(Err(e)) => Err(anyhow::anyhow!(
+                "your account was created and you are signed in, but joining the team failed: \
+                 {}",
+                explain(e, Who::User)
+            )),
+            None => Ok(()),
+        }
     })
 }
 

@@ -12,6 +12,7 @@ use signet_server::{
     alerts::send::Mailer,
     config::{AlertSettings, SmtpSettings},
     proxies::TrustedProxies,
+    signups::{SignupMode, SignupPolicy},
 };
 
 /// Where to listen and where things live. Every flag has an environment variable and a key
@@ -78,10 +79,46 @@ pub struct ServeArgs {
     /// the header is ignored and the client is the TCP peer.
     #[arg(long, env = "SIGNET_TRUSTED_PROXIES", default_value = "")]
     trusted_proxies: TrustedProxies,
+    /// Who may create an account: `open` (anyone who can reach the server), `invite-only`
+    /// (people with an invitation link from a team admin) or `closed` (nobody). Default:
+    /// invite-only, where the first account of a server without any may register.
+    #[arg(long, env = "SIGNET_SIGNUPS", value_enum, default_value_t = Signups::InviteOnly)]
+    signups: Signups,
+    /// Only email addresses at these domains may sign up, e.g. acme.com,acme.de (exact
+    /// match, case-insensitive: list subdomains too). Empty: any domain.
+    #[arg(
+        long,
+        env = "SIGNET_SIGNUP_DOMAINS",
+        value_delimiter = ',',
+        action = clap::ArgAction::Append,
+        value_name = "DOMAINS"
+    )]
+    signup_domains: Vec<String>,
     /// How the log on stderr is written: `text` for people, `json` for one JSON object per
     /// line (for a log collector).
     #[arg(long, env = "SIGNET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+}
+
+/// `--signups`: who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Signups {
+    /// Anyone who can reach the server.
+    Open,
+    /// The first account, then only with an invitation link.
+    InviteOnly,
+    /// No new accounts, not even with an invitation.
+    Closed,
+}
+
+impl From<Signups> for SignupMode {
+    fn from(s: Signups) -> Self {
+        match s {
+            Signups::Open => Self::Open,
+            Signups::InviteOnly => Self::InviteOnly,
+            Signups::Closed => Self::Closed,
+        }
+    }
 }
 
 /// The format of `signet serve`'s log.
@@ -148,6 +185,9 @@ impl ServeArgs {
         if let Err(e) = self.check_public_url() {
             problems.push(format!("{e:#}"));
         }
+        if let Err(e) = self.signup_policy() {
+            problems.push(format!("{e:#}"));
+        }
         match self.smtp() {
             Err(e) => problems.push(format!("{e:#}")),
             Ok(Some(smtp)) => {
@@ -199,6 +239,18 @@ impl ServeArgs {
             );
         }
         Ok(())
+    }
+
+    /// The sign-up policy `--signups` and `--signup-domains` describe.
+    fn signup_policy(&self) -> anyhow::Result<SignupPolicy> {
+        let domains: Vec<&str> = self
+            .signup_domains
+            .iter()
+            .map(|d| d.trim())
+            .filter(|d| !d.is_empty())
+            .collect();
+        SignupPolicy::new(self.signups.into(), &domains)
+            .map_err(|e| anyhow::anyhow!("--signup-domains (signup_domains): {e}"))
     }
 
     /// The alert settings these flags describe.
@@ -283,6 +335,7 @@ pub fn run(args: ServeArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
         let scheme = if config.tls.is_some() { "https" } else { "http" };
         config.alerts = args.alerts()?;
         config.trusted_proxies = args.trusted_proxies.clone();
+        config.signups = args.signup_policy()?;
         if config.alerts.public_url.is_none() {
             config.alerts.public_url = Some(format!("{scheme}://{local}"));
         }
@@ -292,6 +345,7 @@ pub fn run(args: ServeArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
             config.sqlite_path().display().to_string()
         };
         tracing::info!(%local, database = %backend, dashboard = %config.dashboard.describe(), "Signet {} listening", signet_server::VERSION);
+        tracing::info!(policy = %config.signups.describe(), "sign-up");
         println!("Signet is running at {scheme}://{local}/  (Ctrl-C to stop)");
         if let Some(metrics) = &metrics_listener {
             let addr = metrics.local_addr().context("metrics listener has no address")?;

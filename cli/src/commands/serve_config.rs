@@ -35,6 +35,8 @@ are the long flag names above with underscores, e.g.
     public_url = \"https://signet.example.com\"
     alert_interval = 60
     alert_allow_private_targets = false
+    signups = \"invite-only\"
+    signup_domains = [\"acme.com\", \"acme.de\"]
 
 Each setting is taken from its flag if given, else from its environment variable, else from \
 the file, else the default. An unknown key or a bad value stops the server with a message \
@@ -405,6 +407,8 @@ mod tests {
             "alert_interval",
             "alert_allow_private_targets",
             "log_format",
+            "signups",
+            "signup_domains",
         ] {
             assert!(keys.iter().any(|k| k == key), "{key} missing from {keys:?}");
         }
@@ -445,6 +449,11 @@ mod tests {
                 "`smtp_from` in /etc/signet/signet.toml must be a string",
             ),
             ("log_format = \"xml\"", "`log_format` in"),
+            ("signups = \"sometimes\"", "`signups` in"),
+            (
+                "signup_domains = [true]",
+                "must be a string or an array of strings",
+            ),
             ("data_dir = [\"a\"]", "must be a string, not an array"),
             ("config = \"other.toml\"", "cannot name another one"),
             ("bind = ", "is not valid TOML"),
@@ -467,6 +476,22 @@ mod tests {
                 "--alert-allow-private-targets",
                 "--alert-interval=30",
                 "--bind=0.0.0.0:9000",
+            ]
+            .map(OsString::from)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_sign_up_policy_is_a_mode_and_a_list_of_domains() -> anyhow::Result<()> {
+        let file = parse("signups = \"closed\"\nsignup_domains = [\"acme.com\", \"b.org\"]\n")?;
+        let args: Vec<_> = file.entries.iter().flat_map(|e| e.args.clone()).collect();
+        assert_eq!(
+            args,
+            [
+                "--signup-domains=acme.com",
+                "--signup-domains=b.org",
+                "--signups=closed",
             ]
             .map(OsString::from)
         );

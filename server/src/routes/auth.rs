@@ -1,4 +1,5 @@
-//! `/api/auth/…`: pre-login, register, login, logout, me, password change, recovery.
+//! `/api/auth/…`: pre-login, sign-up policy, register, login, logout, me, password change,
+//! recovery.
 
 use axum::{
     Json,
@@ -19,7 +20,7 @@ use signet_core::{
         account::{
             AccountKeys, ClientKind, LoginRequest, PasswordChangeRequest, PreloginRequest,
             PreloginResponse, RecoveryBeginRequest, RecoveryBeginResponse, RecoveryCompleteRequest,
-            RegisterRequest, SessionResponse, TrustStateBlob, UserInfo,
+            RegisterRequest, SessionResponse, SignupPolicyInfo, TrustStateBlob, UserInfo,
         },
     },
 };
@@ -28,9 +29,10 @@ use super::{json::ApiJson, validate};
 use crate::{
     ApiError, AppState,
     auth::{BROWSER_ABSOLUTE, CLI_ABSOLUTE, SignedIn},
-    ids::{new_session_token, new_uuid, session_hash},
+    ids::{check_uuid, new_session_token, new_uuid, session_hash},
+    signups::SignupMode,
     store::{
-        accounts::{NewPassword, UserRow},
+        accounts::{Admission, NewPassword, UserRow},
         audit::{Actor, Record},
         now,
     },
@@ -174,7 +176,19 @@ pub(super) async fn prelogin(
     }))
 }
 
-/// `POST /api/auth/register`: creates the account and signs in.
+/// `GET /api/auth/signups`: who may sign up here, for the sign-in page.
+pub(super) async fn signups(
+    State(state): State<AppState>,
+) -> Result<Json<SignupPolicyInfo>, ApiError> {
+    let has_users = match state.signups.mode() {
+        SignupMode::InviteOnly => state.store.has_users().await?,
+        SignupMode::Open | SignupMode::Closed => true,
+    };
+    Ok(Json(state.signups.info(has_users)))
+}
+
+/// `POST /api/auth/register`: creates the account if the sign-up policy lets it in (see
+/// [`crate::signups`]), and signs in.
 pub(super) async fn register(
     State(state): State<AppState>,
     Ip(ip): Ip,
@@ -186,6 +200,21 @@ pub(super) async fn register(
         .rate_limit(&format!("register-ip:{ip}"), 3600, 50, now)
         .await?;
     let email = validate::email(&req.email)?;
+    state.signups.check_address(&email)?;
+    let admission = match state.signups.mode() {
+        SignupMode::InviteOnly => {
+            if let Some(invite) = &req.invite {
+                check_uuid(&invite.id, "invite.id")?;
+            }
+            Admission::FirstOrInvited(
+                req.invite
+                    .as_ref()
+                    .map(|i| (i.id.as_str(), i.token.as_str())),
+            )
+        }
+        // Closed was refused by `check_address`.
+        SignupMode::Open | SignupMode::Closed => Admission::Anyone,
+    };
     validate::kdf_params(&req.kdf_params)?;
     validate::blob(&req.kdf_salt, "kdf_salt", 16)?;
     parse_or(&req.wrapped_user_key, "wrapped_user_key")?;
@@ -215,7 +244,7 @@ pub(super) async fn register(
         sealed_private_keys: req.sealed_private_keys.clone(),
         fingerprint: public_keys.fingerprint().to_string(),
     };
-    state.store.create_user(&user, now).await?;
+    state.store.create_user(&user, admission, now).await?;
     start_session(&state, &user, req.client, ip, StatusCode::CREATED).await
 }
 

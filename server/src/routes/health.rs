@@ -62,6 +62,7 @@ mod tests {
             dashboard_build: None,
             metrics,
             trusted_proxies: Arc::new(crate::proxies::TrustedProxies::default()),
+            signups: Arc::new(config.signups.clone()),
         };
         let Json(ok) = ready(State(state.clone())).await?;
         assert_eq!(ok.status, "ready");

@@ -150,6 +150,13 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             post(auth::prelogin),
         ),
         route(
+            "GET",
+            "/auth/signups",
+            Public,
+            "Who may sign up here: mode, allowed email domains, whether a bare sign-up is accepted now",
+            get(auth::signups),
+        ),
+        route(
             "POST",
             "/auth/register",
             Public,

@@ -85,9 +85,45 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
+/// What lets a new account in, beyond an email nobody uses yet (see [`crate::signups`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Admission<'a> {
+    /// Open sign-up: anyone.
+    Anyone,
+    /// Invite-only: the server's first account, or one presenting this invitation
+    /// (`(id, token)`).
+    FirstOrInvited(Option<(&'a str, &'a str)>),
+}
+
 impl Store {
-    /// Inserts a new user. A taken email is a 409.
-    pub async fn create_user(&self, user: &UserRow, now: i64) -> Result<(), ApiError> {
+    /// Inserts a new user if `admission` lets them in. A taken email is a 409.
+    ///
+    /// Invite-only sign-ups take a row lock on `signet_meta` first, so two sign-ups on an
+    /// empty server cannot both count zero users and both become "the first account" (on
+    /// SQLite the single writer connection serialises them already; on PostgreSQL replicas
+    /// share the lock).
+    pub async fn create_user(
+        &self,
+        user: &UserRow,
+        admission: Admission<'_>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        if let Admission::FirstOrInvited(invite) = admission {
+            sqlx::query("UPDATE signet_meta SET value = value WHERE key = 'instance_secret'")
+                .execute(&mut *tx)
+                .await?;
+            let someone: Option<String> = sqlx::query_scalar("SELECT id FROM users LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+            match (someone, invite) {
+                (None, _) => {}
+                (Some(_), None) => return Err(crate::signups::invitation_required()),
+                (Some(_), Some((id, token))) => {
+                    super::invites::admit(&mut tx, id, token, &user.id, now).await?;
+                }
+            }
+        }
         let result = sqlx::query(concat!(
             "INSERT INTO users (",
             user_columns!(),
@@ -106,9 +142,23 @@ impl Store {
         .bind(&user.sealed_private_keys)
         .bind(&user.fingerprint)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await;
-        super::unique(result, "email_taken", "an account with this email already exists; sign in instead (or recover it with its recovery code)").map(drop)
+        super::unique(
+            result,
+            "email_taken",
+            "an account with this email already exists; sign in instead (or recover it with its recovery code)",
+        )?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the server has any account yet.
+    pub async fn has_users(&self) -> Result<bool, ApiError> {
+        let someone: Option<String> = sqlx::query_scalar("SELECT id FROM users LIMIT 1")
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(someone.is_some())
     }
 
     /// The user with this (lowercased) email.

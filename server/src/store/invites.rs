@@ -14,7 +14,7 @@ use signet_core::{
 use sqlx::{Row, any::AnyRow};
 
 use super::{
-    Store,
+    Store, Tx,
     audit::{self, Actor, Record},
     team_log,
     teams::{lock_team, role_of, version},
@@ -86,7 +86,7 @@ fn info_from_row(r: &AnyRow, now: i64) -> Result<InviteInfo, ApiError> {
 
 /// What an unknown invitation id or a wrong token answers: the same, so a guess learns
 /// nothing.
-const WRONG_LINK: ApiError =
+pub(super) const WRONG_LINK: ApiError =
     ApiError::BadCredentials("this invitation link is wrong or incomplete; copy the whole link");
 
 fn not_usable(e: CoreError) -> ApiError {
@@ -100,8 +100,8 @@ fn not_usable(e: CoreError) -> ApiError {
 }
 
 /// Checks `token`, the state and the expiry of the invitation row `r` (its `token_hash`,
-/// `status` and `expires_at`): what both preview and accept must pass.
-fn check_token(r: &AnyRow, token: &str, now: i64) -> Result<InviteRecord, ApiError> {
+/// `status` and `expires_at`): what preview, accept and a sign-up with it must pass.
+pub(super) fn check_token(r: &AnyRow, token: &str, now: i64) -> Result<InviteRecord, ApiError> {
     let status: String = r.try_get("status")?;
     let mut record = InviteRecord {
         token_hash: r.try_get("token_hash")?,
@@ -110,6 +110,47 @@ fn check_token(r: &AnyRow, token: &str, now: i64) -> Result<InviteRecord, ApiErr
     };
     record.accept(token, now).map_err(not_usable)?;
     Ok(record)
+}
+
+/// Lets the new account `user_id` in with the invitation `invite_id`, inside the sign-up's
+/// transaction `tx`: the token, state and expiry as [`Store::preview_invite`] checks them, a
+/// team not in the trash, and no account made with this invitation before (each admits one).
+pub(super) async fn admit(
+    tx: &mut Tx,
+    invite_id: &str,
+    token: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let r = sqlx::query(
+        "SELECT i.token_hash, i.status, i.expires_at, i.signup_user_id, t.deleted_at \
+         FROM invites i JOIN teams t ON t.id = i.team_id WHERE i.id = $1",
+    )
+    .bind(invite_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(WRONG_LINK)?;
+    check_token(&r, token, now)?;
+    let deleted: Option<i64> = r.try_get("deleted_at")?;
+    if deleted.is_some() {
+        return Err(ApiError::Gone("this invitation's team was deleted".into()));
+    }
+    let used = sqlx::query(
+        "UPDATE invites SET signup_user_id = $1 \
+         WHERE id = $2 AND status = 'pending' AND signup_user_id IS NULL",
+    )
+    .bind(user_id)
+    .bind(invite_id)
+    .execute(&mut **tx)
+    .await?;
+    if used.rows_affected() != 1 {
+        return Err(ApiError::Gone(
+            "this invitation was already used to create an account: sign in with that account \
+             to join, or ask an admin for a new invitation"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 impl Store {

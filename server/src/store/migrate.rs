@@ -50,6 +50,11 @@ const SQLITE: &[Migration] = &[
         "destination_position",
         include_str!("../../migrations/sqlite/0008_destination_position.sql"),
     ),
+    (
+        9,
+        "signup_invites",
+        include_str!("../../migrations/sqlite/0009_signup_invites.sql"),
+    ),
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -92,6 +97,11 @@ const POSTGRES: &[Migration] = &[
         8,
         "destination_position",
         include_str!("../../migrations/postgres/0008_destination_position.sql"),
+    ),
+    (
+        9,
+        "signup_invites",
+        include_str!("../../migrations/postgres/0009_signup_invites.sql"),
     ),
 ];
 

@@ -59,7 +59,7 @@ async fn alerting_server(
         // The receivers are on loopback.
         allow_private_targets: true,
     };
-    TestServer::start_with(config, data).await
+    TestServer::start_with(signet_tests::server::open_signups(config), data).await
 }
 
 async fn add_destination(

@@ -16,8 +16,11 @@
 //! (127.x.y.z), so the per-IP rate limits stay out of the way.
 //!
 //! Beside the matrix: cookie writes without the CSRF header, another team's ids in paths and
-//! bodies, role changes taking effect at once, owner-only member rules, and a trashed team.
+//! bodies, role changes taking effect at once, owner-only member rules, a trashed team, and
+//! (in [`signups`]) who may create an account.
 //! The matrix, cross-team and hostile tests run on SQLite and on the throwaway PostgreSQL.
+
+mod signups;
 
 use std::collections::BTreeSet;
 
@@ -128,6 +131,7 @@ const MATRIX: &[(&str, Row)] = &[
     // Accounts. Public routes are called with valid bodies: a real sign-in, a fresh
     // registration, the recovery code of a dedicated account.
     ("POST /api/auth/prelogin", PUBLIC),
+    ("GET /api/auth/signups", PUBLIC),
     ("POST /api/auth/register", PUBLIC),
     ("POST /api/auth/login", PUBLIC),
     ("POST /api/auth/logout", SIGNED_IN),

@@ -1091,3 +1091,110 @@ async fn browser_full_session_never_sends_a_secret_in_the_clear() -> anyhow::Res
 fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The sign-in page says who may sign up and offers sign-up only when the server would take
+/// it: on an invite-only server limited to @example.com, the first person may; then a
+/// stranger is told to ask for an invitation (no sign-up offered), while the same browser
+/// opening an invitation link signs up through it and joins. A closed server says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sign_in_page_shows_the_sign_up_policy_and_an_invitee_signs_up_by_link()
+-> anyhow::Result<()> {
+    use signet_server::signups::{SignupMode, SignupPolicy};
+    let policy =
+        |mode, domains: &[&str]| SignupPolicy::new(mode, domains).map_err(anyhow::Error::msg);
+    let server =
+        TestServer::start_with_signups(policy(SignupMode::InviteOnly, &["Example.com"])?).await?;
+    let browser = Browser::start().await?;
+    let account = format!("{}/account", server.url);
+    browser.client.goto(&account).await?;
+    let text = browser
+        .wait_for_text("#signup-policy", "the first one may sign up", 30)
+        .await?;
+    assert!(text.contains("Only @example.com addresses"), "{text}");
+    browser.wait_for("#show-signup", 10).await?;
+
+    // The first account, through the library; it invites a developer.
+    let api = signet_client::Api::new(&server.url);
+    let (owner, _) = signet_client::Session::register(
+        &api,
+        "owner@example.com",
+        PASSWORD,
+        signet_tests::api::weak_kdf(),
+    )
+    .await?;
+    let (team, key) = owner.create_team("Acme Mobile").await?;
+    let (_, link) = owner
+        .invite(&team.id, &key, signet_core::wire::Role::Developer)
+        .await?;
+    let link = link.dangerously_to_url(&server.url);
+
+    // A stranger: by invitation, and no sign-up form offered.
+    browser.client.goto(&account).await?;
+    browser
+        .wait_for_text(
+            "#signup-policy",
+            "ask an admin of your team for an invitation link",
+            30,
+        )
+        .await?;
+    browser.screenshot("dashboard-sign-in-invite-only").await?;
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("#show-signup"))
+            .await
+            .is_err(),
+        "sign-up is offered though the server would refuse it"
+    );
+
+    // The invitee, through the link.
+    browser.client.goto(link.as_str()).await?;
+    browser
+        .wait_for_text(
+            "#signup-policy",
+            "this invitation lets you create an account",
+            30,
+        )
+        .await?;
+    browser.click("#show-signup").await?;
+    browser.fill("#signup-email", "bob@example.com").await?;
+    browser.fill("#signup-password", PASSWORD).await?;
+    browser.fill("#signup-confirm", PASSWORD).await?;
+    browser.click("#signup-submit").await?;
+    browser.wait_for_text("#recovery-code", "-", 60).await?;
+    confirm_recovery_code(&browser).await?;
+    browser
+        .wait_for_text("#invite-team", "Acme Mobile", 30)
+        .await?;
+    browser.click("#accept-invite").await?;
+    browser
+        .wait_until("location.pathname === '/credentials'", 60)
+        .await?;
+    let members = owner.members(&team.id).await?;
+    assert!(
+        members.iter().any(|m| m.email == "bob@example.com"),
+        "{members:?}"
+    );
+    server.stop().await?;
+
+    let closed = TestServer::start_with_signups(policy(SignupMode::Closed, &[])?).await?;
+    let fresh = Browser::start().await?;
+    fresh
+        .client
+        .goto(&format!("{}/account", closed.url))
+        .await?;
+    fresh
+        .wait_for_text("#signup-policy", "Sign-up is closed on this server", 30)
+        .await?;
+    assert!(
+        fresh
+            .client
+            .find(fantoccini::Locator::Css("#show-signup"))
+            .await
+            .is_err(),
+        "sign-up is offered on a closed server"
+    );
+    fresh.close().await?;
+    browser.close().await?;
+    closed.stop().await
+}

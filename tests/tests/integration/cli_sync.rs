@@ -15,6 +15,7 @@ use signet_core::{
     vault::recovery::RecoveryCode,
     wire::Role,
 };
+use signet_server::signups::{SignupMode, SignupPolicy};
 use signet_tests::{
     api::{PASSWORD, join},
     asc_sim::AscSimulator,
@@ -546,6 +547,75 @@ async fn register_login_whoami_logout_and_names_that_need_an_id() -> Result<()> 
     cli.ok(&["login"]).await?;
     cli.ok(&["whoami"]).await?;
     Ok(())
+}
+
+/// On an invite-only server (the default: the first account, then by invitation), a bare
+/// `signet register` is told to ask for an invitation and stores nothing; a cut link is
+/// refused before anything is sent; `--invite LINK` creates the account and joins the team.
+/// On a closed server the error says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn register_with_an_invitation_link_on_an_invite_only_server() -> Result<()> {
+    let server = TestServer::start_with_signups(SignupPolicy::default()).await?;
+    let api = Api::new(&server.url);
+    let owner = account(&api, "owner").await?;
+    let (team, key) = owner.create_team("Acme").await?;
+    let cli = Cli::new(&server.url)?;
+    let email = "dev@example.test";
+
+    let stderr = cli.fails(&["register", "--email", email]).await?;
+    ensure!(
+        stderr.contains("by invitation only") && stderr.contains("signet register --invite"),
+        "{stderr}"
+    );
+    ensure!(
+        !cli.config_file().exists(),
+        "a refused sign-up stored a session"
+    );
+
+    let (_, link) = owner.invite(&team.id, &key, Role::Developer).await?;
+    let url = link.dangerously_to_url(&server.url);
+    let (cut, secret) = url.split_once('#').context("a link has a fragment")?;
+    let stderr = cli
+        .fails(&["register", "--email", email, "--invite", cut])
+        .await?;
+    ensure!(stderr.contains("copy the whole link"), "{stderr}");
+
+    let out = cli
+        .run(&["register", "--email", email, "--invite", url.as_str()])
+        .await?;
+    ensure!(out.code == Some(0), "{out:#?}");
+    RecoveryCode::parse(out.stdout.trim()).context("the recovery code is printed")?;
+    ensure!(
+        out.stderr.contains("Joined the team Acme as developer"),
+        "{}",
+        out.stderr
+    );
+    ensure!(!out.stderr.contains(secret), "the link's secret was echoed");
+    let me = cli.ok(&["whoami"]).await?;
+    ensure!(me.contains(email) && me.contains("Acme"), "{me}");
+    // The link is used up: another person cannot sign up with it.
+    let stderr = Cli::new(&server.url)?
+        .fails(&[
+            "register",
+            "--email",
+            "late@example.test",
+            "--invite",
+            url.as_str(),
+        ])
+        .await?;
+    ensure!(
+        stderr.contains("refused the invitation") && stderr.contains("already accepted"),
+        "{stderr}"
+    );
+    server.stop().await?;
+
+    let closed = SignupPolicy::new::<&str>(SignupMode::Closed, &[]).map_err(anyhow::Error::msg)?;
+    let server = TestServer::start_with_signups(closed).await?;
+    let stderr = Cli::new(&server.url)?
+        .fails(&["register", "--email", email])
+        .await?;
+    ensure!(stderr.contains("sign-up is closed"), "{stderr}");
+    server.stop().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

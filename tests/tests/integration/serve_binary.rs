@@ -382,3 +382,127 @@ async fn json_logs_are_json_lines_without_emails_or_tokens() -> anyhow::Result<(
     }
     Ok(())
 }
+
+/// Starts `signet ARGS` with `envs`, logging to `log`; what `GET /api/auth/signups` said and
+/// the log.
+async fn signups_of(
+    args: &[&OsStr],
+    envs: &[(&str, &OsStr)],
+    log: &Path,
+) -> anyhow::Result<(signet_core::wire::account::SignupPolicyInfo, String)> {
+    let mut server = ServeProcess::start_command(args, envs, log)?;
+    server.health().await?;
+    let info = reqwest::get(format!("{}/api/auth/signups", server.url))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    server.signal("TERM")?;
+    server.wait_exit(Duration::from_secs(10))?;
+    Ok((info, std::fs::read_to_string(log)?))
+}
+
+/// `signet serve` reads the sign-up policy like every setting (flag > environment > file),
+/// logs it at start (domains, never an address), defaults to "the first account, then
+/// invite-only", and stops naming the setting for a domain that is not one. `signet config
+/// check` prints it.
+#[tokio::test]
+async fn the_sign_up_policy_comes_from_flag_environment_or_file_and_is_logged() -> anyhow::Result<()>
+{
+    use signet_core::wire::account::SignupMode;
+    let dir = tempfile::tempdir()?;
+    let base = format!(
+        "bind = \"127.0.0.1:0\"\n{}{}",
+        toml_line("data_dir", &dir.path().join("data")),
+        toml_line("dist", &paths::dist()?),
+    );
+    let bare = write_config(dir.path(), "bare.toml", &base)?;
+    let config = write_config(
+        dir.path(),
+        "signet.toml",
+        &format!("{base}signups = \"open\"\nsignup_domains = [\"Acme.com\", \"b.org\"]\n"),
+    )?;
+    let serve = OsStr::new("serve");
+    let with = OsStr::new("--config");
+
+    // Nothing said: the first account may register, then invite-only.
+    let (info, log) = signups_of(
+        &[serve, with, bare.as_os_str()],
+        &[],
+        &dir.path().join("default.log"),
+    )
+    .await?;
+    assert_eq!(
+        (info.mode, info.open_now, info.allowed_domains.len()),
+        (SignupMode::InviteOnly, true, 0)
+    );
+    assert!(
+        log.contains("invite-only (the first account may register)"),
+        "{log}"
+    );
+
+    // The file.
+    let (info, log) = signups_of(
+        &[serve, with, config.as_os_str()],
+        &[],
+        &dir.path().join("file.log"),
+    )
+    .await?;
+    assert_eq!(info.mode, SignupMode::Open);
+    assert_eq!(info.allowed_domains, ["acme.com", "b.org"]);
+    assert!(
+        log.contains("sign-up") && log.contains("acme.com, b.org"),
+        "{log}"
+    );
+    assert!(!log.contains('@'), "an address in the log: {log}");
+
+    // The environment beats the file; a flag beats both.
+    let env = [("SIGNET_SIGNUPS", OsStr::new("closed"))];
+    let (info, _) = signups_of(
+        &[serve, with, config.as_os_str()],
+        &env.clone(),
+        &dir.path().join("env.log"),
+    )
+    .await?;
+    assert_eq!(info.mode, SignupMode::Closed);
+    assert_eq!(info.allowed_domains, ["acme.com", "b.org"]);
+    let flags = [
+        serve,
+        with,
+        config.as_os_str(),
+        OsStr::new("--signups"),
+        OsStr::new("invite-only"),
+        OsStr::new("--signup-domains"),
+        OsStr::new("c.net,d.io"),
+    ];
+    let (info, _) = signups_of(&flags, &env, &dir.path().join("flag.log")).await?;
+    assert_eq!(info.mode, SignupMode::InviteOnly);
+    assert_eq!(info.allowed_domains, ["c.net", "d.io"]);
+
+    // A domain that is not one stops the start, naming the setting.
+    let out = Command::new(paths::signet_bin()?)
+        .args(["serve", "--config"])
+        .arg(&bare)
+        .args(["--signup-domains", "acme"])
+        .env_remove("SIGNET_SIGNUPS")
+        .env_remove("SIGNET_SIGNUP_DOMAINS")
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("signup_domains") && stderr.contains("acme"),
+        "{stderr}"
+    );
+
+    let out = Command::new(paths::signet_bin()?)
+        .args(["config", "check"])
+        .arg(&config)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("signups = \"open\"  # from the file")
+            && stdout.contains("signup_domains = [\"Acme.com\", \"b.org\"]"),
+        "{stdout}"
+    );
+    Ok(())
+}

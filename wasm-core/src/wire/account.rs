@@ -61,6 +61,56 @@ pub struct RegisterRequest {
     /// Browser or CLI session.
     #[serde(default)]
     pub client: ClientKind,
+    /// The invitation this sign-up comes with: what an invite-only server asks of a new
+    /// account (see [`SignupPolicyInfo`]). Joining the team is still a separate step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<SignupInvite>,
+}
+
+/// An invitation presented at sign-up: its id and the token derived from its link's secret
+/// (the token `POST /api/invites/{id}/preview` checks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupInvite {
+    /// The invitation id (the link's path).
+    pub id: String,
+    /// The invite token derived from the link's secret.
+    pub token: String,
+}
+
+/// Who may create an account on a server, as its operator set it (`signet serve --signups`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupMode {
+    /// Anyone who can reach the server.
+    Open,
+    /// The first account, then only people with a pending invitation link.
+    InviteOnly,
+    /// Nobody: no new accounts at all, not even with an invitation.
+    Closed,
+}
+
+impl SignupMode {
+    /// `open`, `invite-only` or `closed`: how `signet serve --signups` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::InviteOnly => "invite-only",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// `GET /api/auth/signups`: the server's sign-up policy, for the sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupPolicyInfo {
+    /// Who may sign up.
+    pub mode: SignupMode,
+    /// Email domains allowed to sign up (lowercase, exact match); empty means any.
+    #[serde(default)]
+    pub allowed_domains: Vec<String>,
+    /// Whether a sign-up without an invitation would be accepted right now (open, or
+    /// invite-only on a server that has no account yet), for an allowed address.
+    pub open_now: bool,
 }
 
 /// `POST /api/auth/login`.
