@@ -107,16 +107,27 @@ pub async fn signups() -> Result<SignupPolicyInfo, ApiError> {
     Ok(client().signups().await?)
 }
 
+// The five flows that derive keys from a password are `#[lazy]`: the Argon2id, key-pair and
+// trust-state code they reach loads (as a chunk) while the person types, not with the page,
+// so the first load stays small. They take owned arguments, as lazy functions must.
+
 /// Registers: derives every key here (Argon2id with the default parameters), sends only what
 /// the vault produces (with the invitation's token, when signing up through one), and returns
 /// the keys plus the recovery code to show once.
+#[leptos::lazy]
 pub async fn register(
-    email: &str,
-    password: &str,
-    invite: Option<&InviteLink>,
+    email: String,
+    password: String,
+    invite: Option<InviteLink>,
 ) -> Result<(Keys, RecoveryCode), ApiError> {
-    let (keys, code) =
-        Keys::register_with_invite(&client(), email, password, KdfParams::DEFAULT, invite).await?;
+    let (keys, code) = Keys::register_with_invite(
+        &client(),
+        &email,
+        &password,
+        KdfParams::DEFAULT,
+        invite.as_ref(),
+    )
+    .await?;
     keys.check_kdf().await?;
     Ok((keys, code))
 }
@@ -124,32 +135,36 @@ pub async fn register(
 /// Signs in with the password and unlocks the keys. The KDF parameters the server hands out
 /// are checked against the vault's floor and ceiling before any work, and against the
 /// strongest this account used (its trust state) right after.
-pub async fn login(email: &str, password: &str) -> Result<Keys, ApiError> {
-    let keys = Keys::login(&client(), email, password, false).await?;
+#[leptos::lazy]
+pub async fn login(email: String, password: String) -> Result<Keys, ApiError> {
+    let keys = Keys::login(&client(), &email, &password, false).await?;
     keys.check_kdf().await?;
     Ok(keys)
 }
 
 /// Unlocks the keys of the session the cookie carries (after a reload) with the password.
-pub async fn unlock(me: &SessionResponse, password: &str) -> Result<Keys, ApiError> {
-    let keys = Keys::unlock(&client(), me, password, false)?;
+#[leptos::lazy]
+pub async fn unlock(me: SessionResponse, password: String) -> Result<Keys, ApiError> {
+    let keys = Keys::unlock(&client(), &me, &password, false)?;
     keys.check_kdf().await?;
     Ok(keys)
 }
 
 /// Changes the password (default Argon2id parameters); the server signs out every other
 /// session.
-pub async fn change_password(keys: &Keys, current: &str, new: &str) -> Result<(), ApiError> {
+#[leptos::lazy]
+pub async fn change_password(keys: Keys, current: String, new: String) -> Result<(), ApiError> {
     Ok(keys
-        .change_password(current, new, KdfParams::DEFAULT)
+        .change_password(&current, &new, KdfParams::DEFAULT)
         .await?)
 }
 
 /// Recovers an account with its recovery code and sets a new password; signs in.
-pub async fn recover(email: &str, code: &str, new_password: &str) -> Result<Keys, ApiError> {
+#[leptos::lazy]
+pub async fn recover(email: String, code: String, new_password: String) -> Result<Keys, ApiError> {
     let code = RecoveryCode::parse(code.trim())
         .map_err(|_| ApiError::local("that is not a recovery code (8 groups of 4 characters)"))?;
-    let keys = Keys::recover(&client(), email, &code, new_password, KdfParams::DEFAULT).await?;
+    let keys = Keys::recover(&client(), &email, &code, &new_password, KdfParams::DEFAULT).await?;
     keys.check_kdf().await?;
     Ok(keys)
 }

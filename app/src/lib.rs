@@ -70,7 +70,7 @@ pub fn App() -> impl IntoView {
             <Shell>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
-                    <Route path=path!("/account") view=pages::account::Account />
+                    <Route path=path!("/account") view={Lazy::<routes::AccountRoute>::new()} />
                     <Route path=path!("/teams") view={Lazy::<routes::TeamsRoute>::new()} />
                     <Route path=path!("/apps") view={Lazy::<routes::AppsRoute>::new()} />
                     <Route path=path!("/apps/:id") view={Lazy::<routes::AppRoute>::new()} />

@@ -1,9 +1,10 @@
 //! The pages that are loaded on first visit, not with the page: each `#[lazy_route]` below
 //! becomes a split point, and `cargo xtask dist` (through `wasm_split_cli_support`) moves the
 //! code only it reaches — the page and the `signet-core` formats it uses — out of the main
-//! module into a chunk fetched when the route is first shown. Home and `/account` (with the
-//! sign-in, sign-up and unlock forms every page's `Gate` shows) stay in the main module (see
-//! docs/development.md, "Code splitting").
+//! module into a chunk fetched when the route is first shown. Home (with the sign-in, sign-up
+//! and unlock forms every page's `Gate` shows) stays in the main module; the key derivation
+//! those forms start is itself lazy (`api::{login, register, unlock, recover}`), so it loads
+//! while the person types (see docs/development.md, "Code splitting").
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -142,6 +143,21 @@ impl LazyRoute for InviteRoute {
     fn view(this: Self) -> AnyView {
         let InviteRoute = this;
         view! { <pages::invite::AcceptInvite /> }.into_any()
+    }
+}
+
+/// `/account`: the fingerprint, password change and recovery code (signed in only).
+#[derive(Debug)]
+pub struct AccountRoute;
+
+#[lazy_route]
+impl LazyRoute for AccountRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(this: Self) -> AnyView {
+        let AccountRoute = this;
+        view! { <pages::account::Account /> }.into_any()
     }
 }
 

@@ -80,7 +80,7 @@ fn ChangePassword() -> impl IntoView {
         ));
         spawn_local(async move {
             paint().await;
-            match api::change_password(&keys, &c, &n).await {
+            match api::change_password(keys, c, n).await {
                 Ok(()) => {
                     current.set(String::new());
                     new.set(String::new());

@@ -220,7 +220,7 @@ fn SignIn(
         let (e, p) = (email.get_untracked(), password.get_untracked());
         spawn_local(async move {
             paint().await;
-            match api::login(e.trim(), &p).await {
+            match api::login(e.trim().to_owned(), p).await {
                 Ok(keys) => {
                     password.set(String::new());
                     busy.set(Busy::Idle);
@@ -312,7 +312,7 @@ fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
         ));
         spawn_local(async move {
             paint().await;
-            match api::recover(e.trim(), &c, &p).await {
+            match api::recover(e.trim().to_owned(), c, p).await {
                 Ok(keys) => {
                     code.set(String::new());
                     password.set(String::new());
@@ -392,7 +392,7 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
                 })
                 .transpose();
             let result = match invite {
-                Ok(invite) => api::register(e.trim(), &p, invite.as_ref()).await,
+                Ok(invite) => api::register(e.trim().to_owned(), p, invite).await,
                 Err(err) => Err(api::ApiError::from(err)),
             };
             match result {
@@ -513,7 +513,7 @@ fn Unlock(me: Arc<SessionResponse>) -> impl IntoView {
         let me = me.clone();
         spawn_local(async move {
             paint().await;
-            match api::unlock(&me, &p).await {
+            match api::unlock((*me).clone(), p).await {
                 Ok(keys) => {
                     password.set(String::new());
                     busy.set(Busy::Idle);

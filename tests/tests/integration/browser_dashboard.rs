@@ -103,19 +103,19 @@ async fn fetched(browser: &Browser) -> anyhow::Result<Vec<(String, u64)>> {
     Ok(entries)
 }
 
-/// The dashboard is split (see docs/development.md, "Code splitting"): a first visit to the
-/// sign-in page fetches the main module only, within the 350 KB (compressed) budget; a lazy
-/// page fetches its own chunk when it is first shown, and still works.
+/// The dashboard is split (see docs/development.md, "Code splitting"): a first visit fetches
+/// the main module only, within budget (over this plain-HTTP loopback Chromium takes gzip;
+/// the brotli sizes are the bench's); a lazy page fetches its own chunk when it is first
+/// shown, and still works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_first_load_fetches_only_the_main_module_and_lazy_pages_their_chunks()
 -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
+    browser.client.goto(&format!("{}/", server.url)).await?;
     browser
-        .client
-        .goto(&format!("{}/account", server.url))
+        .wait_for_text("main h1", "end-to-end encrypted", 30)
         .await?;
-    browser.wait_for_text("main h1", "Sign in", 30).await?;
     browser.wait_for("#server-version", 30).await?;
     let first = fetched(&browser).await?;
     let total: u64 = first.iter().map(|(_, size)| size).sum();
@@ -126,7 +126,7 @@ async fn browser_first_load_fetches_only_the_main_module_and_lazy_pages_their_ch
         .collect();
     eprintln!("first load: {total} bytes (encoded): {first:?}");
     assert_eq!(wasm, ["/app_bg.wasm"], "{first:?}");
-    assert!(total <= 350 * 1024, "first load {total} bytes: {first:?}");
+    assert!(total <= 260 * 1024, "first load {total} bytes: {first:?}");
 
     // Client-side navigation to a lazy route loads its chunk, and the page renders.
     browser.click("a[href='/teams']").await?;
@@ -135,6 +135,25 @@ async fn browser_first_load_fetches_only_the_main_module_and_lazy_pages_their_ch
         .wait_until(
             "performance.getEntriesByType('resource')\
                .some(e => new URL(e.name).pathname.startsWith('/split___teams_route_view'))",
+            30,
+        )
+        .await?;
+    // The key derivation behind the sign-in form is a chunk of its own, fetched on submit:
+    // a wrong password still gets its answer.
+    let early = fetched(&browser).await?;
+    assert!(
+        !early
+            .iter()
+            .any(|(name, _)| name.starts_with("/split_login")),
+        "{early:?}"
+    );
+    browser.fill("#signin-email", "nobody@example.com").await?;
+    browser.fill("#signin-password", "wrong password").await?;
+    browser.click("#signin-submit").await?;
+    browser
+        .wait_until(
+            "performance.getEntriesByType('resource')\
+               .some(e => new URL(e.name).pathname.startsWith('/split_login'))",
             30,
         )
         .await?;
