@@ -159,14 +159,20 @@ pub async fn change_password(keys: Keys, current: String, new: String) -> Result
         .await?)
 }
 
-/// Recovers an account with its recovery code and sets a new password; signs in.
+/// Recovers an account with its recovery code and sets a new password; signs in. The code
+/// is used up: the new one (to show once) is returned with the keys.
 #[leptos::lazy]
-pub async fn recover(email: String, code: String, new_password: String) -> Result<Keys, ApiError> {
+pub async fn recover(
+    email: String,
+    code: String,
+    new_password: String,
+) -> Result<(Keys, RecoveryCode), ApiError> {
     let code = RecoveryCode::parse(code.trim())
         .map_err(|_| ApiError::local("that is not a recovery code (8 groups of 4 characters)"))?;
-    let keys = Keys::recover(&client(), &email, &code, &new_password, KdfParams::DEFAULT).await?;
+    let (keys, next) =
+        Keys::recover(&client(), &email, &code, &new_password, KdfParams::DEFAULT).await?;
     keys.check_kdf().await?;
-    Ok(keys)
+    Ok((keys, next))
 }
 
 /// Signs out (the server revokes the session and clears the cookie).

@@ -11,9 +11,9 @@ use signet_core::{
         user_key::WrappedUserKey,
     },
     wire::account::{
-        ClientKind, LoginRequest, PasswordChangeRequest, PreloginRequest, PreloginResponse,
-        RecoveryBeginRequest, RecoveryBeginResponse, RecoveryCompleteRequest, RegisterRequest,
-        SessionResponse, SignupInvite, SignupPolicyInfo, UserInfo,
+        ClientKind, LoginRequest, NewRecovery, PasswordChangeRequest, PreloginRequest,
+        PreloginResponse, RecoveryBeginRequest, RecoveryBeginResponse, RecoveryCompleteRequest,
+        RegisterRequest, SessionResponse, SignupInvite, SignupPolicyInfo, UserInfo,
     },
 };
 
@@ -290,14 +290,15 @@ impl Session {
         Ok(())
     }
 
-    /// Recovers an account with its recovery code and sets a new password.
+    /// Recovers an account with its recovery code and sets a new password. The code is used
+    /// up: a new one replaces it (returned, to show once), and the old one stops working.
     pub async fn recover(
         api: &Api,
         email: &str,
         code: &RecoveryCode,
         new_password: &str,
         kdf_params: KdfParams,
-    ) -> Result<Self, ClientError> {
+    ) -> Result<(Self, RecoveryCode), ClientError> {
         let recovery_auth_key = code.dangerously_auth_key_base64()?;
         let begun: RecoveryBeginResponse = api
             .post(
@@ -314,6 +315,11 @@ impl Session {
             &SealedPrivateKeys::from_base64(&begun.sealed_private_keys)?,
         )?;
         let change = account.change_password(new_password, kdf_params)?;
+        let next = RecoveryCode::generate()?;
+        let new_recovery = NewRecovery {
+            recovery_auth_key: next.dangerously_auth_key_base64()?,
+            recovery_wrapped_user_key: next.wrap_user_key(&account.user_key)?.to_base64(),
+        };
         let response: SessionResponse = api
             .post(
                 "/auth/recovery/complete",
@@ -325,19 +331,23 @@ impl Session {
                     auth_key: change.auth_key.dangerously_to_base64(),
                     wrapped_user_key: change.wrapped_user_key.to_base64(),
                     client: api.client_kind(),
+                    new_recovery: Some(new_recovery),
                 },
             )
             .await?;
         let (api, token) = bearer(api, &response)?;
-        Ok(Self {
-            api,
-            user: response.user,
-            account: Arc::new(account),
-            token,
-            weak_kdf_ok: is_weak(&kdf_params),
-            kdf_params,
-            trust: Default::default(),
-        })
+        Ok((
+            Self {
+                api,
+                user: response.user,
+                account: Arc::new(account),
+                token,
+                weak_kdf_ok: is_weak(&kdf_params),
+                kdf_params,
+                trust: Default::default(),
+            },
+            next,
+        ))
     }
 
     /// Signs out (revokes the token, or the cookie's session).

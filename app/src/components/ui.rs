@@ -74,7 +74,7 @@ pub fn UnverifiedStatus() -> impl IntoView {
 
 /// A "Copy" button that puts `text` on the clipboard and says "Copied" for a moment.
 #[component]
-fn CopyButton(#[prop(into)] label: String, #[prop(into)] text: String) -> impl IntoView {
+pub fn CopyButton(#[prop(into)] label: String, #[prop(into)] text: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
         let text = text.clone();

@@ -9,6 +9,7 @@ use signet_core::wire::account::{SessionResponse, SignupMode, SignupPolicyInfo};
 
 use crate::{
     api::{self, InviteLink, Keys},
+    components::ui::CopyButton,
     state::{AppState, AuthState},
 };
 
@@ -281,6 +282,16 @@ fn SignIn(
 #[component]
 fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
     let state = AppState::get();
+    // Signed in, waiting until the new recovery code is confirmed as saved.
+    let pending: RwSignal<Option<(Keys, String)>> = RwSignal::new(None);
+    let saved = RwSignal::new(false);
+    let finish = move |()| {
+        if let Some((keys, _)) = pending.get_untracked() {
+            pending.set(None);
+            recovering.set(false);
+            spawn_local(state.signed_in(keys));
+        }
+    };
     let email = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -313,39 +324,57 @@ fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
         spawn_local(async move {
             paint().await;
             match api::recover(e.trim().to_owned(), c, p).await {
-                Ok(keys) => {
+                Ok((keys, next)) => {
                     code.set(String::new());
                     password.set(String::new());
                     confirm.set(String::new());
                     busy.set(Busy::Idle);
-                    recovering.set(false);
-                    state.signed_in(keys).await;
+                    pending.set(Some((keys, next.dangerously_display().to_string())));
                 }
                 Err(err) => busy.set(Busy::Failed(err.to_string())),
             }
         });
     };
-    view! {
-        <section class="auth card" aria-labelledby="recover-title">
-            <h1 id="recover-title">"Recover your account"</h1>
-            <p class="muted">
-                "Your recovery code opens your keys here, in the browser; then choose a new "
-                "password. Every other session is signed out."
-            </p>
-            <form class="form" on:submit=submit id="recover-form">
-                <Field id="recover-email" label="Email" value=email kind="email" autocomplete="username" required=true />
-                <Field id="recover-code" label="Recovery code" value=code autocomplete="off" required=true placeholder="XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX" />
-                <Field id="recover-password" label="New password (at least 10 characters)" value=password kind="password" autocomplete="new-password" required=true />
-                <Field id="recover-confirm" label="Repeat the new password" value=confirm kind="password" autocomplete="new-password" required=true />
-                <button id="recover-submit" class="button primary" type="submit" disabled=move || busy.get().is_working()>
-                    "Recover and sign in"
+    let form = move || {
+        view! {
+            <section class="auth card" aria-labelledby="recover-title">
+                <h1 id="recover-title">"Recover your account"</h1>
+                <p class="muted">
+                    "Your recovery code opens your keys here, in the browser; then choose a new "
+                    "password. Every other session is signed out."
+                </p>
+                <form class="form" on:submit=submit id="recover-form">
+                    <Field id="recover-email" label="Email" value=email kind="email" autocomplete="username" required=true />
+                    <Field id="recover-code" label="Recovery code" value=code autocomplete="off" required=true placeholder="XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX" />
+                    <Field id="recover-password" label="New password (at least 10 characters)" value=password kind="password" autocomplete="new-password" required=true />
+                    <Field id="recover-confirm" label="Repeat the new password" value=confirm kind="password" autocomplete="new-password" required=true />
+                    <button id="recover-submit" class="button primary" type="submit" disabled=move || busy.get().is_working()>
+                        "Recover and sign in"
+                    </button>
+                </form>
+                <BusyLine state=busy id="recover-status" />
+                <button class="link-button" type="button" on:click=move |_| recovering.set(false)>
+                    "Back to sign in"
                 </button>
-            </form>
-            <BusyLine state=busy id="recover-status" />
-            <button class="link-button" type="button" on:click=move |_| recovering.set(false)>
-                "Back to sign in"
-            </button>
-        </section>
+            </section>
+        }
+    };
+    move || match pending.get() {
+        Some((keys, code)) => view! {
+            <section class="auth card" aria-labelledby="new-recovery-title">
+                <h1 id="new-recovery-title">"Your new recovery code"</h1>
+                <RecoveryCodeCard
+                    code
+                    email=keys.user.email.clone()
+                    intro="The code you just used no longer works: this one replaces it. \
+                           Store it as safely as the last one."
+                    saved
+                    on_continue=Callback::new(finish)
+                />
+            </section>
+        }
+        .into_any(),
+        None => form().into_any(),
     }
 }
 
@@ -406,7 +435,7 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
             }
         });
     };
-    let finish = move |_| {
+    let finish = move |()| {
         if let Some((keys, _)) = pending.get_untracked() {
             pending.set(None);
             spawn_local(state.signed_in(keys));
@@ -416,33 +445,18 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
     view! {
         <section class="auth card" aria-labelledby="signup-title">
             {move || match pending.get() {
-                Some((_, code)) => {
+                Some((keys, code)) => {
                     view! {
                         <h1 id="signup-title">"Save your recovery code"</h1>
-                        <p>
-                            "If you forget your password, this code is the only way back into "
-                            "your account. Signet cannot reset it for you: the server never "
-                            "sees your keys. It is shown "<strong>"only this once"</strong>"."
-                        </p>
-                        <pre class="recovery-code" id="recovery-code">{code}</pre>
-                        <label class="check">
-                            <input
-                                id="recovery-saved"
-                                type="checkbox"
-                                prop:checked=move || saved.get()
-                                on:change=move |ev| saved.set(event_target_checked(&ev))
-                            />
-                            "I have stored my recovery code somewhere safe"
-                        </label>
-                        <button
-                            id="recovery-continue"
-                            class="button primary"
-                            type="button"
-                            disabled=move || !saved.get()
-                            on:click=finish
-                        >
-                            "Continue"
-                        </button>
+                        <RecoveryCodeCard
+                            code
+                            email=keys.user.email.clone()
+                            intro="If you forget your password, this code is the only way back into \
+                                   your account. Signet cannot reset it for you: the server never \
+                                   sees your keys."
+                            saved
+                            on_continue=Callback::new(finish)
+                        />
                     }
                         .into_any()
                 }
@@ -560,5 +574,73 @@ fn Unlock(me: Arc<SessionResponse>) -> impl IntoView {
                 "Sign out instead"
             </button>
         </section>
+    }
+}
+
+/// A recovery code shown once: Copy, Download as a text file, Print, and Continue only
+/// after the person says it is stored.
+#[component]
+fn RecoveryCodeCard(
+    code: String,
+    email: String,
+    intro: &'static str,
+    saved: RwSignal<bool>,
+    on_continue: Callback<()>,
+) -> impl IntoView {
+    let text = format!(
+        "Signet recovery code for {email}\n\n{code}\n\nIt opens your account's keys if you forget \
+         your password. Keep it offline and private; using it replaces it with a new one.\n"
+    );
+    let status = RwSignal::new(Busy::Idle);
+    let download = move |_| {
+        status.set(
+            match crate::download::save_as(
+                "signet-recovery-code.txt",
+                text.as_bytes(),
+                "text/plain",
+            ) {
+                Ok(()) => Busy::Done("Saved as signet-recovery-code.txt.".into()),
+                Err(e) => Busy::Failed(e),
+            },
+        );
+    };
+    let print = move |_| {
+        if window().print().is_err() {
+            status.set(Busy::Failed("the browser would not print".into()));
+        }
+    };
+    view! {
+        <div class="recovery-card printable">
+            <p>{intro} " It is shown " <strong>"only this once"</strong> "."</p>
+            <pre class="recovery-code" id="recovery-code">{code.clone()}</pre>
+            <div class="recovery-actions">
+                <CopyButton label="recovery code" text=code />
+                <button id="recovery-download" class="button small" type="button" on:click=download>
+                    "Download as a text file"
+                </button>
+                <button id="recovery-print" class="button small" type="button" on:click=print>
+                    "Print"
+                </button>
+            </div>
+            <BusyLine state=status id="recovery-status" />
+            <label class="check">
+                <input
+                    id="recovery-saved"
+                    type="checkbox"
+                    prop:checked=move || saved.get()
+                    on:change=move |ev| saved.set(event_target_checked(&ev))
+                />
+                "I have stored my recovery code somewhere safe"
+            </label>
+            <button
+                id="recovery-continue"
+                class="button primary"
+                type="button"
+                disabled=move || !saved.get()
+                on:click=move |_| on_continue.run(())
+            >
+                "Continue"
+            </button>
+        </div>
     }
 }

@@ -388,6 +388,7 @@ pub(super) async fn change_password(
                 kdf_salt: req.kdf_salt.clone(),
                 auth_hash,
                 wrapped_user_key: req.wrapped_user_key.clone(),
+                recovery: None,
             },
             Some(&user.session.token_hash),
             now,
@@ -451,6 +452,24 @@ pub(super) async fn recovery_complete(
     parse_or(&req.wrapped_user_key, "wrapped_user_key")?;
     let auth_hash = hash_for_storage(PresentedSecret::AuthKey, &req.auth_key)
         .map_err(|_| ApiError::Invalid("auth_key must be at least 16 bytes of base64url".into()))?;
+    // A new recovery code replaces the one just used, in the same transaction.
+    let recovery = match &req.new_recovery {
+        Some(r) => {
+            parse_or(
+                &r.recovery_wrapped_user_key,
+                "new_recovery.recovery_wrapped_user_key",
+            )?;
+            let hash = hash_for_storage(PresentedSecret::RecoveryAuthKey, &r.recovery_auth_key)
+                .map_err(|_| {
+                    ApiError::Invalid(
+                        "new_recovery.recovery_auth_key must be at least 16 bytes of base64url"
+                            .into(),
+                    )
+                })?;
+            Some((hash, r.recovery_wrapped_user_key.clone()))
+        }
+        None => None,
+    };
     state
         .store
         .change_password(
@@ -461,6 +480,7 @@ pub(super) async fn recovery_complete(
                 kdf_salt: req.kdf_salt.clone(),
                 auth_hash,
                 wrapped_user_key: req.wrapped_user_key.clone(),
+                recovery,
             },
             None,
             now,

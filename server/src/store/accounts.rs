@@ -66,6 +66,8 @@ pub struct NewPassword {
     pub auth_hash: String,
     /// The user key under the new KEK.
     pub wrapped_user_key: String,
+    /// A new recovery code (its proof's hash and the user key under it), replacing the old.
+    pub recovery: Option<(String, String)>,
 }
 
 /// A valid session joined with its user.
@@ -209,6 +211,17 @@ impl Store {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+        if let Some((hash, wrapped)) = &new.recovery {
+            sqlx::query(
+                "UPDATE users SET recovery_auth_hash = $1, recovery_wrapped_user_key = $2 \
+                 WHERE id = $3",
+            )
+            .bind(hash)
+            .bind(wrapped)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
             "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL \
              AND token_hash <> $3",

@@ -359,7 +359,7 @@ async fn recovery_code_restores_an_account_and_its_keys() -> Result<()> {
     let wrong = signet_core::vault::recovery::RecoveryCode::generate()?;
     let refused = Session::recover(&api, "alice@example.test", &wrong, "x", weak_kdf()).await;
     ensure!(matches!(refused, Err(ClientError::Api { status: 401, .. })));
-    let recovered =
+    let (recovered, next) =
         Session::recover(&api, "alice@example.test", &code, "brand new", weak_kdf()).await?;
     let key = recovered.team_key(&team.id).await?;
     let (_, opened) = recovered.read_credential(&team.id, &key, &c.id).await?;
@@ -370,6 +370,21 @@ async fn recovery_code_restores_an_account_and_its_keys() -> Result<()> {
         "old session survived recovery"
     );
     Session::login(&api, "alice@example.test", "brand new", true).await?;
+    // The code is used up: it no longer recovers; the new one does, and opens the same keys.
+    let reused = Session::recover(&api, "alice@example.test", &code, "again", weak_kdf()).await;
+    ensure!(
+        matches!(reused, Err(ClientError::Api { status: 401, .. })),
+        "the used recovery code still works: {reused:?}"
+    );
+    ensure!(
+        next.dangerously_display().as_str() != code.dangerously_display().as_str(),
+        "the same code came back"
+    );
+    let (again, _) =
+        Session::recover(&api, "alice@example.test", &next, "third", weak_kdf()).await?;
+    let key = again.team_key(&team.id).await?;
+    let (_, opened) = again.read_credential(&team.id, &key, &c.id).await?;
+    ensure!(opened.as_slice() == b"p8 key");
     server.stop().await?;
     Ok(())
 }

@@ -241,6 +241,29 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
         "the working state was never shown"
     );
     assert_eq!(code.trim().split('-').count(), 8, "{code}");
+    // Download as a text file (the code and whose it is) and Print (the browser's dialog).
+    browser.click("#recovery-download").await?;
+    let saved = String::from_utf8(
+        browser
+            .wait_for_download("signet-recovery-code.txt", 20)
+            .await?,
+    )?;
+    assert!(
+        saved.contains(code.trim()) && saved.contains(email),
+        "{saved}"
+    );
+    browser
+        .client
+        .execute(
+            "window.__printed = 0; window.print = () => { window.__printed += 1; };",
+            vec![],
+        )
+        .await?;
+    browser.click("#recovery-print").await?;
+    browser.wait_until("window.__printed === 1", 5).await?;
+    browser
+        .wait_for("button[aria-label='Copy recovery code']", 5)
+        .await?;
     browser.screenshot("dashboard-recovery-code").await?;
     confirm_recovery_code(&browser).await?;
 
@@ -332,12 +355,41 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
         .await?;
     browser.screenshot("dashboard-recover").await?;
     browser.click("#recover-submit").await?;
+    // The used code is replaced: a new one is shown once, with the same choices.
+    let next = browser
+        .wait_for_text("#new-recovery-title", "new recovery code", 60)
+        .await
+        .and(Ok(()));
+    next?;
+    let next_code = browser.wait_for_text("#recovery-code", "-", 10).await?;
+    assert_ne!(next_code.trim(), code.trim());
+    assert_eq!(next_code.trim().split('-').count(), 8, "{next_code}");
+    browser.wait_for("#recovery-download", 5).await?;
+    confirm_recovery_code(&browser).await?;
     let recovered = browser
         .wait_for_text("#account-fingerprint", "", 60)
         .await?;
     assert_eq!(recovered, fingerprint);
     let api = signet_client::Api::new(&server.url);
     signet_client::Session::login(&api, email, "third time lucky!", false).await?;
+    // The old code stops working; the new one works.
+    let old_code = signet_core::vault::recovery::RecoveryCode::parse(code.trim())?;
+    let reused = signet_client::Session::recover(
+        &api,
+        email,
+        &old_code,
+        "fourth password!",
+        signet_core::vault::kdf::KdfParams::DEFAULT,
+    )
+    .await;
+    assert!(
+        matches!(
+            reused,
+            Err(signet_client::ClientError::Api { status: 401, .. })
+        ),
+        "the used code still recovers: {:?}",
+        reused.map(|_| ())
+    );
     assert!(
         signet_client::Session::login(&api, email, NEW_PASSWORD, false)
             .await

@@ -218,6 +218,19 @@ pub struct RecoveryCompleteRequest {
     /// Browser or CLI session.
     #[serde(default)]
     pub client: ClientKind,
+    /// A new recovery code's proof and wrap of the user key: the code used here stops
+    /// working, and the new one is shown once. (Clients before this field keep their code.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_recovery: Option<NewRecovery>,
+}
+
+/// A fresh recovery code, as the server stores it: what proves it, and the user key under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRecovery {
+    /// Recovery proof, base64url.
+    pub recovery_auth_key: String,
+    /// The user key wrapped under the new code.
+    pub recovery_wrapped_user_key: String,
 }
 
 /// `GET /api/account/trust-state` and `PUT /api/account/trust-state`: the caller's
