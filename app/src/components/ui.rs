@@ -15,6 +15,15 @@ pub fn date(unix: i64) -> String {
     iso.chars().take(10).collect()
 }
 
+/// "a viewer", "a developer", "an admin", "an owner".
+pub fn role_with_article(role: signet_core::wire::Role) -> String {
+    use signet_core::wire::Role;
+    match role {
+        Role::Admin | Role::Owner => format!("an {}", role.as_str()),
+        Role::Developer | Role::Viewer => format!("a {}", role.as_str()),
+    }
+}
+
 /// Whole days from now until `unix` (negative when past).
 pub fn days_until(unix: i64) -> i64 {
     (unix - now_unix()).div_euclid(86_400)

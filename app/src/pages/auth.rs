@@ -131,7 +131,8 @@ type Policy = Signal<Option<Option<SignupPolicyInfo>>>;
 /// Sign in, sign up or recover, with the server's sign-up policy read once.
 #[component]
 fn SignedOut(invited: bool) -> impl IntoView {
-    let signing_up = RwSignal::new(false);
+    // Most people who open an invitation are new: the invitation page starts at sign-up.
+    let signing_up = RwSignal::new(invited);
     let recovering = RwSignal::new(false);
     // Unreadable (an older server): offer sign-up and let the server decide.
     let policy = LocalResource::new(|| async { api::signups().await.ok() });
@@ -207,6 +208,8 @@ fn SignIn(
     policy: Policy,
 ) -> impl IntoView {
     let state = AppState::get();
+    // The key derivation the form starts loads while the person types.
+    spawn_local(api::__preload_login());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(Busy::Idle);
@@ -282,6 +285,7 @@ fn SignIn(
 #[component]
 fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
     let state = AppState::get();
+    spawn_local(api::__preload_recover());
     // Signed in, waiting until the new recovery code is confirmed as saved.
     let pending: RwSignal<Option<(Keys, String)>> = RwSignal::new(None);
     let saved = RwSignal::new(false);
@@ -382,6 +386,7 @@ fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
 #[component]
 fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl IntoView {
     let state = AppState::get();
+    spawn_local(api::__preload_register());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
@@ -514,6 +519,7 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
 #[component]
 fn Unlock(me: Arc<SessionResponse>) -> impl IntoView {
     let state = AppState::get();
+    spawn_local(api::__preload_unlock());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(Busy::Idle);
     let email = me.user.email.clone();

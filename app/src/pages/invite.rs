@@ -9,18 +9,47 @@ use signet_core::vault::invite::InviteSecret;
 
 use crate::{
     api::{self, InviteLink},
-    components::ui::{Loading, PageHeader, date},
+    components::ui::{Loading, PageHeader, date, role_with_article},
     pages::auth::{Busy, BusyLine, Gate},
-    state::AppState,
+    state::{AppState, AuthState},
 };
 
 /// `/invite/:id`.
 #[component]
 pub fn AcceptInvite() -> impl IntoView {
+    let state = AppState::get();
+    let params = use_params_map();
+    // Who invites whom to what, before sign-up: what the server says for this link (the
+    // team's signed log is checked against the link when joining).
+    let preview = LocalResource::new(move || {
+        let id = params.with_untracked(|p| p.get("id")).unwrap_or_default();
+        async move {
+            let link = link(&id).ok()?;
+            api::preview_invite(&link).await.ok()
+        }
+    });
+    let signed_in = move || matches!(state.auth.get(), AuthState::Unlocked(_));
     view! {
-        <section class="card invite-intro">
-            <p>"You were invited to a Signet team. Sign in or create an account to join it."</p>
-        </section>
+        {move || (!signed_in()).then(|| view! {
+            <section class="card invite-intro" id="invite-intro">
+                {move || match preview.get().flatten() {
+                    Some(p) => view! {
+                        <p>
+                            <strong>{p.invited_by.clone()}</strong>" invited you to join "
+                            <strong>{p.team_name.clone()}</strong>" as "
+                            <strong>{role_with_article(p.role)}</strong>
+                            ". Create an account to join (or sign in if you have one); the "
+                            "invitation is checked against the team's signed log when you join."
+                        </p>
+                    }
+                        .into_any(),
+                    None => view! {
+                        <p>"You were invited to a Signet team. Create an account or sign in to join it."</p>
+                    }
+                        .into_any(),
+                }}
+            </section>
+        })}
         <Gate invited=true>
             <InviteDetails />
         </Gate>

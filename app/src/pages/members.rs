@@ -13,7 +13,7 @@ use signet_core::{
 
 use crate::{
     api,
-    components::ui::{CopyValue, Loading, NoTeam, PageHeader, date},
+    components::ui::{CopyValue, Loading, NoTeam, PageHeader, date, role_with_article},
     pages::auth::{Busy, BusyLine, Gate},
     state::AppState,
 };
@@ -111,19 +111,36 @@ fn MemberRow(
     let email = m.email.clone();
     let change_team = team_id.clone();
     let change_user = user_id.clone();
-    let change = move |ev: leptos::ev::Event| {
-        let Some(role) = Role::parse(&event_target_value(&ev)) else {
+    // Choosing a role asks first, saying what it allows; the change is signed into the log.
+    let pending = RwSignal::new(None::<Role>);
+    let choose = move |ev: leptos::ev::Event| {
+        pending.set(Role::parse(&event_target_value(&ev)).filter(|r| *r != m.role));
+    };
+    let confirm_email = email.clone();
+    let change = move |_| {
+        let Some(role) = pending.get_untracked() else {
             return;
         };
         let Some(keys) = state.keys_untracked() else {
             return;
         };
-        let (team, user) = (change_team.clone(), change_user.clone());
-        busy.set(Busy::Working("Changing the role…".into()));
+        pending.set(None);
+        let (team, user, who) = (
+            change_team.clone(),
+            change_user.clone(),
+            confirm_email.clone(),
+        );
+        busy.set(Busy::Working(format!(
+            "Making {who} {}…",
+            role_with_article(role)
+        )));
         spawn_local(async move {
             match api::change_role(&keys, &team, &user, role).await {
                 Ok(()) => {
-                    busy.set(Busy::Idle);
+                    busy.set(Busy::Done(format!(
+                        "{who} is now {}.",
+                        role_with_article(role)
+                    )));
                     reload.update(|n| *n += 1);
                 }
                 Err(e) => busy.set(Busy::Failed(e.to_string())),
@@ -177,12 +194,33 @@ fn MemberRow(
                     let current = m.role;
                     view! {
                         <label class="visually-hidden" for=select_id.clone()>{format!("Role of {}", m.email)}</label>
-                        <select id=select_id class="role-select" on:change=change>
+                        <select
+                            id=select_id
+                            class="role-select"
+                            on:change=choose
+                            prop:value=move || pending.get().unwrap_or(current).as_str()
+                        >
                             {Role::ALL
                                 .into_iter()
                                 .map(|r| view! { <option value=r.as_str() selected=r == current>{r.as_str()}</option> })
                                 .collect_view()}
                         </select>
+                        {let who = m.email.clone();
+                        move || pending.get().map(|role| {
+                            let change = change.clone();
+                            view! {
+                                <div class="confirm role-confirm-box" role="alertdialog">
+                                    <p>{format!("Make {who} {}? {}", role_with_article(role), allows(role))}</p>
+                                    <button class="button small primary role-confirm" type="button" on:click=change>
+                                        "Change role"
+                                    </button>
+                                    " "
+                                    <button class="button small role-cancel" type="button" on:click=move |_| pending.set(None)>
+                                        "Cancel"
+                                    </button>
+                                </div>
+                            }
+                        })}
                     }
                         .into_any()
                 } else {
@@ -327,5 +365,20 @@ fn Invites(team_id: String, invites: Vec<InviteInfo>, reload: RwSignal<u32>) -> 
                     .into_any()
             }}
         </section>
+    }
+}
+
+/// What a role may do, in one sentence.
+fn allows(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "Owners may do everything, including making and removing other owners.",
+        Role::Admin => {
+            "Admins manage members and invitations, robot tokens and alerts, read the audit \
+             log and delete credentials for good."
+        }
+        Role::Developer => {
+            "Developers open, download, add and change credentials, and pull them for builds."
+        }
+        Role::Viewer => "Viewers see apps and credential metadata, but cannot open a credential.",
     }
 }
