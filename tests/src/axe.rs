@@ -59,6 +59,18 @@ pub struct Violation {
     pub nodes: Vec<Node>,
 }
 
+impl Violation {
+    /// A page that does not fit a small window (not an axe rule: the suite's own check).
+    pub fn narrow(what: String) -> Self {
+        Self {
+            id: "fits-360px".into(),
+            impact: Some("serious".into()),
+            help: what,
+            nodes: Vec::new(),
+        }
+    }
+}
+
 /// An element that breaks a rule.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Node {

@@ -18,6 +18,7 @@ async fn check(
     found: &mut Vec<(String, Violation)>,
 ) -> anyhow::Result<()> {
     browser.screenshot(&format!("a11y-{theme}-{page}")).await?;
+    narrow(browser, page, found).await?;
     let results = axe::run(browser, axe_js).await?;
     for v in results.incomplete.iter().filter(|v| v.is_serious()) {
         eprintln!("(needs review) [{theme}] {page}: {v}");
@@ -30,6 +31,41 @@ async fn check(
         } else {
             eprintln!("(minor) {line}");
         }
+    }
+    Ok(())
+}
+
+/// At 360×740 (a small phone) the page fits: nothing wider than the window, so no
+/// horizontal scroll. What sticks out is named (tag, id or class, and by how much).
+async fn narrow(
+    browser: &Browser,
+    page: &str,
+    found: &mut Vec<(String, Violation)>,
+) -> anyhow::Result<()> {
+    // The window's outer size: the viewport inside comes out at 360 wide in headless Chromium.
+    browser.client.set_window_size(360, 740).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let overflow = browser
+        .wait_until(
+            "(() => { const w = document.documentElement.clientWidth; \
+               const wide = [...document.querySelectorAll('body *')] \
+                 .filter(e => e.getBoundingClientRect().right > w + 1 && getComputedStyle(e).position !== 'fixed') \
+                 .filter(e => { for (let a = e.parentElement; a; a = a.parentElement) { const o = getComputedStyle(a).overflowX; if (o !== 'visible' && o !== 'clip') return false; } return true; }) \
+                 .slice(0, 8) \
+                 .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''} +${Math.round(e.getBoundingClientRect().right - w)}px`); \
+               return { scroll: document.documentElement.scrollWidth - w, wide }; })()",
+            10,
+        )
+        .await?;
+    browser.client.set_window_size(1280, 900).await?;
+    let scroll = overflow["scroll"].as_i64().unwrap_or(0);
+    if scroll > 0 {
+        let line = format!(
+            "{page} at 360 px: {scroll} px of horizontal scroll: {}",
+            overflow["wide"]
+        );
+        eprintln!("{line}");
+        found.push((page.to_owned(), Violation::narrow(line)));
     }
     Ok(())
 }
