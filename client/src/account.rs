@@ -88,6 +88,26 @@ fn unlock(
 }
 
 impl Session {
+    /// A session of `user` with her unlocked keys.
+    fn signed_in(
+        api: Api,
+        user: UserInfo,
+        account: UnlockedAccount,
+        token: String,
+        weak_kdf_ok: bool,
+        kdf_params: KdfParams,
+    ) -> Self {
+        Self {
+            api,
+            user,
+            account: Arc::new(account),
+            token,
+            weak_kdf_ok,
+            kdf_params,
+            trust: Default::default(),
+        }
+    }
+
     /// Registers a new account: derives every key locally, sends only what the vault
     /// produces, and returns the session plus the recovery code to show the user once.
     pub async fn register(
@@ -134,15 +154,7 @@ impl Session {
         let response: SessionResponse = api.post("/auth/register", &request).await?;
         let (api, token) = bearer(api, &response)?;
         Ok((
-            Self {
-                api,
-                user: response.user,
-                account: Arc::new(account),
-                token,
-                weak_kdf_ok,
-                kdf_params,
-                trust: Default::default(),
-            },
+            Self::signed_in(api, response.user, account, token, weak_kdf_ok, kdf_params),
             recovery,
         ))
     }
@@ -206,15 +218,14 @@ impl Session {
             .await?;
         let account = unlock(&response, &keys.kek)?;
         let (api, token) = bearer(api, &response)?;
-        Ok(Self {
+        Ok(Self::signed_in(
             api,
-            user: response.user,
-            account: Arc::new(account),
+            response.user,
+            account,
             token,
-            weak_kdf_ok: weak_ok,
-            kdf_params: pre.kdf_params,
-            trust: Default::default(),
-        })
+            weak_ok,
+            pre.kdf_params,
+        ))
     }
 
     /// Resumes a stored session token, unlocking with the password.
@@ -251,15 +262,14 @@ impl Session {
                 signet_core::Error::OpenFailed => ClientError::WrongPassword,
                 other => other.into(),
             })?;
-        Ok(Self {
-            api: api.clone(),
-            user: me.user.clone(),
-            account: Arc::new(account),
-            token: String::new(),
-            weak_kdf_ok: weak_ok,
-            kdf_params: me.keys.kdf_params,
-            trust: Default::default(),
-        })
+        Ok(Self::signed_in(
+            api.clone(),
+            me.user.clone(),
+            account,
+            String::new(),
+            weak_ok,
+            me.keys.kdf_params,
+        ))
     }
 
     /// Changes the password (same user key, re-wrapped); other sessions are signed out.
@@ -337,15 +347,14 @@ impl Session {
             .await?;
         let (api, token) = bearer(api, &response)?;
         Ok((
-            Self {
+            Self::signed_in(
                 api,
-                user: response.user,
-                account: Arc::new(account),
+                response.user,
+                account,
                 token,
-                weak_kdf_ok: is_weak(&kdf_params),
+                is_weak(&kdf_params),
                 kdf_params,
-                trust: Default::default(),
-            },
+            ),
             next,
         ))
     }

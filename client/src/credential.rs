@@ -118,16 +118,6 @@ impl Session {
         .await
     }
 
-    /// Fetches and opens a credential's payload as the [`Payload`] of its kind.
-    pub async fn read_payload(
-        &self,
-        team_id: &str,
-        key: &TeamKey,
-        id: &str,
-    ) -> Result<Payload, ClientError> {
-        self.api.read_payload(team_id, key, id).await
-    }
-
     /// Every credential of a team (all pages), or every one in the trash.
     pub async fn credentials(
         &self,

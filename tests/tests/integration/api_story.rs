@@ -451,30 +451,22 @@ async fn a_credential_in_use_says_where_and_is_trashed_only_when_confirmed() -> 
     let (team, key) = owner.create_team("Acme").await?;
     join(&owner, &team.id, &key, &viewer, Role::Viewer).await?;
     let app = signet_tests::api::android_app(&owner, &team.id, "Acme App", "com.acme.app").await?;
-    let cred = owner
-        .create_credential(
-            &team.id,
-            &key,
-            &NewCredential {
-                kind: CredentialKind::AndroidKeystore,
-                label: "upload",
-                metadata: serde_json::json!({}),
-                payload: b"secret",
-            },
-        )
-        .await?;
-    let spare = owner
-        .create_credential(
-            &team.id,
-            &key,
-            &NewCredential {
-                kind: CredentialKind::AndroidKeystore,
-                label: "spare",
-                metadata: serde_json::json!({}),
-                payload: b"secret",
-            },
-        )
-        .await?;
+    let keystore = async |label: &str| {
+        owner
+            .create_credential(
+                &team.id,
+                &key,
+                &NewCredential {
+                    kind: CredentialKind::AndroidKeystore,
+                    label,
+                    metadata: serde_json::json!({}),
+                    payload: b"secret",
+                },
+            )
+            .await
+    };
+    let cred = keystore("upload").await?;
+    let spare = keystore("spare").await?;
     owner
         .assign(
             &team.id,

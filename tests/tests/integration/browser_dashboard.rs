@@ -665,15 +665,15 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     browser
         .wait_for_text("#keystore-note", "Stored beside the default", 30)
         .await?;
-    browser
-        .wait_until(
-            &format!(
-                "document.querySelector(\"[data-credential='{generated_id}'] .default-badge\") \
-                 && document.querySelectorAll('.default-badge').length === 1"
-            ),
-            30,
+    // Exactly one default keystore: the generated one (`true`) or the other (`false`).
+    let generated_is_default = |yes: bool| {
+        format!(
+            "{}document.querySelector(\"[data-credential='{generated_id}'] .default-badge\") \
+             && document.querySelectorAll('.default-badge').length === 1",
+            if yes { "" } else { "!" }
         )
-        .await?;
+    };
+    browser.wait_until(&generated_is_default(true), 30).await?;
     let cards = browser.wait_for_text(".keystores", "legacy", 10).await?;
     assert!(
         cards.contains("Expires in"),
@@ -694,26 +694,10 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
         )
         .await?;
     browser.click(".make-default-confirm").await?;
-    browser
-        .wait_until(
-            &format!(
-                "!document.querySelector(\"[data-credential='{generated_id}'] .default-badge\") \
-                 && document.querySelectorAll('.default-badge').length === 1"
-            ),
-            30,
-        )
-        .await?;
+    browser.wait_until(&generated_is_default(false), 30).await?;
     browser.click(".keystore .make-default").await?;
     browser.click(".make-default-confirm").await?;
-    browser
-        .wait_until(
-            &format!(
-                "document.querySelector(\"[data-credential='{generated_id}'] .default-badge\") \
-                 && document.querySelectorAll('.default-badge').length === 1"
-            ),
-            30,
-        )
-        .await?;
+    browser.wait_until(&generated_is_default(true), 30).await?;
     browser
         .screenshot("dashboard-android-two-keystores")
         .await?;

@@ -177,23 +177,20 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         &expired_path,
         tools::openssl_sign_profile(expired.as_bytes(), true, dir.path())?,
     )?;
-    pick(&browser, "#ios-profile-file-0", &expired_path).await?;
-    browser.click("#ios-upload-profile-0").await?;
+    // Picks a profile file in the first slot and uploads it.
+    let upload_profile = async |path: &std::path::Path| -> anyhow::Result<()> {
+        pick(&browser, "#ios-profile-file-0", path).await?;
+        browser.click("#ios-upload-profile-0").await
+    };
+    let profiles_stored =
+        async || count(&server, email, CredentialKind::IosProvisioningProfile).await;
+    upload_profile(&expired_path).await?;
     let refused = browser
         .wait_for_text("#ios-profile-status-0", "Nothing was stored", 60)
         .await?;
     assert!(refused.contains("expired on 2021-01-15"), "{refused}");
-    assert_eq!(
-        count(&server, email, CredentialKind::IosProvisioningProfile).await?,
-        0
-    );
-    pick(
-        &browser,
-        "#ios-profile-file-0",
-        &apple_fixture("adhoc.mobileprovision"),
-    )
-    .await?;
-    browser.click("#ios-upload-profile-0").await?;
+    assert_eq!(profiles_stored().await?, 0);
+    upload_profile(&apple_fixture("adhoc.mobileprovision")).await?;
     let problems = browser
         .wait_for_text(
             "#ios-profile-problems-0",
@@ -205,18 +202,9 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     browser
         .wait_for_text("#ios-profile-status-0", "Nothing was stored", 10)
         .await?;
-    assert_eq!(
-        count(&server, email, CredentialKind::IosProvisioningProfile).await?,
-        0
-    );
+    assert_eq!(profiles_stored().await?, 0);
     browser.click("#ios-profile-use-anyway-0").await?;
-    pick(
-        &browser,
-        "#ios-profile-file-0",
-        &apple_fixture("adhoc.mobileprovision"),
-    )
-    .await?;
-    browser.click("#ios-upload-profile-0").await?;
+    upload_profile(&apple_fixture("adhoc.mobileprovision")).await?;
     let warned = browser
         .wait_for_text(
             ".ios-credential[data-kind=ios_provisioning_profile]",

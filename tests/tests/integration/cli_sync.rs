@@ -327,15 +327,9 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
             && stderr.contains("--in-use"),
         "{stderr}"
     );
-    dev.ok(&[
-        "pull",
-        "--app",
-        "App",
-        "--out",
-        &text(out.path()),
-        "--force",
-    ])
-    .await?;
+    let out_dir = text(out.path());
+    let repull = ["pull", "--app", "App", "--out", &out_dir, "--force"];
+    dev.ok(&repull).await?;
 
     // The machine remembers the newest write of the account's sealed trust state (which
     // holds the team log pins): an older one (a server rolling a pin back) is refused.
@@ -346,16 +340,7 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
     ensure!(seen >= 1, "{config:#}");
     config["trust_counter"] = (seen + 5).into();
     std::fs::write(dev.config_file(), serde_json::to_vec(&config)?)?;
-    let stderr = dev
-        .fails(&[
-            "pull",
-            "--app",
-            "App",
-            "--out",
-            &text(out.path()),
-            "--force",
-        ])
-        .await?;
+    let stderr = dev.fails(&repull).await?;
     ensure!(stderr.contains("rolled back"), "{stderr}");
     Ok(())
 }
