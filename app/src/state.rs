@@ -22,8 +22,8 @@ pub enum AuthState {
     /// A session (the cookie survived a reload) but the keys are not in memory: ask for the
     /// password.
     Locked(Arc<SessionResponse>),
-    /// Signed in with the keys unlocked.
-    Unlocked(Keys),
+    /// Signed in with the keys unlocked (boxed: a session is large next to the other states).
+    Unlocked(Box<Keys>),
 }
 
 /// The shared state. `Copy`: every field is an arena handle.
@@ -58,7 +58,7 @@ impl AppState {
     /// The unlocked keys, if any (tracked).
     pub fn keys(&self) -> Option<Keys> {
         match self.auth.get() {
-            AuthState::Unlocked(keys) => Some(keys),
+            AuthState::Unlocked(keys) => Some(*keys),
             _ => None,
         }
     }
@@ -66,7 +66,7 @@ impl AppState {
     /// The unlocked keys, if any (untracked, for event handlers).
     pub fn keys_untracked(&self) -> Option<Keys> {
         match self.auth.get_untracked() {
-            AuthState::Unlocked(keys) => Some(keys),
+            AuthState::Unlocked(keys) => Some(*keys),
             _ => None,
         }
     }
@@ -81,7 +81,7 @@ impl AppState {
 
     /// Keys are unlocked: remember them (in memory) and load the teams.
     pub async fn signed_in(self, keys: Keys) {
-        self.auth.set(AuthState::Unlocked(keys));
+        self.auth.set(AuthState::Unlocked(Box::new(keys)));
         let _ = self.reload_teams().await;
     }
 

@@ -170,3 +170,50 @@ pub fn NoTeam() -> impl IntoView {
         </section>
     }
 }
+
+/// A page's data did not load. A 403 or 404 may mean the person was removed from the current
+/// team (or it was deleted) while this tab was open: the team list is read again, and when
+/// the team is gone from it the page says so, instead of the server's answer, and offers to
+/// go on with another team.
+#[component]
+pub fn LoadError(e: crate::api::ApiError) -> impl IntoView {
+    let state = crate::state::AppState::get();
+    let team = state.team_id.get_untracked().and_then(|id| {
+        state.teams.with_untracked(|t| {
+            t.iter()
+                .find(|t| t.id == id)
+                .map(|t| (id.clone(), t.name.clone()))
+        })
+    });
+    let maybe_gone = matches!(e.status, Some(403 | 404));
+    let gone = LocalResource::new(move || {
+        let team = team.clone();
+        async move {
+            let (id, name) = team.filter(|_| maybe_gone)?;
+            let teams = crate::api::teams().await.ok()?;
+            (!teams.iter().any(|t| t.id == id)).then_some(name)
+        }
+    });
+    let message = e.to_string();
+    move || {
+        match gone.get().flatten() {
+        Some(name) => view! {
+            <section class="card" role="alert" id="team-gone">
+                <p>
+                    {format!(
+                        "You are no longer a member of {name}: an admin removed you, or the team \
+                         was deleted. Nothing of it can be opened here any more; ask an admin of \
+                         {name} for a new invitation if this is a mistake."
+                    )}
+                </p>
+                <button id="team-gone-continue" class="button" type="button"
+                    on:click=move |_| spawn_local(async move { let _ = state.reload_teams().await; })>
+                    "Continue with my other teams"
+                </button>
+            </section>
+        }
+            .into_any(),
+        None => view! { <p class="error-text" role="alert">{message.clone()}</p> }.into_any(),
+    }
+    }
+}

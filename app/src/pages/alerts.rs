@@ -88,7 +88,7 @@ fn AlertSettings() -> impl IntoView {
         />
         {move || match data.get() {
             None => view! { <Loading what="Loading alert settings…" /> }.into_any(),
-            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
             Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
             Some(Ok(Some(Err(role)))) => view! {
                 <section class="empty-state">

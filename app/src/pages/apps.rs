@@ -125,7 +125,7 @@ fn AppList() -> impl IntoView {
         <PageHeader title="Apps" lead="Each app has its Android package and iOS bundle ids; credentials are assigned per app." />
         {move || match apps.get() {
             None => view! { <Loading what="Loading apps…" /> }.into_any(),
-            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
             Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
             Some(Ok(Some(list))) if list.is_empty() => {
                 view! {
@@ -259,7 +259,7 @@ fn AppDetails() -> impl IntoView {
     });
     move || match data.get() {
         None => view! { <Loading what="Loading the app…" /> }.into_any(),
-        Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
         Some(Ok(v)) => {
             view! { <AppBody v reload keygen_ms keystore_note ios_profile /> }.into_any()
         }

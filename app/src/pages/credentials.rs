@@ -93,7 +93,7 @@ fn CredentialList() -> impl IntoView {
         </div>
         {move || match list.get() {
             None => view! { <Loading what="Loading credentials…" /> }.into_any(),
-            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
             Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
             Some(Ok(Some(items))) if items.is_empty() => {
                 let (title, what) = if trash.get_untracked() {
@@ -297,7 +297,7 @@ fn CredentialDetails() -> impl IntoView {
     });
     move || match data.get() {
         None => view! { <Loading what="Loading the credential…" /> }.into_any(),
-        Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
         Some(Ok((c, used, role))) => view! { <CredentialBody c used role reload /> }.into_any(),
     }
 }

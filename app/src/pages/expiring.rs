@@ -142,7 +142,7 @@ fn ExpiringList() -> impl IntoView {
         />
         {move || match list.get() {
             None => view! { <Loading what="Checking expiry dates…" /> }.into_any(),
-            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
             Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
             Some(Ok(Some(items))) if items.is_empty() => view! {
                 <section class="empty-state" id="nothing-expiring">

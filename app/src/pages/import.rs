@@ -74,7 +74,7 @@ fn ImportLoader() -> impl IntoView {
     });
     move || match data.get() {
         None => view! { <Loading what="Loading the app…" /> }.into_any(),
-        Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
         Some(Ok((app, role))) if role < Role::Developer => view! {
             <PageHeader title=format!("Import into {}", app.name) />
             <p class="error-text" role="alert" id="import-not-allowed">

@@ -57,7 +57,7 @@ fn MemberList() -> impl IntoView {
         <BusyLine state=busy id="members-status" />
         {move || match data.get() {
             None => view! { <Loading what="Loading members…" /> }.into_any(),
-            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
             Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
             Some(Ok(Some((team, members, invites)))) => {
                 let admin = team.role >= Role::Admin;

@@ -64,7 +64,7 @@ fn AuditLog() -> impl IntoView {
         </div>
         {move || match page.get() {
             None => view! { <Loading what="Loading the audit log…" /> }.into_any(),
-            Some(Err(e)) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
             Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
             Some(Ok(Some(Err(role)))) => view! {
                 <section class="empty-state">

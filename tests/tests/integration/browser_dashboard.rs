@@ -962,6 +962,13 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
         .read_credential(&team.id, &new_key, &credential)
         .await?;
     assert_eq!(after.as_slice(), from_alice.as_slice());
+    // Bob's open tab: the next page he opens says he was removed, not the server's 404.
+    invitee.click("nav a[href='/credentials']").await?;
+    let gone = invitee
+        .wait_for_text("#team-gone", "no longer a member of Acme Mobile", 30)
+        .await?;
+    assert!(gone.contains("new invitation"), "{gone}");
+    invitee.screenshot("dashboard-removed-member").await?;
 
     // The audit log shows all of it; the filter narrows it to one action.
     owner.click("nav a[href='/audit']").await?;
