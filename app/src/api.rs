@@ -228,6 +228,20 @@ pub async fn create_app(team_id: &str, request: &AppRequest) -> Result<AppInfo, 
     Ok(client().create_app(team_id, request).await?)
 }
 
+/// Renames an app or fixes its Android package and iOS bundle ids.
+pub async fn update_app(
+    team_id: &str,
+    app_id: &str,
+    request: &AppRequest,
+) -> Result<AppInfo, ApiError> {
+    Ok(client().update_app(team_id, app_id, request).await?)
+}
+
+/// Deletes an app and its assignments (admins); its credentials stay in the team.
+pub async fn delete_app(team_id: &str, app_id: &str) -> Result<(), ApiError> {
+    Ok(client().delete_app(team_id, app_id).await?)
+}
+
 /// Which credentials an app uses, per platform, profile and target.
 pub async fn assignments(team_id: &str, app_id: &str) -> Result<Vec<Assignment>, ApiError> {
     Ok(client().assignments(team_id, app_id).await?)

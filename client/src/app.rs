@@ -37,6 +37,23 @@ impl Api {
         self.post(&format!("/teams/{team_id}/apps"), app).await
     }
 
+    /// Renames an app or changes its Android package and iOS targets (developers and up).
+    pub async fn update_app(
+        &self,
+        team_id: &str,
+        app_id: &str,
+        app: &AppRequest,
+    ) -> Result<AppInfo, ClientError> {
+        self.put(&format!("/teams/{team_id}/apps/{app_id}"), app)
+            .await
+    }
+
+    /// Deletes an app and its assignments (admins); its credentials stay in the team.
+    pub async fn delete_app(&self, team_id: &str, app_id: &str) -> Result<(), ClientError> {
+        self.delete::<(), ()>(&format!("/teams/{team_id}/apps/{app_id}"), None)
+            .await
+    }
+
     /// Which credentials an app uses, in every slot (platform × profile × target).
     pub async fn assignments(
         &self,

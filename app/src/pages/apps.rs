@@ -335,6 +335,7 @@ fn AppBody(
                     "Import existing credentials (EAS bundle)"
                 </a>
             })}
+            {can_write.then(|| view! { <EditApp app=v.app.clone() reload admin={v.role >= Role::Admin} /> })}
         </section>
         {(can_write && downloadable).then(|| view! {
             <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() missing=missing.clone() />
@@ -1024,5 +1025,108 @@ fn AddKeystore(
                 <BusyLine state=up_busy id="upload-status" />
             </form>
         </div>
+    }
+}
+
+/// "Edit this app": its name, Android package and iOS targets (`Target=bundle.id` per line),
+/// saved with `PUT …/apps/{id}`; admins may delete it after typing its name (its
+/// credentials stay in the team; only the app and its assignments go).
+#[component]
+fn EditApp(app: AppInfo, reload: RwSignal<u32>, admin: bool) -> impl IntoView {
+    let state = AppState::get();
+    let name = RwSignal::new(app.name.clone());
+    let package = RwSignal::new(app.android_package.clone().unwrap_or_default());
+    let targets = RwSignal::new(
+        app.ios_targets
+            .iter()
+            .map(|t| format!("{}={}", t.target, t.bundle_id))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let busy = RwSignal::new(Busy::Idle);
+    let app_id = app.id.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(team) = state.team_id.get_untracked() else {
+            return;
+        };
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let n = name.get_untracked().trim().to_owned();
+        let p = package.get_untracked().trim().to_owned();
+        let ios_targets = match parse_targets(&n, &targets.get_untracked()) {
+            Ok(t) => t,
+            Err(e) => {
+                busy.set(Busy::Failed(e));
+                return;
+            }
+        };
+        let request = AppRequest {
+            name: n,
+            android_package: (!p.is_empty()).then_some(p),
+            ios_targets,
+        };
+        let app_id = app_id.clone();
+        busy.set(Busy::Working("Saving…".into()));
+        spawn_local(async move {
+            match api::update_app(&team, &app_id, &request).await {
+                Ok(saved) => {
+                    busy.set(Busy::Done(format!("Saved {}.", saved.name)));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => busy.set(Busy::Failed(e.to_string())),
+            }
+        });
+    };
+    let typed = RwSignal::new(String::new());
+    let expected = app.name.clone();
+    let navigate = leptos_router::hooks::use_navigate();
+    let delete_id = app.id.clone();
+    let delete = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(team) = state.team_id.get_untracked() else {
+            return;
+        };
+        if typed.get_untracked().trim() != expected.trim() {
+            busy.set(Busy::Failed(
+                "type the app's name exactly to delete it".into(),
+            ));
+            return;
+        }
+        let (id, navigate) = (delete_id.clone(), navigate.clone());
+        busy.set(Busy::Working("Deleting the app…".into()));
+        spawn_local(async move {
+            match api::delete_app(&team, &id).await {
+                Ok(()) => navigate("/apps", Default::default()),
+                Err(e) => busy.set(Busy::Failed(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <details class="add-more" id="edit-app">
+            <summary>"Edit this app"</summary>
+            <form class="form" on:submit=save id="edit-app-form">
+                <Field id="edit-app-name" label="Name" value=name autocomplete="off" required=true />
+                <Field id="edit-app-package" label="Android package (e.g. com.acme.app)" value=package autocomplete="off" />
+                <label for="edit-app-targets">"iOS targets: one Target=bundle.id per line"</label>
+                <textarea id="edit-app-targets" rows="3" prop:value=move || targets.get()
+                    on:input=move |ev| targets.set(event_target_value(&ev))></textarea>
+                <button id="edit-app-save" class="button" type="submit" disabled=move || busy.get().is_working()>
+                    "Save"
+                </button>
+            </form>
+            {admin.then(|| view! {
+                <form class="form" on:submit=delete id="delete-app-form">
+                    <p class="muted">
+                        "Deleting the app removes it and which credentials it uses; the credentials "
+                        "themselves stay in the team."
+                    </p>
+                    <Field id="delete-app-confirm" label="Type the app's name to delete it" value=typed autocomplete="off" />
+                    <button id="delete-app" class="button danger" type="submit">"Delete this app"</button>
+                </form>
+            })}
+            <BusyLine state=busy id="edit-app-status" />
+        </details>
     }
 }

@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
+
 use signet_core::{credential::Payload, wire::credential::CredentialKind};
 use signet_tests::{browser::Browser, server::TestServer, tools};
 
@@ -1270,4 +1272,70 @@ async fn browser_sign_in_page_shows_the_sign_up_policy_and_an_invitee_signs_up_b
     fresh.close().await?;
     browser.close().await?;
     closed.stop().await
+}
+
+/// An app is renamed, its package and bundle ids fixed, from its page; an admin deletes it
+/// only after typing its name, and its credentials stay in the team.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_an_app_is_renamed_fixed_and_deleted_from_its_page() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "ivy@example.com";
+    sign_up(&browser, &server.url, email).await?;
+    confirm_recovery_code(&browser).await?;
+    browser.wait_for("#account-fingerprint", 30).await?;
+    team_and_app(&browser).await?;
+    browser.click("#edit-app > summary").await?;
+    browser.fill("#edit-app-name", "Acme Renamed").await?;
+    browser.fill("#edit-app-package", "com.acme.fixed").await?;
+    browser
+        .wait_until(
+            "(() => { const t = document.querySelector('#edit-app-targets'); \
+               t.value = 'Acme=com.acme.fixed'; t.dispatchEvent(new Event('input')); return true; })()",
+            5,
+        )
+        .await?;
+    browser.click("#edit-app-save").await?;
+    browser
+        .wait_for_text("#edit-app-status", "Saved Acme Renamed", 30)
+        .await?;
+    browser
+        .wait_for_text("#app-android-package", "com.acme.fixed", 30)
+        .await?;
+    let api = signet_client::Api::new(&server.url);
+    let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
+    let team = session
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.name == "Acme Mobile")
+        .context("team")?;
+    let apps = session.api.apps(&team.id).await?;
+    let app = apps
+        .iter()
+        .find(|a| a.name == "Acme Renamed")
+        .context("renamed")?;
+    assert_eq!(app.android_package.as_deref(), Some("com.acme.fixed"));
+    assert_eq!(app.ios_targets.len(), 1, "{:?}", app.ios_targets);
+    assert_eq!(app.ios_targets[0].bundle_id, "com.acme.fixed");
+
+    // Deleting asks for the name; a wrong one deletes nothing.
+    browser
+        .wait_until(
+            "(() => { document.querySelector('#edit-app').open = true; return true; })()",
+            10,
+        )
+        .await?;
+    browser.fill("#delete-app-confirm", "Acme").await?;
+    browser.click("#delete-app").await?;
+    browser
+        .wait_for_text("#edit-app-status", "type the app's name", 10)
+        .await?;
+    assert_eq!(session.api.apps(&team.id).await?.len(), 1);
+    browser.fill("#delete-app-confirm", "Acme Renamed").await?;
+    browser.click("#delete-app").await?;
+    browser.wait_for("#no-apps", 30).await?;
+    assert!(session.api.apps(&team.id).await?.is_empty());
+    browser.close().await?;
+    server.stop().await
 }
