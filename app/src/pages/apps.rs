@@ -61,6 +61,18 @@ fn parse_targets(app_name: &str, text: &str) -> Result<Vec<IosTarget>, String> {
     Ok(out)
 }
 
+/// The app the create and edit forms describe: trimmed name, the package (none when empty)
+/// and the parsed iOS targets.
+fn app_request(name: &str, package: &str, targets: &str) -> Result<AppRequest, String> {
+    let name = name.trim().to_owned();
+    let package = package.trim().to_owned();
+    Ok(AppRequest {
+        ios_targets: parse_targets(&name, targets)?,
+        android_package: (!package.is_empty()).then_some(package),
+        name,
+    })
+}
+
 #[component]
 fn AppList() -> impl IntoView {
     let state = AppState::get();
@@ -93,10 +105,12 @@ fn AppList() -> impl IntoView {
         if busy.get_untracked().is_working() {
             return;
         }
-        let n = name.get_untracked().trim().to_owned();
-        let p = package.get_untracked().trim().to_owned();
-        let ios_targets = match parse_targets(&n, &targets.get_untracked()) {
-            Ok(t) => t,
+        let request = match app_request(
+            &name.get_untracked(),
+            &package.get_untracked(),
+            &targets.get_untracked(),
+        ) {
+            Ok(r) => r,
             Err(e) => {
                 busy.set(Busy::Failed(e));
                 return;
@@ -104,11 +118,6 @@ fn AppList() -> impl IntoView {
         };
         busy.set(Busy::Working("Creating the app…".into()));
         spawn_local(async move {
-            let request = AppRequest {
-                name: n,
-                android_package: (!p.is_empty()).then_some(p),
-                ios_targets,
-            };
             match api::create_app(&team, &request).await {
                 Ok(_) => {
                     name.set(String::new());
@@ -1053,19 +1062,16 @@ fn EditApp(app: AppInfo, reload: RwSignal<u32>, admin: bool) -> impl IntoView {
         if busy.get_untracked().is_working() {
             return;
         }
-        let n = name.get_untracked().trim().to_owned();
-        let p = package.get_untracked().trim().to_owned();
-        let ios_targets = match parse_targets(&n, &targets.get_untracked()) {
-            Ok(t) => t,
+        let request = match app_request(
+            &name.get_untracked(),
+            &package.get_untracked(),
+            &targets.get_untracked(),
+        ) {
+            Ok(r) => r,
             Err(e) => {
                 busy.set(Busy::Failed(e));
                 return;
             }
-        };
-        let request = AppRequest {
-            name: n,
-            android_package: (!p.is_empty()).then_some(p),
-            ios_targets,
         };
         let app_id = app_id.clone();
         busy.set(Busy::Working("Saving…".into()));
