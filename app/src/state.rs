@@ -100,7 +100,16 @@ impl AppState {
         let keep = current
             .as_ref()
             .is_some_and(|id| teams.iter().any(|t| &t.id == id));
-        if !keep {
+        // A link from an alert names its team (`?team=…`): on the first load, open that team
+        // when the member is in it, so the link works for members of several teams.
+        let linked = current
+            .is_none()
+            .then(linked_team)
+            .flatten()
+            .filter(|id| teams.iter().any(|t| &t.id == id));
+        if let Some(id) = linked {
+            self.team_id.set(Some(id));
+        } else if !keep {
             self.team_id.set(teams.first().map(|t| t.id.clone()));
         }
         self.teams.set(teams);
@@ -141,4 +150,20 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The team a link names in its query (`?team=…`), if any.
+fn linked_team() -> Option<String> {
+    let search = window().location().search().ok()?;
+    team_in_query(&search)
+}
+
+/// `team` from a query string such as `?team=abc&x=1`.
+fn team_in_query(search: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("team="))
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
+        .map(str::to_owned)
 }

@@ -84,7 +84,9 @@ pub fn UnverifiedStatus() -> impl IntoView {
 /// A "Copy" button that puts `text` on the clipboard and says "Copied" for a moment.
 #[component]
 pub fn CopyButton(#[prop(into)] label: String, #[prop(into)] text: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    // None: not tried yet; Some(false): the browser refused (no clipboard outside https or
+    // localhost, or permission denied), and the person is told to copy by hand.
+    let copied = RwSignal::new(None::<bool>);
     let copy = move |_| {
         let text = text.clone();
         spawn_local(async move {
@@ -92,15 +94,19 @@ pub fn CopyButton(#[prop(into)] label: String, #[prop(into)] text: String) -> im
             let ok = wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
                 .await
                 .is_ok();
-            copied.set(ok);
-            gloo_timers::future::TimeoutFuture::new(1500).await;
-            copied.set(false);
+            copied.set(Some(ok));
+            gloo_timers::future::TimeoutFuture::new(if ok { 1500 } else { 6000 }).await;
+            copied.set(None);
         });
     };
     let aria = format!("Copy {label}");
     view! {
         <button class="button small" type="button" aria-label=aria on:click=copy>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
+            {move || match copied.get() {
+                None => "Copy",
+                Some(true) => "Copied",
+                Some(false) => "Copy failed: select the text and copy it by hand",
+            }}
         </button>
     }
 }

@@ -338,6 +338,11 @@ pub fn run(args: ServeArgs, matches: Option<&clap::ArgMatches>) -> anyhow::Resul
         config.signups = args.signup_policy()?;
         if config.alerts.public_url.is_none() {
             config.alerts.public_url = Some(format!("{scheme}://{local}"));
+            if !local.ip().is_loopback() {
+                tracing::warn!(
+                    "public_url (--public-url) is not set: links in alerts start at {scheme}://{local}, which people elsewhere may not open; set it to the dashboard's address as people reach it"
+                );
+            }
         }
         let backend = if config.database_url.is_some() {
             "DATABASE_URL".to_owned()

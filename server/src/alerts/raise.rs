@@ -62,10 +62,13 @@ fn fingerprint(meta: &Value) -> Option<(String, String)> {
     })
 }
 
-fn url(public: Option<&str>, path: &str) -> String {
+/// The dashboard link for `path` in team `team_id`: the team is in the query so that a
+/// member of several teams lands in the right one.
+fn url(public: Option<&str>, path: &str, team_id: &str) -> String {
+    let path = format!("{path}?team={team_id}");
     match public {
         Some(base) => format!("{}{path}", base.trim_end_matches('/')),
-        None => path.to_owned(),
+        None => path,
     }
 }
 
@@ -128,7 +131,7 @@ pub fn expiry(
         [one] => format!("/apps/{one}"),
         _ => format!("/credentials/{}", credential.id),
     };
-    let link = url(public_url, &path);
+    let link = url(public_url, &path, &credential.team_id);
     let fp = fingerprint(&meta);
     let mut details = vec![
         format!("Team: {}", credential.team_name),
@@ -179,7 +182,11 @@ pub fn expiry(
 }
 
 /// The alert for an audit entry.
-pub fn audit(fact: &AuditFact, now: i64, public_url: Option<&str>) -> Option<NewEvent> {
+///
+/// `skew` is the server's clock minus the system clock that stamped the audit log (0 but in
+/// tests that move the server's clock): the destinations that existed when it happened are
+/// those created (on the server's clock) up to `fact.at + skew`.
+pub fn audit(fact: &AuditFact, now: i64, skew: i64, public_url: Option<&str>) -> Option<NewEvent> {
     let who = fact.actor_email.as_deref().unwrap_or("a robot token");
     let (summary, path) = match fact.action.as_str() {
         "credential.purged" => (
@@ -212,7 +219,7 @@ pub fn audit(fact: &AuditFact, now: i64, public_url: Option<&str>) -> Option<New
         ),
         _ => return None,
     };
-    let link = url(public_url, &path);
+    let link = url(public_url, &path, &fact.team_id);
     let body = json!({
         "type": fact.action,
         "summary": summary,
@@ -231,7 +238,7 @@ pub fn audit(fact: &AuditFact, now: i64, public_url: Option<&str>) -> Option<New
         summary,
         body: body.to_string(),
         now,
-        destinations_since: fact.at,
+        destinations_since: fact.at + skew,
         only_destination: None,
     })
 }
@@ -250,7 +257,7 @@ pub fn test(
         "summary": summary,
         "details": [format!("Team: {team_name}"), format!("Sent by: {who}")],
         "team": {"id": team_id, "name": team_name},
-        "url": url(public_url, "/alerts"),
+        "url": url(public_url, "/alerts", team_id),
         "at": now,
     });
     (summary, body.to_string())

@@ -127,9 +127,14 @@ pub async fn webhook(http: &reqwest::Client, job: &Job, now: i64) -> Attempt {
                 permanent,
             }
         }
+        // Without the URL: a Slack or Discord hook's path is its secret, and the error is
+        // shown in the delivery log.
         Err(e) => Attempt {
             code: None,
-            error: Some(format!("could not reach the receiver: {}", error_chain(&e))),
+            error: Some(format!(
+                "could not reach the receiver: {}",
+                error_chain(&e.without_url())
+            )),
             permanent: false,
         },
     }
@@ -145,6 +150,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// The most one mail may take, all commands together (a third of the delivery lease).
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// The operator's SMTP relay.
 #[derive(Clone)]
@@ -279,7 +287,20 @@ impl Mailer {
                 };
             }
         };
-        match self.transport.send(message).await {
+        // Each SMTP command has its own timeout; the whole conversation is bounded too, well
+        // inside the delivery's lease, so no other replica takes it while this one still talks.
+        let sent = tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await;
+        let Ok(sent) = sent else {
+            return Attempt {
+                code: None,
+                error: Some(format!(
+                    "the SMTP relay did not finish within {} s; it is tried again later",
+                    SEND_TIMEOUT.as_secs()
+                )),
+                permanent: false,
+            };
+        };
+        match sent {
             Ok(response) => Attempt::ok(i64::from(u16::from(response.code()))),
             Err(e) => Attempt {
                 code: e.status().map(|c| i64::from(u16::from(c))),

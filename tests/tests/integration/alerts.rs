@@ -265,9 +265,17 @@ async fn a_profile_raises_each_expiry_alert_once_by_signed_webhook_slack_discord
         "{first:#}"
     );
     let app_url = first["url"].as_str().context("url")?;
+    // The link opens the app's page in this team (its members may be in several).
     ensure!(
-        app_url.starts_with(&format!("{PUBLIC_URL}/apps/")),
+        app_url.starts_with(&format!("{PUBLIC_URL}/apps/"))
+            && app_url.ends_with(&format!("?team={team}")),
         "{app_url}"
+    );
+    // What the alert says about the expiry, and the mail's words for the same facts.
+    ensure!(
+        first["credential"]["expires_at"] == profile_meta["not_after"]
+            && first["credential"]["expires_at_utc"].is_string(),
+        "the expiry in {first:#}"
     );
     ensure!(
         first["summary"]
@@ -305,6 +313,13 @@ async fn a_profile_raises_each_expiry_alert_once_by_signed_webhook_slack_discord
         "{mail}"
     );
     ensure!(mail.contains(app_url) && mail.contains(&uuid), "{mail}");
+    let expires_utc = first["credential"]["expires_at_utc"]
+        .as_str()
+        .context("expires_at_utc")?;
+    ensure!(
+        mail.contains(&profile.label) && mail.contains(expires_utc),
+        "the mail names the credential and its expiry: {mail}"
+    );
 
     // No secret in any alert: the bundle's passwords never left the CLI in the clear.
     let passwords = [
@@ -465,6 +480,142 @@ async fn a_failing_receiver_gets_the_alert_once_after_a_retry_and_a_gone_one_is_
     ensure!(
         sent.status == DeliveryStatus::Sent && sent.attempts == 2 && sent.sent_at.is_some(),
         "{sent:?}"
+    );
+    server.stop().await
+}
+
+/// The other two audit alerts (a credential purged, a robot token made), raised on the
+/// server's clock after it has moved on by days; and a Slack hook that cannot be reached is
+/// logged without its URL, whose path is the hook's token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_purge_and_a_robot_token_raise_alerts_and_an_unreachable_hooks_token_is_never_logged()
+-> Result<()> {
+    const HOOK_TOKEN: &str = "T0SIGNET/B0SIGNET/hook-token-never-logged";
+    let hooks = WebhookReceiver::start().await?;
+    let clock = Clock::system();
+    let server = alerting_server(None, &clock, None).await?;
+    // The server's clock is three days ahead of the system clock that stamps the audit log.
+    clock.advance(3 * DAY);
+    let api = Api::new(&server.url);
+    let owner = account(&api, "owner").await?;
+    let (team, key) = owner.create_team("Acme Mobile").await?;
+    let audit = add_destination(&owner, &team.id, "webhook", &hooks.endpoint("audit"), "").await?;
+    hooks.expect_secret("audit", audit.secret.as_deref().context("secret")?);
+    // Nothing listens on the discard port.
+    add_destination(
+        &owner,
+        &team.id,
+        "slack",
+        &format!("http://127.0.0.1:9/services/{HOOK_TOKEN}"),
+        "dead channel",
+    )
+    .await?;
+
+    // A profile stored, trashed and deleted for good; a robot token for an app.
+    let bundle = tokio::task::spawn_blocking(|| Bundle::new(10_000, 40)).await??;
+    let payload = Payload::IosProvisioningProfile {
+        profile: SecretText::from_bytes(&std::fs::read(
+            bundle.path("ios/profile.mobileprovision"),
+        )?),
+    };
+    let made = owner
+        .create_credential(
+            &team.id,
+            &key,
+            &signet_client::credential::NewCredential {
+                kind: payload.kind(),
+                label: "Old profile",
+                metadata: payload.inspect()?,
+                payload: &payload.to_bytes()?,
+            },
+        )
+        .await?;
+    owner.api.trash_credential(&team.id, &made.id).await?;
+    owner.api.purge_credential(&team.id, &made.id).await?;
+    let app = owner
+        .api
+        .create_app(
+            &team.id,
+            &AppRequest {
+                name: "Acme App".into(),
+                android_package: Some("com.acme.app".into()),
+                ios_targets: Vec::new(),
+            },
+        )
+        .await?;
+    owner
+        .create_robot(
+            &team.id,
+            &key,
+            "release-ci",
+            std::slice::from_ref(&app.id),
+            &[],
+            clock.now() + 30 * DAY,
+        )
+        .await?;
+
+    let purged = hooks.wait_for("audit", "credential.purged", 1, 20).await?;
+    ensure!(
+        purged[0].signed == Some(true)
+            && purged[0].body["summary"]
+                .as_str()
+                .is_some_and(|s| s.contains("owner@example.test")
+                    && s.contains("Old profile")
+                    && s.contains("Acme Mobile")),
+        "{:#}",
+        purged[0].body
+    );
+    let robot = hooks.wait_for("audit", "robot.created", 1, 20).await?;
+    ensure!(
+        robot[0].body["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("release-ci") && s.contains("owner@example.test")),
+        "{:#}",
+        robot[0].body
+    );
+    ensure!(
+        robot[0].body["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/audit?team={}", team.id))),
+        "{:#}",
+        robot[0].body
+    );
+    a_few_ticks().await;
+    // Each once, however many ticks looked.
+    for event in ["credential.purged", "robot.created"] {
+        let n = hooks
+            .received()
+            .iter()
+            .filter(|r| r.path == "/audit" && r.event == event)
+            .count();
+        ensure!(n == 1, "{event} arrived {n} times");
+    }
+
+    // The unreachable hook: retried later, and its error names the failure but not the URL.
+    let overview = overview(&owner, &team.id).await?;
+    let dead: Vec<_> = overview
+        .deliveries
+        .iter()
+        .filter(|d| d.destination_id != audit.destination.id)
+        .collect();
+    ensure!(!dead.is_empty(), "{:#?}", overview.deliveries);
+    for d in &dead {
+        let error = d.last_error.as_deref().unwrap_or_default();
+        ensure!(
+            d.status == DeliveryStatus::Pending
+                && d.next_attempt_at.is_some()
+                && error.contains("could not reach the receiver"),
+            "{d:?}"
+        );
+        ensure!(
+            !error.contains("hook-token"),
+            "the hook's token in the log: {error}"
+        );
+    }
+    let everything = serde_json::to_string(&overview)?;
+    ensure!(
+        !everything.contains("hook-token"),
+        "the hook's token in the alerts overview: {everything}"
     );
     server.stop().await
 }
@@ -706,6 +857,35 @@ async fn browser_admin_adds_destinations_sends_test_alerts_and_reads_the_deliver
             30,
         )
         .await?;
+
+    // An alert's link names its team: opening `/alerts?team=<Beta>` in a new page (unlock
+    // first) lands in Beta Apps, though a new page otherwise opens the first team, Acme.
+    browser.click("nav a[href='/teams']").await?;
+    browser.fill("#team-name", "Beta Apps").await?;
+    browser.click("#create-team").await?;
+    browser.wait_for_text("#team-list", "Beta Apps", 30).await?;
+    let beta: Value = browser
+        .wait_until(
+            "(() => { const o = [...document.querySelectorAll('#team-switcher option')]; \
+             const b = o.find(x => x.text.trim() === 'Beta Apps'); return b ? b.value : null; })()",
+            30,
+        )
+        .await?;
+    let beta = beta.as_str().context("Beta's id")?.to_owned();
+    browser
+        .client
+        .goto(&format!("{}/alerts?team={beta}", server.url))
+        .await?;
+    browser.wait_for("#unlock-password", 30).await?;
+    browser
+        .fill("#unlock-password", crate::browser_dashboard::PASSWORD)
+        .await?;
+    browser.click("#unlock-submit").await?;
+    browser.wait_for("#no-destinations", 60).await?;
+    let current: Value = browser
+        .wait_until("document.querySelector('#team-switcher').value", 5)
+        .await?;
+    ensure!(current == json!(beta), "the link opened team {current}");
     browser.close().await?;
     server.stop().await
 }

@@ -93,6 +93,7 @@ async fn browser_shows_both_keys_assetlinks_and_resets_the_upload_key_only_when_
     ensure!(
         value_of(&browser, "#app-signing-key-sha1").await? == openssl_fingerprint(&der, "sha1")?
     );
+    ensure!(value_of(&browser, "#app-signing-key-md5").await? == openssl_fingerprint(&der, "md5")?);
     ensure!(value_of(&browser, "#upload-key-sha256").await? == upload_sha256);
     // The CLI sees what the browser stored.
     let both = fingerprints(&dev).await?;

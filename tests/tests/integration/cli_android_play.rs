@@ -27,7 +27,7 @@ pub(crate) fn keytool_sha256(file: &Path) -> Result<String> {
         .with_context(|| format!("keytool printed no SHA256:\n{out}"))
 }
 
-/// OpenSSL's `SHA1`/`SHA256` fingerprint of a DER certificate, as `AB:CD:…`.
+/// OpenSSL's `MD5`/`SHA1`/`SHA256` fingerprint of a DER certificate, as `AB:CD:…`.
 pub(crate) fn openssl_fingerprint(der: &Path, digest: &str) -> Result<String> {
     let out = tools::run_ok(
         "openssl",
@@ -224,6 +224,10 @@ async fn both_keys_side_by_side_assetlinks_and_an_upload_key_reset() -> Result<(
     );
     ensure!(
         str_at(&fps, "/app_signing_key/sha1")? == openssl_fingerprint(&der, "sha1")?,
+        "{fps:#}"
+    );
+    ensure!(
+        str_at(&fps, "/app_signing_key/md5")? == openssl_fingerprint(&der, "md5")?,
         "{fps:#}"
     );
     let upload_cert = d.join("current_upload.pem");
