@@ -46,6 +46,16 @@ fn installed_version() -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Where systemd runs, the package's scripts start `signet.service`; the test runs the unit's
+/// command itself on the same data, so it stops the started one first (two servers must not
+/// share one SQLite file).
+fn stop_the_started_unit() -> Result<()> {
+    if Path::new("/run/systemd/system").is_dir() {
+        tools::run_ok("systemctl", &["stop", "signet.service"])?;
+    }
+    Ok(())
+}
+
 fn dpkg_install(deb: &Path) -> Result<String> {
     tools::run_ok(
         "dpkg",
@@ -179,6 +189,7 @@ async fn the_debian_package_installs_runs_as_its_user_and_upgrades_keeping_the_d
 
     dpkg_install(&deb)?;
     ensure!(installed_version().is_some(), "dpkg did not install signet");
+    stop_the_started_unit()?;
     let depends = tools::run_ok("dpkg-query", &["-W", "-f=${Depends}", "signet"])?;
     ensure!(
         depends.contains("libc6 (>= 2.") && depends.contains("adduser"),
@@ -263,6 +274,59 @@ async fn the_debian_package_installs_runs_as_its_user_and_upgrades_keeping_the_d
         "{:?}",
         wasm.headers()
     );
+    // The embedded copy: brotli where the browser takes it, the same bytes' ETag, a 304 for a
+    // cached copy, and `Vary` so a cache keeps the encodings apart.
+    let http = reqwest::Client::builder().no_brotli().no_gzip().build()?;
+    let br = http
+        .get(format!("{}/app_bg.wasm", service.url))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await?;
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    ensure!(
+        header(&br, "content-encoding").as_deref() == Some("br")
+            && header(&br, "vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+        "{:?}",
+        br.headers()
+    );
+    let etag = header(&br, "etag").context("no ETag on the embedded wasm")?;
+    let brotli = br.bytes().await?;
+    let plain = http
+        .get(format!("{}/app_bg.wasm", service.url))
+        .send()
+        .await?;
+    ensure!(header(&plain, "content-encoding").is_none());
+    let plain = plain.bytes().await?;
+    let mut unpacked = Vec::new();
+    brotli::BrotliDecompress(&mut &brotli[..], &mut unpacked)?;
+    ensure!(
+        unpacked == plain && plain.starts_with(b"\0asm"),
+        "the brotli copy is not the wasm"
+    );
+    let cached = http
+        .get(format!("{}/app_bg.wasm", service.url))
+        .header("if-none-match", &etag)
+        .send()
+        .await?;
+    ensure!(
+        cached.status() == reqwest::StatusCode::NOT_MODIFIED,
+        "{}",
+        cached.status()
+    );
+    // `signet --version` names the dashboard build that /api/health reports.
+    ensure!(
+        version.contains(&format!(
+            "dashboard {}, embedded",
+            health.dashboard.clone().unwrap_or_default()
+        )),
+        "{version} vs {health:?}"
+    );
     let api = Api::new(&service.url);
     let (session, _) = Session::register(
         &api,
@@ -282,6 +346,7 @@ async fn the_debian_package_installs_runs_as_its_user_and_upgrades_keeping_the_d
     );
     std::fs::write(CONFIG, &edited)?;
     dpkg_install(&upgrade)?;
+    stop_the_started_unit()?;
     ensure!(
         installed_version().is_some_and(|v| v.ends_with("+upgrade1")),
         "{:?}",
