@@ -119,6 +119,19 @@ fn is_write(method: &Method) -> bool {
 }
 
 async fn session(parts: &Parts, state: &AppState) -> Result<Option<SessionRow>, ApiError> {
+    Ok(session_in(parts, state, None).await?.map(|(s, _)| s))
+}
+
+/// The caller's team membership, when [`session_in`] was asked about a team.
+type Membership = Option<(TeamRow, Role)>;
+
+/// The live session the request carries and, when `team_id` is given, the session user's
+/// membership of that team, read in the same query (one read per team request).
+async fn session_in(
+    parts: &Parts,
+    state: &AppState,
+    team_id: Option<&str>,
+) -> Result<Option<(SessionRow, Membership)>, ApiError> {
     let token = match credential(&parts.headers)? {
         None | Some(Credential::Robot { .. }) => return Ok(None),
         Some(Credential::Cookie(token)) => {
@@ -131,7 +144,11 @@ async fn session(parts: &Parts, state: &AppState) -> Result<Option<SessionRow>, 
     };
     let now = now();
     let hash = session_hash(&token);
-    let Some(s) = state.store.session(&hash, now).await? else {
+    let found = match team_id {
+        None => state.store.session(&hash, now).await?.map(|s| (s, None)),
+        Some(team_id) => state.store.session_in_team(&hash, now, team_id).await?,
+    };
+    let Some((s, membership)) = found else {
         return Err(ApiError::Unauthenticated(
             "your session has ended (signed out, expired or revoked); sign in again",
         ));
@@ -150,7 +167,7 @@ async fn session(parts: &Parts, state: &AppState) -> Result<Option<SessionRow>, 
     if now - s.last_seen_at >= 60 {
         state.store.touch_session(&hash, now).await?;
     }
-    Ok(Some(s))
+    Ok(Some((s, membership)))
 }
 
 async fn robot(parts: &Parts, state: &AppState) -> Result<Option<RobotRow>, ApiError> {
@@ -189,27 +206,38 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if matches!(credential(&parts.headers)?, Some(Credential::Robot { .. })) {
-            // Only a token that authenticates is told it is the wrong kind of caller (403);
-            // an unknown, revoked or expired one is 401 like any other dead credential.
-            robot(parts, state).await?;
-            return Err(ApiError::Forbidden(
-                "robot tokens can only read credentials; this needs a signed-in user".into(),
-            ));
-        }
-        let session = session(parts, state)
+        Ok(signed_in(parts, state, None).await?.0)
+    }
+}
+
+/// The signed-in user (robot tokens refused) and, when `team_id` is given, their membership
+/// of it, in one read.
+async fn signed_in(
+    parts: &Parts,
+    state: &AppState,
+    team_id: Option<&str>,
+) -> Result<(SignedIn, Membership), ApiError> {
+    if matches!(credential(&parts.headers)?, Some(Credential::Robot { .. })) {
+        // Only a token that authenticates is told it is the wrong kind of caller (403);
+        // an unknown, revoked or expired one is 401 like any other dead credential.
+        robot(parts, state).await?;
+        return Err(ApiError::Forbidden(
+            "robot tokens can only read credentials; this needs a signed-in user".into(),
+        ));
+    }
+    let (session, membership) =
+        session_in(parts, state, team_id)
             .await?
             .ok_or(ApiError::Unauthenticated(
                 "sign in first (no session cookie or Authorization header was sent)",
             ))?;
-        let actor = Actor {
-            user_id: Some(session.user_id.clone()),
-            email: Some(session.email.clone()),
-            robot_id: None,
-            ip: client_ip(parts),
-        };
-        Ok(Self { session, actor })
-    }
+    let actor = Actor {
+        user_id: Some(session.user_id.clone()),
+        email: Some(session.email.clone()),
+        robot_id: None,
+        ip: client_ip(parts),
+    };
+    Ok((SignedIn { session, actor }, membership))
 }
 
 /// The path's `{team}` (and every other path parameter), checked to be a UUID.
@@ -259,13 +287,9 @@ async fn membership(
     state: &AppState,
 ) -> Result<(SignedIn, TeamRow, Role), ApiError> {
     let params = path_params(parts, state).await?;
-    let team_id = params.get("team").ok_or(ApiError::NotFound)?.clone();
-    let user = SignedIn::from_request_parts(parts, state).await?;
-    let (team, role) = state
-        .store
-        .membership(&team_id, &user.session.user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let team_id = params.get("team").ok_or(ApiError::NotFound)?;
+    let (user, membership) = signed_in(parts, state, Some(team_id)).await?;
+    let (team, role) = membership.ok_or(ApiError::NotFound)?;
     Ok((user, team, role))
 }
 

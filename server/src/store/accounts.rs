@@ -2,8 +2,9 @@
 
 use sqlx::{Row, any::AnyRow};
 
-use super::Store;
+use super::{Store, teams::TeamRow};
 use crate::ApiError;
+use signet_core::wire::Role;
 
 /// A user as stored.
 #[derive(Debug, Clone)]
@@ -283,6 +284,47 @@ impl Store {
             last_seen_at: r.try_get("last_seen_at")?,
             expires_at: r.try_get("expires_at")?,
         }))
+    }
+
+    /// [`Store::session`] and, in the same query, the session user's membership of
+    /// `team_id` (`None` when they are not a member): one read per team request.
+    pub async fn session_in_team(
+        &self,
+        token_hash: &str,
+        now: i64,
+        team_id: &str,
+    ) -> Result<Option<(SessionRow, Option<(TeamRow, Role)>)>, ApiError> {
+        let row = sqlx::query(
+            "SELECT s.token_hash, s.user_id, u.email, s.client, s.last_seen_at, s.expires_at, \
+             t.id, t.name, t.key_version, t.rotation_needed, t.created_at, t.deleted_at, \
+             t.credentials_rev, m.role \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN members m ON m.user_id = s.user_id AND m.team_id = $3 \
+             LEFT JOIN teams t ON t.id = m.team_id \
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .bind(team_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let session = SessionRow {
+            token_hash: r.try_get("token_hash")?,
+            user_id: r.try_get("user_id")?,
+            email: r.try_get("email")?,
+            client: r.try_get("client")?,
+            last_seen_at: r.try_get("last_seen_at")?,
+            expires_at: r.try_get("expires_at")?,
+        };
+        let membership = match r.try_get::<Option<String>, _>("role")? {
+            Some(role) => Some((
+                super::teams::team_from_row(&r)?,
+                super::teams::role_of(&role)?,
+            )),
+            None => None,
+        };
+        Ok(Some((session, membership)))
     }
 
     /// Notes activity on a session (for the idle limit).

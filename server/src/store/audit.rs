@@ -124,22 +124,53 @@ impl GroupCommit {
     }
 }
 
+/// Rows per `INSERT` of a batch (10 values each: 640 parameters, far inside SQLite's and
+/// PostgreSQL's limits).
+const ROWS_PER_INSERT: usize = 64;
+
+/// `INSERT … VALUES (…), (…), …` for `rows` entries.
+fn multi_insert(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO audit_log (team_id, at, action, actor_user_id, actor_email, \
+         actor_robot_id, target_type, target_id, detail, ip) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..10 {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * 10 + col + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// One transaction for the whole batch, a multi-row `INSERT` per [`ROWS_PER_INSERT`] entries
+/// (one statement instead of one per entry).
 async fn write_batch(pool: &AnyPool, batch: &[Pending]) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    for p in batch {
-        sqlx::query(INSERT)
-            .bind(p.team_id.as_deref())
-            .bind(p.now)
-            .bind(p.action)
-            .bind(p.actor.user_id.as_deref())
-            .bind(p.actor.email.as_deref())
-            .bind(p.actor.robot_id.as_deref())
-            .bind(p.target_type)
-            .bind(&p.target_id)
-            .bind(&p.detail)
-            .bind(&p.actor.ip)
-            .execute(&mut *tx)
-            .await?;
+    for chunk in batch.chunks(ROWS_PER_INSERT) {
+        // Only placeholders are generated; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(multi_insert(chunk.len())));
+        for p in chunk {
+            query = query
+                .bind(p.team_id.as_deref())
+                .bind(p.now)
+                .bind(p.action)
+                .bind(p.actor.user_id.as_deref())
+                .bind(p.actor.email.as_deref())
+                .bind(p.actor.robot_id.as_deref())
+                .bind(p.target_type)
+                .bind(&p.target_id)
+                .bind(&p.detail)
+                .bind(&p.actor.ip);
+        }
+        query.execute(&mut *tx).await?;
     }
     tx.commit().await
 }
@@ -210,5 +241,18 @@ impl Store {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::multi_insert;
+
+    #[test]
+    fn a_multi_row_insert_numbers_every_value() {
+        let sql = multi_insert(2);
+        assert!(sql.contains("VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11, "));
+        assert!(sql.ends_with("$19, $20)"));
+        assert_eq!(sql.matches('$').count(), 20);
     }
 }

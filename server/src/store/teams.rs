@@ -35,7 +35,7 @@ pub struct TeamRow {
     pub credentials_rev: i64,
 }
 
-fn team_from_row(r: &AnyRow) -> Result<TeamRow, sqlx::Error> {
+pub(super) fn team_from_row(r: &AnyRow) -> Result<TeamRow, sqlx::Error> {
     Ok(TeamRow {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
