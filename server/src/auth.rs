@@ -118,10 +118,6 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-async fn session(parts: &Parts, state: &AppState) -> Result<Option<SessionRow>, ApiError> {
-    Ok(session_in(parts, state, None).await?.map(|(s, _)| s))
-}
-
 /// The caller's team membership, when [`session_in`] was asked about a team.
 type Membership = Option<(TeamRow, Role)>;
 
