@@ -276,14 +276,7 @@ impl Store {
         .fetch_optional(&self.read)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        Ok(Some(SessionRow {
-            token_hash: r.try_get("token_hash")?,
-            user_id: r.try_get("user_id")?,
-            email: r.try_get("email")?,
-            client: r.try_get("client")?,
-            last_seen_at: r.try_get("last_seen_at")?,
-            expires_at: r.try_get("expires_at")?,
-        }))
+        Ok(Some(session_from_row(&r)?))
     }
 
     /// [`Store::session`] and, in the same query, the session user's membership of
@@ -309,14 +302,7 @@ impl Store {
         .fetch_optional(&self.read)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let session = SessionRow {
-            token_hash: r.try_get("token_hash")?,
-            user_id: r.try_get("user_id")?,
-            email: r.try_get("email")?,
-            client: r.try_get("client")?,
-            last_seen_at: r.try_get("last_seen_at")?,
-            expires_at: r.try_get("expires_at")?,
-        };
+        let session = session_from_row(&r)?;
         let membership = match r.try_get::<Option<String>, _>("role")? {
             Some(role) => Some((
                 super::teams::team_from_row(&r)?,
@@ -348,4 +334,16 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// A session row as both session queries select it.
+fn session_from_row(r: &AnyRow) -> Result<SessionRow, sqlx::Error> {
+    Ok(SessionRow {
+        token_hash: r.try_get("token_hash")?,
+        user_id: r.try_get("user_id")?,
+        email: r.try_get("email")?,
+        client: r.try_get("client")?,
+        last_seen_at: r.try_get("last_seen_at")?,
+        expires_at: r.try_get("expires_at")?,
+    })
 }
