@@ -36,9 +36,21 @@ pub struct Record<'a> {
     pub detail: String,
 }
 
-const INSERT: &str = "INSERT INTO audit_log (team_id, at, action, actor_user_id, actor_email, \
-     actor_robot_id, target_type, target_id, detail, ip) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// The start of every insert into the log; [`INSERT`] and [`multi_insert`] add the values.
+macro_rules! insert_into_audit_log {
+    () => {
+        "INSERT INTO audit_log (team_id, at, action, actor_user_id, actor_email, \
+         actor_robot_id, target_type, target_id, detail, ip) VALUES "
+    };
+}
+
+/// Columns per entry in [`insert_into_audit_log`].
+const COLUMNS: usize = 10;
+
+const INSERT: &str = concat!(
+    insert_into_audit_log!(),
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+);
 
 /// Appends `record` inside `tx`.
 pub async fn append(
@@ -124,30 +136,21 @@ impl GroupCommit {
     }
 }
 
-/// Rows per `INSERT` of a batch (10 values each: 640 parameters, far inside SQLite's and
+/// Rows per `INSERT` of a batch ([`COLUMNS`] values each: 640 parameters, far inside SQLite's and
 /// PostgreSQL's limits).
 const ROWS_PER_INSERT: usize = 64;
 
 /// `INSERT … VALUES (…), (…), …` for `rows` entries.
 fn multi_insert(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO audit_log (team_id, at, action, actor_user_id, actor_email, \
-         actor_robot_id, target_type, target_id, detail, ip) VALUES ",
-    );
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for col in 0..10 {
-            if col > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", row * 10 + col + 1));
-        }
-        sql.push(')');
-    }
-    sql
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let cols: Vec<String> = (1..=COLUMNS)
+                .map(|col| format!("${}", row * COLUMNS + col))
+                .collect();
+            format!("({})", cols.join(", "))
+        })
+        .collect();
+    format!("{}{}", insert_into_audit_log!(), values.join(", "))
 }
 
 /// One transaction for the whole batch, a multi-row `INSERT` per [`ROWS_PER_INSERT`] entries
@@ -246,7 +249,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::multi_insert;
+    use super::{INSERT, multi_insert};
 
     #[test]
     fn a_multi_row_insert_numbers_every_value() {
@@ -254,5 +257,7 @@ mod tests {
         assert!(sql.contains("VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11, "));
         assert!(sql.ends_with("$19, $20)"));
         assert_eq!(sql.matches('$').count(), 20);
+        // One entry is the statement `append` uses inside other transactions.
+        assert_eq!(multi_insert(1), INSERT);
     }
 }

@@ -33,6 +33,17 @@ struct Load {
 }
 
 impl Load {
+    /// One line of the report: `label`, throughput, p50 and p99 latency, errors, `note`.
+    fn line(&self, label: &str, note: &str) -> String {
+        format!(
+            "  {label:<34} {:>9.0} req/s      p50 {:.2} ms  p99 {:.2} ms  errors {}{note}",
+            self.per_second(),
+            self.percentile(0.5),
+            self.percentile(0.99),
+            self.errors
+        )
+    }
+
     fn per_second(&self) -> f64 {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
     }
@@ -207,43 +218,36 @@ fn print(r: &Report) {
         r.backend
     );
     println!(
-        "  credential create (16 writers)   {:>9.0} writes/s   (goal ≥ 300)",
-        r.creates_per_s
+        "  {:<34} {:>9.0} writes/s   (goal ≥ 300)",
+        "credential create (16 writers)", r.creates_per_s
+    );
+    println!("{}", r.health.line("GET /api/health (reference)", ""));
+    println!(
+        "{}",
+        r.ready
+            .line("GET /api/health/ready (reference)", "  (one database read)")
     );
     println!(
-        "  GET /api/health (reference)      {:>9.0} req/s      p50 {:.2} ms  p99 {:.2} ms  errors {}",
-        r.health.per_second(),
-        r.health.percentile(0.5),
-        r.health.percentile(0.99),
-        r.health.errors
+        "{}",
+        r.list.line(
+            &format!("list metadata (page of {:>4})", list_limit()),
+            "  (goal p99 < 20 ms)"
+        )
     );
     println!(
-        "  GET /api/health/ready (reference, one database read) {:>9.0} req/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
-        r.ready.per_second(),
-        r.ready.percentile(0.5),
-        r.ready.percentile(0.99),
-        r.ready.errors
+        "{}",
+        r.payload.line(
+            "payload GET (audit-logged)",
+            &format!(
+                "  (goal ≥ 3,000/s; {:.2}× health, {:.2}× ready: goal ≥ 0.5× ready)",
+                r.payload.per_second() / r.health.per_second(),
+                r.payload.per_second() / r.ready.per_second()
+            )
+        )
     );
     println!(
-        "  list metadata (page of {:>4})     {:>9.0} req/s      p50 {:.2} ms  p99 {:.2} ms (goal < 20)  errors {}",
-        list_limit(),
-        r.list.per_second(),
-        r.list.percentile(0.5),
-        r.list.percentile(0.99),
-        r.list.errors
-    );
-    println!(
-        "  payload GET (audit-logged)       {:>9.0} req/s      p50 {:.2} ms  p99 {:.2} ms  errors {}  (goal ≥ 3,000/s; {:.2}× health, {:.2}× ready: goal ≥ 0.5× ready)",
-        r.payload.per_second(),
-        r.payload.percentile(0.5),
-        r.payload.percentile(0.99),
-        r.payload.errors,
-        r.payload.per_second() / r.health.per_second(),
-        r.payload.per_second() / r.ready.per_second()
-    );
-    println!(
-        "  server peak RSS                  {:>9.1} MB         (goal < 100)",
-        r.rss_mb
+        "  {:<34} {:>9.1} MB         (goal < 100)",
+        "server peak RSS", r.rss_mb
     );
 }
 
