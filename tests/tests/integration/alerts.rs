@@ -488,7 +488,7 @@ async fn a_failing_receiver_gets_the_alert_once_after_a_retry_and_a_gone_one_is_
 /// server's clock after it has moved on by days; and a Slack hook that cannot be reached is
 /// logged without its URL, whose path is the hook's token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_purge_and_a_robot_token_raise_alerts_and_an_unreachable_hooks_token_is_never_logged()
+async fn a_purge_and_a_robot_token_raise_alerts_and_an_unreachable_hooks_token_stays_out_of_the_delivery_log()
 -> Result<()> {
     const HOOK_TOKEN: &str = "T0SIGNET/B0SIGNET/hook-token-never-logged";
     let hooks = WebhookReceiver::start().await?;
