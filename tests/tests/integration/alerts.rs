@@ -486,7 +486,7 @@ async fn a_failing_receiver_gets_the_alert_once_after_a_retry_and_a_gone_one_is_
 
 /// The other two audit alerts (a credential purged, a robot token made), raised on the
 /// server's clock after it has moved on by days; and a Slack hook that cannot be reached is
-/// logged without its URL, whose path is the hook's token.
+/// shown in the delivery log without its URL, whose path is the hook's token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_purge_and_a_robot_token_raise_alerts_and_an_unreachable_hooks_token_stays_out_of_the_delivery_log()
 -> Result<()> {
