@@ -38,6 +38,10 @@ const CHROME_ARGS: &[&str] = &[
 /// (0 = dark, 1 = light). Tests check `matchMedia` to prove it took effect.
 pub const DARK_MODE: &str = "--blink-settings=preferredColorScheme=0";
 
+/// How often `click` and `fill` find their element again when the page re-rendered it
+/// between finding and acting (the same selector, a new node: what a person would click).
+const STALE_RETRIES: u32 = 5;
+
 /// A WebDriver session in a fresh Chromium profile.
 #[derive(Debug)]
 pub struct Browser {
@@ -161,21 +165,29 @@ impl Browser {
 
     /// Waits for the input matching `css`, clears it and types `text`.
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
-        let element = self.wait_for(css, 20).await?;
-        element.clear().await?;
-        element
-            .send_keys(text)
-            .await
-            .with_context(|| format!("typing into `{css}`"))
+        for attempt in 1.. {
+            let element = self.wait_for(css, 20).await?;
+            let typed = match element.clear().await {
+                Ok(()) => element.send_keys(text).await,
+                Err(e) => Err(e),
+            };
+            match typed {
+                Err(e) if e.is_stale_element_reference() && attempt < STALE_RETRIES => {}
+                other => return other.with_context(|| format!("typing into `{css}`")),
+            }
+        }
+        unreachable!("the loop returns")
     }
 
     /// Waits for the element matching `css` and clicks it.
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.wait_for(css, 20)
-            .await?
-            .click()
-            .await
-            .with_context(|| format!("clicking `{css}`"))
+        for attempt in 1.. {
+            match self.wait_for(css, 20).await?.click().await {
+                Err(e) if e.is_stale_element_reference() && attempt < STALE_RETRIES => {}
+                other => return other.with_context(|| format!("clicking `{css}`")),
+            }
+        }
+        unreachable!("the loop returns")
     }
 
     /// Waits (up to `secs`) until `script` (a JS expression) is truthy; returns its value.
