@@ -10,6 +10,8 @@
 //!   existence does not leak; too low a role gets 403. Trashed teams are 404.
 //! - [`Reader`]: a member of any role, or a robot token of that team (`Authorization:
 //!   Robot <id>.<auth half>`), for the read-only routes robots may use.
+//! - [`PayloadReader`]: a [`SecretReader`] of the path's credential payload; for members the
+//!   payload comes from the same read as the session.
 //! - [`TrashedTeamOwner`]: an owner of the path's team while it is in the trash (to restore).
 //!
 //! Cookie-authenticated writes must carry the [`CSRF_HEADER`](signet_core::wire::CSRF_HEADER).
@@ -29,7 +31,14 @@ use crate::{
     ApiError, AppState,
     ids::{check_uuid, session_hash},
     proxies::ClientIp,
-    store::{accounts::SessionRow, audit::Actor, now, robots::RobotRow, teams::TeamRow},
+    store::{
+        accounts::{SessionRow, TeamSession},
+        audit::Actor,
+        credentials::SealedRow,
+        now,
+        robots::RobotRow,
+        teams::TeamRow,
+    },
 };
 
 /// Browser sessions end after 12 idle hours or 7 days.
@@ -122,12 +131,14 @@ fn is_write(method: &Method) -> bool {
 type Membership = Option<(TeamRow, Role)>;
 
 /// The live session the request carries and, when `team_id` is given, the session user's
-/// membership of that team, read in the same query (one read per team request).
+/// membership of that team (and the `payload_of` credential's sealed payload), read in the
+/// same query: one read per team request.
 async fn session_in(
     parts: &Parts,
     state: &AppState,
     team_id: Option<&str>,
-) -> Result<Option<(SessionRow, Membership)>, ApiError> {
+    payload_of: Option<&str>,
+) -> Result<Option<TeamSession>, ApiError> {
     let token = match credential(&parts.headers)? {
         None | Some(Credential::Robot { .. }) => return Ok(None),
         Some(Credential::Cookie(token)) => {
@@ -141,14 +152,28 @@ async fn session_in(
     let now = now();
     let hash = session_hash(&token);
     let found = match team_id {
-        None => state.store.session(&hash, now).await?.map(|s| (s, None)),
-        Some(team_id) => state.store.session_in_team(&hash, now, team_id).await?,
+        None => state
+            .store
+            .session(&hash, now)
+            .await?
+            .map(|session| TeamSession {
+                session,
+                membership: None,
+                payload: None,
+            }),
+        Some(team_id) => {
+            state
+                .store
+                .session_in_team(&hash, now, team_id, payload_of)
+                .await?
+        }
     };
-    let Some((s, membership)) = found else {
+    let Some(found) = found else {
         return Err(ApiError::Unauthenticated(
             "your session has ended (signed out, expired or revoked); sign in again",
         ));
     };
+    let s = &found.session;
     let idle = if s.client == "cli" {
         CLI_IDLE
     } else {
@@ -163,7 +188,7 @@ async fn session_in(
     if now - s.last_seen_at >= 60 {
         state.store.touch_session(&hash, now).await?;
     }
-    Ok(Some((s, membership)))
+    Ok(Some(found))
 }
 
 async fn robot(parts: &Parts, state: &AppState) -> Result<Option<RobotRow>, ApiError> {
@@ -202,17 +227,18 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Ok(signed_in(parts, state, None).await?.0)
+        Ok(signed_in(parts, state, None, None).await?.0)
     }
 }
 
 /// The signed-in user (robot tokens refused) and, when `team_id` is given, their membership
-/// of it, in one read.
+/// of it (and the `payload_of` credential's sealed payload), in one read.
 async fn signed_in(
     parts: &Parts,
     state: &AppState,
     team_id: Option<&str>,
-) -> Result<(SignedIn, Membership), ApiError> {
+    payload_of: Option<&str>,
+) -> Result<(SignedIn, Membership, Option<SealedRow>), ApiError> {
     if matches!(credential(&parts.headers)?, Some(Credential::Robot { .. })) {
         // Only a token that authenticates is told it is the wrong kind of caller (403);
         // an unknown, revoked or expired one is 401 like any other dead credential.
@@ -221,19 +247,22 @@ async fn signed_in(
             "robot tokens can only read credentials; this needs a signed-in user".into(),
         ));
     }
-    let (session, membership) =
-        session_in(parts, state, team_id)
-            .await?
-            .ok_or(ApiError::Unauthenticated(
-                "sign in first (no session cookie or Authorization header was sent)",
-            ))?;
+    let TeamSession {
+        session,
+        membership,
+        payload,
+    } = session_in(parts, state, team_id, payload_of)
+        .await?
+        .ok_or(ApiError::Unauthenticated(
+            "sign in first (no session cookie or Authorization header was sent)",
+        ))?;
     let actor = Actor {
         user_id: Some(session.user_id.clone()),
         email: Some(session.email.clone()),
         robot_id: None,
         ip: client_ip(parts),
     };
-    Ok((SignedIn { session, actor }, membership))
+    Ok((SignedIn { session, actor }, membership, payload))
 }
 
 /// The path's `{team}` (and every other path parameter), checked to be a UUID.
@@ -278,22 +307,36 @@ impl<const MIN: u8> Member<MIN> {
     }
 }
 
+/// The caller's membership of the path's team and, when `with_payload`, the sealed payload of
+/// the path's `{credential}` in that team, in one read.
 async fn membership(
     parts: &mut Parts,
     state: &AppState,
-) -> Result<(SignedIn, TeamRow, Role), ApiError> {
+    with_payload: bool,
+) -> Result<(SignedIn, TeamRow, Role, Option<SealedRow>), ApiError> {
     let params = path_params(parts, state).await?;
     let team_id = params.get("team").ok_or(ApiError::NotFound)?;
-    let (user, membership) = signed_in(parts, state, Some(team_id)).await?;
+    let payload_of = match with_payload {
+        true => {
+            // Checked to be a UUID by the handler, after the caller is (as on every route).
+            Some(params.get("credential").ok_or(ApiError::NotFound)?.as_str())
+        }
+        false => None,
+    };
+    let (user, membership, payload) = signed_in(parts, state, Some(team_id), payload_of).await?;
     let (team, role) = membership.ok_or(ApiError::NotFound)?;
-    Ok((user, team, role))
+    Ok((user, team, role, payload))
 }
 
-impl<const MIN: u8> FromRequestParts<AppState> for Member<MIN> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (user, team, role) = membership(parts, state).await?;
+impl<const MIN: u8> Member<MIN> {
+    /// The member, refused unless the team is live and their role is at least `MIN`; with
+    /// the path credential's sealed payload when `with_payload`.
+    async fn extract(
+        parts: &mut Parts,
+        state: &AppState,
+        with_payload: bool,
+    ) -> Result<(Self, Option<SealedRow>), ApiError> {
+        let (user, team, role, payload) = membership(parts, state, with_payload).await?;
         if team.deleted_at.is_some() {
             return Err(ApiError::NotFound);
         }
@@ -303,7 +346,15 @@ impl<const MIN: u8> FromRequestParts<AppState> for Member<MIN> {
                 "this needs the {needed} role (or higher) in this team; you are {role}. Ask an admin"
             )));
         }
-        Ok(Self { user, team, role })
+        Ok((Self { user, team, role }, payload))
+    }
+}
+
+impl<const MIN: u8> FromRequestParts<AppState> for Member<MIN> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self::extract(parts, state, false).await?.0)
     }
 }
 
@@ -320,7 +371,7 @@ impl FromRequestParts<AppState> for TrashedTeamOwner {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (user, team, role) = membership(parts, state).await?;
+        let (user, team, role, _) = membership(parts, state, false).await?;
         if team.deleted_at.is_none() {
             return Err(ApiError::conflict(
                 "not_in_trash",
@@ -389,28 +440,49 @@ impl FromRequestParts<AppState> for Reader {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(robot) = robot(parts, state).await? {
-            let params = path_params(parts, state).await?;
-            let team_id = params.get("team").ok_or(ApiError::NotFound)?;
-            if *team_id != robot.team_id {
-                return Err(ApiError::NotFound);
-            }
-            let team = state
-                .store
-                .team(team_id)
-                .await?
-                .filter(|t| t.deleted_at.is_none())
-                .ok_or(ApiError::NotFound)?;
-            let actor = Actor {
-                user_id: None,
-                email: None,
-                robot_id: Some(robot.id.clone()),
-                ip: client_ip(parts),
-            };
-            return Ok(Self::Robot { robot, team, actor });
+            return Self::of_robot(parts, state, robot).await;
         }
         Member::<VIEWER>::from_request_parts(parts, state)
             .await
             .map(Self::Member)
+    }
+}
+
+impl Reader {
+    /// `robot` as the reader of the path's team: 404 unless it is the robot's, and live.
+    async fn of_robot(
+        parts: &mut Parts,
+        state: &AppState,
+        robot: RobotRow,
+    ) -> Result<Self, ApiError> {
+        let params = path_params(parts, state).await?;
+        let team_id = params.get("team").ok_or(ApiError::NotFound)?;
+        if *team_id != robot.team_id {
+            return Err(ApiError::NotFound);
+        }
+        let team = state
+            .store
+            .team(team_id)
+            .await?
+            .filter(|t| t.deleted_at.is_none())
+            .ok_or(ApiError::NotFound)?;
+        let actor = Actor {
+            user_id: None,
+            email: None,
+            robot_id: Some(robot.id.clone()),
+            ip: client_ip(parts),
+        };
+        Ok(Self::Robot { robot, team, actor })
+    }
+
+    /// Refuses a reader who may not receive secrets (viewers).
+    fn may_receive_secrets(self) -> Result<Self, ApiError> {
+        if !self.may_read_secrets() {
+            return Err(ApiError::Forbidden(
+                "viewers can see metadata but not credential payloads or keys; ask an admin for the developer role".into(),
+            ));
+        }
+        Ok(self)
     }
 }
 
@@ -440,12 +512,42 @@ impl FromRequestParts<AppState> for SecretReader {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let reader = Reader::from_request_parts(parts, state).await?;
-        if !reader.may_read_secrets() {
-            return Err(ApiError::Forbidden(
-                "viewers can see metadata but not credential payloads or keys; ask an admin for the developer role".into(),
-            ));
+        Ok(Self(
+            Reader::from_request_parts(parts, state)
+                .await?
+                .may_receive_secrets()?,
+        ))
+    }
+}
+
+/// The reader of the path's `{credential}` payload: a [`SecretReader`] that, for a signed-in
+/// member, comes with the payload read in the same query as the session and membership (one
+/// database read before the audit entry; `None` when the credential is not live in the
+/// team). A robot's payload is read by the handler, against its grants.
+#[derive(Debug)]
+pub struct PayloadReader {
+    /// Who reads (a developer or higher, or a robot of the team).
+    pub reader: Reader,
+    /// For a member, the credential as read with their membership.
+    pub sealed: Option<SealedRow>,
+}
+
+impl FromRequestParts<AppState> for PayloadReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(robot) = robot(parts, state).await? {
+            return Ok(Self {
+                reader: Reader::of_robot(parts, state, robot)
+                    .await?
+                    .may_receive_secrets()?,
+                sealed: None,
+            });
         }
-        Ok(Self(reader))
+        let (member, sealed) = Member::<VIEWER>::extract(parts, state, true).await?;
+        Ok(Self {
+            reader: Reader::Member(member).may_receive_secrets()?,
+            sealed,
+        })
     }
 }

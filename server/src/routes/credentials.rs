@@ -19,7 +19,7 @@ use signet_core::wire::{
 use super::{json::ApiJson, validate};
 use crate::{
     ApiError, AppState,
-    auth::{ADMIN, DEVELOPER, Member, Reader, SecretReader},
+    auth::{ADMIN, DEVELOPER, Member, PayloadReader, Reader},
     ids::check_uuid,
     page_cache::PageKey,
     store::{
@@ -200,22 +200,26 @@ pub(super) async fn get(
 /// scope): the sealed payload; audit-logged.
 pub(super) async fn payload(
     State(state): State<AppState>,
-    SecretReader(reader): SecretReader,
+    PayloadReader { reader, sealed }: PayloadReader,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<CredentialPayload>, ApiError> {
     check_uuid(&id, "the credential id in the path")?;
+    let team_id = &reader.team().id;
+    let Some(robot) = reader.robot() else {
+        // A member: the extractor read the payload with their membership.
+        let sealed = sealed.ok_or(ApiError::NotFound)?;
+        return Ok(Json(
+            state
+                .store
+                .serve_payload(team_id, sealed, reader.actor(), now())
+                .await?,
+        ));
+    };
     visible(&state, &reader, &id).await?;
-    let robot_id = reader.robot().map(|r| r.id.clone());
     Ok(Json(
         state
             .store
-            .read_payload(
-                &reader.team().id,
-                &id,
-                robot_id.as_deref(),
-                reader.actor(),
-                now(),
-            )
+            .read_payload(team_id, &id, Some(&robot.id), reader.actor(), now())
             .await?,
     ))
 }

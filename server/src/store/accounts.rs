@@ -279,29 +279,47 @@ impl Store {
         Ok(Some(session_from_row(&r)?))
     }
 
-    /// [`Store::session`] and, in the same query, the session user's membership of
-    /// `team_id` (`None` when they are not a member): one read per team request.
+    /// The live session `token_hash` names, with its user's membership of `team_id` (when
+    /// they are a member) and, when `payload_of` names a credential, that credential's sealed
+    /// payload in the team (when it is live there): one read for what a team request checks
+    /// and, for a payload GET, what it serves. The caller decides from the membership whether
+    /// the payload may be served; nothing is recorded here.
     pub async fn session_in_team(
         &self,
         token_hash: &str,
         now: i64,
         team_id: &str,
-    ) -> Result<Option<(SessionRow, Option<(TeamRow, Role)>)>, ApiError> {
-        let row = sqlx::query(
-            "SELECT s.token_hash, s.user_id, u.email, s.client, s.last_seen_at, s.expires_at, \
-             t.id, t.name, t.key_version, t.rotation_needed, t.created_at, t.deleted_at, \
-             t.credentials_rev, m.role \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             LEFT JOIN members m ON m.user_id = s.user_id AND m.team_id = $3 \
-             LEFT JOIN teams t ON t.id = m.team_id \
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .bind(team_id)
-        .fetch_optional(&self.read)
-        .await?;
-        let Some(r) = row else { return Ok(None) };
+        payload_of: Option<&str>,
+    ) -> Result<Option<TeamSession>, ApiError> {
+        macro_rules! select {
+            ($columns:expr, $join:expr) => {
+                concat!(
+                    "SELECT s.token_hash, s.user_id, u.email, s.client, s.last_seen_at, s.expires_at, \
+                     t.id, t.name, t.key_version, t.rotation_needed, t.created_at, t.deleted_at, \
+                     t.credentials_rev, m.role",
+                    $columns,
+                    " FROM sessions s JOIN users u ON u.id = s.user_id \
+                     LEFT JOIN members m ON m.user_id = s.user_id AND m.team_id = $3 \
+                     LEFT JOIN teams t ON t.id = m.team_id",
+                    $join,
+                    " WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2"
+                )
+            };
+        }
+        let sql = match payload_of {
+            None => select!("", ""),
+            Some(_) => select!(
+                concat!(", ", super::credentials::payload_columns!()),
+                " LEFT JOIN credentials c ON c.id = $4 AND c.team_id = m.team_id AND c.deleted_at IS NULL"
+            ),
+        };
+        let mut query = sqlx::query(sql).bind(token_hash).bind(now).bind(team_id);
+        if let Some(id) = payload_of {
+            query = query.bind(id);
+        }
+        let Some(r) = query.fetch_optional(&self.read).await? else {
+            return Ok(None);
+        };
         let session = session_from_row(&r)?;
         let membership = match r.try_get::<Option<String>, _>("role")? {
             Some(role) => Some((
@@ -310,7 +328,15 @@ impl Store {
             )),
             None => None,
         };
-        Ok(Some((session, membership)))
+        let payload = match payload_of {
+            Some(_) => super::credentials::payload_from_row(&r)?,
+            None => None,
+        };
+        Ok(Some(TeamSession {
+            session,
+            membership,
+            payload,
+        }))
     }
 
     /// Notes activity on a session (for the idle limit).
@@ -334,6 +360,17 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// What [`Store::session_in_team`] read in its one query.
+#[derive(Debug)]
+pub struct TeamSession {
+    /// The live session.
+    pub session: SessionRow,
+    /// The session user's team and role there, when they are a member.
+    pub membership: Option<(TeamRow, Role)>,
+    /// The credential asked about, when it is live in that team.
+    pub payload: Option<super::credentials::SealedRow>,
 }
 
 /// A session row as both session queries select it.

@@ -136,9 +136,9 @@ impl GroupCommit {
     }
 }
 
-/// Rows per `INSERT` of a batch ([`COLUMNS`] values each: 640 parameters, far inside SQLite's and
-/// PostgreSQL's limits).
-const ROWS_PER_INSERT: usize = 64;
+// A batch is one statement: its parameters stay inside SQLite's limit (32,766) and
+// PostgreSQL's (65,535).
+const _: () = assert!(BATCH * COLUMNS <= 32_766);
 
 /// `INSERT … VALUES (…), (…), …` for `rows` entries.
 fn multi_insert(rows: usize) -> String {
@@ -153,29 +153,27 @@ fn multi_insert(rows: usize) -> String {
     format!("{}{}", insert_into_audit_log!(), values.join(", "))
 }
 
-/// One transaction for the whole batch, a multi-row `INSERT` per [`ROWS_PER_INSERT`] entries
-/// (one statement instead of one per entry).
+/// The whole batch as one multi-row `INSERT`. A single statement is its own transaction in
+/// SQLite and PostgreSQL (all rows or none), so a batch costs one round trip to the database
+/// and one commit: with `BEGIN` and `COMMIT` around it, it cost three, and the batch writer
+/// is the one queue every audited read waits in (measured: 900 µs per batch of ~13 before).
 async fn write_batch(pool: &AnyPool, batch: &[Pending]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    for chunk in batch.chunks(ROWS_PER_INSERT) {
-        // Only placeholders are generated; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(multi_insert(chunk.len())));
-        for p in chunk {
-            query = query
-                .bind(p.team_id.as_deref())
-                .bind(p.now)
-                .bind(p.action)
-                .bind(p.actor.user_id.as_deref())
-                .bind(p.actor.email.as_deref())
-                .bind(p.actor.robot_id.as_deref())
-                .bind(p.target_type)
-                .bind(&p.target_id)
-                .bind(&p.detail)
-                .bind(&p.actor.ip);
-        }
-        query.execute(&mut *tx).await?;
+    // Only placeholders are generated; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(multi_insert(batch.len())));
+    for p in batch {
+        query = query
+            .bind(p.team_id.as_deref())
+            .bind(p.now)
+            .bind(p.action)
+            .bind(p.actor.user_id.as_deref())
+            .bind(p.actor.email.as_deref())
+            .bind(p.actor.robot_id.as_deref())
+            .bind(p.target_type)
+            .bind(&p.target_id)
+            .bind(&p.detail)
+            .bind(&p.actor.ip);
     }
-    tx.commit().await
+    query.execute(pool).await.map(drop)
 }
 
 impl Store {

@@ -15,6 +15,56 @@ use super::{
 };
 use crate::ApiError;
 
+/// The credential columns a payload read needs, `p_`-prefixed so they can share a row with a
+/// session's and a team's columns ([`Store::session_in_team`]); read by [`payload_from_row`].
+macro_rules! payload_columns {
+    () => {
+        "c.id AS p_id, c.kind AS p_kind, c.label AS p_label, c.revision AS p_revision, \
+         c.key_version AS p_key_version, c.wrapped_key AS p_wrapped_key, c.payload AS p_payload"
+    };
+}
+pub(super) use payload_columns;
+
+/// A live credential's sealed payload as read, before the read is recorded and served.
+#[derive(Clone)]
+pub struct SealedRow {
+    id: String,
+    kind: CredentialKind,
+    label: String,
+    revision: i64,
+    key_version: u32,
+    wrapped_key: String,
+    payload: String,
+}
+
+impl std::fmt::Debug for SealedRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedRow")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("revision", &self.revision)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The [`payload_columns`] of `r`; `None` when the (left-joined) credential was not there.
+pub(super) fn payload_from_row(r: &AnyRow) -> Result<Option<SealedRow>, ApiError> {
+    let Some(id) = r.try_get::<Option<String>, _>("p_id")? else {
+        return Ok(None);
+    };
+    let kind: String = r.try_get("p_kind")?;
+    Ok(Some(SealedRow {
+        id,
+        kind: CredentialKind::parse(&kind)
+            .ok_or_else(|| ApiError::Internal(format!("bad kind {kind:?}")))?,
+        label: r.try_get("p_label")?,
+        revision: r.try_get("p_revision")?,
+        key_version: version(r.try_get("p_key_version")?)?,
+        wrapped_key: r.try_get("p_wrapped_key")?,
+        payload: r.try_get("p_payload")?,
+    }))
+}
+
 /// A new credential as stored.
 #[derive(Debug, Clone)]
 pub struct NewCredential<'a> {
@@ -277,58 +327,74 @@ impl Store {
         actor: &Actor,
         now: i64,
     ) -> Result<CredentialPayload, ApiError> {
-        let row = sqlx::query(
-            "SELECT c.id, c.kind, c.revision, c.key_version, c.wrapped_key, c.payload, c.label, g.wrapped_key AS robot_key, g.kind AS robot_kind, g.sender_id AS robot_sender \
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            payload_columns!(),
+            ", g.wrapped_key AS robot_key, g.kind AS robot_kind, g.sender_id AS robot_sender \
              FROM credentials c LEFT JOIN robot_grants g ON g.credential_id = c.id AND g.robot_id = $3 \
-             WHERE c.id = $1 AND c.team_id = $2 AND c.deleted_at IS NULL",
-        )
+             WHERE c.id = $1 AND c.team_id = $2 AND c.deleted_at IS NULL"
+        ))
         .bind(id)
         .bind(team_id)
         .bind(robot_id.unwrap_or(""))
         .fetch_optional(&self.read)
         .await?
         .ok_or(ApiError::NotFound)?;
-        let kind: String = row.try_get("kind")?;
-        let label: String = row.try_get("label")?;
+        let sealed = payload_from_row(&row)?.ok_or(ApiError::NotFound)?;
         let robot_key: Option<String> = row.try_get("robot_key")?;
-        if robot_id.is_some() && robot_key.is_none() {
+        let Some(robot_id) = robot_id else {
+            return self.serve_payload(team_id, sealed, actor, now).await;
+        };
+        let Some(robot_key) = robot_key else {
             return Err(ApiError::OutOfScope(format!(
                 "this robot token was not granted credential {id}; ask an admin to make a token that covers it"
             )));
-        }
+        };
+        debug_assert_eq!(actor.robot_id.as_deref(), Some(robot_id));
+        let kind: String = row.try_get("robot_kind")?;
+        let grant = RobotGrantKind::parse(&kind)
+            .ok_or_else(|| ApiError::Internal(format!("bad grant kind {kind:?}")))?;
+        let sender: Option<String> = row.try_get("robot_sender")?;
+        let mut payload = self.serve_payload(team_id, sealed, actor, now).await?;
+        payload.wrapped_key = None;
+        payload.robot_wrap_kind = Some(grant);
+        payload.robot_wrap_sender = sender;
+        payload.robot_wrapped_key = Some(robot_key);
+        Ok(payload)
+    }
+
+    /// Records the read of `sealed` (read by the caller's own query, for a member in the
+    /// same read as their session: see [`Store::session_in_team`]) and, once the record is
+    /// durable, hands the payload over, with the member's wrapped item key.
+    pub async fn serve_payload(
+        &self,
+        team_id: &str,
+        sealed: SealedRow,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<CredentialPayload, ApiError> {
         self.audit(
             actor,
             Record {
                 team_id: Some(team_id),
                 action: "credential.payload_read",
                 target_type: "credential",
-                target_id: id,
-                detail: format!("{kind} \"{label}\""),
+                target_id: &sealed.id,
+                detail: format!("{} \"{}\"", sealed.kind.as_str(), sealed.label),
             },
             now,
         )
         .await?;
         Ok(CredentialPayload {
-            id: row.try_get("id")?,
-            kind: CredentialKind::parse(&kind)
-                .ok_or_else(|| ApiError::Internal(format!("bad kind {kind:?}")))?,
-            revision: row.try_get("revision")?,
-            key_version: version(row.try_get("key_version")?)?,
-            wrapped_key: if robot_id.is_none() {
-                Some(row.try_get("wrapped_key")?)
-            } else {
-                None
-            },
-            robot_wrap_kind: match row.try_get::<Option<String>, _>("robot_kind")? {
-                Some(k) => Some(
-                    RobotGrantKind::parse(&k)
-                        .ok_or_else(|| ApiError::Internal(format!("bad grant kind {k:?}")))?,
-                ),
-                None => None,
-            },
-            robot_wrap_sender: row.try_get("robot_sender")?,
-            robot_wrapped_key: robot_key,
-            payload: row.try_get("payload")?,
+            id: sealed.id,
+            kind: sealed.kind,
+            revision: sealed.revision,
+            key_version: sealed.key_version,
+            wrapped_key: Some(sealed.wrapped_key),
+            robot_wrap_kind: None,
+            robot_wrap_sender: None,
+            robot_wrapped_key: None,
+            payload: sealed.payload,
         })
     }
 

@@ -222,6 +222,22 @@ async fn story(db: Db) -> Result<()> {
             None,
         )
         .await?;
+    // A trashed credential's payload is not served (the member's read and the payload's are
+    // one query), and a failed read leaves no audit entry; restored, it reads again.
+    let reads = |page: Page<AuditEntry>| {
+        page.entries
+            .iter()
+            .filter(|e| e.target_id == other.id)
+            .count()
+    };
+    let audit_reads = format!(
+        "/teams/{}/audit?action=credential.payload_read&limit=100",
+        team.id
+    );
+    let before = reads(owner.api.get(&audit_reads).await?);
+    let gone = owner.read_credential(&team.id, &new_key, &other.id).await;
+    ensure!(code(&gone) == Some((404, "not_found".into())), "{gone:?}");
+    ensure!(reads(owner.api.get(&audit_reads).await?) == before);
     let trash: Page<CredentialInfo> = owner
         .api
         .get(&format!("/teams/{}/credentials?deleted=true", team.id))
@@ -234,6 +250,8 @@ async fn story(db: Db) -> Result<()> {
             &(),
         )
         .await?;
+    owner.read_credential(&team.id, &new_key, &other.id).await?;
+    ensure!(reads(owner.api.get(&audit_reads).await?) == before + 1);
     let _: () = owner
         .api
         .delete::<(), ()>(
