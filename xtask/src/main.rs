@@ -115,6 +115,8 @@ fn bench() -> anyhow::Result<()> {
         "signet-pull-bench",
         "--bin",
         "signet-dashboard-bench",
+        "--bin",
+        "signet-growth-bench",
     ]))?;
     step("signet-server-bench (loopback load against signet serve)");
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -145,6 +147,12 @@ fn bench() -> anyhow::Result<()> {
     pull.env("SIGNET_BIN", target.join("release/signet"))
         .env("SIGNET_TEST_DIST", &dist);
     cmd::run(&mut pull)?;
+    step("signet-growth-bench (a team growing to 10,000 credentials and 1,000 members)");
+    let mut growth = std::process::Command::new(target.join("release/signet-growth-bench"));
+    growth
+        .env("SIGNET_BIN", target.join("release/signet"))
+        .env("SIGNET_TEST_DIST", &dist);
+    cmd::run(&mut growth)?;
     step("signet-dashboard-bench (first load, keystore generation, Argon2id in headless Chromium)");
     apt::ensure(test::TEST_TOOLS, "the dashboard benchmark")?;
     let mut dashboard = std::process::Command::new(target.join("release/signet-dashboard-bench"));

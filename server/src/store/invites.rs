@@ -198,6 +198,7 @@ impl Store {
         let signer = actor.user_id.as_deref().unwrap_or_default();
         team_log::append(
             &mut tx,
+            &self.team_logs,
             invite.team_id,
             signer,
             invite.log_entry,
@@ -279,10 +280,18 @@ impl Store {
             .await?;
         let subject = role.map_or_else(String::new, |r| format!("invitation as {r}"));
         let signer = actor.user_id.as_deref().unwrap_or_default();
-        team_log::append(&mut tx, team_id, signer, log_entry, now, |a| match a {
-            Action::Revoke { invite_id: id } if id == invite_id => Ok(()),
-            _ => Err("it is not the revocation of this invitation"),
-        })
+        team_log::append(
+            &mut tx,
+            &self.team_logs,
+            team_id,
+            signer,
+            log_entry,
+            now,
+            |a| match a {
+                Action::Revoke { invite_id: id } if id == invite_id => Ok(()),
+                _ => Err("it is not the revocation of this invitation"),
+            },
+        )
         .await?;
         audit::append_and_commit(
             tx,
@@ -410,10 +419,18 @@ impl Store {
                 "this invitation cannot be used: it was already accepted".into(),
             ));
         }
-        team_log::append(&mut tx, &team_id, user_id, log_entry, now, |a| match a {
-            Action::Join { invite_id: id, .. } if id == invite_id => Ok(()),
-            _ => Err("it is not a join with this invitation"),
-        })
+        team_log::append(
+            &mut tx,
+            &self.team_logs,
+            &team_id,
+            user_id,
+            log_entry,
+            now,
+            |a| match a {
+                Action::Join { invite_id: id, .. } if id == invite_id => Ok(()),
+                _ => Err("it is not a join with this invitation"),
+            },
+        )
         .await?;
         audit::append_and_commit(
             tx,

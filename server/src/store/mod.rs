@@ -56,6 +56,8 @@ pub struct Store {
     instance_secret: std::sync::Arc<str>,
     /// Batches stand-alone audit entries into shared transactions.
     group_commit: audit::GroupCommit,
+    /// Each team's membership log as last verified here (see [`team_log::LogCache`]).
+    team_logs: team_log::LogCache,
 }
 
 /// One connection pool's numbers (see [`Store::pools`]).
@@ -155,6 +157,7 @@ impl Store {
         Ok(Self {
             backend,
             group_commit: audit::GroupCommit::start(write.clone()),
+            team_logs: team_log::LogCache::default(),
             read,
             write,
             instance_secret: secret.into(),

@@ -9,6 +9,11 @@
 //! caller's own registered keys). A client that sends anything else gets a 400 or, when
 //! someone else changed the team meanwhile, a 409 `log_changed`.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+};
+
 use signet_core::vault::{
     keypair::SignedPublicKeys,
     membership::{Action, Entry, TeamState},
@@ -16,6 +21,91 @@ use signet_core::vault::{
 
 use super::{Store, Tx};
 use crate::ApiError;
+
+/// Each team's log as this process last verified it, with its head entry as stored, so an
+/// append verifies only the entries after it instead of replaying the whole log (every
+/// signature of every entry: at 1,000 members a join spent most of its time there, measured
+/// by `signet-growth-bench`).
+///
+/// Nothing here is trusted without the database agreeing: before the state is used, the
+/// stored entry at its head's `seq` must be byte-for-byte the cached head (inside the same
+/// transaction, which holds the team's row lock). A change whose transaction rolled back
+/// left no such row, or a different one, and the log is replayed in full. Entries after the
+/// head (another replica's appends) are loaded and verified before the state is used.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LogCache(Arc<Mutex<HashMap<String, Verified>>>);
+
+/// A verified state and its head entry (base64url, as stored).
+#[derive(Debug, Clone)]
+struct Verified {
+    state: TeamState,
+    head: String,
+}
+
+/// Teams remembered at most (the cache starts over when full: it only saves work).
+const CACHED_TEAMS: usize = 4096;
+
+impl LogCache {
+    fn get(&self, team_id: &str) -> Option<Verified> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(team_id)
+            .cloned()
+    }
+
+    fn put(&self, team_id: &str, verified: Verified) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= CACHED_TEAMS && !map.contains_key(team_id) {
+            map.clear();
+        }
+        map.insert(team_id.to_owned(), verified);
+    }
+}
+
+/// `team_id`'s log as it stands in `tx`, verified: from the cached state when the database
+/// still holds its head (then only later entries are read and verified), else replayed from
+/// the start. `None` for a team that has no log.
+async fn current(
+    tx: &mut Tx,
+    cache: &LogCache,
+    team_id: &str,
+) -> Result<Option<TeamState>, ApiError> {
+    let replay_error =
+        |e| ApiError::Internal(format!("team {team_id}: stored log does not replay: {e}"));
+    if let Some(Verified { mut state, head }) = cache.get(team_id) {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT seq, entry FROM team_log WHERE team_id = $1 AND seq >= $2 ORDER BY seq",
+        )
+        .bind(team_id)
+        .bind(i64::from(state.pin().head_seq))
+        .fetch_all(&mut **tx)
+        .await?;
+        if let Some(((seq, first), later)) = rows.split_first()
+            && *seq == i64::from(state.pin().head_seq)
+            && *first == head
+        {
+            for (_, text) in later {
+                state.apply(&stored(team_id, text)?).map_err(replay_error)?;
+            }
+            return Ok(Some(state));
+        }
+    }
+    let entries = load(tx, team_id).await?;
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    TeamState::replay_unpinned(team_id, &entries)
+        .map(Some)
+        .map_err(replay_error)
+}
+
+/// A stored entry, parsed.
+fn stored(team_id: &str, text: &str) -> Result<Entry, ApiError> {
+    Entry::from_base64(text).map_err(|e| {
+        ApiError::Internal(format!("team {team_id}: stored log entry unreadable: {e}"))
+    })
+}
 
 /// Parses a request's `log_entry` field (a 400 that names the field when it is malformed).
 fn parse(text: &str) -> Result<Entry, ApiError> {
@@ -34,13 +124,7 @@ async fn load(tx: &mut Tx, team_id: &str) -> Result<Vec<Entry>, ApiError> {
             .bind(team_id)
             .fetch_all(&mut **tx)
             .await?;
-    rows.iter()
-        .map(|text| {
-            Entry::from_base64(text).map_err(|e| {
-                ApiError::Internal(format!("team {team_id}: stored log entry unreadable: {e}"))
-            })
-        })
-        .collect()
+    rows.iter().map(|text| stored(team_id, text)).collect()
 }
 
 async fn insert(tx: &mut Tx, team_id: &str, entry: &Entry, now: i64) -> Result<(), ApiError> {
@@ -114,6 +198,7 @@ pub(crate) async fn append_genesis(
 /// transaction). `expected` checks that the entry's action is the request's change.
 pub(crate) async fn append(
     tx: &mut Tx,
+    cache: &LogCache,
     team_id: &str,
     signer_id: &str,
     entry: &str,
@@ -121,17 +206,13 @@ pub(crate) async fn append(
     expected: impl FnOnce(&Action) -> Result<(), &'static str>,
 ) -> Result<TeamState, ApiError> {
     let entry = &parse(entry)?;
-    let entries = load(tx, team_id).await?;
-    if entries.is_empty() {
+    let Some(mut state) = current(tx, cache, team_id).await? else {
         return Err(ApiError::conflict(
             "no_membership_log",
             "this team was made before Signet signed its membership and has no log; move its \
              credentials to a new team",
         ));
-    }
-    let mut state = TeamState::replay_unpinned(team_id, &entries).map_err(|e| {
-        ApiError::Internal(format!("team {team_id}: stored log does not replay: {e}"))
-    })?;
+    };
     if entry.signer_id() != signer_id {
         return Err(mismatch("it is not signed by you"));
     }
@@ -156,6 +237,13 @@ pub(crate) async fn append(
         .apply(entry)
         .map_err(|e| ApiError::BadRequest(format!("log_entry is refused: {e}")))?;
     insert(tx, team_id, entry, now).await?;
+    cache.put(
+        team_id,
+        Verified {
+            state: state.clone(),
+            head: entry.to_base64(),
+        },
+    );
     Ok(state)
 }
 

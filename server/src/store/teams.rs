@@ -273,13 +273,21 @@ impl Store {
             ));
         }
         let signer = actor.user_id.as_deref().unwrap_or_default();
-        team_log::append(&mut tx, team_id, signer, log_entry, now, |a| match a {
-            Action::ChangeRole {
-                user_id: u,
-                role: r,
-            } if u == user_id && *r == role => Ok(()),
-            _ => Err("it is not a change_role of this member to this role"),
-        })
+        team_log::append(
+            &mut tx,
+            &self.team_logs,
+            team_id,
+            signer,
+            log_entry,
+            now,
+            |a| match a {
+                Action::ChangeRole {
+                    user_id: u,
+                    role: r,
+                } if u == user_id && *r == role => Ok(()),
+                _ => Err("it is not a change_role of this member to this role"),
+            },
+        )
         .await?;
         sqlx::query("UPDATE members SET role = $1 WHERE team_id = $2 AND user_id = $3")
             .bind(role.as_str())
@@ -324,10 +332,18 @@ impl Store {
             ));
         }
         let signer = actor.user_id.as_deref().unwrap_or_default();
-        team_log::append(&mut tx, team_id, signer, log_entry, now, |a| match a {
-            Action::Remove { user_id: u } if u == user_id => Ok(()),
-            _ => Err("it is not the removal of this member"),
-        })
+        team_log::append(
+            &mut tx,
+            &self.team_logs,
+            team_id,
+            signer,
+            log_entry,
+            now,
+            |a| match a {
+                Action::Remove { user_id: u } if u == user_id => Ok(()),
+                _ => Err("it is not the removal of this member"),
+            },
+        )
         .await?;
         sqlx::query("DELETE FROM members WHERE team_id = $1 AND user_id = $2")
             .bind(team_id)
@@ -439,10 +455,18 @@ impl Store {
             ));
         }
         let new_version = team.key_version + 1;
-        team_log::append(&mut tx, team_id, rotator, log_entry, now, |a| match a {
-            Action::Rotate { key_version } if i64::from(*key_version) == new_version => Ok(()),
-            _ => Err("it is not a rotation to the next team key version"),
-        })
+        team_log::append(
+            &mut tx,
+            &self.team_logs,
+            team_id,
+            rotator,
+            log_entry,
+            now,
+            |a| match a {
+                Action::Rotate { key_version } if i64::from(*key_version) == new_version => Ok(()),
+                _ => Err("it is not a rotation to the next team key version"),
+            },
+        )
         .await?;
         let members: Vec<String> =
             sqlx::query_scalar("SELECT user_id FROM members WHERE team_id = $1 AND user_id <> $2")

@@ -100,6 +100,17 @@ async fn two_replicas_on_one_postgres_act_as_one_server() -> Result<()> {
         "{again:?}"
     );
 
+    // Each replica remembers the membership log it last verified; what the other replica
+    // appended meanwhile is read and verified on the next change.
+    let dev2 = user(&Api::new(&a.url), "dev2").await?;
+    let (_, link) = owner_a.invite(&team.id, &key, Role::Developer).await?;
+    on(&dev2, &b).accept_invite(&link).await?;
+    let dev3 = user(&Api::new(&b.url), "dev3").await?;
+    let (_, link) = owner_b.invite(&team.id, &key, Role::Developer).await?;
+    on(&dev3, &a).accept_invite(&link).await?;
+    let key = owner_b.rotate_team_key(&team.id, &key).await?;
+    ensure!(on(&dev3, &a).team_key(&team.id).await?.version() == key.version());
+
     // Rate limits count across replicas: failures alternate between A and B.
     let mut limited = false;
     for i in 0..12 {

@@ -584,3 +584,63 @@ async fn a_credential_in_use_says_where_and_is_trashed_only_when_confirmed() -> 
     );
     server.stop().await
 }
+
+/// A change refused after its membership-log entry was checked (here a rotation that no
+/// longer covers every credential: one was added while it was being prepared) leaves the log
+/// as it was: the retry, signed for the same place in the log, goes through, and the team
+/// then takes further changes. The server remembers the log it last verified; this is what
+/// proves it forgets an entry whose transaction rolled back.
+async fn a_refused_rotation_leaves_the_log_as_it_was(db: Db) -> Result<()> {
+    let server = server_on(&db).await?;
+    let api = Api::new(&server.url);
+    let owner = user(&api, "owner").await?;
+    let dev = user(&api, "dev").await?;
+    let (team, key) = owner.create_team("Acme").await?;
+    join(&owner, &team.id, &key, &dev, Role::Developer).await?;
+    let dev_key = dev.team_key(&team.id).await?;
+    let new = |label| NewCredential {
+        kind: CredentialKind::AscApiKey,
+        label,
+        metadata: serde_json::json!({}),
+        payload: b"secret",
+    };
+    owner.create_credential(&team.id, &key, &new("one")).await?;
+    let raced = owner
+        .rotate_team_key_reporting(&team.id, &key, &|step| {
+            if step.starts_with("Re-wrapping") {
+                tokio::task::block_in_place(|| {
+                    tokio::runtime::Handle::current().block_on(dev.create_credential(
+                        &team.id,
+                        &dev_key,
+                        &new("two"),
+                    ))
+                })
+                .expect("the racing create");
+            }
+        })
+        .await;
+    ensure!(
+        code(&raced) == Some((409, "credentials_changed".into())),
+        "{raced:?}"
+    );
+    let key = owner.rotate_team_key(&team.id, &key).await?;
+    ensure!(key.version() == 2);
+    let newcomer = user(&api, "newcomer").await?;
+    join(&owner, &team.id, &key, &newcomer, Role::Developer).await?;
+    ensure!(newcomer.team_key(&team.id).await?.version() == 2);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_rotation_leaves_the_log_as_it_was_on_sqlite() -> Result<()> {
+    a_refused_rotation_leaves_the_log_as_it_was(Db::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_rotation_leaves_the_log_as_it_was_on_postgres() -> Result<()> {
+    on_postgres(
+        "refused_rotation",
+        a_refused_rotation_leaves_the_log_as_it_was,
+    )
+    .await
+}
