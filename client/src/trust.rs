@@ -7,7 +7,10 @@
 //! sender of a team key, the members a new key is wrapped for, the author of metadata)
 //! takes it from that verified log, never from `GET /members`.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use signet_core::{
     vault::{
@@ -30,6 +33,9 @@ pub struct TrustCache {
     /// The lowest counter this client accepts (what it saw before, e.g. from the CLI's
     /// config): a server that serves an older blob is refused.
     floor: u32,
+    /// Each team's log as this session last verified it, so the next verification checks
+    /// only what was appended since ([`TeamState::verify_after`]).
+    verified: HashMap<String, TeamState>,
 }
 
 /// A handle shared by clones of one session.
@@ -207,8 +213,15 @@ impl Session {
         let pin = self.pin(team_id).await?;
         let log: TeamLog = self.api.get(&format!("/teams/{team_id}/log")).await?;
         let entries = parse_log(&log.entries)?;
-        let state = TeamState::verify(team_id, &entries, &pin)?;
+        let known = lock(&self.trust).verified.get(team_id).cloned();
+        let state = match &known {
+            Some(known) => TeamState::verify_after(known, team_id, &entries, &pin)?,
+            None => TeamState::verify(team_id, &entries, &pin)?,
+        };
         state.check_own_keys(&self.user.id, &self.account.key_pair)?;
+        lock(&self.trust)
+            .verified
+            .insert(team_id.to_owned(), state.clone());
         if state.pin() != pin {
             self.record_pin(team_id, state.pin()).await?;
         }

@@ -173,10 +173,18 @@ async fn main() -> Result<()> {
         let started = Instant::now();
         ids.extend(grow_credentials(&owner, &team.id, &key, credentials, want_credentials).await?);
         credentials = want_credentials;
+        let mut hundred = Instant::now();
         while members < want_members {
             let member = user(&person(members), &format!("growth-member-{members}")).await?;
             join(&owner, &team.id, &key, &member, Role::Developer).await?;
             members += 1;
+            if members % 100 == 0 {
+                eprintln!(
+                    "  ({members} members: the last 100 joined in {:.1} s)",
+                    hundred.elapsed().as_secs_f64()
+                );
+                hundred = Instant::now();
+            }
         }
         eprintln!(
             "  (grew to {credentials} credentials, {members} members in {:.1} s)",

@@ -133,23 +133,38 @@ impl TeamState {
             ));
         }
         let state = Self::replay_unpinned(team_id, entries)?;
-        let pinned = usize::try_from(pin.head_seq)
-            .ok()
-            .and_then(|i| entries.get(i))
-            .ok_or_else(|| {
-                refuse(format!(
-                    "the server sent {} entries, but this client has already seen entry {}: \
-                     the log was cut short (rolled back)",
-                    entries.len(),
-                    pin.head_seq
-                ))
-            })?;
-        if pinned.hash() != pin.head_hash {
-            return Err(refuse(format!(
-                "entry {} differs from the one this client saw before: the log was forked",
-                pin.head_seq
-            )));
+        check_pinned(entries, pin)?;
+        Ok(state)
+    }
+
+    /// [`TeamState::verify`], starting from `known`: a state this client verified earlier
+    /// from the same team's log. When `entries` still hold `known`'s head entry (same number
+    /// and hash: every entry carries its predecessor's hash, so the whole prefix is then the
+    /// one already verified), only the entries after it are verified; otherwise the whole
+    /// log is, exactly as [`TeamState::verify`] does. Either way the pin is checked. What an
+    /// admin's change costs then grows with what changed since the last one, not with the
+    /// team (a 1,000-member log is ~2,000 signatures).
+    pub fn verify_after(
+        known: &Self,
+        team_id: &str,
+        entries: &[Entry],
+        pin: &TeamPin,
+    ) -> Result<Self> {
+        let head = usize::try_from(known.head_seq).ok();
+        let extends = known.team_id == team_id
+            && known.genesis == pin.genesis
+            && entries.first().map(Entry::hash) == Some(pin.genesis)
+            && head
+                .and_then(|i| entries.get(i))
+                .is_some_and(|e| e.hash() == known.head_hash);
+        let Some(head) = head.filter(|_| extends) else {
+            return Self::verify(team_id, entries, pin);
+        };
+        let mut state = known.clone();
+        for e in &entries[head + 1..] {
+            state.apply(e)?;
         }
+        check_pinned(entries, pin)?;
         Ok(state)
     }
 
@@ -433,4 +448,27 @@ impl TeamState {
             ))),
         }
     }
+}
+
+/// The log `entries` still holds the entry `pin` names (a log cut short or forked below
+/// what this client saw is refused).
+fn check_pinned(entries: &[Entry], pin: &TeamPin) -> Result<()> {
+    let pinned = usize::try_from(pin.head_seq)
+        .ok()
+        .and_then(|i| entries.get(i))
+        .ok_or_else(|| {
+            refuse(format!(
+                "the server sent {} entries, but this client has already seen entry {}: \
+                 the log was cut short (rolled back)",
+                entries.len(),
+                pin.head_seq
+            ))
+        })?;
+    if pinned.hash() != pin.head_hash {
+        return Err(refuse(format!(
+            "entry {} differs from the one this client saw before: the log was forked",
+            pin.head_seq
+        )));
+    }
+    Ok(())
 }

@@ -396,3 +396,65 @@ fn attack_revoked_or_pre_rotation_invitation_cannot_join() {
         state.pin()
     );
 }
+
+#[test]
+fn verify_after_a_known_state_checks_what_is_new_and_refuses_what_verify_refuses() {
+    let (_, ada, log, state) = team();
+    let known = TeamState::verify(TEAM, &log, &genesis_pin(&log)).unwrap();
+    let rotate = state
+        .next(ada.id, &ada.keys, Action::Rotate { key_version: 2 })
+        .unwrap();
+    let mut longer = log.clone();
+    longer.push(rotate.clone());
+    // The new entry alone is verified, and the result is what a full replay gives.
+    let seen = known.pin();
+    let stepped = TeamState::verify_after(&known, TEAM, &longer, &seen).unwrap();
+    let full = TeamState::verify(TEAM, &longer, &seen).unwrap();
+    assert_eq!(stepped.pin(), full.pin());
+    assert_eq!(stepped.key_version(), 2);
+    assert_eq!(stepped.members().len(), full.members().len());
+    // What was appended is still checked: here the rotation again, which does not follow.
+    let mut tampered = longer.clone();
+    tampered.push(rotate);
+    let msg = refused(TeamState::verify_after(
+        &stepped,
+        TEAM,
+        &tampered,
+        &stepped.pin(),
+    ));
+    assert!(msg.contains("does not follow"), "{msg}");
+    // Below the known head: cut short or forked is refused by the pin, as by `verify`.
+    let msg = refused(TeamState::verify_after(
+        &stepped,
+        TEAM,
+        &log,
+        &stepped.pin(),
+    ));
+    assert!(msg.contains("rolled back"), "{msg}");
+    let other = state
+        .next(
+            ada.id,
+            &ada.keys,
+            Action::Remove {
+                user_id: ada.id.into(),
+            },
+        )
+        .unwrap();
+    let mut fork = log.clone();
+    fork.push(other);
+    let msg = refused(TeamState::verify_after(
+        &stepped,
+        TEAM,
+        &fork,
+        &stepped.pin(),
+    ));
+    assert!(msg.contains("forked"), "{msg}");
+    // A state of another team is not a starting point: the log is verified in full.
+    let (_, _, other_log, _) = team();
+    refused(TeamState::verify_after(
+        &stepped,
+        TEAM,
+        &other_log,
+        &stepped.pin(),
+    ));
+}
