@@ -318,8 +318,12 @@ async fn membership(
     let team_id = params.get("team").ok_or(ApiError::NotFound)?;
     let payload_of = match with_payload {
         true => {
-            // Checked to be a UUID by the handler, after the caller is (as on every route).
-            Some(params.get("credential").ok_or(ApiError::NotFound)?.as_str())
+            // Only a well-formed id is looked up; the handler answers a malformed one with
+            // a 400 once the caller is known (as on every route).
+            let id = params.get("credential").ok_or(ApiError::NotFound)?;
+            check_uuid(id, "the credential id in the path")
+                .is_ok()
+                .then_some(id.as_str())
         }
         false => None,
     };

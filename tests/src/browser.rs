@@ -216,12 +216,25 @@ impl Browser {
     /// Waits (up to `secs`) for the browser to finish downloading `name`; returns its bytes.
     pub async fn wait_for_download(&self, name: &str, secs: u64) -> Result<Vec<u8>> {
         let path = self.downloads.path().join(name);
+        let partial = self.downloads.path().join(format!("{name}.crdownload"));
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        let mut last_len = None;
         loop {
-            // Chromium writes `NAME.crdownload` and renames it when complete.
-            if path.is_file() {
+            // Chromium writes `NAME.crdownload` and renames it when complete, but a small
+            // download can appear under its own name before its bytes are in: wait until it
+            // is non-empty and the same size twice in a row.
+            let len = std::fs::metadata(&path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
+            if let Some(len) = len
+                && len > 0
+                && !partial.exists()
+                && last_len == Some(len)
+            {
                 return Ok(std::fs::read(&path)?);
             }
+            last_len = len;
             if std::time::Instant::now() > deadline {
                 let seen: Vec<_> = std::fs::read_dir(self.downloads.path())?
                     .filter_map(|e| e.ok().map(|e| e.file_name()))
