@@ -43,6 +43,28 @@ pub struct Session {
     pub(crate) trust: crate::trust::SharedTrust,
 }
 
+/// Argon2id and HKDF ([`derive_account_keys`]). In the browser the derivation is also a
+/// `signet:argon2id` performance measure, which `cargo xtask bench` reads to compare it with
+/// the same derivation natively.
+fn account_keys(
+    password: &str,
+    salt: &KdfSalt,
+    params: &KdfParams,
+) -> Result<signet_core::vault::kdf::AccountKeys, ClientError> {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    let performance = web_sys::window().and_then(|w| w.performance());
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    if let Some(performance) = &performance {
+        let _ = performance.mark("signet:argon2id:start");
+    }
+    let keys = derive_account_keys(password, salt, params)?;
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    if let Some(performance) = &performance {
+        let _ = performance.measure_with_start_mark("signet:argon2id", "signet:argon2id:start");
+    }
+    Ok(keys)
+}
+
 /// Whether `p` is below the vault's floor (test parameters).
 fn is_weak(p: &KdfParams) -> bool {
     KdfParams::new(p.memory_kib, p.iterations, p.parallelism).is_err()
@@ -205,7 +227,7 @@ impl Session {
         }
         let params = params_for(pre.kdf_params, weak_ok);
         let salt = KdfSalt::from_base64(&pre.kdf_salt)?;
-        let keys = derive_account_keys(password, &salt, &params)?;
+        let keys = account_keys(password, &salt, &params)?;
         let response: SessionResponse = api
             .post(
                 "/auth/login",
@@ -252,7 +274,7 @@ impl Session {
     ) -> Result<Self, ClientError> {
         let params = params_for(me.keys.kdf_params, weak_ok);
         let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
-        let keys = derive_account_keys(password, &salt, &params)?;
+        let keys = account_keys(password, &salt, &params)?;
         // The server vouched for the session, not the password: keys that do not open mean
         // the password is wrong.
         let wrapped = WrappedUserKey::from_base64(&me.keys.wrapped_user_key)?;
@@ -282,7 +304,7 @@ impl Session {
         let me: SessionResponse = self.api.get("/auth/me").await?;
         let salt = KdfSalt::from_base64(&me.keys.kdf_salt)?;
         let params = params_for(me.keys.kdf_params, self.weak_kdf_ok);
-        let current = derive_account_keys(current_password, &salt, &params)?;
+        let current = account_keys(current_password, &salt, &params)?;
         let change = self.account.change_password(new_password, kdf_params)?;
         let _: () = self
             .api
