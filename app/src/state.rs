@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 use leptos::prelude::*;
 use signet_core::{
     vault::team_key::TeamKey,
-    wire::{account::SessionResponse, team::TeamInfo},
+    wire::{Role, account::SessionResponse, team::TeamInfo},
 };
 
 use crate::api::{self, ApiError, Keys};
@@ -120,6 +120,18 @@ impl AppState {
     pub fn team(&self) -> Option<TeamInfo> {
         let id = self.team_id.get()?;
         self.teams.with(|t| t.iter().find(|t| t.id == id).cloned())
+    }
+
+    /// The caller's role in `team` as the server says now. Pages read it before deciding
+    /// which actions to offer ([`signet_core::wire::Action`]): the team list was loaded at
+    /// sign-in, and an admin may have changed the role since (a viewer must not be offered
+    /// what the server will refuse).
+    pub async fn fresh_role(self, team: &TeamInfo) -> Result<Role, ApiError> {
+        Ok(api::teams()
+            .await?
+            .into_iter()
+            .find(|t| t.id == team.id)
+            .map_or(team.role, |t| t.role))
     }
 
     /// The team key of `team_id`, fetched and opened once per page lifetime (again when the

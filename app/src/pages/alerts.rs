@@ -5,7 +5,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use signet_core::wire::{
-    Role,
+    Action,
     alert::{
         AlertsOverview, CreateDestinationRequest, DeliveryInfo, DeliveryStatus, DestinationKind,
     },
@@ -76,8 +76,13 @@ fn AlertSettings() -> impl IntoView {
         async move {
             match team {
                 None => Ok(None),
-                Some(t) if t.role < Role::Admin => Ok(Some(Err(t.role))),
-                Some(t) => api::alerts(&t.id).await.map(|o| Some(Ok((t.id, o)))),
+                Some(t) => {
+                    let role = state.fresh_role(&t).await?;
+                    if !role.may(Action::ManageAlerts) {
+                        return Ok(Some(Err(role)));
+                    }
+                    api::alerts(&t.id).await.map(|o| Some(Ok((t.id, o))))
+                }
             }
         }
     });

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use signet_core::{
     credential::{Payload, SecretText},
     wire::{
-        Role,
+        Action, Role,
         app::{AppInfo, AppRequest, Assignment, IosTarget, Platform},
         credential::{CredentialInfo, CredentialKind},
     },
@@ -244,12 +244,7 @@ fn AppDetails() -> impl IntoView {
                     message: "choose a team first".into(),
                 });
             };
-            // The role decides which buttons show: read it fresh, it may have changed.
-            let role = api::teams()
-                .await?
-                .into_iter()
-                .find(|t| t.id == team.id)
-                .map_or(team.role, |t| t.role);
+            let role = state.fresh_role(&team).await?;
             let app = api::app(&team.id, &id).await?;
             let assignments = api::assignments(&team.id, &id).await?;
             let keys = state.keys_untracked().ok_or_else(|| ApiError {
@@ -305,7 +300,7 @@ fn AppBody(
         .map(|t| format!("{} → {}", t.target, t.bundle_id))
         .collect::<Vec<_>>()
         .join(", ");
-    let can_write = v.role >= Role::Developer;
+    let can_write = v.role.may(Action::EditCredentials);
     let app = v.app.clone();
     let empty = keystores.is_empty();
     let service_accounts: Vec<(Assignment, CredentialInfo)> = v
@@ -344,9 +339,9 @@ fn AppBody(
                     "Import existing credentials (EAS bundle)"
                 </a>
             })}
-            {can_write.then(|| view! { <EditApp app=v.app.clone() reload admin={v.role >= Role::Admin} /> })}
+            {v.role.may(Action::EditApps).then(|| view! { <EditApp app=v.app.clone() reload admin={v.role.may(Action::DeleteApps)} /> })}
         </section>
-        {(can_write && downloadable).then(|| view! {
+        {(v.role.may(Action::OpenCredentials) && downloadable).then(|| view! {
             <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() missing=missing.clone() />
         })}
         <section class="card" aria-labelledby="android-title">

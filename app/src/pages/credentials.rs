@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_params_map;
-use signet_core::wire::{Role, credential::CredentialInfo};
+use signet_core::wire::{Action, Role, credential::CredentialInfo};
 
 use crate::{
     api::{self, ApiError},
@@ -292,7 +292,8 @@ fn CredentialDetails() -> impl IntoView {
                     is_default: u.is_default,
                 })
                 .collect();
-            Ok::<_, ApiError>((c, used, team.role))
+            let role = state.fresh_role(&team).await?;
+            Ok::<_, ApiError>((c, used, role))
         }
     });
     move || match data.get() {
@@ -456,7 +457,7 @@ fn CredentialBody(
                     .into_any()
             }}
         </section>
-        {(role >= Role::Developer).then(|| view! {
+        {role.may(Action::EditCredentials).then(|| view! {
             <section class="card">
                 <h2>{if deleted { "Restore" } else { "Remove" }}</h2>
                 <p class="muted">
@@ -515,7 +516,7 @@ fn CredentialBody(
                 <BusyLine state=busy id="credential-status" />
             </section>
         })}
-        {(deleted && role >= Role::Admin).then(|| view! { <PurgeCredential id=c.id.clone() label=c.label.clone() /> })}
+        {(deleted && role.may(Action::PurgeCredentials)).then(|| view! { <PurgeCredential id=c.id.clone() label=c.label.clone() /> })}
     }
 }
 

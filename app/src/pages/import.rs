@@ -21,7 +21,7 @@ use signet_core::{
         import::{self, BundleFiles, ImportItem},
     },
     wire::{
-        Role,
+        Action,
         app::{AppInfo, AssignRequest, Platform},
         credential::CredentialKind,
     },
@@ -63,11 +63,7 @@ fn ImportLoader() -> impl IntoView {
                 code: None,
                 message: "choose a team first".into(),
             })?;
-            let role = api::teams()
-                .await?
-                .into_iter()
-                .find(|t| t.id == team.id)
-                .map_or(team.role, |t| t.role);
+            let role = state.fresh_role(&team).await?;
             let app = api::app(&team.id, &id).await?;
             Ok::<_, ApiError>((app, role))
         }
@@ -75,7 +71,7 @@ fn ImportLoader() -> impl IntoView {
     move || match data.get() {
         None => view! { <Loading what="Loading the app…" /> }.into_any(),
         Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
-        Some(Ok((app, role))) if role < Role::Developer => view! {
+        Some(Ok((app, role))) if !role.may(Action::EditCredentials) => view! {
             <PageHeader title=format!("Import into {}", app.name) />
             <p class="error-text" role="alert" id="import-not-allowed">
                 "Viewers cannot import credentials: ask a team admin for the developer role."

@@ -6,7 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 use signet_core::{
     vault::membership::listing::Listing,
     wire::{
-        Role,
+        Action, Role,
         team::{InviteInfo, InviteState, MemberInfo},
     },
 };
@@ -36,14 +36,15 @@ fn MemberList() -> impl IntoView {
         let team = state.team();
         reload.track();
         async move {
-            let Some(team) = team else {
+            let Some(mut team) = team else {
                 return Ok(None);
             };
+            team.role = state.fresh_role(&team).await?;
             let Some(keys) = state.keys_untracked() else {
                 return Ok(None);
             };
             let members = api::checked_members(&keys, &team.id).await?;
-            let invites = if team.role >= Role::Admin {
+            let invites = if team.role.may(Action::Invite) {
                 api::invites(&team.id).await?
             } else {
                 Vec::new()
@@ -60,7 +61,7 @@ fn MemberList() -> impl IntoView {
             Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
             Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
             Some(Ok(Some((team, members, invites)))) => {
-                let admin = team.role >= Role::Admin;
+                let admin = team.role.may(Action::ManageMembers);
                 let me = state.keys_untracked().map(|k| k.user.id).unwrap_or_default();
                 view! {
                     {team.rotation_needed.then(|| view! {

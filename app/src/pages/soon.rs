@@ -2,7 +2,7 @@
 //! filterable by action.
 
 use leptos::prelude::*;
-use signet_core::wire::{Role, audit::ACTIONS};
+use signet_core::wire::{Action, audit::ACTIONS};
 
 use crate::{
     api,
@@ -40,10 +40,15 @@ fn AuditLog() -> impl IntoView {
         async move {
             match team {
                 None => Ok(None),
-                Some(t) if t.role < Role::Admin => Ok(Some(Err(t.role))),
-                Some(t) => api::audit(&t.id, &action, &after)
-                    .await
-                    .map(|p| Some(Ok(p))),
+                Some(t) => {
+                    let role = state.fresh_role(&t).await?;
+                    if !role.may(Action::ReadAudit) {
+                        return Ok(Some(Err(role)));
+                    }
+                    api::audit(&t.id, &action, &after)
+                        .await
+                        .map(|p| Some(Ok(p)))
+                }
             }
         }
     });

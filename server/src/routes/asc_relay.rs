@@ -8,6 +8,7 @@
 //! So what passes through the server is a token good for one request for at most 20 minutes.
 //! Tokens and bodies are never logged; the log gets the method and the resource path.
 
+use signet_core::wire::Action;
 use std::sync::OnceLock;
 
 use axum::Json;
@@ -20,11 +21,7 @@ use signet_core::{
 use zeroize::Zeroizing;
 
 use super::json::ApiJson;
-use crate::{
-    ApiError,
-    auth::{DEVELOPER, Member},
-    store::now,
-};
+use crate::{ApiError, auth::Member, store::now};
 
 /// The variable naming another App Store Connect host (tests' simulator only).
 pub const API_URL_VAR: &str = "SIGNET_ASC_API_URL";
@@ -123,7 +120,7 @@ fn check_token(token: &str, method: Method, path: &str) -> Result<(), ApiError> 
 
 /// `POST /api/teams/{team}/asc-relay` (developer and up).
 pub(super) async fn relay(
-    m: Member<DEVELOPER>,
+    m: Member<{ Action::EditCredentials.level() }>,
     ApiJson(req): ApiJson<RelayRequest>,
 ) -> Result<Json<RelayAnswer>, ApiError> {
     let method = Method::parse(&req.method)

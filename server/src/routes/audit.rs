@@ -5,15 +5,13 @@ use axum::{
     extract::{Query, State},
 };
 use serde::Deserialize;
+use signet_core::wire::Action;
 use signet_core::wire::{
     Page,
     audit::{ACTIONS, AuditEntry},
 };
 
-use crate::{
-    ApiError, AppState,
-    auth::{ADMIN, Member},
-};
+use crate::{ApiError, AppState, auth::Member};
 
 /// `?after=<cursor>&limit=<n>&action=<action>`.
 #[derive(Debug, Deserialize)]
@@ -26,7 +24,7 @@ pub(super) struct AuditQuery {
 /// One page of the team's audit log.
 pub(super) async fn list(
     State(state): State<AppState>,
-    m: Member<ADMIN>,
+    m: Member<{ Action::ReadAudit.level() }>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
     let limit = q.limit.unwrap_or(50);

@@ -946,6 +946,29 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
         "viewers get no iOS forms or buttons"
     );
     invitee.screenshot("dashboard-viewer-app").await?;
+    // The credential's own page agrees with the app page (one permission table,
+    // `Action::min_role`): the viewer sees its details and where it is used, and is offered
+    // neither trash nor purge (issue 16, item 7: it offered "Move to trash", then failed).
+    invitee.click("nav a[href='/credentials']").await?;
+    invitee
+        .click(&format!("a[href='/credentials/{credential}']"))
+        .await?;
+    invitee.wait_for("#credential-details", 30).await?;
+    invitee.wait_for("#used-by, #not-used", 30).await?;
+    for forbidden in [
+        "#trash-credential",
+        "#restore-credential",
+        "#purge-credential",
+    ] {
+        assert!(
+            invitee
+                .client
+                .find(fantoccini::Locator::Css(forbidden))
+                .await
+                .is_err(),
+            "a viewer is not offered {forbidden}"
+        );
+    }
 
     // Remove Bob: the owner's browser rotates the team key.
     owner.click(&format!("{row} .remove-member")).await?;

@@ -115,6 +115,78 @@ impl Role {
 
     /// Every role, highest first.
     pub const ALL: [Role; 4] = [Self::Owner, Self::Admin, Self::Developer, Self::Viewer];
+
+    /// 0 (viewer) to 3 (owner): the server's `Member<N>` level.
+    pub const fn level(self) -> u8 {
+        match self {
+            Self::Viewer => 0,
+            Self::Developer => 1,
+            Self::Admin => 2,
+            Self::Owner => 3,
+        }
+    }
+
+    /// Whether this role may do `action` (see [`Action::min_role`]).
+    pub const fn may(self, action: Action) -> bool {
+        self.level() >= action.min_role().level()
+    }
+}
+
+/// Something a member does in a team. [`Action::min_role`] is the one table of who may do
+/// what: the server's routes take the role they require from it, and the dashboard offers an
+/// action only to the roles it allows, so the two cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See the team, its apps, members and credentials' public metadata.
+    View,
+    /// Open credentials: payloads, the team key, downloads for local builds.
+    OpenCredentials,
+    /// Create, change, assign, trash and restore credentials (and create them at Apple).
+    EditCredentials,
+    /// Create apps and change their names and identifiers.
+    EditApps,
+    /// Delete an app.
+    DeleteApps,
+    /// Delete a trashed credential for good.
+    PurgeCredentials,
+    /// Change members' roles, remove members, rotate the team key.
+    ManageMembers,
+    /// Create, list and revoke invitations.
+    Invite,
+    /// Create, grant and revoke robot (CI) tokens.
+    ManageRobots,
+    /// Set up alert destinations and read their delivery log.
+    ManageAlerts,
+    /// Read the audit log.
+    ReadAudit,
+    /// Rename the team.
+    RenameTeam,
+    /// Delete the team.
+    DeleteTeam,
+}
+
+impl Action {
+    /// The lowest role that may do this.
+    pub const fn min_role(self) -> Role {
+        match self {
+            Self::View => Role::Viewer,
+            Self::OpenCredentials | Self::EditCredentials | Self::EditApps => Role::Developer,
+            Self::DeleteApps
+            | Self::PurgeCredentials
+            | Self::ManageMembers
+            | Self::Invite
+            | Self::ManageRobots
+            | Self::ManageAlerts
+            | Self::ReadAudit
+            | Self::RenameTeam => Role::Admin,
+            Self::DeleteTeam => Role::Owner,
+        }
+    }
+
+    /// [`Action::min_role`] as the server's `Member<N>` level.
+    pub const fn level(self) -> u8 {
+        self.min_role().level()
+    }
 }
 
 impl core::fmt::Display for Role {
@@ -136,6 +208,48 @@ pub struct Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_role_may_do_what_the_roles_below_it_may() {
+        let actions = [
+            Action::View,
+            Action::OpenCredentials,
+            Action::EditCredentials,
+            Action::EditApps,
+            Action::DeleteApps,
+            Action::PurgeCredentials,
+            Action::ManageMembers,
+            Action::Invite,
+            Action::ManageRobots,
+            Action::ManageAlerts,
+            Action::ReadAudit,
+            Action::RenameTeam,
+            Action::DeleteTeam,
+        ];
+        for action in actions {
+            for role in Role::ALL {
+                assert_eq!(
+                    role.may(action),
+                    role >= action.min_role(),
+                    "{role} {action:?}"
+                );
+            }
+        }
+        // Viewers see; they never open or change anything.
+        assert!(Role::Viewer.may(Action::View));
+        assert!(!Role::Viewer.may(Action::OpenCredentials));
+        assert!(!Role::Viewer.may(Action::EditCredentials));
+        assert!(Role::Developer.may(Action::EditCredentials));
+        assert!(!Role::Developer.may(Action::PurgeCredentials));
+        assert!(!Role::Admin.may(Action::DeleteTeam));
+        assert!(Role::Owner.may(Action::DeleteTeam));
+        // The levels are the order of the roles.
+        assert!(
+            Role::ALL
+                .windows(2)
+                .all(|w| w[0].level() == w[1].level() + 1)
+        );
+    }
 
     #[test]
     fn roles_order_from_viewer_to_owner() {
