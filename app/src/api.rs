@@ -5,7 +5,7 @@
 //! and turns [`ClientError`]s into [`ApiError`]s phrased for the person looking at the page.
 
 use serde::{Serialize, de::DeserializeOwned};
-use signet_client::{ClientError, credential::checked};
+use signet_client::ClientError;
 use signet_core::{
     credential::Payload,
     vault::{
@@ -300,8 +300,7 @@ pub async fn verified_credential(
     team_id: &str,
     id: &str,
 ) -> Result<CredentialInfo, ApiError> {
-    let state = keys.verified_team(team_id).await?;
-    Ok(checked(&state, client().credential(team_id, id).await?))
+    Ok(keys.verified_credential(team_id, id).await?)
 }
 
 /// Proves `payload` usable, seals it under the team key and stores it.
