@@ -2,13 +2,16 @@
 //! joined by invitation, and raw requests for the suites that probe the API by hand
 //! (`api_authz`, `api_hostile`, `api_story`).
 
+use std::sync::Arc;
+
 use anyhow::Result;
-use signet_client::{Api, Session};
+use signet_client::{Api, Session, credential::NewCredential};
 use signet_core::{
     vault::{kdf::KdfParams, team_key::TeamKey},
     wire::{
         Role,
         app::{AppInfo, AppRequest},
+        credential::CredentialKind,
     },
 };
 
@@ -27,6 +30,53 @@ pub async fn user(api: &Api, name: &str) -> Result<Session> {
     let (session, _code) =
         Session::register(api, &format!("{name}@example.test"), PASSWORD, weak_kdf()).await?;
     Ok(session)
+}
+
+/// Adds the credentials numbered `from..to` ("Upload key {i}", an Android keystore's metadata,
+/// a 2 KiB payload) to `team` from `writers` concurrent writers, for the benches' teams;
+/// returns their ids.
+pub async fn fill_credentials(
+    owner: &Arc<Session>,
+    team: &str,
+    key: &Arc<TeamKey>,
+    from: usize,
+    to: usize,
+    writers: usize,
+) -> Result<Vec<String>> {
+    let payload = Arc::new(vec![0x5a_u8; 2048]);
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let (owner, key, team, payload) =
+            (owner.clone(), key.clone(), team.to_owned(), payload.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in (from + w..to).step_by(writers) {
+                let label = format!("Upload key {i}");
+                let c = owner
+                    .create_credential(
+                        &team,
+                        &key,
+                        &NewCredential {
+                            kind: CredentialKind::AndroidKeystore,
+                            label: &label,
+                            metadata: serde_json::json!({
+                                "alias": "upload", "sha1": "AA:BB:CC", "sha256": "00:11:22",
+                                "not_after": 2_100_000_000_i64, "subject": "CN=com.acme.app"
+                            }),
+                            payload: &payload,
+                        },
+                    )
+                    .await?;
+                ids.push(c.id);
+            }
+            anyhow::Ok(ids)
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.extend(task.await??);
+    }
+    Ok(ids)
 }
 
 /// Which database a test server uses.

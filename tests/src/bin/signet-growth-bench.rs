@@ -22,13 +22,10 @@ use std::{
 };
 
 use anyhow::{Context, Result};
-use signet_client::{Api, Session, credential::NewCredential};
-use signet_core::{
-    vault::team_key::TeamKey,
-    wire::{Role, credential::CredentialKind},
-};
+use signet_client::Api;
+use signet_core::wire::Role;
 use signet_tests::{
-    api::{join, user},
+    api::{fill_credentials, join, user},
     server::ServeProcess,
 };
 
@@ -49,50 +46,6 @@ struct Step {
     payload_p50: Duration,
     rotation: Duration,
     accept: Duration,
-}
-
-/// Adds credentials until the team has `to`, from `WRITERS` concurrent writers.
-async fn grow_credentials(
-    owner: &Arc<Session>,
-    team: &str,
-    key: &Arc<TeamKey>,
-    from: usize,
-    to: usize,
-) -> Result<Vec<String>> {
-    let payload = Arc::new(vec![0x5a_u8; 2048]);
-    let mut writers = Vec::new();
-    for w in 0..WRITERS {
-        let (owner, key, team, payload) =
-            (owner.clone(), key.clone(), team.to_owned(), payload.clone());
-        writers.push(tokio::spawn(async move {
-            let mut ids = Vec::new();
-            for i in (from + w..to).step_by(WRITERS) {
-                let label = format!("Upload key {i}");
-                let c = owner
-                    .create_credential(
-                        &team,
-                        &key,
-                        &NewCredential {
-                            kind: CredentialKind::AndroidKeystore,
-                            label: &label,
-                            metadata: serde_json::json!({
-                                "alias": "upload", "sha1": "AA:BB:CC", "sha256": "00:11:22",
-                                "not_after": 2_100_000_000_i64, "subject": "CN=com.acme.app"
-                            }),
-                            payload: &payload,
-                        },
-                    )
-                    .await?;
-                ids.push(c.id);
-            }
-            anyhow::Ok(ids)
-        }));
-    }
-    let mut ids = Vec::new();
-    for w in writers {
-        ids.extend(w.await??);
-    }
-    Ok(ids)
 }
 
 /// Where the proxy forwards to, and with what.
@@ -171,7 +124,17 @@ async fn main() -> Result<()> {
     let mut steps = Vec::new();
     for (want_credentials, want_members) in STEPS {
         let started = Instant::now();
-        ids.extend(grow_credentials(&owner, &team.id, &key, credentials, want_credentials).await?);
+        ids.extend(
+            fill_credentials(
+                &owner,
+                &team.id,
+                &key,
+                credentials,
+                want_credentials,
+                WRITERS,
+            )
+            .await?,
+        );
         credentials = want_credentials;
         let mut hundred = Instant::now();
         while members < want_members {

@@ -16,9 +16,11 @@ use std::{
 };
 
 use anyhow::{Context, Result};
-use signet_client::{Api, credential::NewCredential};
-use signet_core::wire::credential::CredentialKind;
-use signet_tests::{api::user, server::ServeProcess};
+use signet_client::Api;
+use signet_tests::{
+    api::{fill_credentials, user},
+    server::ServeProcess,
+};
 use tokio::sync::Mutex;
 
 const CREDENTIALS: usize = 1000;
@@ -131,46 +133,11 @@ async fn run(backend: &'static str, database_url: Option<&str>) -> Result<Report
     let api = Api::new(&server.url);
     let owner = user(&api, &format!("bench-{}", std::process::id())).await?;
     let (team, key) = owner.create_team("Bench").await?;
-    let payload = vec![0x5a_u8; 2048];
-
     // Creates: 16 writers share the 1,000 credentials.
     let owner = Arc::new(owner);
     let key = Arc::new(key);
     let started = Instant::now();
-    let mut writers = Vec::new();
-    for w in 0..16 {
-        let owner = owner.clone();
-        let key = key.clone();
-        let team_id = team.id.clone();
-        let payload = payload.clone();
-        writers.push(tokio::spawn(async move {
-            let mut ids = Vec::new();
-            for i in (w..CREDENTIALS).step_by(16) {
-                let label = format!("Upload key {i}");
-                let c = owner
-                    .create_credential(
-                        &team_id,
-                        &key,
-                        &NewCredential {
-                            kind: CredentialKind::AndroidKeystore,
-                            label: &label,
-                            metadata: serde_json::json!({
-                                "alias": "upload", "sha1": "AA:BB:CC", "sha256": "00:11:22",
-                                "not_after": 2_100_000_000_i64, "subject": "CN=com.acme.app"
-                            }),
-                            payload: &payload,
-                        },
-                    )
-                    .await?;
-                ids.push(c.id);
-            }
-            anyhow::Ok(ids)
-        }));
-    }
-    let mut ids = Vec::new();
-    for w in writers {
-        ids.extend(w.await??);
-    }
+    let ids = fill_credentials(&owner, &team.id, &key, 0, CREDENTIALS, 16).await?;
     let creates_per_s = ids.len() as f64 / started.elapsed().as_secs_f64();
 
     let http = reqwest::Client::builder()
