@@ -303,6 +303,16 @@ pub async fn verified_credential(
     Ok(keys.verified_credential(team_id, id).await?)
 }
 
+/// Renames a credential (its verified metadata signed again by this user).
+pub async fn rename_credential(
+    keys: &Keys,
+    team_id: &str,
+    id: &str,
+    label: &str,
+) -> Result<CredentialInfo, ApiError> {
+    Ok(keys.rename_credential(team_id, id, label).await?)
+}
+
 /// Proves `payload` usable, seals it under the team key and stores it.
 pub async fn create_credential(
     keys: &Keys,

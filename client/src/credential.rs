@@ -180,6 +180,37 @@ impl Session {
         self.api.read_credential(team_id, key, id).await
     }
 
+    /// Renames a credential at the revision this client verified: the same metadata, signed
+    /// again by this user (who becomes its author), the payload untouched. Only metadata that
+    /// verified against its author's signature is signed again (so a rename never vouches for
+    /// what the server made up). A stale revision is a 409 [`ClientError::Api`] with code
+    /// `stale_revision`: reload and rename again.
+    pub async fn rename_credential(
+        &self,
+        team_id: &str,
+        id: &str,
+        label: &str,
+    ) -> Result<CredentialInfo, ClientError> {
+        let c = self.verified_credential(team_id, id).await?;
+        if let Some(why) = unverified(&c) {
+            return Err(ClientError::Protocol(format!(
+                "{why}: it cannot be renamed until an admin checks it"
+            )));
+        }
+        self.api
+            .put(
+                &format!("/teams/{team_id}/credentials/{id}"),
+                &UpdateCredentialRequest {
+                    revision: c.revision,
+                    label: label.trim().to_owned(),
+                    metadata_signature: self.sign_metadata(team_id, id, c.kind, &c.metadata)?,
+                    metadata: c.metadata,
+                    sealed: None,
+                },
+            )
+            .await
+    }
+
     /// Replaces a credential's label, metadata and payload at `revision` (a fresh item key).
     /// A stale revision is a 409 [`ClientError::Api`] with code `stale_revision`.
     pub async fn update_credential(

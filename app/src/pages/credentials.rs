@@ -457,6 +457,9 @@ fn CredentialBody(
                     .into_any()
             }}
         </section>
+        {(role.may(Action::EditCredentials) && !deleted && api::unverified(&c).is_none()).then(|| view! {
+            <RenameCredential id=c.id.clone() label=c.label.clone() reload />
+        })}
         {role.may(Action::EditCredentials).then(|| view! {
             <section class="card">
                 <h2>{if deleted { "Restore" } else { "Remove" }}</h2>
@@ -517,6 +520,61 @@ fn CredentialBody(
             </section>
         })}
         {(deleted && role.may(Action::PurgeCredentials)).then(|| view! { <PurgeCredential id=c.id.clone() label=c.label.clone() /> })}
+    }
+}
+
+/// Renames a credential (two generated keystores get the same name; the one people can tell
+/// apart is the one they pick). Its verified metadata is signed again by whoever renames it.
+#[component]
+fn RenameCredential(id: String, label: String, reload: RwSignal<u32>) -> impl IntoView {
+    let state = AppState::get();
+    let name = RwSignal::new(label.clone());
+    let busy = RwSignal::new(Busy::Idle);
+    let unchanged = move || name.with(|n| n.trim().is_empty() || n.trim() == label.trim());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(team), Some(keys)) = (state.team_id.get_untracked(), state.keys_untracked())
+        else {
+            return;
+        };
+        if busy.get_untracked().is_working() {
+            return;
+        }
+        let id = id.clone();
+        let new = name.get_untracked().trim().to_owned();
+        busy.set(Busy::Working("Renaming…".into()));
+        spawn_local(async move {
+            match api::rename_credential(&keys, &team, &id, &new).await {
+                Ok(_) => {
+                    busy.set(Busy::Done(format!("Renamed to “{new}”.")));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => busy.set(Busy::Failed(format!("{e}. The name was not changed."))),
+            }
+        });
+    };
+    view! {
+        <form class="card form" id="rename-form" on:submit=submit aria-labelledby="rename-title">
+            <h2 id="rename-title">"Name"</h2>
+            <label for="rename-label">"Shown in lists and on app pages"</label>
+            <input
+                id="rename-label"
+                type="text"
+                required
+                maxlength="200"
+                prop:value=move || name.get()
+                on:input=move |ev| name.set(event_target_value(&ev))
+            />
+            <button
+                id="rename-credential"
+                class="button"
+                type="submit"
+                disabled=move || busy.get().is_working() || unchanged()
+            >
+                "Rename"
+            </button>
+            <BusyLine state=busy id="rename-status" />
+        </form>
     }
 }
 

@@ -749,6 +749,25 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     assert!(days.starts_with("99") || days.starts_with("100"), "{days}");
     browser.wait_for_text("#used-by", "Acme", 10).await?;
     browser.screenshot("dashboard-credential").await?;
+    // Renaming it (issue 16, item 12): the new name shows on the page and to the API, and
+    // its metadata still verifies (signed again by the person who renamed it).
+    browser
+        .fill("#rename-label", "Upload key (Play listing)")
+        .await?;
+    browser.click("#rename-credential").await?;
+    browser
+        .wait_for_text("h1", "Upload key (Play listing)", 30)
+        .await?;
+    let renamed = session.verified_credential(&team.id, &generated_id).await?;
+    assert_eq!(renamed.label, "Upload key (Play listing)");
+    assert!(
+        signet_client::credential::unverified(&renamed).is_none(),
+        "{}",
+        renamed.metadata
+    );
+    browser
+        .wait_for_text("#days-left", "days until expiry", 10)
+        .await?;
     // It is the app's default upload keystore: trashing it asks first, naming where it is
     // used; cancelling leaves it; confirming trashes it.
     browser.click("#trash-credential").await?;
