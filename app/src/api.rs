@@ -143,6 +143,14 @@ pub async fn login(email: String, password: String) -> Result<Keys, ApiError> {
 }
 
 /// Unlocks the keys of the session the cookie carries (after a reload) with the password.
+/// Makes Argon2id's working memory for `params` while a password form is shown, so the
+/// derivation after submit does not pay for it (`signet_client::account::prepare_kdf_memory`).
+/// Lazy like the flows it serves; a failure only means the derivation allocates its own.
+#[leptos::lazy]
+pub async fn prepare_kdf(params: KdfParams) {
+    let _ = signet_client::account::prepare_kdf_memory(&params);
+}
+
 #[leptos::lazy]
 pub async fn unlock(me: SessionResponse, password: String) -> Result<Keys, ApiError> {
     let keys = Keys::unlock(&client(), &me, &password, false)?;
@@ -301,6 +309,21 @@ pub async fn verified_credential(
     id: &str,
 ) -> Result<CredentialInfo, ApiError> {
     Ok(keys.verified_credential(team_id, id).await?)
+}
+
+/// Renames a team (admins).
+pub async fn rename_team(team_id: &str, name: &str) -> Result<TeamInfo, ApiError> {
+    Ok(client().rename_team(team_id, name).await?)
+}
+
+/// Moves a team to the trash (owners).
+pub async fn trash_team(team_id: &str) -> Result<(), ApiError> {
+    Ok(client().trash_team(team_id).await?)
+}
+
+/// Takes a team out of the trash (owners).
+pub async fn restore_team(team_id: &str) -> Result<(), ApiError> {
+    Ok(client().restore_team(team_id).await?)
 }
 
 /// Renames a credential (its verified metadata signed again by this user).

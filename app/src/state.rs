@@ -97,20 +97,23 @@ impl AppState {
     pub async fn reload_teams(self) -> Result<(), ApiError> {
         let teams = api::teams().await?;
         let current = self.team_id.get_untracked();
+        // A team in the trash (its owners still see it, to restore it) is never the current one.
+        let live = |t: &&TeamInfo| t.deleted_at.is_none();
         let keep = current
             .as_ref()
-            .is_some_and(|id| teams.iter().any(|t| &t.id == id));
+            .is_some_and(|id| teams.iter().filter(live).any(|t| &t.id == id));
         // A link from an alert names its team (`?team=…`): on the first load, open that team
         // when the member is in it, so the link works for members of several teams.
         let linked = current
             .is_none()
             .then(linked_team)
             .flatten()
-            .filter(|id| teams.iter().any(|t| &t.id == id));
+            .filter(|id| teams.iter().filter(live).any(|t| &t.id == id));
         if let Some(id) = linked {
             self.team_id.set(Some(id));
         } else if !keep {
-            self.team_id.set(teams.first().map(|t| t.id.clone()));
+            self.team_id
+                .set(teams.iter().find(live).map(|t| t.id.clone()));
         }
         self.teams.set(teams);
         Ok(())
@@ -123,7 +126,7 @@ impl AppState {
     }
 
     /// The caller's role in `team` as the server says now. Pages read it before deciding
-    /// which actions to offer ([`signet_core::wire::Action`]): the team list was loaded at
+    /// which actions to offer ([`signet_core::wire::Permission`]): the team list was loaded at
     /// sign-in, and an admin may have changed the role since (a viewer must not be offered
     /// what the server will refuse).
     pub async fn fresh_role(self, team: &TeamInfo) -> Result<Role, ApiError> {

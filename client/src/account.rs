@@ -5,7 +5,7 @@ use std::sync::Arc;
 use signet_core::{
     vault::{
         account::{UnlockedAccount, register as make_registration},
-        kdf::{KdfParams, KdfSalt, derive_account_keys},
+        kdf::{KdfParams, KdfSalt, derive_account_keys_in},
         keypair::SealedPrivateKeys,
         recovery::{RecoveryCode, RecoveryWrappedUserKey},
         user_key::WrappedUserKey,
@@ -43,26 +43,67 @@ pub struct Session {
     pub(crate) trust: crate::trust::SharedTrust,
 }
 
-/// Argon2id and HKDF ([`derive_account_keys`]). In the browser the derivation is also a
-/// `signet:argon2id` performance measure, which `cargo xtask bench` reads to compare it with
-/// the same derivation natively.
+// In the browser, Argon2id's working memory is made while a password form is shown
+// ([`prepare_kdf_memory`]) and kept for the page's later derivations.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+thread_local! {
+    static KDF_MEMORY: std::cell::RefCell<Option<signet_core::vault::kdf::KdfMemory>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Makes Argon2id's working memory for `params` now, so the derivation that follows does not
+/// pay for it (the dashboard calls this when it shows a password form). In the browser only:
+/// natively a process derives once and nothing is kept.
+pub fn prepare_kdf_memory(params: &KdfParams) -> Result<(), ClientError> {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    {
+        // Measured as `signet:kdf-memory` (what the page spends while the form is shown),
+        // which `cargo xtask bench` reports and waits for, as a person typing would.
+        let performance = web_sys::window().and_then(|w| w.performance());
+        if let Some(performance) = &performance {
+            let _ = performance.mark("signet:kdf-memory:start");
+        }
+        KDF_MEMORY.with(|m| {
+            let mut m = m.borrow_mut();
+            if !m.as_ref().is_some_and(|m| m.fits(params)) {
+                *m = None;
+                *m = Some(signet_core::vault::kdf::KdfMemory::new(params)?);
+            }
+            Ok::<_, ClientError>(())
+        })?;
+        if let Some(performance) = &performance {
+            let _ =
+                performance.measure_with_start_mark("signet:kdf-memory", "signet:kdf-memory:start");
+        }
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    let _ = params;
+    Ok(())
+}
+
+/// Argon2id and HKDF ([`derive_account_keys_in`], in the memory [`prepare_kdf_memory`] made
+/// when it fits). In the browser the derivation is also a `signet:argon2id` performance
+/// measure, which `cargo xtask bench` reads to compare it with the same derivation natively.
 fn account_keys(
     password: &str,
     salt: &KdfSalt,
     params: &KdfParams,
 ) -> Result<signet_core::vault::kdf::AccountKeys, ClientError> {
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    let performance = web_sys::window().and_then(|w| w.performance());
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    if let Some(performance) = &performance {
-        let _ = performance.mark("signet:argon2id:start");
+    {
+        let performance = web_sys::window().and_then(|w| w.performance());
+        if let Some(performance) = &performance {
+            let _ = performance.mark("signet:argon2id:start");
+        }
+        let keys = KDF_MEMORY
+            .with(|m| derive_account_keys_in(password, salt, params, m.borrow_mut().as_mut()))?;
+        if let Some(performance) = &performance {
+            let _ = performance.measure_with_start_mark("signet:argon2id", "signet:argon2id:start");
+        }
+        Ok(keys)
     }
-    let keys = derive_account_keys(password, salt, params)?;
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    if let Some(performance) = &performance {
-        let _ = performance.measure_with_start_mark("signet:argon2id", "signet:argon2id:start");
-    }
-    Ok(keys)
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    Ok(derive_account_keys_in(password, salt, params, None)?)
 }
 
 /// Whether `p` is below the vault's floor (test parameters).

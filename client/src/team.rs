@@ -19,14 +19,14 @@ use signet_core::{
         team::{
             AcceptInviteRequest, ChangeRoleRequest, CreateInviteRequest, CreateTeamRequest,
             InviteInfo, InvitePreview, InviteTokenRequest, ItemKeyUpdate, LogEntryRequest,
-            MemberInfo, MemberKey, MyTeamKey, RotationRequest, StoreTeamKeyRequest, TeamInfo,
-            TeamKeyWrapKind,
+            MemberInfo, MemberKey, MyTeamKey, RenameTeamRequest, RotationRequest,
+            StoreTeamKeyRequest, TeamInfo, TeamKeyWrapKind,
         },
     },
 };
 use zeroize::Zeroizing;
 
-use crate::{Session, http::ClientError, trust::parse_log};
+use crate::{Api, Session, http::ClientError, trust::parse_log};
 
 /// A random UUID (v4), for the ids the client chooses (teams, credentials, invitations).
 pub fn new_id() -> Result<String, ClientError> {
@@ -550,6 +550,33 @@ impl Session {
             .await?;
         self.changed(team_id, state, &entry).await?;
         Ok(rotation.team_key)
+    }
+}
+
+impl Api {
+    /// Renames a team (admins). The name is the server's to show: it is not part of the
+    /// signed membership log.
+    pub async fn rename_team(&self, team_id: &str, name: &str) -> Result<TeamInfo, ClientError> {
+        self.patch(
+            &format!("/teams/{team_id}"),
+            &RenameTeamRequest {
+                name: name.trim().to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// Moves a team to the trash (owners): its members lose access until an owner restores
+    /// it; nothing is deleted.
+    pub async fn trash_team(&self, team_id: &str) -> Result<(), ClientError> {
+        self.delete::<(), ()>(&format!("/teams/{team_id}"), None)
+            .await
+    }
+
+    /// Takes a team out of the trash (owners).
+    pub async fn restore_team(&self, team_id: &str) -> Result<(), ClientError> {
+        self.post(&format!("/teams/{team_id}/restore"), &serde_json::json!({}))
+            .await
     }
 }
 

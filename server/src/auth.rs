@@ -7,8 +7,8 @@
 //! - [`SignedIn`]: a user with a live session (cookie or `Authorization: Bearer`).
 //! - [`Member<MIN>`]: a signed-in member of the path's `{team}` with at least role `MIN`
 //!   ([`VIEWER`], [`DEVELOPER`], [`ADMIN`], [`OWNER`]). Routes write it
-//!   `Member<{ Action::X.level() }>`: who may do what is the one table in
-//!   [`signet_core::wire::Action::min_role`], which the dashboard offers actions by. Non-members get 404, so a team's
+//!   `Member<{ Permission::X.level() }>`: who may do what is the one table in
+//!   [`signet_core::wire::Permission::min_role`], which the dashboard offers actions by. Non-members get 404, so a team's
 //!   existence does not leak; too low a role gets 403. Trashed teams are 404.
 //! - [`Reader`]: a member of any role, or a robot token of that team (`Authorization:
 //!   Robot <id>.<auth half>`), for the read-only routes robots may use.
@@ -26,7 +26,7 @@ use axum::{
 };
 use signet_core::{
     vault::server_side::{PresentedSecret, verify_presented},
-    wire::{Action, CSRF_HEADER, Role, SESSION_COOKIE},
+    wire::{CSRF_HEADER, Permission, Role, SESSION_COOKIE},
 };
 
 use crate::{
@@ -419,7 +419,7 @@ impl Reader {
     /// The caller's role; robots count as developers for reading payloads, within scope.
     pub fn may_read_secrets(&self) -> bool {
         match self {
-            Self::Member(m) => m.role.may(Action::OpenCredentials),
+            Self::Member(m) => m.role.may(Permission::OpenCredentials),
             Self::Robot { .. } => true,
         }
     }

@@ -69,7 +69,12 @@ fn UserMenu() -> impl IntoView {
     view! {
         {move || match state.auth.get() {
             AuthState::Unlocked(keys) => {
-                let teams = state.teams.get();
+                let teams: Vec<_> = state
+                    .teams
+                    .get()
+                    .into_iter()
+                    .filter(|t| t.deleted_at.is_none())
+                    .collect();
                 let switcher = (!teams.is_empty())
                     .then(|| {
                         view! {

@@ -197,7 +197,7 @@ pub fn LoadError(e: crate::api::ApiError) -> impl IntoView {
         async move {
             let (id, name) = team.filter(|_| maybe_gone)?;
             let teams = crate::api::teams().await.ok()?;
-            (!teams.iter().any(|t| t.id == id)).then_some(name)
+            (!teams.iter().any(|t| t.id == id && t.deleted_at.is_none())).then_some(name)
         }
     });
     let message = e.to_string();

@@ -5,7 +5,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use signet_core::wire::{
-    Action,
+    Permission,
     alert::{
         AlertsOverview, CreateDestinationRequest, DeliveryInfo, DeliveryStatus, DestinationKind,
     },
@@ -78,7 +78,7 @@ fn AlertSettings() -> impl IntoView {
                 None => Ok(None),
                 Some(t) => {
                     let role = state.fresh_role(&t).await?;
-                    if !role.may(Action::ManageAlerts) {
+                    if !role.may(Permission::ManageAlerts) {
                         return Ok(Some(Err(role)));
                     }
                     api::alerts(&t.id).await.map(|o| Some(Ok((t.id, o))))

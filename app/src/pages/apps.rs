@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use signet_core::{
     credential::{Payload, SecretText},
     wire::{
-        Action, Role,
+        Permission, Role,
         app::{AppInfo, AppRequest, Assignment, IosTarget, Platform},
         credential::{CredentialInfo, CredentialKind},
     },
@@ -300,7 +300,7 @@ fn AppBody(
         .map(|t| format!("{} → {}", t.target, t.bundle_id))
         .collect::<Vec<_>>()
         .join(", ");
-    let can_write = v.role.may(Action::EditCredentials);
+    let can_write = v.role.may(Permission::EditCredentials);
     let app = v.app.clone();
     let empty = keystores.is_empty();
     let service_accounts: Vec<(Assignment, CredentialInfo)> = v
@@ -339,9 +339,9 @@ fn AppBody(
                     "Import existing credentials (EAS bundle)"
                 </a>
             })}
-            {v.role.may(Action::EditApps).then(|| view! { <EditApp app=v.app.clone() reload admin={v.role.may(Action::DeleteApps)} /> })}
+            {v.role.may(Permission::EditApps).then(|| view! { <EditApp app=v.app.clone() reload admin={v.role.may(Permission::DeleteApps)} /> })}
         </section>
-        {(v.role.may(Action::OpenCredentials) && downloadable).then(|| view! {
+        {(v.role.may(Permission::OpenCredentials) && downloadable).then(|| view! {
             <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() missing=missing.clone() />
         })}
         <section class="card" aria-labelledby="android-title">

@@ -208,8 +208,13 @@ fn SignIn(
     policy: Policy,
 ) -> impl IntoView {
     let state = AppState::get();
-    // The key derivation the form starts loads while the person types.
-    spawn_local(api::__preload_login());
+    // The key derivation the form starts loads while the person types, with its memory for
+    // the default parameters (most accounts'; other parameters allocate their own).
+    spawn_local(async {
+        api::__preload_login().await;
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        api::prepare_kdf(signet_core::vault::kdf::KdfParams::DEFAULT).await;
+    });
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(Busy::Idle);
@@ -519,7 +524,13 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
 #[component]
 fn Unlock(me: Arc<SessionResponse>) -> impl IntoView {
     let state = AppState::get();
-    spawn_local(api::__preload_unlock());
+    let params = me.keys.kdf_params;
+    spawn_local(async move {
+        api::__preload_unlock().await;
+        // Once the form has painted: Argon2id's memory, so "Unlock" does not wait for it.
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        api::prepare_kdf(params).await;
+    });
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(Busy::Idle);
     let email = me.user.email.clone();

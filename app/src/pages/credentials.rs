@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_params_map;
-use signet_core::wire::{Action, Role, credential::CredentialInfo};
+use signet_core::wire::{Permission, Role, credential::CredentialInfo};
 
 use crate::{
     api::{self, ApiError},
@@ -457,10 +457,10 @@ fn CredentialBody(
                     .into_any()
             }}
         </section>
-        {(role.may(Action::EditCredentials) && !deleted && api::unverified(&c).is_none()).then(|| view! {
+        {(role.may(Permission::EditCredentials) && !deleted && api::unverified(&c).is_none()).then(|| view! {
             <RenameCredential id=c.id.clone() label=c.label.clone() reload />
         })}
-        {role.may(Action::EditCredentials).then(|| view! {
+        {role.may(Permission::EditCredentials).then(|| view! {
             <section class="card">
                 <h2>{if deleted { "Restore" } else { "Remove" }}</h2>
                 <p class="muted">
@@ -519,7 +519,7 @@ fn CredentialBody(
                 <BusyLine state=busy id="credential-status" />
             </section>
         })}
-        {(deleted && role.may(Action::PurgeCredentials)).then(|| view! { <PurgeCredential id=c.id.clone() label=c.label.clone() /> })}
+        {(deleted && role.may(Permission::PurgeCredentials)).then(|| view! { <PurgeCredential id=c.id.clone() label=c.label.clone() /> })}
     }
 }
 

@@ -21,7 +21,7 @@ use signet_core::{
         import::{self, BundleFiles, ImportItem},
     },
     wire::{
-        Action,
+        Permission,
         app::{AppInfo, AssignRequest, Platform},
         credential::CredentialKind,
     },
@@ -71,7 +71,7 @@ fn ImportLoader() -> impl IntoView {
     move || match data.get() {
         None => view! { <Loading what="Loading the app…" /> }.into_any(),
         Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
-        Some(Ok((app, role))) if !role.may(Action::EditCredentials) => view! {
+        Some(Ok((app, role))) if !role.may(Permission::EditCredentials) => view! {
             <PageHeader title=format!("Import into {}", app.name) />
             <p class="error-text" role="alert" id="import-not-allowed">
                 "Viewers cannot import credentials: ask a team admin for the developer role."

@@ -6,7 +6,7 @@ use leptos::{prelude::*, task::spawn_local};
 use signet_core::{
     vault::membership::listing::Listing,
     wire::{
-        Action, Role,
+        Permission, Role,
         team::{InviteInfo, InviteState, MemberInfo},
     },
 };
@@ -44,7 +44,7 @@ fn MemberList() -> impl IntoView {
                 return Ok(None);
             };
             let members = api::checked_members(&keys, &team.id).await?;
-            let invites = if team.role.may(Action::Invite) {
+            let invites = if team.role.may(Permission::Invite) {
                 api::invites(&team.id).await?
             } else {
                 Vec::new()
@@ -61,7 +61,7 @@ fn MemberList() -> impl IntoView {
             Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
             Some(Ok(None)) => view! { <NoTeam /> }.into_any(),
             Some(Ok(Some((team, members, invites)))) => {
-                let admin = team.role.may(Action::ManageMembers);
+                let admin = team.role.may(Permission::ManageMembers);
                 let me = state.keys_untracked().map(|k| k.user.id).unwrap_or_default();
                 view! {
                     {team.rotation_needed.then(|| view! {

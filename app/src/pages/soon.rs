@@ -2,7 +2,7 @@
 //! filterable by action.
 
 use leptos::prelude::*;
-use signet_core::wire::{Action, audit::ACTIONS};
+use signet_core::wire::{Permission, audit::ACTIONS};
 
 use crate::{
     api,
@@ -42,7 +42,7 @@ fn AuditLog() -> impl IntoView {
                 None => Ok(None),
                 Some(t) => {
                     let role = state.fresh_role(&t).await?;
-                    if !role.may(Action::ReadAudit) {
+                    if !role.may(Permission::ReadAudit) {
                         return Ok(Some(Err(role)));
                     }
                     api::audit(&t.id, &action, &after)

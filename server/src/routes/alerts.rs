@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use signet_core::wire::Action;
+use signet_core::wire::Permission;
 use signet_core::wire::alert::{
     AlertsOverview, CreateDestinationRequest, CreatedDestination, DeliveryInfo, DestinationKind,
 };
@@ -22,7 +22,7 @@ const LOG_SIZE: i64 = 100;
 /// `GET /api/teams/{team}/alerts`: destinations, the newest deliveries, whether email works.
 pub(super) async fn overview(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageAlerts.level() }>,
+    m: Member<{ Permission::ManageAlerts.level() }>,
 ) -> Result<Json<AlertsOverview>, ApiError> {
     let destinations = state.store.destinations(m.team_id()).await?;
     Ok(Json(AlertsOverview {
@@ -36,7 +36,7 @@ pub(super) async fn overview(
 /// is in the answer, this once.
 pub(super) async fn create(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageAlerts.level() }>,
+    m: Member<{ Permission::ManageAlerts.level() }>,
     ApiJson(req): ApiJson<CreateDestinationRequest>,
 ) -> Result<(StatusCode, Json<CreatedDestination>), ApiError> {
     if req.kind == DestinationKind::Email && !state.alerts.email_available() {
@@ -102,7 +102,7 @@ pub(super) async fn create(
 /// `DELETE /api/teams/{team}/alerts/destinations/{destination}`.
 pub(super) async fn delete(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageAlerts.level() }>,
+    m: Member<{ Permission::ManageAlerts.level() }>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&id, "the destination id")?;
@@ -132,7 +132,7 @@ pub(super) async fn delete(
 /// `POST /api/teams/{team}/alerts/destinations/{destination}/test`: send a test alert now.
 pub(super) async fn test(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageAlerts.level() }>,
+    m: Member<{ Permission::ManageAlerts.level() }>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<DeliveryInfo>, ApiError> {
     check_uuid(&id, "the destination id")?;

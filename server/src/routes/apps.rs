@@ -5,7 +5,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use signet_core::wire::Action;
+use signet_core::wire::Permission;
 use signet_core::wire::app::{AppInfo, AppRequest, AssignRequest, Assignment, UnassignRequest};
 
 use super::{json::ApiJson, validate};
@@ -72,7 +72,7 @@ pub(super) async fn list(
 /// `POST /api/teams/{team}/apps` (developer).
 pub(super) async fn create(
     State(state): State<AppState>,
-    m: Member<{ Action::EditApps.level() }>,
+    m: Member<{ Permission::EditApps.level() }>,
     ApiJson(req): ApiJson<AppRequest>,
 ) -> Result<(StatusCode, Json<AppInfo>), ApiError> {
     let app = checked(&req)?;
@@ -101,7 +101,7 @@ pub(super) async fn get(
 /// `PUT /api/teams/{team}/apps/{app}` (developer).
 pub(super) async fn update(
     State(state): State<AppState>,
-    m: Member<{ Action::EditApps.level() }>,
+    m: Member<{ Permission::EditApps.level() }>,
     Path((_, app_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<AppRequest>,
 ) -> Result<Json<AppInfo>, ApiError> {
@@ -117,7 +117,7 @@ pub(super) async fn update(
 /// `DELETE /api/teams/{team}/apps/{app}` (admin): the app and its assignments; credentials stay.
 pub(super) async fn delete(
     State(state): State<AppState>,
-    m: Member<{ Action::DeleteApps.level() }>,
+    m: Member<{ Permission::DeleteApps.level() }>,
     Path((_, app_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&app_id, "the app id in the path")?;
@@ -143,7 +143,7 @@ pub(super) async fn assignments(
 /// `PUT /api/teams/{team}/apps/{app}/assignments` (developer).
 pub(super) async fn assign(
     State(state): State<AppState>,
-    m: Member<{ Action::EditCredentials.level() }>,
+    m: Member<{ Permission::EditCredentials.level() }>,
     Path((_, app_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<AssignRequest>,
 ) -> Result<Json<Vec<Assignment>>, ApiError> {
@@ -174,7 +174,7 @@ pub(super) async fn assign(
 /// `DELETE /api/teams/{team}/apps/{app}/assignments` (developer).
 pub(super) async fn unassign(
     State(state): State<AppState>,
-    m: Member<{ Action::EditCredentials.level() }>,
+    m: Member<{ Permission::EditCredentials.level() }>,
     Path((_, app_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<UnassignRequest>,
 ) -> Result<Json<Vec<Assignment>>, ApiError> {

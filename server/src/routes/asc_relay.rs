@@ -8,7 +8,7 @@
 //! So what passes through the server is a token good for one request for at most 20 minutes.
 //! Tokens and bodies are never logged; the log gets the method and the resource path.
 
-use signet_core::wire::Action;
+use signet_core::wire::Permission;
 use std::sync::OnceLock;
 
 use axum::Json;
@@ -120,7 +120,7 @@ fn check_token(token: &str, method: Method, path: &str) -> Result<(), ApiError> 
 
 /// `POST /api/teams/{team}/asc-relay` (developer and up).
 pub(super) async fn relay(
-    m: Member<{ Action::EditCredentials.level() }>,
+    m: Member<{ Permission::EditCredentials.level() }>,
     ApiJson(req): ApiJson<RelayRequest>,
 ) -> Result<Json<RelayAnswer>, ApiError> {
     let method = Method::parse(&req.method)

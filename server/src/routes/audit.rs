@@ -5,7 +5,7 @@ use axum::{
     extract::{Query, State},
 };
 use serde::Deserialize;
-use signet_core::wire::Action;
+use signet_core::wire::Permission;
 use signet_core::wire::{
     Page,
     audit::{ACTIONS, AuditEntry},
@@ -24,7 +24,7 @@ pub(super) struct AuditQuery {
 /// One page of the team's audit log.
 pub(super) async fn list(
     State(state): State<AppState>,
-    m: Member<{ Action::ReadAudit.level() }>,
+    m: Member<{ Permission::ReadAudit.level() }>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
     let limit = q.limit.unwrap_or(50);

@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use signet_core::wire::Action;
+use signet_core::wire::Permission;
 use signet_core::wire::{
     Page,
     credential::{
@@ -141,7 +141,7 @@ fn json_body(body: Bytes) -> Response {
 /// `POST /api/teams/{team}/credentials` (developer).
 pub(super) async fn create(
     State(state): State<AppState>,
-    m: Member<{ Action::EditCredentials.level() }>,
+    m: Member<{ Permission::EditCredentials.level() }>,
     ApiJson(req): ApiJson<CreateCredentialRequest>,
 ) -> Result<(StatusCode, Json<CredentialInfo>), ApiError> {
     check_uuid(&req.id, "id")?;
@@ -228,7 +228,7 @@ pub(super) async fn payload(
 /// `PUT /api/teams/{team}/credentials/{credential}` (developer): only at the current revision.
 pub(super) async fn update(
     State(state): State<AppState>,
-    m: Member<{ Action::EditCredentials.level() }>,
+    m: Member<{ Permission::EditCredentials.level() }>,
     Path((_, id)): Path<(String, String)>,
     ApiJson(req): ApiJson<UpdateCredentialRequest>,
 ) -> Result<Json<CredentialInfo>, ApiError> {
@@ -262,7 +262,7 @@ pub(super) struct TrashQuery {
 /// unless the caller confirms.
 pub(super) async fn delete(
     State(state): State<AppState>,
-    m: Member<{ Action::EditCredentials.level() }>,
+    m: Member<{ Permission::EditCredentials.level() }>,
     Path((_, id)): Path<(String, String)>,
     Query(q): Query<TrashQuery>,
 ) -> Result<StatusCode, ApiError> {
@@ -282,7 +282,7 @@ pub(super) async fn delete(
 /// `POST /api/teams/{team}/credentials/{credential}/restore` (developer).
 pub(super) async fn restore(
     State(state): State<AppState>,
-    m: Member<{ Action::EditCredentials.level() }>,
+    m: Member<{ Permission::EditCredentials.level() }>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&id, "the credential id in the path")?;
@@ -296,7 +296,7 @@ pub(super) async fn restore(
 /// `DELETE /api/teams/{team}/credentials/{credential}/purge` (admin): gone for good.
 pub(super) async fn purge(
     State(state): State<AppState>,
-    m: Member<{ Action::PurgeCredentials.level() }>,
+    m: Member<{ Permission::PurgeCredentials.level() }>,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     check_uuid(&id, "the credential id in the path")?;

@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use signet_core::wire::Action;
+use signet_core::wire::Permission;
 use signet_core::{
     vault::server_side::{PresentedSecret, hash_for_storage},
     wire::team::{
@@ -31,7 +31,7 @@ const INVITE_FAILURES: i64 = 10;
 /// `POST /api/teams/{team}/invites` (admin).
 pub(super) async fn create(
     State(state): State<AppState>,
-    m: Member<{ Action::Invite.level() }>,
+    m: Member<{ Permission::Invite.level() }>,
     ApiJson(req): ApiJson<CreateInviteRequest>,
 ) -> Result<(StatusCode, Json<InviteInfo>), ApiError> {
     check_uuid(&req.id, "id")?;
@@ -80,7 +80,7 @@ pub(super) async fn create(
 /// `GET /api/teams/{team}/invites` (admin).
 pub(super) async fn list(
     State(state): State<AppState>,
-    m: Member<{ Action::Invite.level() }>,
+    m: Member<{ Permission::Invite.level() }>,
 ) -> Result<Json<Vec<InviteInfo>>, ApiError> {
     Ok(Json(state.store.invites(m.team_id(), now()).await?))
 }
@@ -88,7 +88,7 @@ pub(super) async fn list(
 /// `DELETE /api/teams/{team}/invites/{invite}` (admin): revoke.
 pub(super) async fn revoke(
     State(state): State<AppState>,
-    m: Member<{ Action::Invite.level() }>,
+    m: Member<{ Permission::Invite.level() }>,
     Path((_, invite_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {

@@ -5,7 +5,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use signet_core::wire::Action;
+use signet_core::wire::Permission;
 use signet_core::{
     vault::server_side::{PresentedSecret, hash_for_storage},
     wire::robot::{
@@ -49,7 +49,7 @@ fn check_grants(grants: &[RobotGrant]) -> Result<(), ApiError> {
 /// `POST /api/teams/{team}/robots` (admin).
 pub(super) async fn create(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageRobots.level() }>,
+    m: Member<{ Permission::ManageRobots.level() }>,
     ApiJson(req): ApiJson<CreateRobotRequest>,
 ) -> Result<(StatusCode, Json<RobotInfo>), ApiError> {
     check_robot_id(&req.id)?;
@@ -101,7 +101,7 @@ pub(super) async fn create(
 /// `GET /api/teams/{team}/robots` (admin).
 pub(super) async fn list(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageRobots.level() }>,
+    m: Member<{ Permission::ManageRobots.level() }>,
 ) -> Result<Json<Vec<RobotInfo>>, ApiError> {
     Ok(Json(state.store.robots(m.team_id()).await?))
 }
@@ -109,7 +109,7 @@ pub(super) async fn list(
 /// `POST /api/teams/{team}/robots/{robot}/grants` (admin).
 pub(super) async fn grant(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageRobots.level() }>,
+    m: Member<{ Permission::ManageRobots.level() }>,
     Path((_, robot_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -125,7 +125,7 @@ pub(super) async fn grant(
 /// `DELETE /api/teams/{team}/robots/{robot}` (admin): revoke.
 pub(super) async fn revoke(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageRobots.level() }>,
+    m: Member<{ Permission::ManageRobots.level() }>,
     Path((_, robot_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     check_robot_id(&robot_id)?;
@@ -140,7 +140,7 @@ pub(super) async fn revoke(
 /// the app's scope, which an assignment to the app must carry a wrap for.
 pub(super) async fn cards(
     State(state): State<AppState>,
-    m: Member<{ Action::EditCredentials.level() }>,
+    m: Member<{ Permission::EditCredentials.level() }>,
     Path((_, app_id)): Path<(String, String)>,
 ) -> Result<Json<Vec<RobotCardInfo>>, ApiError> {
     check_uuid(&app_id, "the app id in the path")?;

@@ -5,7 +5,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use signet_core::wire::Action;
+use signet_core::wire::Permission;
 use signet_core::wire::{
     Role,
     team::{
@@ -81,14 +81,16 @@ pub(super) async fn create(
 }
 
 /// `GET /api/teams/{team}`.
-pub(super) async fn get(m: Member<{ Action::View.level() }>) -> Result<Json<TeamInfo>, ApiError> {
+pub(super) async fn get(
+    m: Member<{ Permission::View.level() }>,
+) -> Result<Json<TeamInfo>, ApiError> {
     Ok(Json(info(&m.team, m.role)?))
 }
 
 /// `PATCH /api/teams/{team}` (admin): rename.
 pub(super) async fn rename(
     State(state): State<AppState>,
-    m: Member<{ Action::RenameTeam.level() }>,
+    m: Member<{ Permission::RenameTeam.level() }>,
     ApiJson(req): ApiJson<RenameTeamRequest>,
 ) -> Result<Json<TeamInfo>, ApiError> {
     let name = validate::name(&req.name, "the team name")?;
@@ -111,7 +113,7 @@ pub(super) async fn rename(
 /// `DELETE /api/teams/{team}` (owner): to the trash.
 pub(super) async fn delete(
     State(state): State<AppState>,
-    m: Member<{ Action::DeleteTeam.level() }>,
+    m: Member<{ Permission::DeleteTeam.level() }>,
 ) -> Result<StatusCode, ApiError> {
     let now = now();
     let record = Record {
@@ -150,7 +152,7 @@ pub(super) async fn restore(
 /// `GET /api/teams/{team}/key` (developer): the caller's wrapped team key.
 pub(super) async fn my_key(
     State(state): State<AppState>,
-    m: Member<{ Action::OpenCredentials.level() }>,
+    m: Member<{ Permission::OpenCredentials.level() }>,
 ) -> Result<Json<MyTeamKey>, ApiError> {
     Ok(Json(
         state.store.my_team_key(m.team_id(), m.user_id()).await?,
@@ -160,7 +162,7 @@ pub(super) async fn my_key(
 /// `PUT /api/teams/{team}/key` (developer): store a self-wrap of the current key.
 pub(super) async fn store_key(
     State(state): State<AppState>,
-    m: Member<{ Action::OpenCredentials.level() }>,
+    m: Member<{ Permission::OpenCredentials.level() }>,
     ApiJson(req): ApiJson<StoreTeamKeyRequest>,
 ) -> Result<StatusCode, ApiError> {
     validate::blob(&req.self_wrapped_team_key, "self_wrapped_team_key", 1024)?;
@@ -179,7 +181,7 @@ pub(super) async fn store_key(
 /// `POST /api/teams/{team}/rotation` (admin): swap in a new team key version.
 pub(super) async fn rotate(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageMembers.level() }>,
+    m: Member<{ Permission::ManageMembers.level() }>,
     ApiJson(req): ApiJson<RotationRequest>,
 ) -> Result<Json<TeamInfo>, ApiError> {
     validate::blob(&req.self_wrapped_team_key, "self_wrapped_team_key", 1024)?;
@@ -215,7 +217,7 @@ pub(super) async fn log(
 /// `GET /api/teams/{team}/members`.
 pub(super) async fn members(
     State(state): State<AppState>,
-    m: Member<{ Action::View.level() }>,
+    m: Member<{ Permission::View.level() }>,
 ) -> Result<Json<Vec<MemberInfo>>, ApiError> {
     Ok(Json(state.store.members(m.team_id()).await?))
 }
@@ -223,7 +225,7 @@ pub(super) async fn members(
 /// `PATCH /api/teams/{team}/members/{user}` (admin; only owners touch owners).
 pub(super) async fn change_role(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageMembers.level() }>,
+    m: Member<{ Permission::ManageMembers.level() }>,
     Path((_, user_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<ChangeRoleRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -256,7 +258,7 @@ pub(super) async fn change_role(
 /// team for key rotation.
 pub(super) async fn remove_member(
     State(state): State<AppState>,
-    m: Member<{ Action::ManageMembers.level() }>,
+    m: Member<{ Permission::ManageMembers.level() }>,
     Path((_, user_id)): Path<(String, String)>,
     ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -282,7 +284,7 @@ pub(super) async fn remove_member(
 /// for key rotation.
 pub(super) async fn leave(
     State(state): State<AppState>,
-    m: Member<{ Action::View.level() }>,
+    m: Member<{ Permission::View.level() }>,
     ApiJson(req): ApiJson<LogEntryRequest>,
 ) -> Result<StatusCode, ApiError> {
     state

@@ -120,9 +120,10 @@ fn numbers(v: &Value) -> Vec<f64> {
 }
 
 /// Signs up through the UI; returns how long sign-up took, then unlocks after reloads: how
-/// long each took through the UI, and the page's own `signet:argon2id` measures (the
-/// derivation alone, as the dashboard runs it).
-async fn argon2(browser: &Browser, url: &str) -> Result<(Duration, Vec<f64>, Vec<f64>)> {
+/// long each took through the UI, the page's own `signet:argon2id` measures (the
+/// derivation alone, as the dashboard runs it) and its `signet:kdf-memory` measures (making
+/// the derivation's memory while the form is shown).
+async fn argon2(browser: &Browser, url: &str) -> Result<(Duration, Vec<f64>, Vec<f64>, Vec<f64>)> {
     browser.client.goto(&format!("{url}/account")).await?;
     browser.click("#show-signup").await?;
     browser.fill("#signup-email", "bench@example.com").await?;
@@ -139,9 +140,19 @@ async fn argon2(browser: &Browser, url: &str) -> Result<(Duration, Vec<f64>, Vec
         .await?;
     let mut unlocks = Vec::new();
     let mut derivations = Vec::new();
+    let mut memory = Vec::new();
     for _ in 0..UNLOCKS {
         browser.client.refresh().await?;
         browser.wait_for("#unlock-password", 30).await?;
+        // A person takes longer to type a password than the page takes to make Argon2id's
+        // memory (the `signet:kdf-memory` measure): wait for it, as they would.
+        let made = browser
+            .wait_until(
+                "(performance.getEntriesByName('signet:kdf-memory')[0] || {}).duration",
+                30,
+            )
+            .await?;
+        memory.extend(made.as_f64());
         browser.fill("#unlock-password", PASSWORD).await?;
         let started = Instant::now();
         browser.click("#unlock-submit").await?;
@@ -158,7 +169,7 @@ async fn argon2(browser: &Browser, url: &str) -> Result<(Duration, Vec<f64>, Vec
             .await?;
         derivations.extend(numbers(&derived));
     }
-    Ok((signup, unlocks, derivations))
+    Ok((signup, unlocks, derivations, memory))
 }
 
 const NATIVE_RUNS: usize = 5;
@@ -278,7 +289,7 @@ async fn main() -> Result<()> {
         keys["longest"].as_f64().unwrap_or(f64::NAN)
     );
 
-    let (signup, unlocks, derivations) = argon2(&browser, &server.url).await?;
+    let (signup, unlocks, derivations, memory) = argon2(&browser, &server.url).await?;
     let native = native_argon2id();
     println!("\n[Argon2id] the dashboard's default parameters, through the UI");
     println!(
@@ -293,6 +304,10 @@ async fn main() -> Result<()> {
     println!(
         "  Argon2id in the page              {in_page:>8.0} ms   p50 of {} (signet:argon2id, a fresh page each time)",
         derivations.len()
+    );
+    println!(
+        "  its 64 MiB made while typing      {:>8.0} ms   p50 (signet:kdf-memory, on the form's page)",
+        median(memory)
     );
     println!(
         "  Argon2id natively (reference)     {native:>8.0} ms   p50 of {NATIVE_RUNS}, same parameters, same run"

@@ -1381,3 +1381,86 @@ async fn browser_an_app_is_renamed_fixed_and_deleted_from_its_page() -> anyhow::
     browser.close().await?;
     server.stop().await
 }
+
+/// The team's settings on the teams page (issue 16, item 12): an admin renames the team (the
+/// switcher and the API agree); an owner moves it to the trash only after typing its name —
+/// then it leaves the switcher and is never the current team, but stays listed for its owners
+/// with Restore — and restores it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_team_rename_trash_and_restore() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let browser = Browser::start().await?;
+    let email = "owner@example.com";
+    sign_up(&browser, &server.url, email).await?;
+    confirm_recovery_code(&browser).await?;
+    team_and_app(&browser).await?;
+    let api = signet_client::Api::new(&server.url);
+    let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;
+    let switcher =
+        "[...document.querySelectorAll('#team-switcher option')].map(o => o.text).join(',')";
+
+    browser.click("nav a[href='/teams']").await?;
+    browser
+        .wait_for_text("#team-settings", "Acme Mobile settings", 30)
+        .await?;
+    browser.fill("#rename-team", "Acme Apps").await?;
+    browser.click("#rename-team-submit").await?;
+    browser
+        .wait_for_text("#team-settings-status", "now called “Acme Apps”", 30)
+        .await?;
+    browser
+        .wait_until(&format!("{switcher} === 'Acme Apps,Side Project'"), 10)
+        .await?;
+    assert!(
+        session.teams().await?.iter().any(|t| t.name == "Acme Apps"),
+        "the server has the new name"
+    );
+
+    // The trash button waits for the exact name.
+    browser
+        .wait_for_text("#team-settings", "Acme Apps settings", 30)
+        .await?;
+    let trash = browser.wait_for("#trash-team", 10).await?;
+    assert!(!trash.is_enabled().await?, "nothing typed yet");
+    browser.fill("#trash-team-name", "Acme").await?;
+    assert!(
+        !browser
+            .wait_for("#trash-team", 10)
+            .await?
+            .is_enabled()
+            .await?
+    );
+    browser.fill("#trash-team-name", "Acme Apps").await?;
+    browser.click("#trash-team").await?;
+    browser
+        .wait_for_text("#team-list", "In the trash", 30)
+        .await?;
+    browser
+        .wait_until(&format!("{switcher} === 'Side Project'"), 10)
+        .await?;
+    let trashed = session.teams().await?;
+    let acme = trashed
+        .iter()
+        .find(|t| t.name == "Acme Apps")
+        .context("owners still see a trashed team")?;
+    assert!(acme.deleted_at.is_some());
+    // The current team is the live one: its apps page is Side Project's (no apps).
+    browser.click("nav a[href='/apps']").await?;
+    browser.wait_for("#no-apps", 30).await?;
+
+    browser.click("nav a[href='/teams']").await?;
+    browser.click("#team-list .restore-team").await?;
+    browser
+        .wait_until(&format!("{switcher} === 'Acme Apps,Side Project'"), 30)
+        .await?;
+    let restored = session.teams().await?;
+    assert!(
+        restored
+            .iter()
+            .any(|t| t.name == "Acme Apps" && t.deleted_at.is_none()),
+        "{restored:?}"
+    );
+    browser.screenshot("dashboard-team-settings").await?;
+    browser.close().await?;
+    server.stop().await
+}

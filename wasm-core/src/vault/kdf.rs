@@ -197,6 +197,60 @@ pub struct AccountKeys {
     pub kek: Kek,
 }
 
+/// Argon2id's working memory for one set of parameters (`m` KiB), allocated with every page
+/// written once. The dashboard makes it while the password form is shown, so the derivation
+/// after "Unlock" does not also pay for growing the page's memory and faulting in 64 MiB
+/// (~35 ms of a ~180 ms derivation in Chromium; see docs/security.md §7). It is cleared after
+/// each use and zeroized when dropped; `Debug` shows only its size.
+pub struct KdfMemory {
+    blocks: Vec<argon2::Block>,
+    params: KdfParams,
+}
+
+impl KdfMemory {
+    /// Memory for `params`, refused (like a derivation) outside the accepted range.
+    pub fn new(params: &KdfParams) -> Result<Self> {
+        params.check()?;
+        // Each block written through `black_box`, so the pages are really touched now (a
+        // zeroed allocation could stay untouched until the derivation).
+        let blocks = (0..argon_params(params)?.block_count())
+            .map(|_| core::hint::black_box(argon2::Block::new()))
+            .collect();
+        Ok(Self {
+            blocks,
+            params: *params,
+        })
+    }
+
+    /// Whether this memory is the size `params` needs.
+    pub fn fits(&self, params: &KdfParams) -> bool {
+        self.params.memory_kib == params.memory_kib && self.params.parallelism == params.parallelism
+    }
+}
+
+impl Drop for KdfMemory {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.blocks.iter_mut().for_each(Zeroize::zeroize);
+    }
+}
+
+impl core::fmt::Debug for KdfMemory {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "KdfMemory({} KiB)", self.blocks.len())
+    }
+}
+
+fn argon_params(params: &KdfParams) -> Result<argon2::Params> {
+    argon2::Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        Some(32),
+    )
+    .map_err(|e| Error::KdfParams(e.to_string()))
+}
+
 /// Password → Argon2id(salt, params) → master key → HKDF-SHA256 → [`AccountKeys`].
 ///
 /// Refuses parameters outside the accepted range before spending any time.
@@ -207,23 +261,40 @@ pub fn derive_account_keys(
     salt: &KdfSalt,
     params: &KdfParams,
 ) -> Result<AccountKeys> {
+    derive_account_keys_in(password, salt, params, None)
+}
+
+/// [`derive_account_keys`] in `memory` made beforehand ([`KdfMemory`]), when it fits
+/// `params`; otherwise in memory allocated for this derivation. The same keys either way.
+pub fn derive_account_keys_in(
+    password: &str,
+    salt: &KdfSalt,
+    params: &KdfParams,
+    memory: Option<&mut KdfMemory>,
+) -> Result<AccountKeys> {
     params.check()?;
-    let argon_params = argon2::Params::new(
-        params.memory_kib,
-        params.iterations,
-        params.parallelism,
-        Some(32),
-    )
-    .map_err(|e| Error::KdfParams(e.to_string()))?;
     let argon = argon2::Argon2::new(
         argon2::Algorithm::Argon2id,
         argon2::Version::V0x13,
-        argon_params,
+        argon_params(params)?,
     );
     let mut master = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(password.as_bytes(), &salt.0, master.as_mut())
-        .map_err(|e| Error::KdfParams(e.to_string()))?;
+    let result = match memory.filter(|m| m.fits(params)) {
+        Some(memory) => {
+            let result = argon.hash_password_into_with_memory(
+                password.as_bytes(),
+                &salt.0,
+                master.as_mut(),
+                &mut memory.blocks,
+            );
+            // Cleared for the next use (and zeroized on drop): what is left is derived from
+            // the password.
+            memory.blocks.fill(argon2::Block::default());
+            result
+        }
+        None => argon.hash_password_into(password.as_bytes(), &salt.0, master.as_mut()),
+    };
+    result.map_err(|e| Error::KdfParams(e.to_string()))?;
     let master = Key32::from_bytes(*master);
     Ok(AccountKeys {
         auth_key: AuthKey(master.derive(LABEL_AUTH)?),

@@ -11,7 +11,7 @@ use super::{
         ItemContext, ItemKey, MetadataContext, MetadataSignature, SealedItem, SealedPayload,
         WrappedItemKey, open_item, seal_new_item,
     },
-    kdf::{KdfParams, KdfSalt, derive_account_keys},
+    kdf::{KdfMemory, KdfParams, KdfSalt, derive_account_keys, derive_account_keys_in},
     keypair::{SignedPublicKeys, UserKeyPair},
     recovery::RecoveryCode,
     rng::test_stream,
@@ -76,6 +76,43 @@ fn is_open_failed<T: core::fmt::Debug>(r: crate::Result<T>) -> bool {
 }
 
 // ---------------------------------------------------------------- round trips
+
+#[test]
+fn keys_derived_in_memory_made_beforehand_are_the_same_every_time() {
+    let salt = KdfSalt::from_array([7; 16]);
+    let params = KdfParams::dangerously_weak_for_tests(256, 2);
+    let alone = derive_account_keys("correct horse", &salt, &params).unwrap();
+    let mut memory = KdfMemory::new(&params).unwrap();
+    assert!(memory.fits(&params));
+    assert!(!format!("{memory:?}").contains('['), "{memory:?}");
+    // Reused: cleared after each derivation, so the second sees what the first did not leave.
+    for password in ["correct horse", "correct horse"] {
+        let keys = derive_account_keys_in(password, &salt, &params, Some(&mut memory)).unwrap();
+        assert_eq!(
+            keys.auth_key.dangerously_to_base64(),
+            alone.auth_key.dangerously_to_base64()
+        );
+        assert_eq!(keys.kek.0.as_bytes(), alone.kek.0.as_bytes());
+    }
+    let other = derive_account_keys_in("correct horsf", &salt, &params, Some(&mut memory)).unwrap();
+    assert_ne!(
+        other.auth_key.dangerously_to_base64(),
+        alone.auth_key.dangerously_to_base64()
+    );
+    // Memory for other parameters is not used: the derivation allocates its own.
+    let bigger = KdfParams::dangerously_weak_for_tests(512, 2);
+    assert!(!memory.fits(&bigger));
+    let keys = derive_account_keys_in("correct horse", &salt, &bigger, Some(&mut memory)).unwrap();
+    let expected = derive_account_keys("correct horse", &salt, &bigger).unwrap();
+    assert_eq!(keys.kek.0.as_bytes(), expected.kek.0.as_bytes());
+    // Parameters a server may not ask for are refused before any memory is made.
+    assert!(KdfMemory::new(&KdfParams::new(64 * 1024, 3, 1).unwrap()).is_ok());
+    assert!(matches!(
+        serde_json::from_str::<KdfParams>(r#"{"memory_kib":64,"iterations":1,"parallelism":1}"#)
+            .map(|p| KdfMemory::new(&p)),
+        Ok(Err(Error::KdfParams(_)))
+    ));
+}
 
 #[test]
 fn account_keys_are_deterministic_and_auth_key_differs_from_kek() {

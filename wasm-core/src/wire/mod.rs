@@ -126,17 +126,17 @@ impl Role {
         }
     }
 
-    /// Whether this role may do `action` (see [`Action::min_role`]).
-    pub const fn may(self, action: Action) -> bool {
-        self.level() >= action.min_role().level()
+    /// Whether this role has `permission` (see [`Permission::min_role`]).
+    pub const fn may(self, permission: Permission) -> bool {
+        self.level() >= permission.min_role().level()
     }
 }
 
-/// Something a member does in a team. [`Action::min_role`] is the one table of who may do
+/// Something a member may do in a team. [`Permission::min_role`] is the one table of who may do
 /// what: the server's routes take the role they require from it, and the dashboard offers an
 /// action only to the roles it allows, so the two cannot disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+pub enum Permission {
     /// See the team, its apps, members and credentials' public metadata.
     View,
     /// Open credentials: payloads, the team key, downloads for local builds.
@@ -165,7 +165,7 @@ pub enum Action {
     DeleteTeam,
 }
 
-impl Action {
+impl Permission {
     /// The lowest role that may do this.
     pub const fn min_role(self) -> Role {
         match self {
@@ -183,7 +183,7 @@ impl Action {
         }
     }
 
-    /// [`Action::min_role`] as the server's `Member<N>` level.
+    /// [`Permission::min_role`] as the server's `Member<N>` level.
     pub const fn level(self) -> u8 {
         self.min_role().level()
     }
@@ -211,38 +211,38 @@ mod tests {
 
     #[test]
     fn each_role_may_do_what_the_roles_below_it_may() {
-        let actions = [
-            Action::View,
-            Action::OpenCredentials,
-            Action::EditCredentials,
-            Action::EditApps,
-            Action::DeleteApps,
-            Action::PurgeCredentials,
-            Action::ManageMembers,
-            Action::Invite,
-            Action::ManageRobots,
-            Action::ManageAlerts,
-            Action::ReadAudit,
-            Action::RenameTeam,
-            Action::DeleteTeam,
+        let permissions = [
+            Permission::View,
+            Permission::OpenCredentials,
+            Permission::EditCredentials,
+            Permission::EditApps,
+            Permission::DeleteApps,
+            Permission::PurgeCredentials,
+            Permission::ManageMembers,
+            Permission::Invite,
+            Permission::ManageRobots,
+            Permission::ManageAlerts,
+            Permission::ReadAudit,
+            Permission::RenameTeam,
+            Permission::DeleteTeam,
         ];
-        for action in actions {
+        for permission in permissions {
             for role in Role::ALL {
                 assert_eq!(
-                    role.may(action),
-                    role >= action.min_role(),
-                    "{role} {action:?}"
+                    role.may(permission),
+                    role >= permission.min_role(),
+                    "{role} {permission:?}"
                 );
             }
         }
         // Viewers see; they never open or change anything.
-        assert!(Role::Viewer.may(Action::View));
-        assert!(!Role::Viewer.may(Action::OpenCredentials));
-        assert!(!Role::Viewer.may(Action::EditCredentials));
-        assert!(Role::Developer.may(Action::EditCredentials));
-        assert!(!Role::Developer.may(Action::PurgeCredentials));
-        assert!(!Role::Admin.may(Action::DeleteTeam));
-        assert!(Role::Owner.may(Action::DeleteTeam));
+        assert!(Role::Viewer.may(Permission::View));
+        assert!(!Role::Viewer.may(Permission::OpenCredentials));
+        assert!(!Role::Viewer.may(Permission::EditCredentials));
+        assert!(Role::Developer.may(Permission::EditCredentials));
+        assert!(!Role::Developer.may(Permission::PurgeCredentials));
+        assert!(!Role::Admin.may(Permission::DeleteTeam));
+        assert!(Role::Owner.may(Permission::DeleteTeam));
         // The levels are the order of the roles.
         assert!(
             Role::ALL
