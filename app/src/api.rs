@@ -198,6 +198,11 @@ pub async fn teams() -> Result<Vec<TeamInfo>, ApiError> {
     Ok(client().teams().await?)
 }
 
+/// One of the caller's teams as the server says now (the caller's role in it).
+pub async fn team(team_id: &str) -> Result<TeamInfo, ApiError> {
+    Ok(client().team(team_id).await?)
+}
+
 /// Creates a team (its first key and log entry made here).
 pub async fn create_team(keys: &Keys, name: &str) -> Result<(TeamInfo, TeamKey), ApiError> {
     Ok(keys.create_team(name).await?)

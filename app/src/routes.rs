@@ -1,9 +1,10 @@
 //! The pages that are loaded on first visit, not with the page: each `#[lazy_route]` below
 //! becomes a split point, and `cargo xtask dist` (through `wasm_split_cli_support`) moves the
 //! code only it reaches — the page and the `signet-core` formats it uses — out of the main
-//! module into a chunk fetched when the route is first shown. Home (with the sign-in, sign-up
-//! and unlock forms every page's `Gate` shows) stays in the main module; the key derivation
-//! those forms start is itself lazy (`api::{login, register, unlock, recover}`), so it loads
+//! module into a chunk fetched when the route is first shown. The landing page stays in the
+//! main module; the signed-in home is a `#[lazy]` chunk (`pages::team_home`), and the
+//! sign-in, sign-up and unlock forms every page's `Gate` shows are reached only from chunks.
+//! The key derivation those forms start is itself lazy (`api::{login, register, unlock, recover}`), so it loads
 //! while the person types (see docs/development.md, "Code splitting").
 
 use leptos::prelude::*;

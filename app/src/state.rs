@@ -125,16 +125,27 @@ impl AppState {
         self.teams.with(|t| t.iter().find(|t| t.id == id).cloned())
     }
 
-    /// The caller's role in `team` as the server says now. Pages read it before deciding
-    /// which actions to offer ([`signet_core::wire::Permission`]): the team list was loaded at
-    /// sign-in, and an admin may have changed the role since (a viewer must not be offered
-    /// what the server will refuse).
+    /// The caller's role in `team` as the server says now (`GET /api/teams/{team}`). Pages
+    /// read it before deciding which actions to offer ([`signet_core::wire::Permission`]):
+    /// the team list was loaded at sign-in, and an admin may have changed the role since (a
+    /// viewer must not be offered what the server will refuse). A changed team is written
+    /// back to [`AppState::teams`] (only when it changed: pages track that list), so the
+    /// switcher and the next page see it too; a 403 or 404 (removed, or the team trashed) is
+    /// the caller's to show ([`crate::components::ui::LoadError`]).
     pub async fn fresh_role(self, team: &TeamInfo) -> Result<Role, ApiError> {
-        Ok(api::teams()
-            .await?
-            .into_iter()
-            .find(|t| t.id == team.id)
-            .map_or(team.role, |t| t.role))
+        let now = api::team(&team.id).await?;
+        let role = now.role;
+        let changed = self
+            .teams
+            .with_untracked(|teams| teams.iter().any(|t| t.id == now.id && *t != now));
+        if changed {
+            self.teams.update(|teams| {
+                if let Some(t) = teams.iter_mut().find(|t| t.id == now.id) {
+                    *t = now;
+                }
+            });
+        }
+        Ok(role)
     }
 
     /// The team key of `team_id`, fetched and opened once per page lifetime (again when the

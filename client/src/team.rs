@@ -554,6 +554,11 @@ impl Session {
 }
 
 impl Api {
+    /// One of the caller's teams, with the caller's role in it as the server says now.
+    pub async fn team(&self, team_id: &str) -> Result<TeamInfo, ClientError> {
+        self.get(&format!("/teams/{team_id}")).await
+    }
+
     /// Renames a team (admins). The name is the server's to show: it is not part of the
     /// signed membership log.
     pub async fn rename_team(&self, team_id: &str, name: &str) -> Result<TeamInfo, ClientError> {

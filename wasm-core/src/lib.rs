@@ -35,6 +35,7 @@ pub mod expiry;
 pub mod fuzzing;
 pub mod ios;
 pub mod keys;
+pub mod readiness;
 pub mod vault;
 pub mod wire;
 pub mod zip;

@@ -25,7 +25,7 @@ pub fn Shell(children: Children) -> impl IntoView {
         <div class="frame">
             <nav class="sidebar" aria-label="Main">
                 <ul>
-                    <NavItem href="/" label="Overview" />
+                    <NavItem href="/" label="Home" />
                     <NavItem href="/teams" label="Teams" />
                     <NavItem href="/apps" label="Apps" />
                     <NavItem href="/credentials" label="Credentials" />

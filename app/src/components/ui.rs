@@ -15,6 +15,13 @@ pub fn date(unix: i64) -> String {
     iso.chars().take(10).collect()
 }
 
+/// `YYYY-MM-DD HH:MM:SS` (UTC) for Unix seconds.
+pub fn date_time(unix: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
+    let iso: String = d.to_iso_string().into();
+    iso.chars().take(19).collect::<String>().replace('T', " ")
+}
+
 /// "a viewer", "a developer", "an admin", "an owner".
 pub fn role_with_article(role: signet_core::wire::Role) -> String {
     use signet_core::wire::Role;

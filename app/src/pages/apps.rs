@@ -8,6 +8,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_params_map;
 use signet_core::{
     credential::{Payload, SecretText},
+    readiness::missing_for_build,
     wire::{
         Permission, Role,
         app::{AppInfo, AppRequest, Assignment, IosTarget, Platform},
@@ -324,7 +325,15 @@ fn AppBody(
         .map(|(_, c)| c.id.clone());
     let ios_pairs = ios_defaults(&v.assignments, &v.credentials);
     let downloadable = default_keystore.is_some() || !ios_pairs.is_empty();
-    let missing = missing_for_download(&v.app, default_keystore.is_some(), &ios_pairs);
+    let missing: Vec<String> = missing_for_build(
+        &v.app,
+        &v.assignments,
+        |id| v.credentials.iter().any(|c| c.id == id),
+        PROFILE,
+    )
+    .iter()
+    .map(ToString::to_string)
+    .collect();
     view! {
         <PageHeader title=v.app.name.clone() />
         <section class="card">
@@ -408,32 +417,6 @@ fn ios_defaults(
             Some((t.to_owned(), cert, profile))
         })
         .collect()
-}
-
-/// What a build of `app` needs that the download cannot include: the Android upload keystore
-/// (when the app has an Android package) and each iOS target without both a certificate and
-/// a profile.
-fn missing_for_download(
-    app: &AppInfo,
-    has_keystore: bool,
-    ios_pairs: &[(String, String, String)],
-) -> Vec<String> {
-    let mut missing = Vec::new();
-    if let Some(package) = &app.android_package
-        && !has_keystore
-    {
-        missing.push(format!("the Android upload keystore for {package}"));
-    }
-    let single = app.ios_targets.len() == 1 && !ios_pairs.is_empty();
-    for t in &app.ios_targets {
-        if !single && !ios_pairs.iter().any(|(target, _, _)| *target == t.target) {
-            missing.push(format!(
-                "the iOS certificate and profile of target {} ({})",
-                t.target, t.bundle_id
-            ));
-        }
-    }
-    missing
 }
 
 /// "Download for local builds": the default keystore, each iOS target's certificate and

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use signet_core::{
     expiry::{Expiry, not_after},
     wire::{
-        app::{Assignment, Platform},
+        app::{AppInfo, Assignment, Platform},
         credential::CredentialInfo,
     },
 };
@@ -35,7 +35,7 @@ pub struct Use {
 
 impl Use {
     /// "Acme · iOS production · Widget", with "(default)" for the slot's default.
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         let a = &self.assignment;
         let platform = match a.platform {
             Platform::Android => "Android",
@@ -64,53 +64,87 @@ pub struct Due {
     pub uses: Vec<Use>,
 }
 
-/// The team's live credentials that have a verified expiry or are unverified, expired and
-/// soonest first, the unverified last; each with the slots that use it.
-pub async fn team_expiry(team_id: &str) -> Result<Vec<Due>, ApiError> {
-    let keys = AppState::get().keys_untracked().ok_or_else(|| ApiError {
-        status: None,
-        code: None,
-        message: "sign in again".into(),
-    })?;
-    let credentials = api::verified_credentials(&keys, team_id, false).await?;
-    let mut uses: Vec<Use> = Vec::new();
-    for app in api::apps(team_id).await? {
-        for assignment in api::assignments(team_id, &app.id).await? {
-            uses.push(Use {
-                app_id: app.id.clone(),
-                app: app.name.clone(),
-                assignment,
-            });
+/// A team's apps with their slots, and its live credentials as their authors signed them:
+/// what the Expiring page, the apps list's badges and the team home are computed from.
+#[derive(Debug, Clone)]
+pub struct TeamSlots {
+    /// Each app with its assignments.
+    pub apps: Vec<(AppInfo, Vec<Assignment>)>,
+    /// The team's live credentials ([`api::verified_credentials`]).
+    pub credentials: Vec<CredentialInfo>,
+}
+
+impl TeamSlots {
+    /// Reads them: the credentials once, then each app's assignments.
+    pub async fn load(team_id: &str) -> Result<Self, ApiError> {
+        let keys = AppState::get().keys_untracked().ok_or_else(|| ApiError {
+            status: None,
+            code: None,
+            message: "Sign in again.".into(),
+        })?;
+        let credentials = api::verified_credentials(&keys, team_id, false).await?;
+        let mut apps = Vec::new();
+        for app in api::apps(team_id).await? {
+            let assignments = api::assignments(team_id, &app.id).await?;
+            apps.push((app, assignments));
         }
+        Ok(Self { apps, credentials })
     }
-    let now = now_unix();
-    let mut due: Vec<Due> = credentials
-        .into_iter()
-        .filter_map(|c| {
-            let expiry = if api::unverified(&c).is_some() {
-                None
-            } else {
-                Some(Expiry::new(not_after(&c.metadata)?, now))
-            };
-            let uses = uses
-                .iter()
-                .filter(|u| u.assignment.credential_id == c.id)
-                .cloned()
-                .collect();
-            Some(Due {
-                credential: c,
-                expiry,
-                uses,
+
+    /// Whether `id` is one of the team's live credentials.
+    pub fn is_live(&self, id: &str) -> bool {
+        self.credentials.iter().any(|c| c.id == id)
+    }
+
+    /// The live credentials that have a verified expiry or are unverified, expired and
+    /// soonest first, the unverified last; each with the slots that use it.
+    pub fn due(&self) -> Vec<Due> {
+        let uses: Vec<Use> = self
+            .apps
+            .iter()
+            .flat_map(|(app, assignments)| {
+                assignments.iter().map(|assignment| Use {
+                    app_id: app.id.clone(),
+                    app: app.name.clone(),
+                    assignment: assignment.clone(),
+                })
             })
-        })
-        .collect();
-    due.sort_by(|a, b| {
-        let key = |d: &Due| (d.expiry.is_none(), d.expiry.map(|e| e.not_after));
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.credential.label.cmp(&b.credential.label))
-    });
-    Ok(due)
+            .collect();
+        let now = now_unix();
+        let mut due: Vec<Due> = self
+            .credentials
+            .iter()
+            .filter_map(|c| {
+                let expiry = if api::unverified(c).is_some() {
+                    None
+                } else {
+                    Some(Expiry::new(not_after(&c.metadata)?, now))
+                };
+                let uses = uses
+                    .iter()
+                    .filter(|u| u.assignment.credential_id == c.id)
+                    .cloned()
+                    .collect();
+                Some(Due {
+                    credential: c.clone(),
+                    expiry,
+                    uses,
+                })
+            })
+            .collect();
+        due.sort_by(|a, b| {
+            let key = |d: &Due| (d.expiry.is_none(), d.expiry.map(|e| e.not_after));
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.credential.label.cmp(&b.credential.label))
+        });
+        due
+    }
+}
+
+/// The team's [`TeamSlots::due`].
+pub async fn team_expiry(team_id: &str) -> Result<Vec<Due>, ApiError> {
+    Ok(TeamSlots::load(team_id).await?.due())
 }
 
 /// `/expiring`.

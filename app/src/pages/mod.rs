@@ -14,4 +14,5 @@ pub mod ios;
 pub mod members;
 pub mod not_found;
 pub mod soon;
+pub mod team_home;
 pub mod teams;

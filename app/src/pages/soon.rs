@@ -2,11 +2,14 @@
 //! filterable by action.
 
 use leptos::prelude::*;
-use signet_core::wire::{Permission, audit::ACTIONS};
+use signet_core::wire::{
+    Permission,
+    audit::{ACTIONS, AuditEntry},
+};
 
 use crate::{
     api,
-    components::ui::{Loading, NoTeam, PageHeader},
+    components::ui::{Loading, NoTeam, PageHeader, date_time},
     pages::auth::Gate,
     state::AppState,
 };
@@ -21,10 +24,26 @@ pub fn Audit() -> impl IntoView {
     }
 }
 
-fn when(unix: i64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
-    let iso: String = d.to_iso_string().into();
-    iso.chars().take(19).collect::<String>().replace('T', " ")
+/// Who did it: their email then, or the robot token.
+pub fn actor(e: &AuditEntry) -> String {
+    e.actor_email
+        .clone()
+        .or(e.actor_robot_id.as_ref().map(|r| format!("robot {r}")))
+        .unwrap_or_default()
+}
+
+/// What it was done to, by label; the kind and a short id for entries written before
+/// subjects were recorded.
+pub fn subject(e: &AuditEntry) -> String {
+    if e.detail.is_empty() {
+        format!(
+            "{} {}",
+            e.target_type,
+            e.target_id.chars().take(8).collect::<String>()
+        )
+    } else {
+        e.detail.clone()
+    }
 }
 
 #[component]
@@ -99,15 +118,10 @@ fn AuditLog() -> impl IntoView {
                         <tbody>
                             {p.entries.into_iter().map(|e| view! {
                                 <tr>
-                                    <td>{when(e.at)}</td>
-                                    <td>{e.actor_email.clone().or(e.actor_robot_id.clone().map(|r| format!("robot {r}"))).unwrap_or_default()}</td>
+                                    <td>{date_time(e.at)}</td>
+                                    <td>{actor(&e)}</td>
                                     <td><code class="mono">{e.action.clone()}</code></td>
-                                    <td>{if e.detail.is_empty() {
-                                        // Entries written before subjects were recorded.
-                                        format!("{} {}", e.target_type, e.target_id.chars().take(8).collect::<String>())
-                                    } else {
-                                        e.detail.clone()
-                                    }}</td>
+                                    <td>{subject(&e)}</td>
                                     <td>{e.ip.clone()}</td>
                                 </tr>
                             }).collect_view()}

@@ -213,6 +213,13 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
         .await?;
     check(&browser, &axe_js, theme, "audit", &mut found).await?;
 
+    // The signed-in home: the team's apps, what expires soonest, recent activity.
+    browser.click("nav a[href='/']").await?;
+    browser
+        .wait_for_text("#home-activity", "credential.deleted", 30)
+        .await?;
+    check(&browser, &axe_js, theme, "team-home", &mut found).await?;
+
     browser.close().await?;
     server.stop().await?;
     let pages: Vec<String> = found

@@ -199,6 +199,79 @@ async fn browser_expiring_page_sorts_soonest_first_with_words_and_apps_show_thei
             ]),
         "{later_badges}"
     );
+
+    // The signed-in home: the team at a glance. An app with nothing stored yet says what
+    // its production builds lack; the others are ready, with their worst expiry; the
+    // soonest expiries come first (the forged one has no date to show); the owner sees the
+    // latest audit entries, each naming its subject.
+    let cli = signet_tests::cli::Cli::signed_in(&server.url, "dev").await?;
+    cli.create_app("New App", "com.acme.new", &["com.acme.new"])
+        .await?;
+    browser.click("nav a[href='/']").await?;
+    let home = browser.wait_for_text("#home-apps", "New App", 60).await?;
+    for needle in [
+        "2 missing",
+        "Add the Android upload keystore for com.acme.new",
+        "Add the iOS certificate and profile of target ",
+        "(com.acme.new)",
+    ] {
+        ensure!(home.contains(needle), "{needle} not in {home}");
+    }
+    let statuses: Value = browser
+        .wait_until(
+            "Array.from(document.querySelectorAll('#home-apps .home-app')).map(li => \
+             [li.querySelector('.app-name').textContent.trim(), \
+              li.querySelector('.home-line .badge').textContent.trim(), \
+              Array.from(li.querySelectorAll('.expiry-status')).map(s => s.dataset.severity)])",
+            10,
+        )
+        .await?;
+    ensure!(
+        statuses
+            == serde_json::json!([
+                ["Acme App", "Ready to build", ["urgent"]],
+                ["Later App", "Ready to build", ["expired", "unverified"]],
+                ["New App", "2 missing", []],
+            ]),
+        "{statuses}"
+    );
+    let soonest: Value = browser
+        .wait_until(
+            "Array.from(document.querySelectorAll('#home-expiring .home-due')).map(li => \
+             li.querySelector('.expiry-status').dataset.severity)",
+            10,
+        )
+        .await?;
+    ensure!(
+        soonest == serde_json::json!(["expired", "urgent", "soon", "ok", "ok"]),
+        "{soonest}"
+    );
+    let expiring = browser.wait_for_text("#home-expiring", EXPIRED, 5).await?;
+    ensure!(
+        !expiring.contains("2100"),
+        "the forged date is shown: {expiring}"
+    );
+    let activity = browser
+        .wait_for_text("#home-activity", "app.created", 10)
+        .await?;
+    ensure!(activity.contains("New App"), "{activity}");
+    ensure!(activity.contains("dev@example.test"), "{activity}");
+    let lead = browser
+        .wait_for_text("main .page-header", "You are an owner", 5)
+        .await?;
+    ensure!(lead.contains("production builds"), "{lead}");
+    let page = browser.wait_for_text("main", "Expires soonest", 5).await?;
+    for stale in ["come next", "Check this browser"] {
+        ensure!(
+            !page.contains(stale),
+            "{stale} on the signed-in home: {page}"
+        );
+    }
+    // After a reload the keys are gone: the home asks for the password, then shows the team.
+    browser.client.refresh().await?;
+    browser.fill("#unlock-password", PASSWORD).await?;
+    browser.click("#unlock-submit").await?;
+    browser.wait_for_text("#home-apps", "New App", 60).await?;
     browser.close().await?;
     Ok(())
 }
