@@ -45,9 +45,10 @@ impl ApiError {
     }
 }
 
+/// The message as a sentence for people ([`crate::components::ui::sentence`]).
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&crate::components::ui::sentence(&self.message))
     }
 }
 

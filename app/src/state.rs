@@ -37,6 +37,13 @@ pub struct AppState {
     pub team_id: RwSignal<Option<String>>,
     /// Team keys opened in this page's lifetime, by team id.
     team_keys: StoredValue<HashMap<String, TeamKey>>,
+    /// How many actions (a form's submit, a button's work) have started in this tab: a
+    /// "done" line left by an earlier action is hidden once another starts, so no status
+    /// line outlives its moment ([`crate::pages::auth::BusyLine`]).
+    pub actions: RwSignal<u64>,
+    /// The email of an account just made or recovered whose recovery code is on screen: the
+    /// header names it (not "Sign in") until the person confirms they saved the code.
+    pub saving_code_for: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -47,6 +54,8 @@ impl AppState {
             teams: RwSignal::new(Vec::new()),
             team_id: RwSignal::new(None),
             team_keys: StoredValue::new(HashMap::new()),
+            actions: RwSignal::new(0),
+            saving_code_for: RwSignal::new(None),
         }
     }
 

@@ -110,7 +110,11 @@ fn UserMenu() -> impl IntoView {
                     .into_any()
             }
             AuthState::Locked(_) => view! { <span class="badge warning">"Locked"</span> }.into_any(),
-            _ => view! { <a class="button small" href="/account" id="sign-in-link">"Sign in"</a> }.into_any(),
+            _ => match state.saving_code_for.get() {
+                // Signed up (or recovered), the recovery code on screen: not "Sign in".
+                Some(email) => view! { <span class="user-email" id="user-email">{email}</span> }.into_any(),
+                None => view! { <a class="button small" href="/account" id="sign-in-link">"Sign in"</a> }.into_any(),
+            },
         }}
     }
 }

@@ -15,6 +15,26 @@ pub fn date(unix: i64) -> String {
     iso.chars().take(10).collect()
 }
 
+/// An error message as a sentence for people: a capital first letter and a closing full stop.
+/// Messages from the Rust crates are written in their style ("the two passwords differ");
+/// the dashboard shows them as "The two passwords differ."
+pub fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    // ASCII only: `char::to_uppercase` would bring Unicode's case tables into the main
+    // module (8 KB gzip) for messages that are English.
+    let mut out = String::with_capacity(text.len() + 1);
+    out.push(first.to_ascii_uppercase());
+    out.extend(chars);
+    if !out.ends_with(['.', '!', '?', ':', ')', '"']) {
+        out.push('.');
+    }
+    out
+}
+
 /// `YYYY-MM-DD HH:MM:SS` (UTC) for Unix seconds.
 pub fn date_time(unix: i64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
@@ -46,8 +66,8 @@ pub fn severity_class(severity: Severity) -> &'static str {
     }
 }
 
-/// "expires in N days" with a badge: expired, expiring within 30 days, or valid (coloured by
-/// [`severity_class`]).
+/// A badge: "Expired", "Expires in N days" within 30 days, else "Valid until YYYY-MM-DD"
+/// (coloured by [`severity_class`]).
 #[component]
 pub fn ExpiryBadge(not_after: i64) -> impl IntoView {
     let expiry = Expiry::new(not_after, now_unix());
@@ -55,7 +75,8 @@ pub fn ExpiryBadge(not_after: i64) -> impl IntoView {
     let text = match expiry.severity() {
         Severity::Expired => "Expired".to_owned(),
         Severity::Urgent | Severity::Soon => format!("Expires in {days} days"),
-        Severity::Fine => format!("Valid · {days} days left"),
+        // A date, not a count: "10000 days" would read "9999" after the next reload.
+        Severity::Fine => format!("Valid until {}", date(not_after)),
     };
     view! {
         <span class=severity_class(expiry.severity()) data-days=days.to_string()>{text}</span>
@@ -125,10 +146,34 @@ pub fn CopyValue(
     #[prop(into)] value: String,
     #[prop(into)] id: String,
 ) -> impl IntoView {
+    // A colon-separated fingerprint (`AB:CD:…`) breaks only after a colon, never inside a
+    // byte: its text is the same, with a break opportunity after each `:`.
+    let fingerprint = value.len() > 2
+        && value
+            .split(':')
+            .all(|g| g.len() == 2 && g.chars().all(|c| c.is_ascii_hexdigit()));
+    let shown = if fingerprint {
+        let groups: Vec<&str> = value.split(':').collect();
+        let last = groups.len() - 1;
+        groups
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| {
+                if i < last {
+                    view! { {format!("{g}:")}<wbr /> }.into_any()
+                } else {
+                    g.to_owned().into_any()
+                }
+            })
+            .collect_view()
+            .into_any()
+    } else {
+        value.clone().into_any()
+    };
     view! {
         <div class="copy-row">
             <span class="copy-label">{label.clone()}</span>
-            <code class="mono" id=id>{value.clone()}</code>
+            <code class=if fingerprint { "mono fingerprint" } else { "mono" } id=id>{shown}</code>
             <CopyButton label text=value />
         </div>
     }

@@ -227,10 +227,11 @@ fn AppDetails() -> impl IntoView {
     let state = AppState::get();
     let params = use_params_map();
     let reload = RwSignal::new(0u32);
-    // Outlives the refetch that shows the new keystore.
-    let keygen_ms = RwSignal::new(None::<f64>);
-    // What storing a keystore did to the default; outlives the refetch too.
-    let keystore_note = RwSignal::new(None::<String>);
+    // Outlive the refetch that shows the new keystore; each with the action count when it
+    // was said ([`AppState::actions`]): hidden once another action starts.
+    let keygen_ms = RwSignal::new(None::<(f64, u64)>);
+    // What storing a keystore did to the default.
+    let keystore_note = RwSignal::new(None::<(String, u64)>);
     // The iOS build profile shown; outlives refetches too.
     let ios_profile = RwSignal::new(PROFILE.to_owned());
     let data = LocalResource::new(move || {
@@ -275,8 +276,8 @@ fn AppDetails() -> impl IntoView {
 fn AppBody(
     v: AppView,
     reload: RwSignal<u32>,
-    keygen_ms: RwSignal<Option<f64>>,
-    keystore_note: RwSignal<Option<String>>,
+    keygen_ms: RwSignal<Option<(f64, u64)>>,
+    keystore_note: RwSignal<Option<(String, u64)>>,
     ios_profile: RwSignal<String>,
 ) -> impl IntoView {
     let keystores: Vec<(Assignment, CredentialInfo)> = v
@@ -790,6 +791,31 @@ fn KeystoreCard(
     }
 }
 
+/// The alias an upload uses: the one typed, else the keystore's only private key (opened
+/// with the store password); several keys and none typed: say which there are.
+fn alias_to_use(bytes: &[u8], store_password: &str, typed: &str) -> Result<String, String> {
+    if !typed.is_empty() {
+        return Ok(typed.to_owned());
+    }
+    let keystore = signet_core::android::Keystore::open(bytes, store_password, None)
+        .map_err(|e| e.to_string())?;
+    let keys: Vec<String> = keystore
+        .entries()
+        .into_iter()
+        .filter(|e| e.kind == signet_core::android::EntryKind::PrivateKey)
+        .map(|e| e.alias)
+        .collect();
+    match keys.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => Err("this keystore holds no private key, only certificates: choose the keystore your app is signed with".to_owned()),
+        several => Err(format!(
+            "this keystore holds {} keys ({}): enter the alias of the one that signs this app",
+            several.len(),
+            several.join(", ")
+        )),
+    }
+}
+
 /// Reads a picked file's bytes.
 pub(crate) async fn file_bytes(
     input: &web_sys::HtmlInputElement,
@@ -810,8 +836,8 @@ fn AddKeystore(
     app: AppInfo,
     reload: RwSignal<u32>,
     first: bool,
-    generated_ms: RwSignal<Option<f64>>,
-    note: RwSignal<Option<String>>,
+    generated_ms: RwSignal<Option<(f64, u64)>>,
+    note: RwSignal<Option<(String, u64)>>,
 ) -> impl IntoView {
     let state = AppState::get();
     let gen_busy = RwSignal::new(Busy::Idle);
@@ -847,10 +873,13 @@ fn AddKeystore(
     // What a stored keystore did to the default, said above the forms (the page refetches).
     let stored_note = move |is_default: bool| {
         note.set((!is_default).then(|| {
-            "Stored beside the default upload keystore: builds and downloads keep using the \
-             default. Make it the default from its card only once Google Play accepted it as \
-             the upload key."
-                .to_owned()
+            (
+                "Stored beside the default upload keystore: builds and downloads keep using the \
+                 default. Make it the default from its card only once Google Play accepted it \
+                 as the upload key."
+                    .to_owned(),
+                state.actions.get_untracked(),
+            )
         }));
         Busy::Idle
     };
@@ -873,7 +902,7 @@ fn AddKeystore(
             paint().await;
             let payload = match crate::worker::generate_upload_keystore(&package).await {
                 Ok((payload, ms)) => {
-                    generated_ms.set(Some(ms));
+                    generated_ms.set(Some((ms, state.actions.get_untracked())));
                     payload
                 }
                 Err(e) => {
@@ -928,10 +957,17 @@ fn AddKeystore(
             paint().await;
             let sp = store_password.get_untracked();
             let kp = key_password.get_untracked();
+            let key_alias = match alias_to_use(&bytes, &sp, alias.get_untracked().trim()) {
+                Ok(a) => a,
+                Err(e) => {
+                    up_busy.set(Busy::Failed(format!("{e}. Nothing was stored.")));
+                    return;
+                }
+            };
             let payload = Payload::AndroidKeystore {
                 keystore: SecretText::from_bytes(&bytes),
                 keystore_password: SecretText::new(sp.clone()),
-                key_alias: alias.get_untracked().trim().to_owned(),
+                key_alias,
                 key_password: SecretText::new(if kp.is_empty() { sp } else { kp }),
             };
             // The same check the CLI makes: wrong passwords or alias → nothing is stored.
@@ -952,66 +988,90 @@ fn AddKeystore(
         });
     };
 
-    view! {
-        {move || note.get().map(|n| view! { <p class="status" role="status" id="keystore-note">{n}</p> })}
-        {(!first).then(|| view! {
-            <div class="replace-default">
-                <p class="muted" id="beside-note">
-                    "This app already has an upload keystore. Another one is stored beside it; "
-                    "builds, downloads and " <code>"signet pull"</code> " keep using the default."
-                </p>
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        id="keystore-make-default"
-                        prop:checked=move || make_default.get()
-                        on:change=move |ev| make_default.set(event_target_checked(&ev))
-                    />
-                    {format!(
-                        " Make the new one the default. This replaces the upload key Google Play \
-                         knows for {package_name}: builds signed with it are rejected until Google \
-                         accepts an upload-key reset (use \"Reset the upload key\" below to keep the \
-                         current one until then)."
-                    )}
-                </label>
-            </div>
-        })}
-        <div class="add-keystore">
-            <div class="option">
-                <h3>{if first { "Generate an upload keystore" } else { "Generate another keystore" }}</h3>
-                <p class="muted">
-                    "A new RSA-2048 key and certificate (valid 10,000 days), made in this browser "
-                    "with random passwords, as EAS would. The server only receives it encrypted."
-                </p>
-                <button
-                    id="generate-keystore"
-                    class="button primary"
-                    type="button"
-                    on:click=generate
-                    disabled=move || gen_busy.get().is_working()
-                >
-                    "Generate upload keystore"
-                </button>
-                <BusyLine state=gen_busy id="generate-status" />
-                {move || generated_ms.get().map(|ms| view! {
+    let keygen_time = move || {
+        generated_ms
+            .get()
+            .filter(|(_, at)| *at == state.actions.get())
+            .map(|(ms, _)| {
+                view! {
                     <p class="muted" id="keygen-time" data-ms=format!("{ms:.0}")>
                         {format!("Key generated in {ms:.0} ms.")}
                     </p>
-                })}
+                }
+            })
+    };
+    let forms = move || {
+        view! {
+            <div class="add-keystore">
+                <div class="option">
+                    <h3>{if first { "Generate an upload keystore" } else { "Generate another keystore" }}</h3>
+                    <p class="muted">
+                        "A new RSA-2048 key and certificate (valid 10,000 days), made in this browser "
+                        "with random passwords, as EAS would. The server only receives it encrypted."
+                    </p>
+                    <button
+                        id="generate-keystore"
+                        class="button primary"
+                        type="button"
+                        on:click=generate.clone()
+                        disabled=move || gen_busy.get().is_working()
+                    >
+                        "Generate upload keystore"
+                    </button>
+                    <BusyLine state=gen_busy id="generate-status" />
+                </div>
+                <form class="option form" on:submit=upload.clone() id="upload-keystore-form">
+                    <h3>"Upload an existing keystore"</h3>
+                    <label for="keystore-file">"Keystore file (.jks, .keystore, .p12)"</label>
+                    <input id="keystore-file" type="file" node_ref=file_ref required accept=".jks,.keystore,.p12,.pfx" />
+                    <Field id="keystore-password" label="Keystore password" value=store_password kind="password" autocomplete="off" required=true />
+                    <Field id="keystore-alias" label="Key alias (leave empty when the keystore holds one key)" value=alias autocomplete="off" />
+                    <Field id="key-password" label="Key password (leave empty if the same)" value=key_password kind="password" autocomplete="off" />
+                    <button id="upload-keystore" class="button" type="submit" disabled=move || up_busy.get().is_working()>
+                        "Check and upload"
+                    </button>
+                    <BusyLine state=up_busy id="upload-status" />
+                </form>
             </div>
-            <form class="option form" on:submit=upload id="upload-keystore-form">
-                <h3>"Upload an existing keystore"</h3>
-                <label for="keystore-file">"Keystore file (.jks, .keystore, .p12)"</label>
-                <input id="keystore-file" type="file" node_ref=file_ref required accept=".jks,.keystore,.p12,.pfx" />
-                <Field id="keystore-password" label="Keystore password" value=store_password kind="password" autocomplete="off" required=true />
-                <Field id="keystore-alias" label="Key alias" value=alias autocomplete="off" required=true />
-                <Field id="key-password" label="Key password (leave empty if the same)" value=key_password kind="password" autocomplete="off" />
-                <button id="upload-keystore" class="button" type="submit" disabled=move || up_busy.get().is_working()>
-                    "Check and upload"
-                </button>
-                <BusyLine state=up_busy id="upload-status" />
-            </form>
-        </div>
+        }
+    };
+
+    view! {
+        {move || note.get().filter(|(_, at)| *at == state.actions.get()).map(|(n, _)| view! { <p class="status" role="status" id="keystore-note">{n}</p> })}
+        {keygen_time}
+        {if first {
+            forms().into_any()
+        } else {
+            // The slot has a keystore: adding another is rare and changes nothing until it
+            // is made the default, so its forms fold away (the page stays short).
+            view! {
+                <details class="add-more" id="add-keystore-more">
+                    <summary>"Add another upload keystore"</summary>
+                    <div class="replace-default">
+                        <p class="muted" id="beside-note">
+                            "This app already has an upload keystore. Another one is stored beside it; "
+                            "builds, downloads and " <code>"signet pull"</code> " keep using the default."
+                        </p>
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                id="keystore-make-default"
+                                prop:checked=move || make_default.get()
+                                on:change=move |ev| make_default.set(event_target_checked(&ev))
+                            />
+                            {format!(
+                                " Make the new one the default. This replaces the upload key Google Play \
+                                 knows for {package_name}: builds signed with it are rejected until Google \
+                                 accepts an upload-key reset (use \"Reset the upload key\" below to keep the \
+                                 current one until then)."
+                            )}
+                        </label>
+                    </div>
+                    {forms()}
+                </details>
+            }
+            .into_any()
+        }}
     }
 }
 

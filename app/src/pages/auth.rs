@@ -5,11 +5,14 @@
 use std::sync::Arc;
 
 use leptos::{prelude::*, task::spawn_local};
-use signet_core::wire::account::{SessionResponse, SignupMode, SignupPolicyInfo};
+use signet_core::{
+    vault::strength::estimate,
+    wire::account::{SessionResponse, SignupMode, SignupPolicyInfo},
+};
 
 use crate::{
     api::{self, InviteLink, Keys},
-    components::ui::CopyButton,
+    components::ui::{CopyButton, sentence},
     state::{AppState, AuthState},
 };
 
@@ -38,14 +41,39 @@ impl Busy {
     }
 }
 
-/// The line under a form: a spinner while working, the error when it failed.
+/// The line under a form: a spinner while working, the error when it failed, what happened
+/// when it is done — until another action starts anywhere on the page ([`AppState::actions`]):
+/// then a "done" line is stale and hidden. Errors stay until their form is used again.
 #[component]
 pub fn BusyLine(state: RwSignal<Busy>, #[prop(into)] id: String) -> impl IntoView {
+    let app = AppState::get();
+    // Each start of work here is an action: other lines' "done" goes.
+    Effect::new(move |was_working: Option<bool>| {
+        let working = state.with(Busy::is_working);
+        if working && was_working != Some(true) {
+            app.actions.update(|n| *n += 1);
+        }
+        working
+    });
+    // The action count when this line became "done".
+    let done_at = StoredValue::new(None::<u64>);
     view! {
         <div aria-live="polite" id=id>
             {move || match state.get() {
-                Busy::Idle => ().into_any(),
+                Busy::Done(_) if {
+                    let now = app.actions.get();
+                    let at = done_at.get_value().unwrap_or_else(|| {
+                        done_at.set_value(Some(now));
+                        now
+                    });
+                    now > at
+                } => ().into_any(),
+                Busy::Idle => {
+                    done_at.set_value(None);
+                    ().into_any()
+                }
                 Busy::Working(what) => {
+                    done_at.set_value(None);
                     view! {
                         <p class="status" role="status">
                             <span class="spinner" aria-hidden="true"></span>
@@ -63,9 +91,10 @@ pub fn BusyLine(state: RwSignal<Busy>, #[prop(into)] id: String) -> impl IntoVie
                         .into_any()
                 }
                 Busy::Failed(why) => {
+                    done_at.set_value(None);
                     view! {
                         <p class="status error-text" role="alert">
-                            {why}
+                            {sentence(&why)}
                         </p>
                     }
                         .into_any()
@@ -293,10 +322,12 @@ fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
     spawn_local(api::__preload_recover());
     // Signed in, waiting until the new recovery code is confirmed as saved.
     let pending: RwSignal<Option<(Keys, String)>> = RwSignal::new(None);
+    on_cleanup(move || drop(state.saving_code_for.try_set(None)));
     let saved = RwSignal::new(false);
     let finish = move |()| {
         if let Some((keys, _)) = pending.get_untracked() {
             pending.set(None);
+            state.saving_code_for.set(None);
             recovering.set(false);
             spawn_local(state.signed_in(keys));
         }
@@ -338,6 +369,7 @@ fn Recover(recovering: RwSignal<bool>) -> impl IntoView {
                     password.set(String::new());
                     confirm.set(String::new());
                     busy.set(Busy::Idle);
+                    state.saving_code_for.set(Some(keys.user.email.clone()));
                     pending.set(Some((keys, next.dangerously_display().to_string())));
                 }
                 Err(err) => busy.set(Busy::Failed(err.to_string())),
@@ -398,6 +430,7 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
     let busy = RwSignal::new(Busy::Idle);
     // The new account waits here until the recovery code is confirmed as saved.
     let pending: RwSignal<Option<(Keys, String)>> = RwSignal::new(None);
+    on_cleanup(move || drop(state.saving_code_for.try_set(None)));
     let saved = RwSignal::new(false);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -439,6 +472,7 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
                     password.set(String::new());
                     confirm.set(String::new());
                     busy.set(Busy::Idle);
+                    state.saving_code_for.set(Some(keys.user.email.clone()));
                     pending.set(Some((keys, code.dangerously_display().to_string())));
                 }
                 Err(err) => busy.set(Busy::Failed(err.to_string())),
@@ -448,6 +482,7 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
     let finish = move |()| {
         if let Some((keys, _)) = pending.get_untracked() {
             pending.set(None);
+            state.saving_code_for.set(None);
             spawn_local(state.signed_in(keys));
         }
     };
@@ -488,6 +523,7 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
                                 autocomplete="new-password"
                                 required=true
                             />
+                            <PasswordStrength password />
                             <Field
                                 id="signup-confirm"
                                 label="Repeat the password"
@@ -517,6 +553,33 @@ fn SignUp(signing_up: RwSignal<bool>, invited: bool, policy: Policy) -> impl Int
                 }
             }}
         </section>
+    }
+}
+
+/// A meter of how guessable the password being chosen looks
+/// ([`signet_core::vault::strength`]), with what to do about it. Advice only: the form
+/// refuses only fewer than 10 characters.
+#[component]
+fn PasswordStrength(password: RwSignal<String>) -> impl IntoView {
+    move || {
+        let p = password.get();
+        (!p.is_empty()).then(|| {
+            let s = estimate(&p);
+            view! {
+                <div class="strength" id="signup-strength" data-score=s.score().to_string()>
+                    <meter
+                        min="0"
+                        max="4"
+                        low="1.5"
+                        high="2.5"
+                        optimum="4"
+                        value=s.score().to_string()
+                        aria-label="Password strength"
+                    ></meter>
+                    <span>{format!("{} · {}", s.word(), sentence(s.advice()))}</span>
+                </div>
+            }
+        })
     }
 }
 

@@ -20,6 +20,7 @@ use signet_core::{
         doctor::{Report, Status, diagnose},
         import::{self, BundleFiles, ImportItem},
     },
+    readiness::default_in_slot,
     wire::{
         Permission,
         app::{AppInfo, AssignRequest, Platform},
@@ -89,6 +90,9 @@ struct Checked {
     report: Option<Report>,
     items: Vec<ImportItem>,
     reuse: Vec<Option<(String, String)>>,
+    /// Every item is already stored and already its slot's default in this app: there is
+    /// nothing to import.
+    in_place: bool,
     problem: Option<String>,
     files: Vec<String>,
 }
@@ -99,6 +103,7 @@ impl Checked {
             report: None,
             items: Vec::new(),
             reuse: Vec::new(),
+            in_place: false,
             problem: Some(problem),
             files: Vec::new(),
         }
@@ -224,6 +229,26 @@ async fn check(
         .iter()
         .map(|item| import::same_as(&existing, item).map(|c| (c.id.clone(), c.label.clone())))
         .collect();
+    let assignments = match api::assignments(team, &app.id).await {
+        Ok(list) => list,
+        Err(e) => {
+            checked.problem = Some(e.to_string());
+            return checked;
+        }
+    };
+    checked.in_place = items.iter().zip(&checked.reuse).all(|(item, reuse)| {
+        reuse.as_ref().is_some_and(|(id, _)| {
+            default_in_slot(
+                &assignments,
+                |_| true,
+                item.platform,
+                PROFILE,
+                &item.target,
+                item.payload.kind(),
+            )
+            .is_some_and(|a| a.credential_id == *id)
+        })
+    });
     checked.items = items;
     checked.problem = None;
     checked
@@ -450,7 +475,7 @@ fn ImportForm(app: AppInfo) -> impl IntoView {
                 <section class="card" aria-labelledby="import-found-title" id="import-found">
                     <h2 id="import-found-title">"2. What was found"</h2>
                     {found.problem.clone().map(|p| view! {
-                        <p class="error-text" role="alert" id="import-problem">{p}</p>
+                        <p class="error-text" role="alert" id="import-problem">{crate::components::ui::sentence(&p)}</p>
                     })}
                     {(!found.files.is_empty()).then(|| view! {
                         <p class="muted" id="import-files-found">
@@ -460,12 +485,30 @@ fn ImportForm(app: AppInfo) -> impl IntoView {
                     {found.report.clone().map(|r| view! { <ReportTable report=r /> })}
                     {ready.then(|| view! { <ItemTable found=found.clone() /> })}
                 </section>
-                {ready.then(move || view! {
+                {(ready && found.in_place).then(|| view! {
+                    <section class="card" aria-labelledby="import-confirm-title" id="import-nothing">
+                        <h2 id="import-confirm-title">"3. Nothing to import"</h2>
+                        <p>
+                            "Everything in this bundle is already stored and is this app's default "
+                            "for the " {PROFILE} " profile."
+                        </p>
+                        <p><a class="button" href=back.clone()>"Open the app"</a></p>
+                    </section>
+                })}
+                {(ready && !found.in_place).then(move || {
+                    let all_stored = found.reuse.iter().all(Option::is_some);
+                    view! {
                     <section class="card" aria-labelledby="import-confirm-title">
                         <h2 id="import-confirm-title">"3. Import"</h2>
                         <p class="muted">
-                            "Each credential is encrypted here under the team key, uploaded, and "
-                            "made the default of its slot (" {PROFILE} " profile), as signet push does."
+                            {if all_stored {
+                                "Everything is already stored: nothing is encrypted or uploaded \
+                                 again; each becomes the default of its slot ("
+                            } else {
+                                "Each credential is encrypted here under the team key, uploaded, and \
+                                 made the default of its slot ("
+                            }}
+                            {PROFILE} " profile), as signet push does."
                         </p>
                         <button
                             id="import-confirm"
@@ -474,13 +517,14 @@ fn ImportForm(app: AppInfo) -> impl IntoView {
                             on:click=on_import
                             disabled=move || import_busy.get().is_working() || done.get()
                         >
-                            "Encrypt and import"
+                            {if all_stored { "Make them this app's defaults" } else { "Encrypt and import" }}
                         </button>
                         <BusyLine state=import_busy id="import-status" />
                         {move || done.get().then(|| view! {
                             <p><a class="button" id="import-done-link" href=back.clone()>"Open the app"</a></p>
                         })}
                     </section>
+                    }
                 })}
             }
         })}

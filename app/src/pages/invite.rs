@@ -118,7 +118,7 @@ fn InviteDetails() -> impl IntoView {
         <PageHeader title="Join a team" />
         {move || match preview.get() {
             None => view! { <Loading what="Reading the invitation…" /> }.into_any(),
-            Some(Err(e)) => view! { <p class="error-text" role="alert" id="invite-error">{e}</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error-text" role="alert" id="invite-error">{crate::components::ui::sentence(&e.to_string())}</p> }.into_any(),
             Some(Ok(p)) => {
                 view! {
                     <section class="card" id="invite-preview">

@@ -241,11 +241,16 @@ fn MemberRow(
                 }
                     .into_any(),
             }}
-            <td>{date(m.joined_at)}</td>
+            <td class="nowrap">{date(m.joined_at)}</td>
             {admin.then(|| view! {
-                <td>
-                    <button class="button small danger remove-member" type="button" on:click=remove>
-                        {format!("Remove {}", m.email)}
+                <td class="nowrap">
+                    <button
+                        class="button small danger remove-member"
+                        type="button"
+                        aria-label=format!("Remove {}", m.email)
+                        on:click=remove
+                    >
+                        "Remove"
                     </button>
                 </td>
             })}
@@ -355,7 +360,7 @@ fn Invites(team_id: String, invites: Vec<InviteInfo>, reload: RwSignal<u32>) -> 
                                 view! {
                                     <li>
                                         <span class="badge">{i.role.as_str()}</span>
-                                        " by " {i.created_by_email.clone()} " · expires " {date(i.expires_at)} " "
+                                        " by " {i.created_by_email.clone()} " · expires " <span class="nowrap">{date(i.expires_at)}</span> " "
                                         <button class="button small" type="button" on:click=revoke>"Revoke"</button>
                                     </li>
                                 }

@@ -24,6 +24,26 @@ pub fn Audit() -> impl IntoView {
     }
 }
 
+/// An action id (`credential.payload_read`) in monospace that wraps only after a `.` or `_`,
+/// never inside a word.
+#[component]
+pub fn ActionId(action: String) -> impl IntoView {
+    let mut parts = Vec::new();
+    let mut word = String::new();
+    for c in action.chars() {
+        word.push(c);
+        if c == '.' || c == '_' {
+            parts.push(std::mem::take(&mut word));
+        }
+    }
+    view! {
+        <code class="mono action-id">
+            {parts.into_iter().map(|p| view! { {p}<wbr /> }).collect_view()}
+            {word}
+        </code>
+    }
+}
+
 /// Who did it: their email then, or the robot token.
 pub fn actor(e: &AuditEntry) -> String {
     e.actor_email
@@ -120,7 +140,7 @@ fn AuditLog() -> impl IntoView {
                                 <tr>
                                     <td>{date_time(e.at)}</td>
                                     <td>{actor(&e)}</td>
-                                    <td><code class="mono">{e.action.clone()}</code></td>
+                                    <td><ActionId action=e.action.clone() /></td>
                                     <td>{subject(&e)}</td>
                                     <td>{e.ip.clone()}</td>
                                 </tr>

@@ -25,7 +25,7 @@ use crate::{
         auth::Gate,
         credentials::kind_name,
         expiring::{AppExpiryBadges, Due, TeamSlots},
-        soon::{actor, subject},
+        soon::{ActionId, actor, subject},
     },
     state::AppState,
 };
@@ -283,7 +283,7 @@ fn Activity(entries: Option<Vec<AuditEntry>>) -> impl IntoView {
                         <li class="home-entry">
                             <div class="home-line">
                                 <span>{subject(&e)}</span>
-                                <code class="mono">{e.action.clone()}</code>
+                                <ActionId action=e.action.clone() />
                             </div>
                             <span class="muted">{format!("{} · {} UTC", actor(&e), date_time(e.at))}</span>
                         </li>

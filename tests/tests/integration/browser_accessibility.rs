@@ -140,6 +140,9 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
         .await?;
     browser.click("#show-signup").await?;
     browser.wait_for("#signup-email", 20).await?;
+    // With the strength meter showing.
+    browser.fill("#signup-password", "Password123").await?;
+    browser.wait_for("#signup-strength meter", 10).await?;
     check(&browser, &axe_js, theme, "sign-up", &mut found).await?;
 
     sign_up(&browser, &server.url, &format!("{theme}@example.com")).await?;

@@ -194,7 +194,20 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
         .await?;
     browser.click("#show-signup").await?;
     browser.fill("#signup-email", email).await?;
+    // The strength meter: a common password is called what it is, a passphrase strong.
+    browser.fill("#signup-password", "Password123").await?;
+    let weak = browser
+        .wait_for_text("#signup-strength", "Very weak", 10)
+        .await?;
+    assert!(weak.contains("words"), "{weak}");
     browser.fill("#signup-password", PASSWORD).await?;
+    browser
+        .wait_until(
+            "document.querySelector('#signup-strength').dataset.score === '4' && \
+             document.querySelector('#signup-strength meter').value === 4",
+            10,
+        )
+        .await?;
     browser.fill("#signup-confirm", PASSWORD).await?;
     // The working state is rendered before Argon2id blocks the thread. The page's thread is
     // busy while it shows, so a poll could miss it: record every text the page shows instead.
@@ -224,6 +237,16 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
         "the working state was never shown"
     );
     assert_eq!(code.trim().split('-').count(), 8, "{code}");
+    // The header names the new account, not "Sign in", while the code is on screen.
+    browser.wait_for_text("#user-email", email, 5).await?;
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("#sign-in-link"))
+            .await
+            .is_err(),
+        "the header offers \"Sign in\" on the recovery-code screen"
+    );
     // Download as a text file (the code and whose it is) and Print (the browser's dialog).
     browser.click("#recovery-download").await?;
     let saved = String::from_utf8(
@@ -274,7 +297,7 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
     browser.fill("#unlock-password", "not my password").await?;
     browser.click("#unlock-submit").await?;
     browser
-        .wait_for_text("#unlock-status", "wrong password", 60)
+        .wait_for_text("#unlock-status", "Wrong password", 60)
         .await?;
     browser.fill("#unlock-password", PASSWORD).await?;
     let started = Instant::now();
@@ -348,6 +371,7 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
     assert_ne!(next_code.trim(), code.trim());
     assert_eq!(next_code.trim().split('-').count(), 8, "{next_code}");
     browser.wait_for("#recovery-download", 5).await?;
+    browser.wait_for_text("#user-email", email, 5).await?;
     confirm_recovery_code(&browser).await?;
     let recovered = browser
         .wait_for_text("#account-fingerprint", "", 60)
@@ -503,6 +527,21 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
         .text()
         .await?;
     let shown_alias = browser.wait_for(".keystore-alias", 5).await?.text().await?;
+    // Fingerprints break only between bytes: a break opportunity after each colon and none
+    // inside a byte, so a wrapped SHA-256 never splits "AB" across lines.
+    let breaks: serde_json::Value = browser
+        .wait_until(
+            "(() => { const c = document.querySelector('.keystore code[id^=sha256-]'); \
+             return c && [c.querySelectorAll('wbr').length, getComputedStyle(c).overflowWrap, \
+             getComputedStyle(c).wordBreak]; })()",
+            5,
+        )
+        .await?;
+    assert_eq!(
+        breaks,
+        serde_json::json!([31, "normal", "normal"]),
+        "{breaks}"
+    );
 
     // The native client (the CLI's code) opens what the browser stored; keytool agrees.
     let api = signet_client::Api::new(&server.url);
@@ -612,6 +651,8 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
             "CN=Legacy, O=Acme",
         ],
     )?;
+    // The app has a keystore: the forms for another are folded away until asked for.
+    browser.click("#add-keystore-more summary").await?;
     browser
         .wait_for("#keystore-file", 10)
         .await?
@@ -631,7 +672,16 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     browser.click("#upload-keystore").await?;
     browser.wait_for_text("#upload-status", "nope", 60).await?;
     assert_eq!(session.credentials(&team.id, false).await?.len(), 1);
-    browser.fill("#keystore-alias", "legacy").await?;
+    // No alias typed: the keystore's only key ("legacy") is the one stored.
+    // (WebDriver's clear fires no `input` event: empty it the way typing would.)
+    browser
+        .client
+        .execute(
+            "const i = document.getElementById('keystore-alias'); i.value = ''; \
+             i.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![],
+        )
+        .await?;
     // A second keystore is stored beside the default unless the box that explains what
     // replacing Google Play's upload key means is ticked.
     let note = browser
@@ -653,6 +703,11 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
         .await?;
     browser
         .wait_for_text("#keystore-note", "Stored beside the default", 30)
+        .await?;
+    // A status line says what just happened, then goes once another action starts: the
+    // generation's "Key generated in … ms." is gone after this upload.
+    browser
+        .wait_until("document.getElementById('keygen-time') === null", 10)
         .await?;
     // Exactly one default keystore: the generated one (`true`) or the other (`false`).
     let generated_is_default = |yes: bool| {
@@ -1090,6 +1145,8 @@ async fn browser_full_session_never_sends_a_secret_in_the_clear() -> anyhow::Res
             "CN=Prod",
         ],
     )?;
+    // The app has a keystore: the forms for another are folded away until asked for.
+    browser.click("#add-keystore-more summary").await?;
     browser
         .wait_for("#keystore-file", 10)
         .await?
@@ -1358,7 +1415,7 @@ async fn browser_an_app_is_renamed_fixed_and_deleted_from_its_page() -> anyhow::
     browser.fill("#delete-app-confirm", "Acme").await?;
     browser.click("#delete-app").await?;
     browser
-        .wait_for_text("#edit-app-status", "type the app's name", 10)
+        .wait_for_text("#edit-app-status", "Type the app's name", 10)
         .await?;
     assert_eq!(session.api.apps(&team.id).await?.len(), 1);
     browser.fill("#delete-app-confirm", "Acme Renamed").await?;

@@ -250,7 +250,8 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
         ],
     )?;
 
-    // The download re-imports: same keystore, so it is reused, not stored twice.
+    // The download re-imports: same keystore, already this app's default, so there is
+    // nothing to import and no button that would claim to encrypt anything.
     browser.click("#import-link").await?;
     choose(&browser, "#import-zip", &download_path).await?;
     browser.click("#import-check").await?;
@@ -258,10 +259,21 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
         .wait_for_text("#import-items", "already stored", 60)
         .await?;
     assert!(items.contains("reused"), "{items}");
-    browser.click("#import-confirm").await?;
     browser
-        .wait_for_text("#import-status", "0 uploaded, 1 already stored", 60)
+        .wait_for_text(
+            "#import-nothing",
+            "already stored and is this app's default",
+            10,
+        )
         .await?;
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("#import-confirm"))
+            .await
+            .is_err(),
+        "\"Encrypt and import\" is offered for a bundle that is all in place"
+    );
     let stored = session.credentials(&team.id, false).await?;
     assert_eq!(stored.len(), 1, "the re-import stored nothing new");
     let credential = stored[0].clone();

@@ -272,7 +272,13 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         &apple_fixture("AuthKey_ABC123DEFG.p8"),
     )
     .await?;
-    browser.fill("#ios-push-first-0", "ABC123DEFG").await?;
+    // The key id comes from Apple's file name, AuthKey_<ID>.p8.
+    browser
+        .wait_until(
+            "document.getElementById('ios-push-first-0').value === 'ABC123DEFG'",
+            10,
+        )
+        .await?;
     browser.fill("#ios-push-second-0", "A1B2C3D4E5").await?;
     browser.click("#ios-upload-push-0").await?;
     browser
@@ -282,6 +288,17 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
             60,
         )
         .await?;
+    // No card shows an empty fact (a certificate without a team name has no "Apple team"
+    // row rather than a blank one).
+    let blank: serde_json::Value = browser
+        .wait_until(
+            "(() => { const dds = Array.from(document.querySelectorAll('.ios-credential .facts dd')); \
+             return dds.length > 0 && dds.filter(d => !d.textContent.trim()).length === 0 \
+             ? 'none' : dds.filter(d => !d.textContent.trim()).map(d => d.previousElementSibling.textContent); })()",
+            10,
+        )
+        .await?;
+    assert_eq!(blank, serde_json::json!("none"), "{blank}");
     // 6. An App Store Connect API key: a malformed issuer id stores nothing.
     let asc_key = apple_fixture("AuthKey_ABC123DEFG.p8");
     pick(&browser, "#ios-asc-file-0", &asc_key).await?;
@@ -465,7 +482,20 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     let error = browser
         .wait_for_text("#ios-p12-status-0", "Nothing was stored", 60)
         .await?;
-    assert!(error.contains("wrong .p12 password"), "{error}");
+    assert!(error.contains("Wrong .p12 password"), "{error}");
+    // Not a .p12 at all: said in iOS words (the keystore reader's own wording is Android's).
+    let not_p12 = tempfile::Builder::new().suffix(".p12").tempfile()?;
+    std::fs::write(not_p12.path(), b"-----BEGIN CERTIFICATE-----\nnot this\n")?;
+    pick(&browser, "#ios-p12-file-0", not_p12.path()).await?;
+    browser.click("#ios-upload-p12-0").await?;
+    let error = browser
+        .wait_for_text("#ios-p12-status-0", "Not a .p12 file", 60)
+        .await?;
+    assert!(
+        error.contains("Keychain Access") && !error.contains("keystore"),
+        "{error}"
+    );
+    pick(&browser, "#ios-p12-file-0", &p12).await?;
     browser
         .fill(
             "#ios-p12-first-0",

@@ -37,6 +37,7 @@ pub mod robot;
 pub mod rotation;
 mod secret;
 pub mod server_side;
+pub mod strength;
 pub mod team_key;
 pub mod trust_state;
 pub mod user_key;

@@ -66,12 +66,10 @@ pub(super) fn profile_problems(
 fn facts(c: &CredentialInfo) -> Vec<(&'static str, String)> {
     let m = meta(c);
     let s = |key| meta_str(&m, key);
-    let team = |name: String, id: String| {
-        if name.is_empty() {
-            id
-        } else {
-            format!("{name} ({id})")
-        }
+    let team = |name: String, id: String| match (name.is_empty(), id.is_empty()) {
+        (true, _) => id,
+        (false, true) => name,
+        (false, false) => format!("{name} ({id})"),
     };
     let expires = || date(m.get("not_after").and_then(|v| v.as_i64()).unwrap_or(0));
     match c.kind {
@@ -156,6 +154,9 @@ pub(super) fn CredentialRow(
             <dl class="facts">
                 {facts(&credential)
                     .into_iter()
+                    // A fact the file does not have (a certificate without a team name) is
+                    // left out, not shown as an empty row.
+                    .filter(|(_, v)| !v.trim().is_empty())
                     .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
                     .collect_view()}
             </dl>

@@ -160,12 +160,44 @@ fn payload(
     })
 }
 
+/// The key id in the name Apple gives a downloaded key, `AuthKey_<ID>.p8` (ten letters and
+/// digits; a browser may add " (1)" to a second download of the same name).
+fn key_id_from_file_name(name: &str) -> Option<String> {
+    let id = name.strip_prefix("AuthKey_")?.split(['.', ' ']).next()?;
+    (id.len() == 10 && id.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| id.to_ascii_uppercase())
+}
+
 /// An inspection failure in the words of the file that was uploaded.
 fn explain(kind: Upload, e: signet_core::Error) -> String {
     match (kind, e) {
         (Upload::P12, signet_core::Error::WrongKeystorePassword) => {
             "wrong .p12 password: enter the password the certificate was exported with".into()
         }
+        (Upload::P12, signet_core::Error::NotAKeystore) => {
+            "not a .p12 file: export the distribution certificate with its private key from \
+             Keychain Access (My Certificates → Export → .p12), or upload Apple's .cer for a \
+             request made here"
+                .into()
+        }
+        (Upload::P12, signet_core::Error::MalformedKeystore { reason, .. }) => {
+            format!("the .p12 file is damaged or truncated ({reason}): export it again")
+        }
+        (Upload::P12, signet_core::Error::UnsupportedKeystore(what)) => format!(
+            "this .p12 uses something Signet does not read ({what}): convert it with \
+             `openssl pkcs12 -in old.p12 -nodes -legacy | openssl pkcs12 -export -out new.p12`"
+        ),
+        (Upload::P12, signet_core::Error::WrongKeyPassword { .. }) => {
+            "the .p12 password opens the file but not its private key: export it again with \
+             one password"
+                .into()
+        }
+        (
+            Upload::P12,
+            signet_core::Error::UnknownAlias { .. } | signet_core::Error::NotAKeyEntry { .. },
+        ) => "the .p12 holds no private key: export the certificate together with its key \
+             (My Certificates in Keychain Access, not Certificates)"
+            .into(),
         (_, e) => e.to_string(),
     }
 }
@@ -320,7 +352,26 @@ pub(super) fn UploadForm(
         <form class="option form" on:submit=submit id=form_id>
             <h5>{title}</h5>
             <label for=label_for>{file_label}</label>
-            <input id=file_id type="file" node_ref=file_ref required accept=accept />
+            <input
+                id=file_id
+                type="file"
+                node_ref=file_ref
+                required
+                accept=accept
+                on:change=move |_| {
+                    // Apple names the key file after its id: `AuthKey_ABC123DEFG.p8`.
+                    if matches!(kind, Upload::PushKey | Upload::AscKey)
+                        && first.with_untracked(|f| f.trim().is_empty())
+                        && let Some(id) = file_ref
+                            .get_untracked()
+                            .and_then(|i| i.files())
+                            .and_then(|f| f.get(0))
+                            .and_then(|f| key_id_from_file_name(&f.name()))
+                    {
+                        first.set(id);
+                    }
+                }
+            />
             {first_label.map(|label| view! {
                 <Field id=first_id label value=first kind=first_kind autocomplete="off" required=first_required />
             })}
