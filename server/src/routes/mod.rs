@@ -27,7 +27,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{MethodRouter, delete, get, patch, post, put},
 };
-use signet_core::wire::Role;
+use signet_core::wire::Permission;
 
 use crate::{AppState, error::ApiError};
 
@@ -40,8 +40,10 @@ pub enum Access {
     Public,
     /// Any signed-in user.
     SignedIn,
-    /// A member of the path's team with at least this role.
-    Member(Role),
+    /// A member of the path's team whose role has this permission
+    /// ([`Permission::min_role`]; the handler's `Member<{ Permission::X.level() }>` names
+    /// the same one).
+    Member(Permission),
     /// Any member of the path's team, or a robot token of that team within its scope.
     Reader,
     /// A developer (or higher) of the path's team, or a robot token within its scope.
@@ -58,7 +60,7 @@ impl Access {
         match self {
             Self::Public => "public".into(),
             Self::SignedIn => "signed-in user".into(),
-            Self::Member(role) => format!("team member, role ≥ {role}"),
+            Self::Member(p) => format!("team member, role ≥ {}", p.min_role()),
             Self::Reader => "team member (any role) or robot token in scope".into(),
             Self::SecretReader => "team developer or higher, or robot token in scope".into(),
             Self::TrashedTeamOwner => "owner of the trashed team".into(),
@@ -118,7 +120,6 @@ fn with_limit(mut r: (RouteSpec, Handler), limit: usize) -> (RouteSpec, Handler)
 /// Every API route: method, path, access rule, summary and handler.
 pub fn catalog() -> Vec<(RouteSpec, Handler)> {
     use Access::*;
-    use Role::*;
     vec![
         route(
             "GET",
@@ -237,21 +238,21 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "GET",
             "/teams/{team}",
-            Member(Viewer),
+            Member(Permission::View),
             "A team",
             get(teams::get),
         ),
         route(
             "PATCH",
             "/teams/{team}",
-            Member(Admin),
+            Member(Permission::RenameTeam),
             "Rename a team",
             patch(teams::rename),
         ),
         route(
             "DELETE",
             "/teams/{team}",
-            Member(Owner),
+            Member(Permission::DeleteTeam),
             "Move a team to the trash",
             delete(teams::delete),
         ),
@@ -265,14 +266,14 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "GET",
             "/teams/{team}/key",
-            Member(Developer),
+            Member(Permission::OpenCredentials),
             "The caller's wrapped team key",
             get(teams::my_key),
         ),
         route(
             "PUT",
             "/teams/{team}/key",
-            Member(Developer),
+            Member(Permission::OpenCredentials),
             "Store a self-wrap of the current team key",
             put(teams::store_key),
         ),
@@ -280,7 +281,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             route(
                 "POST",
                 "/teams/{team}/rotation",
-                Member(Admin),
+                Member(Permission::ManageMembers),
                 "Swap in a rotated team key",
                 post(teams::rotate),
             ),
@@ -289,7 +290,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "POST",
             "/teams/{team}/leave",
-            Member(Viewer),
+            Member(Permission::View),
             "Leave the team",
             post(teams::leave),
         ),
@@ -303,21 +304,21 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "GET",
             "/teams/{team}/members",
-            Member(Viewer),
+            Member(Permission::View),
             "Members with roles and fingerprints",
             get(teams::members),
         ),
         route(
             "PATCH",
             "/teams/{team}/members/{user}",
-            Member(Admin),
+            Member(Permission::ManageMembers),
             "Change a member's role",
             patch(teams::change_role),
         ),
         route(
             "DELETE",
             "/teams/{team}/members/{user}",
-            Member(Admin),
+            Member(Permission::ManageMembers),
             "Remove a member (flags key rotation)",
             delete(teams::remove_member),
         ),
@@ -325,21 +326,21 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "GET",
             "/teams/{team}/invites",
-            Member(Admin),
+            Member(Permission::Invite),
             "Invitations of a team",
             get(invites::list),
         ),
         route(
             "POST",
             "/teams/{team}/invites",
-            Member(Admin),
+            Member(Permission::Invite),
             "Invite by link",
             post(invites::create),
         ),
         route(
             "DELETE",
             "/teams/{team}/invites/{invite}",
-            Member(Admin),
+            Member(Permission::Invite),
             "Revoke an invitation",
             delete(invites::revoke),
         ),
@@ -368,7 +369,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "POST",
             "/teams/{team}/apps",
-            Member(Developer),
+            Member(Permission::EditApps),
             "Create an app",
             post(apps::create),
         ),
@@ -382,14 +383,14 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "PUT",
             "/teams/{team}/apps/{app}",
-            Member(Developer),
+            Member(Permission::EditApps),
             "Change an app",
             put(apps::update),
         ),
         route(
             "DELETE",
             "/teams/{team}/apps/{app}",
-            Member(Admin),
+            Member(Permission::DeleteApps),
             "Delete an app (credentials stay)",
             delete(apps::delete),
         ),
@@ -403,21 +404,21 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "PUT",
             "/teams/{team}/apps/{app}/assignments",
-            Member(Developer),
+            Member(Permission::EditCredentials),
             "Assign a credential to a slot",
             put(apps::assign),
         ),
         route(
             "GET",
             "/teams/{team}/apps/{app}/robots",
-            Member(Developer),
+            Member(Permission::EditCredentials),
             "Cards of the robot tokens an assignment to the app must wrap for",
             get(robots::cards),
         ),
         route(
             "DELETE",
             "/teams/{team}/apps/{app}/assignments",
-            Member(Developer),
+            Member(Permission::EditCredentials),
             "Remove a credential from a slot",
             delete(apps::unassign),
         ),
@@ -433,7 +434,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             route(
                 "POST",
                 "/teams/{team}/credentials",
-                Member(Developer),
+                Member(Permission::EditCredentials),
                 "Store a new credential",
                 post(credentials::create),
             ),
@@ -450,7 +451,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             route(
                 "PUT",
                 "/teams/{team}/credentials/{credential}",
-                Member(Developer),
+                Member(Permission::EditCredentials),
                 "Update a credential at its current revision",
                 put(credentials::update),
             ),
@@ -459,7 +460,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "DELETE",
             "/teams/{team}/credentials/{credential}",
-            Member(Developer),
+            Member(Permission::EditCredentials),
             "Move a credential to the trash",
             delete(credentials::delete),
         ),
@@ -473,14 +474,14 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "POST",
             "/teams/{team}/credentials/{credential}/restore",
-            Member(Developer),
+            Member(Permission::EditCredentials),
             "Restore a credential from the trash",
             post(credentials::restore),
         ),
         route(
             "DELETE",
             "/teams/{team}/credentials/{credential}/purge",
-            Member(Admin),
+            Member(Permission::PurgeCredentials),
             "Delete a trashed credential for good",
             delete(credentials::purge),
         ),
@@ -488,7 +489,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "GET",
             "/teams/{team}/robots",
-            Member(Admin),
+            Member(Permission::ManageRobots),
             "Robot tokens of a team",
             get(robots::list),
         ),
@@ -496,7 +497,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             route(
                 "POST",
                 "/teams/{team}/asc-relay",
-                Member(Developer),
+                Member(Permission::EditCredentials),
                 "Forward one App Store Connect request whose token is scoped to exactly it",
                 post(asc_relay::relay),
             ),
@@ -506,7 +507,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             route(
                 "POST",
                 "/teams/{team}/robots",
-                Member(Admin),
+                Member(Permission::ManageRobots),
                 "Create a robot token",
                 post(robots::create),
             ),
@@ -516,7 +517,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
             route(
                 "POST",
                 "/teams/{team}/robots/{robot}/grants",
-                Member(Admin),
+                Member(Permission::ManageRobots),
                 "Grant credentials to a robot token",
                 post(robots::grant),
             ),
@@ -526,35 +527,35 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "GET",
             "/teams/{team}/alerts",
-            Member(Admin),
+            Member(Permission::ManageAlerts),
             "Alert destinations, the newest deliveries, whether email is available",
             get(alerts::overview),
         ),
         route(
             "POST",
             "/teams/{team}/alerts/destinations",
-            Member(Admin),
+            Member(Permission::ManageAlerts),
             "Add an alert destination (a webhook's signing secret is shown once)",
             post(alerts::create),
         ),
         route(
             "DELETE",
             "/teams/{team}/alerts/destinations/{destination}",
-            Member(Admin),
+            Member(Permission::ManageAlerts),
             "Remove an alert destination",
             delete(alerts::delete),
         ),
         route(
             "POST",
             "/teams/{team}/alerts/destinations/{destination}/test",
-            Member(Admin),
+            Member(Permission::ManageAlerts),
             "Send a test alert to one destination now",
             post(alerts::test),
         ),
         route(
             "DELETE",
             "/teams/{team}/robots/{robot}",
-            Member(Admin),
+            Member(Permission::ManageRobots),
             "Revoke a robot token",
             delete(robots::revoke),
         ),
@@ -569,7 +570,7 @@ pub fn catalog() -> Vec<(RouteSpec, Handler)> {
         route(
             "GET",
             "/teams/{team}/audit",
-            Member(Admin),
+            Member(Permission::ReadAudit),
             "The audit log, newest first",
             get(audit::list),
         ),
