@@ -67,6 +67,21 @@ enum CredentialsCommand {
     Remove(IdArgs),
     /// Bring a credential back from the trash.
     Restore(IdArgs),
+    /// Rename a credential (its metadata is signed again by you; the secret is untouched).
+    Rename(RenameArgs),
+}
+
+#[derive(Debug, Args)]
+struct RenameArgs {
+    /// The credential's id (see `signet credentials`).
+    id: String,
+    /// Its new name in the team's list.
+    label: String,
+    /// Its team (name or id; default: searched in your teams).
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +112,7 @@ pub fn run(args: CredentialsArgs) -> Result<bool> {
         None => list(args),
         Some(CredentialsCommand::Remove(id)) => trash(id, true, args.server).map(|()| true),
         Some(CredentialsCommand::Restore(id)) => trash(id, false, args.server).map(|()| true),
+        Some(CredentialsCommand::Rename(r)) => rename(r, args.server).map(|()| true),
     }
 }
 
@@ -448,6 +464,63 @@ fn columns<const N: usize>(header: [&str; N], cells: &[[String; N]]) -> String {
         out.push_str(&line(&row.each_ref().map(String::as_str)));
     }
     out
+}
+
+/// `signet credentials rename ID LABEL`: the same rename as the dashboard's
+/// (`Session::rename_credential`): only metadata that verifies is signed again; a stale
+/// revision (someone changed it meanwhile) is a 409 that says to try again.
+fn rename(args: RenameArgs, server: ServerArgs) -> Result<()> {
+    let label = args.label.trim();
+    if label.is_empty() {
+        bail!(
+            "give the new name: signet credentials rename {} \"New name\"",
+            args.id
+        );
+    }
+    let ctx = Ctx::load(&args.server.clone().or(server))?;
+    block_on(async {
+        let session = ctx.session().await?;
+        let teams = session.teams().await.map_err(|e| explain(e, Who::User))?;
+        let teams: Vec<_> = match &args.team {
+            Some(t) => teams
+                .into_iter()
+                .filter(|team| team.id == *t || team.name == *t)
+                .collect(),
+            None => teams,
+        };
+        let mut holder = None;
+        for team in &teams {
+            if session.api.credential(&team.id, &args.id).await.is_ok() {
+                holder = Some(team);
+                break;
+            }
+        }
+        let Some(team) = holder else {
+            bail!(
+                "no credential {} in {} (see `signet credentials`; a trashed one is renamed \
+                 after `signet credentials restore`)",
+                args.id,
+                args.team
+                    .as_deref()
+                    .map_or("your teams".to_owned(), |t| format!("team {t}"))
+            );
+        };
+        let before = session
+            .api
+            .credential(&team.id, &args.id)
+            .await
+            .map_err(|e| explain(e, Who::User))?
+            .label;
+        let renamed = session
+            .rename_credential(&team.id, &args.id, label)
+            .await
+            .map_err(|e| explain(e, Who::User))?;
+        println!(
+            "Renamed “{before}” to “{}” in {}.",
+            renamed.label, team.name
+        );
+        Ok(())
+    })
 }
 
 fn trash(args: IdArgs, remove: bool, server: ServerArgs) -> Result<()> {

@@ -298,6 +298,37 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
             && forged_rows[0]["claimed_not_after"] == FORGED_NOT_AFTER,
         "{forged:#?}"
     );
+
+    // Renaming: a verified credential gets its new name, its metadata signed again by the
+    // renamer (still verified); the forged one is refused, and keeps its name.
+    let soon_id = within_30[1]["id"].as_str().context("id")?;
+    let said = dev
+        .ok(&[
+            "credentials",
+            "rename",
+            soon_id,
+            "Acme App Store profile 2027",
+        ])
+        .await?;
+    ensure!(said.contains("to “Acme App Store profile 2027”"), "{said}");
+    let listed = rows(&dev.ok(&["credentials", "--json"]).await?)?;
+    let renamed = listed
+        .iter()
+        .find(|r| r["id"] == soon_id)
+        .context("the renamed credential")?;
+    ensure!(
+        renamed["label"] == "Acme App Store profile 2027" && renamed["verified"] == true,
+        "{renamed:#?}"
+    );
+    let refused = dev
+        .fails(&["credentials", "rename", later_id, "Trust me"])
+        .await?;
+    ensure!(refused.contains("cannot be renamed"), "{refused}");
+    let listed = rows(&dev.ok(&["credentials", "--json"]).await?)?;
+    ensure!(
+        listed.iter().all(|r| r["label"] != "Trust me"),
+        "{listed:#?}"
+    );
     let forged_table = dev.run(&["credentials", "--expiring", "3d"]).await?;
     ensure!(
         forged_table.code == Some(0)
