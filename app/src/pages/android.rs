@@ -281,6 +281,7 @@ fn PlayCertForm(
                     &app_id,
                     "Play app-signing certificate",
                     &payload,
+                    PROFILE,
                     true,
                     busy,
                 )
@@ -375,8 +376,10 @@ fn UploadKeyReset(app: AppInfo, pending: Option<Key>, reload: RwSignal<u32>) -> 
                         date(now_unix())
                     );
                     // Beside the default: builds keep the key Google knows.
-                    store_android(state, &keys, &team, &app_id, &label, &payload, false, busy)
-                        .await?;
+                    store_android(
+                        state, &keys, &team, &app_id, &label, &payload, PROFILE, false, busy,
+                    )
+                    .await?;
                     save_certificate(&payload)?;
                     Ok::<(), String>(())
                 }

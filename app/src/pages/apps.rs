@@ -1,6 +1,8 @@
 //! Apps (name, Android package, iOS bundle ids per target) and, per app, its Android upload
 //! keystores: generated here or uploaded, checked with [`Payload::inspect`] before anything is
-//! stored, sealed under the team key, and assigned to the production build profile. The
+//! stored, sealed under the team key, and assigned to the build profile chosen on the page
+//! (production, preview, development, or another the app's slots use; the download is
+//! production's). The
 //! signing keys side by side (upload key and Play app-signing key, assetlinks.json, upload-key
 //! reset) live in [`super::android`], the iOS part of the page in [`super::ios`].
 
@@ -31,6 +33,9 @@ use crate::{
 
 /// The build profile the dashboard assigns to (EAS's default).
 const PROFILE: &str = "production";
+
+/// The Android build profiles offered before anything is assigned to them (EAS's defaults).
+const ANDROID_PROFILES: [&str; 3] = ["production", "preview", "development"];
 
 /// `/apps`.
 #[component]
@@ -234,6 +239,7 @@ fn AppDetails() -> impl IntoView {
     let keystore_note = RwSignal::new(None::<(String, u64)>);
     // The iOS build profile shown; outlives refetches too.
     let ios_profile = RwSignal::new(PROFILE.to_owned());
+    let android_profile = RwSignal::new(PROFILE.to_owned());
     let data = LocalResource::new(move || {
         let team = state.team();
         let id = params.with(|p| p.get("id")).unwrap_or_default();
@@ -267,7 +273,8 @@ fn AppDetails() -> impl IntoView {
         None => view! { <Loading what="Loading the app…" /> }.into_any(),
         Some(Err(e)) => view! { <crate::components::ui::LoadError e /> }.into_any(),
         Some(Ok(v)) => {
-            view! { <AppBody v reload keygen_ms keystore_note ios_profile /> }.into_any()
+            view! { <AppBody v reload keygen_ms keystore_note ios_profile android_profile /> }
+                .into_any()
         }
     }
 }
@@ -279,22 +286,23 @@ fn AppBody(
     keygen_ms: RwSignal<Option<(f64, u64)>>,
     keystore_note: RwSignal<Option<(String, u64)>>,
     ios_profile: RwSignal<String>,
+    android_profile: RwSignal<String>,
 ) -> impl IntoView {
-    let keystores: Vec<(Assignment, CredentialInfo)> = v
+    // The production profile's: what the download holds.
+    let keystores = keystores_of(&v.assignments, &v.credentials, PROFILE);
+    // EAS's three profiles, and any other one the app's Android slots use.
+    let mut android_profiles: Vec<String> =
+        ANDROID_PROFILES.iter().map(|p| (*p).to_owned()).collect();
+    for a in v
         .assignments
         .iter()
-        .filter(|a| {
-            a.platform == Platform::Android
-                && a.profile == PROFILE
-                && a.kind == CredentialKind::AndroidKeystore.as_str()
-        })
-        .filter_map(|a| {
-            v.credentials
-                .iter()
-                .find(|c| c.id == a.credential_id)
-                .map(|c| (a.clone(), c.clone()))
-        })
-        .collect();
+        .filter(|a| a.platform == Platform::Android)
+    {
+        if !android_profiles.contains(&a.profile) {
+            android_profiles.push(a.profile.clone());
+        }
+    }
+    let (assignments, credentials) = (v.assignments.clone(), v.credentials.clone());
     let ios = v
         .app
         .ios_targets
@@ -304,7 +312,6 @@ fn AppBody(
         .join(", ");
     let can_write = v.role.may(Permission::EditCredentials);
     let app = v.app.clone();
-    let empty = keystores.is_empty();
     let service_accounts: Vec<(Assignment, CredentialInfo)> = v
         .assignments
         .iter()
@@ -355,33 +362,78 @@ fn AppBody(
             <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() missing=missing.clone() />
         })}
         <section class="card" aria-labelledby="android-title">
-            <h2 id="android-title">"Android upload keystore · " {PROFILE} " profile"</h2>
-            {if empty {
+            <h2 id="android-title">"Android upload keystore"</h2>
+            <div class="form inline">
+                <label for="android-profile">"Build profile"</label>
+                <select id="android-profile" on:change=move |ev| android_profile.set(event_target_value(&ev))>
+                    {android_profiles
+                        .into_iter()
+                        .map(|p| {
+                            let selected = p == android_profile.get_untracked();
+                            view! { <option value=p.clone() selected=selected>{p.clone()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            {move || {
+                let profile = android_profile.get();
+                let keystores = keystores_of(&assignments, &credentials, &profile);
+                let empty = keystores.is_empty();
+                let app = app.clone();
                 view! {
-                    <p class="empty-note" id="no-keystore">
-                        "This app has no upload keystore for the " {PROFILE}
-                        " profile yet. Generate one (recommended for new apps) or upload the one "
-                        "you already sign with."
-                    </p>
+                    {if empty {
+                        view! {
+                            <p class="empty-note" id="no-keystore">
+                                {format!("This app has no upload keystore for the {profile} profile yet. ")}
+                                {if profile == PROFILE {
+                                    "Generate one (recommended for new apps) or upload the one you already sign with."
+                                } else {
+                                    "Builds of this profile need their own: generate one, or upload the keystore they sign with."
+                                }}
+                            </p>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <div class="keystores">
+                                {keystores
+                                    .into_iter()
+                                    .map(|(a, c)| view! { <KeystoreCard assignment=a credential=c app_id=app.id.clone() reload can_write /> })
+                                    .collect_view()}
+                            </div>
+                        }
+                            .into_any()
+                    }}
+                    {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms note=keystore_note profile=profile.clone() /> })}
                 }
-                    .into_any()
-            } else {
-                view! {
-                    <div class="keystores">
-                        {keystores
-                            .into_iter()
-                            .map(|(a, c)| view! { <KeystoreCard assignment=a credential=c app_id=app.id.clone() reload can_write /> })
-                            .collect_view()}
-                    </div>
-                }
-                    .into_any()
             }}
-            {can_write.then(|| view! { <AddKeystore app=app.clone() reload first=empty generated_ms=keygen_ms note=keystore_note /> })}
         </section>
         <AndroidSigningKeys app=v.app.clone() assignments=v.assignments.clone() credentials=v.credentials.clone() reload can_write />
         <ServiceAccounts items=service_accounts app_id=v.app.id.clone() reload can_write />
         <IosCredentials app=v.app.clone() assignments=v.assignments.clone() credentials=v.credentials.clone() reload can_write profile=ios_profile />
     }
+}
+
+/// The live upload keystores in the Android slot of build profile `profile`.
+fn keystores_of(
+    assignments: &[Assignment],
+    credentials: &[CredentialInfo],
+    profile: &str,
+) -> Vec<(Assignment, CredentialInfo)> {
+    assignments
+        .iter()
+        .filter(|a| {
+            a.platform == Platform::Android
+                && a.profile == profile
+                && a.kind == CredentialKind::AndroidKeystore.as_str()
+        })
+        .filter_map(|a| {
+            credentials
+                .iter()
+                .find(|c| c.id == a.credential_id)
+                .map(|c| (a.clone(), c.clone()))
+        })
+        .collect()
 }
 
 /// Per iOS target (empty: single target) of the production profile, the default distribution
@@ -557,7 +609,10 @@ fn ServiceAccounts(
                 payload
                     .inspect()
                     .map_err(|e| format!("{e}. Nothing was stored."))?;
-                store_android(state, &keys, &team, &app_id, &name, &payload, true, busy).await?;
+                store_android(
+                    state, &keys, &team, &app_id, &name, &payload, PROFILE, true, busy,
+                )
+                .await?;
                 Ok::<(), String>(())
             }
             .await;
@@ -645,6 +700,7 @@ pub(crate) async fn store_android(
     app_id: &str,
     label: &str,
     payload: &Payload,
+    profile: &str,
     is_default: bool,
     busy: RwSignal<Busy>,
 ) -> Result<CredentialInfo, String> {
@@ -663,7 +719,7 @@ pub(crate) async fn store_android(
         team,
         app_id,
         Platform::Android,
-        PROFILE,
+        profile,
         &credential.id,
         is_default,
     )
@@ -694,6 +750,7 @@ fn KeystoreCard(
     let not_after = meta.get("not_after").and_then(|v| v.as_i64()).unwrap_or(0);
     let busy = RwSignal::new(Busy::Idle);
     let credential_id = credential.id.clone();
+    let slot_profile = assignment.profile.clone();
     // Switching the default switches the upload key Google Play knows: asked once more.
     let confirming = RwSignal::new(false);
     let make_default = move |_| {
@@ -702,7 +759,8 @@ fn KeystoreCard(
             return;
         };
         confirming.set(false);
-        let (app_id, credential_id) = (app_id.clone(), credential_id.clone());
+        let (app_id, credential_id, profile) =
+            (app_id.clone(), credential_id.clone(), slot_profile.clone());
         busy.set(Busy::Working("Making it the default…".into()));
         spawn_local(async move {
             match api::assign(
@@ -710,7 +768,7 @@ fn KeystoreCard(
                 &team,
                 &app_id,
                 Platform::Android,
-                PROFILE,
+                &profile,
                 &credential_id,
                 true,
             )
@@ -838,9 +896,12 @@ fn AddKeystore(
     first: bool,
     generated_ms: RwSignal<Option<(f64, u64)>>,
     note: RwSignal<Option<(String, u64)>>,
+    /// The build profile whose slot it goes to.
+    profile: String,
 ) -> impl IntoView {
     let state = AppState::get();
     let gen_busy = RwSignal::new(Busy::Idle);
+    let profile = StoredValue::new(profile);
     let package = app.android_package.clone();
     let app_id = app.id.clone();
     // The first keystore becomes the default. Another one replaces the upload key Google
@@ -859,13 +920,23 @@ fn AddKeystore(
             .get_untracked()
             .ok_or_else(|| "choose a team".to_owned())?;
         let is_default = first || make_default.get_untracked();
+        let profile = profile.get_value();
+        // Another profile's, or a second one: named so that two never read the same.
+        let label = if profile == PROFILE {
+            label
+        } else {
+            format!("{label} · {profile}")
+        };
         let label = if first {
             label
         } else {
-            format!("{label} ({})", date(now_unix()))
+            format!(
+                "{label} ({} UTC)",
+                crate::components::ui::date_time(now_unix())
+            )
         };
         store_android(
-            state, &keys, &team, &app_id, &label, &payload, is_default, busy,
+            state, &keys, &team, &app_id, &label, &payload, &profile, is_default, busy,
         )
         .await?;
         Ok::<bool, String>(is_default)

@@ -746,6 +746,66 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
         .screenshot("dashboard-android-two-keystores")
         .await?;
 
+    // Another build profile is a slot of its own: preview starts empty, its first keystore
+    // is its default, and production's default stays what it was.
+    let pick_profile = |profile: &str| {
+        format!(
+            "const s = document.getElementById('android-profile'); s.value = '{profile}'; \
+             s.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+        )
+    };
+    browser
+        .client
+        .execute(&pick_profile("preview"), vec![])
+        .await?;
+    browser
+        .wait_for_text(
+            "#no-keystore",
+            "no upload keystore for the preview profile",
+            10,
+        )
+        .await?;
+    browser.click("#generate-keystore").await?;
+    browser
+        .wait_until(
+            "document.querySelectorAll('.keystore').length === 1 && \
+             document.querySelector('.keystore .default-badge')",
+            120,
+        )
+        .await?;
+    let app_id = session.api.apps(&team.id).await?[0].id.clone();
+    let slots = session.api.assignments(&team.id, &app_id).await?;
+    let default_of = |profile: &str| {
+        slots
+            .iter()
+            .find(|a| a.profile == profile && a.is_default && a.kind == "android_keystore")
+            .map(|a| a.credential_id.clone())
+    };
+    assert_eq!(
+        default_of("production"),
+        Some(generated_id.clone()),
+        "{slots:?}"
+    );
+    let preview = default_of("preview").context("no preview default")?;
+    assert_ne!(preview, generated_id);
+    let labels: Vec<String> = session
+        .credentials(&team.id, false)
+        .await?
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert!(
+        labels.iter().any(|l| l.ends_with("· preview")),
+        "{labels:?}"
+    );
+    browser
+        .client
+        .execute(&pick_profile("production"), vec![])
+        .await?;
+    browser
+        .wait_until("document.querySelectorAll('.keystore').length === 2", 10)
+        .await?;
+
     // An FCM v1 service-account key: something else is refused, the real one is shown by
     // project and client email.
     browser
@@ -773,7 +833,7 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
         accounts.contains("firebase-adminsdk-x1y2z@signet-test-project.iam.gserviceaccount.com"),
         "{accounts}"
     );
-    assert_eq!(session.credentials(&team.id, false).await?.len(), 3);
+    assert_eq!(session.credentials(&team.id, false).await?.len(), 4);
 
     // The credential page: metadata, creator, days to expiry, where it is used; trash, restore.
     browser.client.goto(&app_url).await?;
