@@ -226,14 +226,14 @@ impl Store {
         if !team_owns(&mut tx, Owned::App, team_id, app_id).await? {
             return Err(ApiError::NotFound);
         }
-        let kind: Option<String> = sqlx::query_scalar(
-            "SELECT kind FROM credentials WHERE id = $1 AND team_id = $2 AND deleted_at IS NULL",
+        let found: Option<(String, String)> = sqlx::query_as(
+            "SELECT kind, label FROM credentials WHERE id = $1 AND team_id = $2 AND deleted_at IS NULL",
         )
         .bind(&req.credential_id)
         .bind(team_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let kind = kind.ok_or_else(|| {
+        let (kind, label) = found.ok_or_else(|| {
             ApiError::Invalid(format!(
                 "credential {} is not in this team (or is in the trash)",
                 req.credential_id
@@ -281,12 +281,11 @@ impl Store {
                 target_type: "app",
                 target_id: app_id,
                 detail: format!(
-                    "{} {} {}{} ← {}{}",
+                    "{} {} {}{} ← “{label}”{}",
                     req.platform.as_str(),
                     req.profile,
                     req.target,
                     if req.target.is_empty() { "" } else { " " },
-                    req.credential_id,
                     if req.is_default { " (default)" } else { "" }
                 ) + &if req.robot_grants.is_empty() {
                     String::new()
@@ -309,6 +308,13 @@ impl Store {
         now: i64,
     ) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
+        // Named by label in the log (a trashed credential keeps its label).
+        let label: Option<String> =
+            sqlx::query_scalar("SELECT label FROM credentials WHERE id = $1 AND team_id = $2")
+                .bind(&req.credential_id)
+                .bind(team_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let done = sqlx::query(
             "DELETE FROM assignments WHERE app_id = $1 AND platform = $2 AND profile = $3 AND target = $4 AND credential_id = $5 \
              AND app_id IN (SELECT id FROM apps WHERE team_id = $6)",
@@ -331,11 +337,12 @@ impl Store {
                 target_type: "app",
                 target_id: app_id,
                 detail: format!(
-                    "{} {} {} ✕ {}",
+                    "{} {} {}{} ✕ {}",
                     req.platform.as_str(),
                     req.profile,
                     req.target,
-                    req.credential_id
+                    if req.target.is_empty() { "" } else { " " },
+                    label.map_or_else(|| req.credential_id.clone(), |l| format!("“{l}”"))
                 ),
             },
             now,

@@ -324,6 +324,19 @@ async fn story(db: Db) -> Result<()> {
         !detail_of("robot.revoked").is_empty(),
         "robot.revoked has no subject"
     );
+    // A slot change names the credential by its label, not its id.
+    let slots: Vec<&AuditEntry> = all
+        .entries
+        .iter()
+        .filter(|e| e.action == "assignment.changed")
+        .collect();
+    ensure!(
+        !slots.is_empty()
+            && slots
+                .iter()
+                .all(|e| e.detail.contains('“') && !e.detail.contains(&e.target_id)),
+        "{slots:#?}"
+    );
 
     // The last owner can neither leave nor be demoted.
     let leave = owner.leave_team(&team.id).await;
