@@ -179,6 +179,16 @@ impl Browser {
         unreachable!("the loop returns")
     }
 
+    /// Whether nothing matches `css` now (no waiting: call it once the page has settled).
+    /// Only WebDriver's "no such element" means absent; any other failure is an error.
+    pub async fn absent(&self, css: &str) -> Result<bool> {
+        match self.client.find(fantoccini::Locator::Css(css)).await {
+            Ok(_) => Ok(false),
+            Err(e) if e.is_no_such_element() => Ok(true),
+            Err(e) => Err(e).with_context(|| format!("looking for `{css}`")),
+        }
+    }
+
     /// Waits for the element matching `css` and clicks it.
     pub async fn click(&self, css: &str) -> Result<()> {
         for attempt in 1.. {

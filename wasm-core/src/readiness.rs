@@ -32,16 +32,6 @@ pub enum Missing {
     },
 }
 
-impl Missing {
-    /// The platform this is for.
-    pub fn platform(&self) -> Platform {
-        match self {
-            Self::AndroidKeystore { .. } => Platform::Android,
-            Self::IosSigning { .. } => Platform::Ios,
-        }
-    }
-}
-
 impl fmt::Display for Missing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -174,7 +164,6 @@ mod tests {
             missing[1].to_string(),
             "the iOS certificate and profile of target Acme (com.acme.app)"
         );
-        assert_eq!(missing[1].platform(), Platform::Ios);
         assert!(missing_for_build(&app(None, &[]), &[], |_| true, "production").is_empty());
     }
 

@@ -192,6 +192,47 @@ pub fn CopyBlock(
     }
 }
 
+/// EAS's build profiles: offered before anything is assigned to them.
+pub const BUILD_PROFILES: [&str; 3] = ["production", "preview", "development"];
+
+/// The build profiles an app's `platform` slots are shown for: EAS's three, then any other
+/// one its assignments use.
+pub fn build_profiles(
+    assignments: &[signet_core::wire::app::Assignment],
+    platform: signet_core::wire::app::Platform,
+) -> Vec<String> {
+    let mut profiles: Vec<String> = BUILD_PROFILES.iter().map(|p| (*p).to_owned()).collect();
+    for a in assignments.iter().filter(|a| a.platform == platform) {
+        if !profiles.contains(&a.profile) {
+            profiles.push(a.profile.clone());
+        }
+    }
+    profiles
+}
+
+/// "Build profile": a choice among `profiles`, bound to `profile`.
+#[component]
+pub fn ProfileSelect(
+    id: &'static str,
+    profiles: Vec<String>,
+    profile: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="form inline">
+            <label for=id>"Build profile"</label>
+            <select id=id on:change=move |ev| profile.set(event_target_value(&ev))>
+                {profiles
+                    .into_iter()
+                    .map(|p| {
+                        let selected = p == profile.get_untracked();
+                        view! { <option value=p.clone() selected=selected>{p.clone()}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
 /// A page heading with an optional line under it.
 #[component]
 pub fn PageHeader(

@@ -10,7 +10,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_params_map;
 use signet_core::{
     credential::{Payload, SecretText},
-    readiness::missing_for_build,
+    readiness::{default_in_slot, missing_for_build},
     wire::{
         Permission, Role,
         app::{AppInfo, AppRequest, Assignment, IosTarget, Platform},
@@ -21,7 +21,10 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api::{self, ApiError, Keys},
-    components::ui::{CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, date, now_unix},
+    components::ui::{
+        CopyValue, ExpiryBadge, Loading, NoTeam, PageHeader, ProfileSelect, build_profiles, date,
+        now_unix,
+    },
     pages::{
         android::AndroidSigningKeys,
         auth::{Busy, BusyLine, Field, Gate, paint},
@@ -33,9 +36,6 @@ use crate::{
 
 /// The build profile the dashboard assigns to (EAS's default).
 const PROFILE: &str = "production";
-
-/// The Android build profiles offered before anything is assigned to them (EAS's defaults).
-const ANDROID_PROFILES: [&str; 3] = ["production", "preview", "development"];
 
 /// `/apps`.
 #[component]
@@ -290,18 +290,7 @@ fn AppBody(
 ) -> impl IntoView {
     // The production profile's: what the download holds.
     let keystores = keystores_of(&v.assignments, &v.credentials, PROFILE);
-    // EAS's three profiles, and any other one the app's Android slots use.
-    let mut android_profiles: Vec<String> =
-        ANDROID_PROFILES.iter().map(|p| (*p).to_owned()).collect();
-    for a in v
-        .assignments
-        .iter()
-        .filter(|a| a.platform == Platform::Android)
-    {
-        if !android_profiles.contains(&a.profile) {
-            android_profiles.push(a.profile.clone());
-        }
-    }
+    let android_profiles = build_profiles(&v.assignments, Platform::Android);
     let (assignments, credentials) = (v.assignments.clone(), v.credentials.clone());
     let ios = v
         .app
@@ -363,18 +352,7 @@ fn AppBody(
         })}
         <section class="card" aria-labelledby="android-title">
             <h2 id="android-title">"Android upload keystore"</h2>
-            <div class="form inline">
-                <label for="android-profile">"Build profile"</label>
-                <select id="android-profile" on:change=move |ev| android_profile.set(event_target_value(&ev))>
-                    {android_profiles
-                        .into_iter()
-                        .map(|p| {
-                            let selected = p == android_profile.get_untracked();
-                            view! { <option value=p.clone() selected=selected>{p.clone()}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
+            <ProfileSelect id="android-profile" profiles=android_profiles profile=android_profile />
             {move || {
                 let profile = android_profile.get();
                 let keystores = keystores_of(&assignments, &credentials, &profile);
@@ -442,22 +420,14 @@ fn ios_defaults(
     assignments: &[Assignment],
     credentials: &[CredentialInfo],
 ) -> Vec<(String, String, String)> {
-    let live = |a: &&Assignment| {
-        a.platform == Platform::Ios
-            && a.profile == PROFILE
-            && a.is_default
-            && credentials.iter().any(|c| c.id == a.credential_id)
-    };
+    let is_live = |id: &str| credentials.iter().any(|c| c.id == id);
     let find = |target: &str, kind: CredentialKind| {
-        assignments
-            .iter()
-            .filter(live)
-            .find(|a| a.target == target && a.kind == kind.as_str())
+        default_in_slot(assignments, is_live, Platform::Ios, PROFILE, target, kind)
             .map(|a| a.credential_id.clone())
     };
     let mut targets: Vec<&str> = assignments
         .iter()
-        .filter(live)
+        .filter(|a| a.platform == Platform::Ios && a.profile == PROFILE)
         .map(|a| a.target.as_str())
         .collect();
     targets.sort_unstable();

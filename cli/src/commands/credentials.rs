@@ -25,7 +25,7 @@ use super::{
     files, input,
     metadata::Authors,
     pull::PlatformChoice,
-    remote::{Ctx, Reader, ServerArgs, Who, block_on, explain},
+    remote::{Ctx, Reader, ServerArgs, TeamRef, Who, block_on, explain},
 };
 
 /// `signet credentials`.
@@ -479,48 +479,57 @@ fn rename(args: RenameArgs, server: ServerArgs) -> Result<()> {
     }
     let ctx = Ctx::load(&args.server.clone().or(server))?;
     block_on(async {
-        let session = ctx.session().await?;
-        let teams = session.teams().await.map_err(|e| explain(e, Who::User))?;
-        let teams: Vec<_> = match &args.team {
-            Some(t) => teams
-                .into_iter()
-                .filter(|team| team.id == *t || team.name == *t)
-                .collect(),
-            None => teams,
-        };
-        let mut holder = None;
-        for team in &teams {
-            if session.api.credential(&team.id, &args.id).await.is_ok() {
-                holder = Some(team);
-                break;
-            }
+        let reader = ctx.reader().await?;
+        if matches!(reader, Reader::Robot { .. }) {
+            bail!("robot tokens can only read; sign in with `signet login` to rename credentials");
         }
-        let Some(team) = holder else {
-            bail!(
-                "no credential {} in {} (see `signet credentials`; a trashed one is renamed \
-                 after `signet credentials restore`)",
-                args.id,
-                args.team
-                    .as_deref()
-                    .map_or("your teams".to_owned(), |t| format!("team {t}"))
-            );
-        };
-        let before = session
-            .api
-            .credential(&team.id, &args.id)
-            .await
-            .map_err(|e| explain(e, Who::User))?
-            .label;
+        let (team, before) = holder(&reader, args.team.as_deref(), &args.id, false).await?;
+        let session = ctx.session().await?;
         let renamed = session
             .rename_credential(&team.id, &args.id, label)
             .await
             .map_err(|e| explain(e, Who::User))?;
+        let before = before.map(|c| c.label).unwrap_or_default();
         println!(
             "Renamed “{before}” to “{}” in {}.",
             renamed.label, team.name
         );
         Ok(())
     })
+}
+
+/// Which of the reader's teams (or the one named) holds credential `id`, live or in the
+/// trash: a credential id is unique, so each team is asked. A live one comes with its
+/// details (`in_use` included).
+async fn holder(
+    reader: &Reader,
+    team: Option<&str>,
+    id: &str,
+    in_trash: bool,
+) -> Result<(TeamRef, Option<CredentialInfo>)> {
+    let api = reader.api();
+    let teams = match team {
+        Some(t) => vec![reader.team(Some(t)).await?],
+        None => reader.teams().await?,
+    };
+    for team in teams {
+        if in_trash {
+            // A trashed credential is only in the trash list.
+            if api
+                .credentials(&team.id, true)
+                .await
+                .is_ok_and(|list| list.iter().any(|c| c.id == id))
+            {
+                return Ok((team, None));
+            }
+        } else if let Ok(info) = api.credential(&team.id, id).await {
+            return Ok((team, Some(info)));
+        }
+    }
+    bail!(
+        "no credential {id} in your teams (see `signet credentials`{})",
+        if in_trash { " --deleted" } else { "" }
+    )
 }
 
 fn trash(args: IdArgs, remove: bool, server: ServerArgs) -> Result<()> {
@@ -531,40 +540,10 @@ fn trash(args: IdArgs, remove: bool, server: ServerArgs) -> Result<()> {
             bail!("robot tokens can only read; sign in with `signet login` to change credentials");
         }
         let api = reader.api();
-        let teams = match &args.team {
-            Some(t) => vec![reader.team(Some(t)).await?],
-            None => reader.teams().await?,
-        };
-        // Which team holds it: a credential id is unique, so ask each team.
-        let mut holder = None;
-        for team in teams {
-            let found = if remove {
-                api.credential(&team.id, &args.id).await.is_ok()
-            } else {
-                // A trashed credential is only in the trash list.
-                api.credentials(&team.id, true)
-                    .await
-                    .is_ok_and(|list| list.iter().any(|c| c.id == args.id))
-            };
-            if found {
-                holder = Some(team);
-                break;
-            }
-        }
-        let Some(team) = holder else {
-            bail!(
-                "no credential {} in your teams (see `signet credentials`{})",
-                args.id,
-                if remove { "" } else { " --deleted" }
-            );
-        };
+        let (team, found) = holder(&reader, args.team.as_deref(), &args.id, !remove).await?;
         let mut revoked = None;
         let mut in_use = false;
-        if remove {
-            let info = api
-                .credential(&team.id, &args.id)
-                .await
-                .map_err(|e| explain(e, Who::User))?;
+        if let Some(info) = found.filter(|_| remove) {
             if !info.in_use.is_empty() {
                 let uses: Vec<String> = info.in_use.iter().map(|u| u.describe()).collect();
                 let question = format!(

@@ -240,11 +240,7 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
     // The header names the new account, not "Sign in", while the code is on screen.
     browser.wait_for_text("#user-email", email, 5).await?;
     assert!(
-        browser
-            .client
-            .find(fantoccini::Locator::Css("#sign-in-link"))
-            .await
-            .is_err(),
+        browser.absent("#sign-in-link").await?,
         "the header offers \"Sign in\" on the recovery-code screen"
     );
     // Download as a text file (the code and whose it is) and Print (the browser's dialog).
@@ -1046,11 +1042,7 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     invitee.click("#app-list a").await?;
     invitee.wait_for_text(".keystore", "SHA-256", 30).await?;
     assert!(
-        invitee
-            .client
-            .find(fantoccini::Locator::Css("#download-bundle"))
-            .await
-            .is_err(),
+        invitee.absent("#download-bundle").await?,
         "viewers get no download button"
     );
     // The iOS section shows them what is there, with no way to add or reveal anything.
@@ -1082,11 +1074,7 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
         "#purge-credential",
     ] {
         assert!(
-            invitee
-                .client
-                .find(fantoccini::Locator::Css(forbidden))
-                .await
-                .is_err(),
+            invitee.absent(forbidden).await?,
             "a viewer is not offered {forbidden}"
         );
     }
@@ -1361,11 +1349,7 @@ async fn browser_sign_in_page_shows_the_sign_up_policy_and_an_invitee_signs_up_b
         .await?;
     browser.screenshot("dashboard-sign-in-invite-only").await?;
     assert!(
-        browser
-            .client
-            .find(fantoccini::Locator::Css("#show-signup"))
-            .await
-            .is_err(),
+        browser.absent("#show-signup").await?,
         "sign-up is offered though the server would refuse it"
     );
 
@@ -1408,11 +1392,7 @@ async fn browser_sign_in_page_shows_the_sign_up_policy_and_an_invitee_signs_up_b
         .wait_for_text("#signup-policy", "Sign-up is closed on this server", 30)
         .await?;
     assert!(
-        fresh
-            .client
-            .find(fantoccini::Locator::Css("#show-signup"))
-            .await
-            .is_err(),
+        fresh.absent("#show-signup").await?,
         "sign-up is offered on a closed server"
     );
     fresh.close().await?;

@@ -147,11 +147,7 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
         .await?;
     assert!(report.contains("android"), "{report}");
     assert!(
-        browser
-            .client
-            .find(fantoccini::Locator::Css("#import-confirm"))
-            .await
-            .is_err(),
+        browser.absent("#import-confirm").await?,
         "a failed check offers no import button"
     );
     scroll_to(&browser, "#import-found").await?;
@@ -267,11 +263,7 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
         )
         .await?;
     assert!(
-        browser
-            .client
-            .find(fantoccini::Locator::Css("#import-confirm"))
-            .await
-            .is_err(),
+        browser.absent("#import-confirm").await?,
         "\"Encrypt and import\" is offered for a bundle that is all in place"
     );
     let stored = session.credentials(&team.id, false).await?;
@@ -318,11 +310,7 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
     developer.wait_for("#in-trash", 60).await?;
     developer.wait_for("#restore-credential", 10).await?;
     assert!(
-        developer
-            .client
-            .find(fantoccini::Locator::Css("#purge-credential"))
-            .await
-            .is_err(),
+        developer.absent("#purge-credential").await?,
         "developers are not offered Delete forever"
     );
     developer.close().await?;

@@ -27,7 +27,12 @@ use signet_core::{
     },
 };
 
-use crate::{api, pages::apps::meta_str, state::AppState};
+use crate::{
+    api,
+    components::ui::{ProfileSelect, build_profiles},
+    pages::apps::meta_str,
+    state::AppState,
+};
 pub(crate) use apple::revoke_at_apple;
 use apple::{CreateWithApple, RegisterDevice};
 use cards::{AssignExisting, CredentialRow, warnings};
@@ -41,9 +46,6 @@ const IOS_KINDS: [CredentialKind; 4] = [
     CredentialKind::ApplePushKey,
     CredentialKind::AscApiKey,
 ];
-
-/// The build profiles offered even before anything is assigned to them (EAS's defaults).
-const PROFILES: [&str; 3] = ["production", "preview", "development"];
 
 /// One assignment slot: app × iOS × build profile × target.
 #[derive(Debug, Clone)]
@@ -99,12 +101,7 @@ pub fn IosCredentials(
         }
         .into_any();
     }
-    let mut profiles: Vec<String> = PROFILES.iter().map(|p| (*p).to_owned()).collect();
-    for a in assignments.iter().filter(|a| a.platform == Platform::Ios) {
-        if !profiles.contains(&a.profile) {
-            profiles.push(a.profile.clone());
-        }
-    }
+    let profiles = build_profiles(&assignments, Platform::Ios);
     let single = app.ios_targets.len() == 1;
     let targets = move || {
         let p = profile.get();
@@ -151,18 +148,7 @@ pub fn IosCredentials(
     view! {
         <section class="card" aria-labelledby="ios-title">
             <h2 id="ios-title">"iOS credentials"</h2>
-            <div class="form inline">
-                <label for="ios-profile">"Build profile"</label>
-                <select id="ios-profile" on:change=move |ev| profile.set(event_target_value(&ev))>
-                    {profiles
-                        .into_iter()
-                        .map(|p| {
-                            let selected = p == profile.get_untracked();
-                            view! { <option value=p.clone() selected=selected>{p.clone()}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
+            <ProfileSelect id="ios-profile" profiles profile />
             {targets}
         </section>
     }
