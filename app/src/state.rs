@@ -46,6 +46,66 @@ pub struct AppState {
     pub saving_code_for: RwSignal<Option<String>>,
 }
 
+/// Something an action said ("Key generated in 120 ms.", a note about the default), shown
+/// only until another action starts in this tab ([`AppState::actions`]): no status line
+/// outlives its moment. Outlives refetches of the page that shows it.
+pub struct Said<T: Send + Sync + 'static> {
+    said: RwSignal<Option<(T, u64)>>,
+    actions: RwSignal<u64>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Said<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Said<T> {}
+
+impl<T: Send + Sync + 'static> std::fmt::Debug for Said<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Said")
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Default for Said<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Said<T> {
+    /// Nothing said yet (in a component: it reads [`AppState`]).
+    pub fn new() -> Self {
+        Self {
+            said: RwSignal::new(None),
+            actions: AppState::get().actions,
+        }
+    }
+
+    /// Says `value` now, as the latest action's outcome.
+    pub fn say(&self, value: T) {
+        self.said.set(Some((value, self.actions.get_untracked())));
+    }
+
+    /// Takes back what was said.
+    pub fn clear(&self) {
+        if self.said.with_untracked(Option::is_some) {
+            self.said.set(None);
+        }
+    }
+
+    /// What was said, while no other action started since (tracked).
+    pub fn current(&self) -> Option<T> {
+        let now = self.actions.get();
+        self.said.with(|s| {
+            s.as_ref()
+                .filter(|(_, at)| *at == now)
+                .map(|(v, _)| v.clone())
+        })
+    }
+}
+
 impl AppState {
     /// Fresh state; call [`AppState::check_session`] to learn whether a cookie is present.
     pub fn new() -> Self {

@@ -2,15 +2,18 @@
 //!
 //! chromedriver runs in its own process group on a free loopback port; dropping [`Browser`]
 //! kills the whole group, so a failing test never leaves Chromium behind.
+//!
+//! Besides the WebDriver helpers, the steps every dashboard suite starts with: sign up (with
+//! [`PASSWORD`]) or sign in, make the first team, make the first app and open it.
 
 use std::{
     net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use serde_json::json;
 
@@ -37,6 +40,11 @@ const CHROME_ARGS: &[&str] = &[
 /// no CDP `Emulation.setEmulatedMedia` through fantoccini; Blink's setting does the same
 /// (0 = dark, 1 = light). Tests check `matchMedia` to prove it took effect.
 pub const DARK_MODE: &str = "--blink-settings=preferredColorScheme=0";
+
+/// The password people sign up with in the dashboard (it is strong enough for the sign-up
+/// form's meter; accounts registered through the client library use
+/// [`crate::api::PASSWORD`] instead).
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// How often `click` and `fill` find their element again when the page re-rendered it
 /// between finding and acting (the same selector, a new node: what a person would click).
@@ -261,6 +269,103 @@ impl Browser {
         let path = crate::paths::screenshot(name)?;
         std::fs::write(&path, png)?;
         Ok(path)
+    }
+
+    /// Signs up as `email` with [`PASSWORD`] through the dashboard at `url` (from the account
+    /// page's sign-up form) and waits for the recovery code; returns the code and how long
+    /// deriving the keys took in the browser.
+    pub async fn sign_up(&self, url: &str, email: &str) -> Result<(String, Duration)> {
+        self.client.goto(&format!("{url}/account")).await?;
+        self.click("#show-signup").await?;
+        self.fill("#signup-email", email).await?;
+        self.fill("#signup-password", PASSWORD).await?;
+        self.fill("#signup-confirm", PASSWORD).await?;
+        let started = Instant::now();
+        self.click("#signup-submit").await?;
+        let code = self.wait_for_text("#recovery-code", "-", 60).await?;
+        Ok((code, started.elapsed()))
+    }
+
+    /// On the recovery-code screen: checks that Continue waits for the confirmation, confirms
+    /// the code was saved and continues.
+    pub async fn confirm_recovery_code(&self) -> Result<()> {
+        let continue_button = self.wait_for("#recovery-continue", 10).await?;
+        ensure!(
+            !continue_button.is_enabled().await?,
+            "Continue must wait for the confirmation"
+        );
+        self.click("#recovery-saved").await?;
+        self.click("#recovery-continue").await?;
+        Ok(())
+    }
+
+    /// [`Browser::sign_up`], [`Browser::confirm_recovery_code`], then waits for the account
+    /// page's fingerprint: a new account, unlocked. Returns the recovery code.
+    pub async fn signed_up(&self, url: &str, email: &str) -> Result<String> {
+        let (code, _) = self.sign_up(url, email).await?;
+        self.confirm_recovery_code().await?;
+        self.wait_for("#account-fingerprint", 30).await?;
+        Ok(code)
+    }
+
+    /// Signs in as `email` with `password` on the dashboard at `url` and waits until the
+    /// account page shows the fingerprint (the keys are unlocked); returns the fingerprint.
+    pub async fn sign_in(&self, url: &str, email: &str, password: &str) -> Result<String> {
+        self.client.goto(&format!("{url}/account")).await?;
+        self.fill("#signin-email", email).await?;
+        self.fill("#signin-password", password).await?;
+        self.click("#signin-submit").await?;
+        self.wait_for_text("#account-fingerprint", "", 60).await
+    }
+
+    /// Makes the account's first team, `name`, on the Teams page (which must show that there
+    /// is no team yet) and waits until it is listed; a new team becomes the current one.
+    pub async fn create_first_team(&self, name: &str) -> Result<()> {
+        self.click("nav a[href='/teams']").await?;
+        self.wait_for("#no-teams", 30).await?;
+        self.fill("#team-name", name).await?;
+        self.click("#create-team").await?;
+        self.wait_for_text("#team-list", name, 30).await?;
+        Ok(())
+    }
+
+    /// Makes the current team's first app on the Apps page (which must show that there is no
+    /// app yet): `name`, the Android `package` if any, and `ios` as the form takes it (one
+    /// `BUNDLE_ID` or `TARGET=BUNDLE_ID` a line, empty for none). Waits until the list shows
+    /// it with its identifiers, then opens the app's page and waits for its Android package.
+    pub async fn create_first_app(
+        &self,
+        name: &str,
+        package: Option<&str>,
+        ios: &str,
+    ) -> Result<()> {
+        let bundle_ids: Vec<&str> = ios
+            .lines()
+            .map(|l| l.rsplit('=').next().unwrap_or(l).trim())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let shown = package
+            .or(bundle_ids.first().copied())
+            .context("an app needs an Android package or an iOS bundle id")?;
+        self.click("nav a[href='/apps']").await?;
+        self.wait_for("#no-apps", 60).await?;
+        self.fill("#app-name", name).await?;
+        if let Some(package) = package {
+            self.fill("#app-package", package).await?;
+        }
+        if !ios.is_empty() {
+            self.fill("#app-ios", ios).await?;
+        }
+        self.click("#create-app").await?;
+        let list = self.wait_for_text("#app-list", shown, 30).await?;
+        ensure!(
+            list.contains(name) && bundle_ids.iter().all(|id| list.contains(id)),
+            "the new app is listed without its name or bundle ids: {list}"
+        );
+        self.click("#app-list a").await?;
+        self.wait_for_text("#app-android-package", package.unwrap_or("not set"), 30)
+            .await?;
+        Ok(())
     }
 
     /// Ends the WebDriver session (Chromium exits) and stops chromedriver.

@@ -1,11 +1,12 @@
 //! The real `signet` binary, run as a person or a CI job would: its own config dir per
-//! person, non-interactive, against a test server. Used by the CLI suites (`cli_sync` and
-//! those that borrow its people: `alerts`, `robot_follow`, `cli_expiring`, …).
+//! person, non-interactive, against a test server ([`Cli`]), or offline at a shell
+//! ([`offline`]). Used by every suite that runs the CLI (`cli_*`, `attack_*`, and those that
+//! borrow `cli_sync`'s people: `alerts`, `robot_follow`, …).
 
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
-    process::Stdio,
+    process::{Command, Stdio},
 };
 
 use anyhow::{Context, Result, bail, ensure};
@@ -36,6 +37,68 @@ pub struct Outcome {
     pub stderr: String,
 }
 
+impl Outcome {
+    /// What `args` did, as `out` holds it; an error if it panicked.
+    fn of(args: &[&str], out: &std::process::Output) -> Result<Self> {
+        let outcome = Self {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        ensure!(
+            !outcome.stderr.contains("panicked"),
+            "signet {} panicked: {}",
+            args.join(" "),
+            outcome.stderr
+        );
+        Ok(outcome)
+    }
+
+    /// This outcome, if `args` exited with code 0.
+    fn succeeded(self, args: &[&str]) -> Result<Self> {
+        if self.code != Some(0) {
+            bail!(
+                "signet {} failed ({:?}):\n{}{}",
+                args.join(" "),
+                self.code,
+                self.stdout,
+                self.stderr
+            );
+        }
+        Ok(self)
+    }
+
+    /// This outcome, if `args` exited with code 1 (a refusal, not a usage error or a crash).
+    fn failed(self, args: &[&str]) -> Result<Self> {
+        ensure!(
+            self.code == Some(1),
+            "signet {} should have failed: {self:#?}",
+            args.join(" ")
+        );
+        Ok(self)
+    }
+}
+
+/// Runs an offline `signet ARGS` (`keystore generate`, `inspect`, `p12`, `doctor`, …) as at a
+/// shell, blocking, with no stdin; fails only if it panicked.
+pub fn offline(args: &[&str]) -> Result<Outcome> {
+    let out = Command::new(paths::signet_bin()?)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()?;
+    Outcome::of(args, &out)
+}
+
+/// [`offline`], requiring exit code 0; returns stdout.
+pub fn offline_ok(args: &[&str]) -> Result<String> {
+    Ok(offline(args)?.succeeded(args)?.stdout)
+}
+
+/// [`offline`], requiring exit code 1; returns stderr.
+pub fn offline_fails(args: &[&str]) -> Result<String> {
+    Ok(offline(args)?.failed(args)?.stderr)
+}
+
 /// One person's (or CI job's) `signet`: its own config dir, non-interactive (`CI=true`, no
 /// stdin), `SIGNET_PASSWORD` set unless removed.
 #[derive(Debug)]
@@ -61,9 +124,14 @@ impl Cli {
 
     /// Sets (or with `None` removes) an environment variable for every later run.
     pub fn env(mut self, name: &str, value: Option<&str>) -> Self {
+        self.set_env(name, value);
+        self
+    }
+
+    /// As [`Cli::env`], on a runner in use (e.g. a CI job that switches `SIGNET_TOKEN`).
+    pub fn set_env(&mut self, name: &str, value: Option<&str>) {
         self.env.retain(|(n, _)| n != name);
         self.env.push((name.into(), value.map(str::to_owned)));
-        self
     }
 
     /// The directory `signet` keeps its config in (`SIGNET_CONFIG_DIR`).
@@ -76,13 +144,10 @@ impl Cli {
         self.config.path().join("signet/config.json")
     }
 
-    /// Runs `signet ARGS` with `extra` environment on top; fails only if it panicked.
-    pub async fn run_with(&self, args: &[&str], extra: &[(&str, Option<&str>)]) -> Result<Outcome> {
-        let mut command = tokio::process::Command::new(paths::signet_bin()?);
-        command
-            .args(args)
-            .env("SIGNET_CONFIG_DIR", self.config_dir())
-            .stdin(Stdio::null());
+    /// `program` with this person's config dir and environment, `extra` on top.
+    fn command(&self, program: &Path, extra: &[(&str, Option<&str>)]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(program);
+        command.env("SIGNET_CONFIG_DIR", self.config_dir());
         for (name, value) in self
             .env
             .iter()
@@ -94,19 +159,46 @@ impl Cli {
                 None => command.env_remove(name),
             };
         }
-        let out = command.output().await?;
-        let outcome = Outcome {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        ensure!(
-            !outcome.stderr.contains("panicked"),
-            "signet {} panicked: {}",
-            args.join(" "),
-            outcome.stderr
-        );
-        Ok(outcome)
+        command
+    }
+
+    /// Runs `signet ARGS` with `extra` environment on top; fails only if it panicked.
+    pub async fn run_with(&self, args: &[&str], extra: &[(&str, Option<&str>)]) -> Result<Outcome> {
+        let out = self
+            .command(&paths::signet_bin()?, extra)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .await?;
+        Outcome::of(args, &out)
+    }
+
+    /// Runs `signet ARGS` on a pseudo-terminal (util-linux `script`), not as CI, typing
+    /// `answer` after a moment; returns the exit code and everything the terminal showed.
+    pub async fn on_terminal(&self, args: &[&str], answer: &str) -> Result<(Option<i32>, String)> {
+        let line = std::iter::once(text(&paths::signet_bin()?))
+            .chain(args.iter().map(|a| format!("'{a}'")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut child = self
+            .command(Path::new("script"), &[("CI", None)])
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        {
+            use tokio::io::AsyncWriteExt;
+            let mut stdin = child.stdin.take().context("stdin")?;
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            stdin.write_all(answer.as_bytes()).await?;
+            stdin.flush().await?;
+        }
+        let out = child.wait_with_output().await?;
+        Ok((
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ))
     }
 
     /// Runs `signet ARGS`; fails only if it panicked.
@@ -114,19 +206,25 @@ impl Cli {
         self.run_with(args, &[]).await
     }
 
+    /// Runs and requires exit code 0; returns the whole [`Outcome`] (for what a successful
+    /// run says on stderr).
+    pub async fn succeeds(&self, args: &[&str]) -> Result<Outcome> {
+        self.run(args).await?.succeeded(args)
+    }
+
     /// Runs and requires exit code 0; returns stdout.
     pub async fn ok(&self, args: &[&str]) -> Result<String> {
-        let out = self.run(args).await?;
-        if out.code != Some(0) {
-            bail!(
-                "signet {} failed ({:?}):\n{}{}",
-                args.join(" "),
-                out.code,
-                out.stdout,
-                out.stderr
-            );
-        }
-        Ok(out.stdout)
+        Ok(self.succeeds(args).await?.stdout)
+    }
+
+    /// `signet credentials --json ARGS`, parsed: one JSON object per credential.
+    pub async fn credential_rows(&self, args: &[&str]) -> Result<Vec<Value>> {
+        let mut all = vec!["credentials", "--json"];
+        all.extend_from_slice(args);
+        let out = self.succeeds(&all).await?;
+        let rows: Value = serde_json::from_str(&out.stdout)
+            .with_context(|| format!("signet {} printed {out:#?}", all.join(" ")))?;
+        rows.as_array().cloned().context("an array of rows")
     }
 
     /// Runs and requires exit code 1; returns stderr.
@@ -140,13 +238,7 @@ impl Cli {
         args: &[&str],
         extra: &[(&str, Option<&str>)],
     ) -> Result<String> {
-        let out = self.run_with(args, extra).await?;
-        ensure!(
-            out.code == Some(1),
-            "signet {} should have failed: {out:#?}",
-            args.join(" ")
-        );
-        Ok(out.stderr)
+        Ok(self.run_with(args, extra).await?.failed(args)?.stderr)
     }
 
     /// `signet login` as `name@example.test` (with [`PASSWORD`]).

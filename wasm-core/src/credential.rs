@@ -168,6 +168,14 @@ fn open_key_entry(
     Ok((ks, entry))
 }
 
+/// An Android keystore's metadata: its format, the key's alias, the certificate's facts.
+fn android_facts(ks: &Keystore, entry: &KeyEntry) -> Result<Value> {
+    Ok(merge(
+        json!({"format": ks.format().name(), "key_alias": entry.alias}),
+        cert_facts(&entry.certificate_info()?),
+    ))
+}
+
 fn merge(mut base: Value, extra: Value) -> Value {
     if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
         b.extend(e);
@@ -176,6 +184,36 @@ fn merge(mut base: Value, extra: Value) -> Value {
 }
 
 impl Payload {
+    /// An Android keystore file as a payload, opened once with its passwords: an empty
+    /// `key_alias` takes the keystore's only private key ([`Keystore::only_key_alias`]).
+    /// Returns the payload (alias filled in) and its metadata, as [`Payload::inspect`] would;
+    /// wrong passwords or alias are errors, so nothing unusable is stored.
+    pub fn android_keystore(
+        keystore: &[u8],
+        keystore_password: SecretText,
+        key_alias: &str,
+        key_password: SecretText,
+    ) -> Result<(Self, Value)> {
+        let ks = Keystore::open(
+            keystore,
+            keystore_password.expose(),
+            Some(key_password.expose()),
+        )?;
+        let key_alias = if key_alias.is_empty() {
+            ks.only_key_alias()?
+        } else {
+            key_alias.to_owned()
+        };
+        let metadata = android_facts(&ks, &ks.key_entry(&key_alias)?)?;
+        let payload = Self::AndroidKeystore {
+            keystore: SecretText::from_bytes(keystore),
+            keystore_password,
+            key_alias,
+            key_password,
+        };
+        Ok((payload, metadata))
+    }
+
     /// The kind of credential this is.
     pub fn kind(&self) -> CredentialKind {
         match self {
@@ -289,10 +327,7 @@ impl Payload {
             } => {
                 let (ks, entry) =
                     open_key_entry(keystore, keystore_password, key_alias, key_password)?;
-                Ok(merge(
-                    json!({"format": ks.format().name(), "key_alias": entry.alias}),
-                    cert_facts(&entry.certificate_info()?),
-                ))
+                android_facts(&ks, &entry)
             }
             Self::IosDistributionCertificate { p12, password } => {
                 let bytes = p12.decode(".p12")?;

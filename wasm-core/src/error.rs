@@ -60,6 +60,13 @@ pub enum Error {
         present: Vec<String>,
     },
 
+    /// No alias was given and the keystore does not hold exactly one private key.
+    #[error("{}", choose_key_alias(keys))]
+    ChooseKeyAlias {
+        /// The aliases of the private keys it holds (none, or several).
+        keys: Vec<String>,
+    },
+
     /// The alias names a trusted certificate (or another kind of entry) with no private key.
     #[error(
         "the entry \"{alias}\" holds no private key (it is a {kind}): choose the alias of the signing key"
@@ -308,3 +315,18 @@ pub enum Error {
 
 /// `Result` with [`Error`].
 pub type Result<T> = core::result::Result<T, Error>;
+
+/// What to do when no alias was given and the keystore holds no private key or several.
+fn choose_key_alias(keys: &[String]) -> String {
+    if keys.is_empty() {
+        "this keystore holds no private key, only certificates: choose the keystore your app is \
+         signed with"
+            .to_owned()
+    } else {
+        format!(
+            "this keystore holds {} keys ({}): enter the alias of the one that signs this app",
+            keys.len(),
+            keys.join(", ")
+        )
+    }
+}

@@ -583,3 +583,66 @@ fn an_upload_keystore_around_a_key_made_elsewhere() {
     let err = UploadKeystore::with_key(&params, b"not a key", 1_800_000_000).expect_err("junk");
     assert!(err.to_string().contains("PKCS#8"), "{err}");
 }
+
+#[test]
+fn an_upload_without_an_alias_takes_the_only_key_and_lists_several() {
+    use signet_core::credential::{Payload, SecretText};
+    let ks = fixed_keystore("a", "b");
+    let key_password = Password::new("b");
+    let key = |alias| JksEntry::PrivateKey {
+        alias,
+        key: &ks.key,
+        chain: std::slice::from_ref(&ks.certificate),
+        key_password: &key_password,
+        created_ms: 1,
+    };
+    let ca = JksEntry::TrustedCertificate {
+        alias: "CA",
+        certificate: OPENSSL_CERT,
+        created_ms: 2,
+    };
+    let upload = |bytes: &[u8], alias: &str| {
+        Payload::android_keystore(bytes, SecretText::new("a"), alias, SecretText::new("b"))
+    };
+
+    // One key beside a trusted certificate: that key, with the metadata inspect gives.
+    let one = jks::write(&[key("Upload"), ca], &Password::new("a")).expect("write");
+    let (payload, meta) = upload(&one, "").expect("the only key");
+    assert!(
+        matches!(&payload, Payload::AndroidKeystore { key_alias, .. } if key_alias == "upload"),
+        "{payload:?}"
+    );
+    assert_eq!(meta, payload.inspect().expect("inspect"));
+    assert_eq!(meta["key_alias"], "upload");
+    // A typed alias is kept as typed; a wrong password is refused as inspect refuses it.
+    let (typed, _) = upload(&one, "Upload").expect("typed alias");
+    assert!(matches!(typed, Payload::AndroidKeystore { key_alias, .. } if key_alias == "Upload"));
+    let wrong = Payload::android_keystore(&one, SecretText::new("x"), "", SecretText::new("b"));
+    assert!(
+        matches!(wrong, Err(Error::WrongKeystorePassword)),
+        "{wrong:?}"
+    );
+
+    // Two keys: none is guessed, both are named.
+    let two = jks::write(&[key("first"), key("second")], &Password::new("a")).expect("write");
+    let err = upload(&two, "").expect_err("two keys");
+    assert_eq!(
+        err.to_string(),
+        "this keystore holds 2 keys (first, second): enter the alias of the one that signs this app"
+    );
+    assert!(upload(&two, "second").is_ok());
+
+    // Only certificates: say to choose the signing keystore.
+    let none = jks::write(
+        &[JksEntry::TrustedCertificate {
+            alias: "CA",
+            certificate: OPENSSL_CERT,
+            created_ms: 2,
+        }],
+        &Password::new("a"),
+    )
+    .expect("write");
+    let err = upload(&none, "").expect_err("no key");
+    assert!(matches!(&err, Error::ChooseKeyAlias { keys } if keys.is_empty()));
+    assert!(err.to_string().contains("holds no private key"), "{err}");
+}

@@ -31,7 +31,7 @@ use crate::{
         expiring::{AppExpiryBadges, team_expiry},
         ios::IosCredentials,
     },
-    state::AppState,
+    state::{AppState, Said},
 };
 
 /// The build profile the dashboard assigns to (EAS's default).
@@ -234,9 +234,9 @@ fn AppDetails() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     // Outlive the refetch that shows the new keystore; each with the action count when it
     // was said ([`AppState::actions`]): hidden once another action starts.
-    let keygen_ms = RwSignal::new(None::<(f64, u64)>);
+    let keygen_ms = Said::<f64>::new();
     // What storing a keystore did to the default.
-    let keystore_note = RwSignal::new(None::<(String, u64)>);
+    let keystore_note = Said::<String>::new();
     // The iOS build profile shown; outlives refetches too.
     let ios_profile = RwSignal::new(PROFILE.to_owned());
     let android_profile = RwSignal::new(PROFILE.to_owned());
@@ -283,8 +283,8 @@ fn AppDetails() -> impl IntoView {
 fn AppBody(
     v: AppView,
     reload: RwSignal<u32>,
-    keygen_ms: RwSignal<Option<(f64, u64)>>,
-    keystore_note: RwSignal<Option<(String, u64)>>,
+    keygen_ms: Said<f64>,
+    keystore_note: Said<String>,
     ios_profile: RwSignal<String>,
     android_profile: RwSignal<String>,
 ) -> impl IntoView {
@@ -819,31 +819,6 @@ fn KeystoreCard(
     }
 }
 
-/// The alias an upload uses: the one typed, else the keystore's only private key (opened
-/// with the store password); several keys and none typed: say which there are.
-fn alias_to_use(bytes: &[u8], store_password: &str, typed: &str) -> Result<String, String> {
-    if !typed.is_empty() {
-        return Ok(typed.to_owned());
-    }
-    let keystore = signet_core::android::Keystore::open(bytes, store_password, None)
-        .map_err(|e| e.to_string())?;
-    let keys: Vec<String> = keystore
-        .entries()
-        .into_iter()
-        .filter(|e| e.kind == signet_core::android::EntryKind::PrivateKey)
-        .map(|e| e.alias)
-        .collect();
-    match keys.as_slice() {
-        [only] => Ok(only.clone()),
-        [] => Err("this keystore holds no private key, only certificates: choose the keystore your app is signed with".to_owned()),
-        several => Err(format!(
-            "this keystore holds {} keys ({}): enter the alias of the one that signs this app",
-            several.len(),
-            several.join(", ")
-        )),
-    }
-}
-
 /// Reads a picked file's bytes.
 pub(crate) async fn file_bytes(
     input: &web_sys::HtmlInputElement,
@@ -864,8 +839,8 @@ fn AddKeystore(
     app: AppInfo,
     reload: RwSignal<u32>,
     first: bool,
-    generated_ms: RwSignal<Option<(f64, u64)>>,
-    note: RwSignal<Option<(String, u64)>>,
+    generated_ms: Said<f64>,
+    note: Said<String>,
     /// The build profile whose slot it goes to.
     profile: String,
 ) -> impl IntoView {
@@ -913,15 +888,16 @@ fn AddKeystore(
     };
     // What a stored keystore did to the default, said above the forms (the page refetches).
     let stored_note = move |is_default: bool| {
-        note.set((!is_default).then(|| {
-            (
+        if is_default {
+            note.clear();
+        } else {
+            note.say(
                 "Stored beside the default upload keystore: builds and downloads keep using the \
                  default. Make it the default from its card only once Google Play accepted it \
                  as the upload key."
                     .to_owned(),
-                state.actions.get_untracked(),
-            )
-        }));
+            );
+        }
         Busy::Idle
     };
     let gen_app_id = app_id.clone();
@@ -943,7 +919,7 @@ fn AddKeystore(
             paint().await;
             let payload = match crate::worker::generate_upload_keystore(&package).await {
                 Ok((payload, ms)) => {
-                    generated_ms.set(Some((ms, state.actions.get_untracked())));
+                    generated_ms.say(ms);
                     payload
                 }
                 Err(e) => {
@@ -998,24 +974,20 @@ fn AddKeystore(
             paint().await;
             let sp = store_password.get_untracked();
             let kp = key_password.get_untracked();
-            let key_alias = match alias_to_use(&bytes, &sp, alias.get_untracked().trim()) {
-                Ok(a) => a,
+            // Opened once, with the same checks the CLI makes: wrong passwords or alias →
+            // nothing is stored; no alias typed → the keystore's only key.
+            let payload = match Payload::android_keystore(
+                &bytes,
+                SecretText::new(sp.clone()),
+                alias.get_untracked().trim(),
+                SecretText::new(if kp.is_empty() { sp } else { kp }),
+            ) {
+                Ok((payload, _)) => payload,
                 Err(e) => {
                     up_busy.set(Busy::Failed(format!("{e}. Nothing was stored.")));
                     return;
                 }
             };
-            let payload = Payload::AndroidKeystore {
-                keystore: SecretText::from_bytes(&bytes),
-                keystore_password: SecretText::new(sp.clone()),
-                key_alias,
-                key_password: SecretText::new(if kp.is_empty() { sp } else { kp }),
-            };
-            // The same check the CLI makes: wrong passwords or alias → nothing is stored.
-            if let Err(e) = payload.inspect() {
-                up_busy.set(Busy::Failed(format!("{e}. Nothing was stored.")));
-                return;
-            }
             match store(payload, name, up_busy, app_id).await {
                 Ok(is_default) => {
                     store_password.set(String::new());
@@ -1030,16 +1002,13 @@ fn AddKeystore(
     };
 
     let keygen_time = move || {
-        generated_ms
-            .get()
-            .filter(|(_, at)| *at == state.actions.get())
-            .map(|(ms, _)| {
-                view! {
-                    <p class="muted" id="keygen-time" data-ms=format!("{ms:.0}")>
-                        {format!("Key generated in {ms:.0} ms.")}
-                    </p>
-                }
-            })
+        generated_ms.current().map(|ms| {
+            view! {
+                <p class="muted" id="keygen-time" data-ms=format!("{ms:.0}")>
+                    {format!("Key generated in {ms:.0} ms.")}
+                </p>
+            }
+        })
     };
     let forms = move || {
         view! {
@@ -1078,7 +1047,7 @@ fn AddKeystore(
     };
 
     view! {
-        {move || note.get().filter(|(_, at)| *at == state.actions.get()).map(|(n, _)| view! { <p class="status" role="status" id="keystore-note">{n}</p> })}
+        {move || note.current().map(|n| view! { <p class="status" role="status" id="keystore-note">{n}</p> })}
         {keygen_time}
         {if first {
             forms().into_any()

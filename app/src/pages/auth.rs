@@ -13,7 +13,7 @@ use signet_core::{
 use crate::{
     api::{self, InviteLink, Keys},
     components::ui::{CopyButton, sentence},
-    state::{AppState, AuthState},
+    state::{AppState, AuthState, Said},
 };
 
 /// Lets the browser paint a "working" state before CPU-heavy work blocks the thread.
@@ -55,25 +55,27 @@ pub fn BusyLine(state: RwSignal<Busy>, #[prop(into)] id: String) -> impl IntoVie
         }
         working
     });
-    // The action count when this line became "done".
-    let done_at = StoredValue::new(None::<u64>);
+    // What "done" said, as of the action that finished.
+    let done = Said::<String>::new();
+    Effect::new(move || match state.get() {
+        Busy::Done(what) => done.say(what),
+        _ => done.clear(),
+    });
     view! {
         <div aria-live="polite" id=id>
             {move || match state.get() {
-                Busy::Done(_) if {
-                    let now = app.actions.get();
-                    let at = done_at.get_value().unwrap_or_else(|| {
-                        done_at.set_value(Some(now));
-                        now
-                    });
-                    now > at
-                } => ().into_any(),
-                Busy::Idle => {
-                    done_at.set_value(None);
-                    ().into_any()
+                Busy::Idle | Busy::Done(_) => {
+                    done.current()
+                        .map(|what| {
+                            view! {
+                                <p class="status success" role="status">
+                                    {what}
+                                </p>
+                            }
+                        })
+                        .into_any()
                 }
                 Busy::Working(what) => {
-                    done_at.set_value(None);
                     view! {
                         <p class="status" role="status">
                             <span class="spinner" aria-hidden="true"></span>
@@ -82,16 +84,7 @@ pub fn BusyLine(state: RwSignal<Busy>, #[prop(into)] id: String) -> impl IntoVie
                     }
                         .into_any()
                 }
-                Busy::Done(what) => {
-                    view! {
-                        <p class="status success" role="status">
-                            {what}
-                        </p>
-                    }
-                        .into_any()
-                }
                 Busy::Failed(why) => {
-                    done_at.set_value(None);
                     view! {
                         <p class="status error-text" role="alert">
                             {sentence(&why)}

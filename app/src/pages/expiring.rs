@@ -75,20 +75,28 @@ pub struct TeamSlots {
 }
 
 impl TeamSlots {
-    /// Reads them: the credentials once, then each app's assignments.
+    /// Reads them: the credentials and the apps at once, then every app's assignments at
+    /// once (a team of many apps waits for one round trip, not one per app).
     pub async fn load(team_id: &str) -> Result<Self, ApiError> {
         let keys = AppState::get().keys_untracked().ok_or_else(|| ApiError {
             status: None,
             code: None,
             message: "Sign in again.".into(),
         })?;
-        let credentials = api::verified_credentials(&keys, team_id, false).await?;
-        let mut apps = Vec::new();
-        for app in api::apps(team_id).await? {
-            let assignments = api::assignments(team_id, &app.id).await?;
-            apps.push((app, assignments));
-        }
-        Ok(Self { apps, credentials })
+        let (credentials, apps) = futures::future::join(
+            api::verified_credentials(&keys, team_id, false),
+            api::apps(team_id),
+        )
+        .await;
+        let (credentials, apps) = (credentials?, apps?);
+        let assignments = futures::future::try_join_all(
+            apps.iter().map(|app| api::assignments(team_id, &app.id)),
+        )
+        .await?;
+        Ok(Self {
+            apps: apps.into_iter().zip(assignments).collect(),
+            credentials,
+        })
     }
 
     /// Whether `id` is one of the team's live credentials.

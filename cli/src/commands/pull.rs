@@ -23,6 +23,7 @@ use signet_core::{
         AndroidCredentials, AndroidKeystore, CredentialsJson, DistributionCertificate,
         IosCredentials, IosTargetCredentials, import,
     },
+    readiness::{self, Missing},
     wire::{
         app::{Assignment, Platform},
         credential::CredentialKind,
@@ -92,7 +93,10 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The defaults among `assignments` for `profile`.
+    /// The defaults among `assignments` for `profile`. Only defaults: a slot whose default
+    /// was trashed or unassigned is missing its credential (as the dashboard says, through
+    /// [`readiness`]), never quietly served by another keystore of the slot, which Google
+    /// Play would reject as a different upload key.
     pub fn new(assignments: &[Assignment], profile: &str, platform: PlatformChoice) -> Self {
         let mut plan = Self::default();
         let mut pick = |a: &Assignment| {
@@ -111,10 +115,6 @@ impl Plan {
             }
         };
         let in_slot = |a: &&Assignment| a.profile == profile && platform.wants(a.platform);
-        // Non-defaults first, so a slot's default wins over any other of its kind.
-        for a in assignments.iter().filter(in_slot).filter(|a| !a.is_default) {
-            pick(a);
-        }
         for a in assignments.iter().filter(in_slot).filter(|a| a.is_default) {
             pick(a);
         }
@@ -138,7 +138,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
     block_on(async {
         let reader = ctx.reader().await?;
         let (team, app) = reader.app(args.team.as_deref(), &args.app).await?;
-        let assignments = reader
+        let mut assignments = reader
             .api()
             .assignments(&team.id, &app.id)
             .await
@@ -162,6 +162,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
                 "No Android upload keystore for {package} (build profile {})",
                 args.profile
             );
+            let hint = undefaulted(&assignments, &args.profile, Platform::Android, &app.name);
             let fix = format!(
                 "signet pull --app {} --profile {} --generate-missing",
                 app.name, args.profile
@@ -170,7 +171,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
                 bail!(
                     "{what}. A robot token can change nothing: a team member runs `{fix}` (or \
                      `signet keystore generate --app {} --remote --profile {}`) once; then make \
-                     a new robot token, which covers what the app uses when it is made",
+                     a new robot token, which covers what the app uses when it is made{hint}",
                     app.name,
                     args.profile
                 );
@@ -185,19 +186,19 @@ pub fn run(args: PullArgs) -> Result<bool> {
             } else if ios_only {
                 eprintln!(
                     "warning: {what}; pulling the iOS credentials only. Run `{fix}` to generate \
-                     one here"
+                     one here{hint}"
                 );
                 false
             } else {
                 bail!(
                     "{what}, and there is no terminal to ask whether to generate one; nothing \
                      was written. Run `{fix}` to generate it here (encrypted before upload), \
-                     or store an existing one with `signet push credentials.json --app {}`",
+                     or store an existing one with `signet push credentials.json --app {}`{hint}",
                     app.name
                 );
             };
             if !generate && !ios_only {
-                bail!("{what}; nothing was generated or written");
+                bail!("{what}; nothing was generated or written{hint}");
             }
             if generate {
                 keystore::store_new(
@@ -211,7 +212,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
                     keystore::NewKeystore::Default,
                 )
                 .await?;
-                let assignments = reader
+                assignments = reader
                     .api()
                     .assignments(&team.id, &app.id)
                     .await
@@ -220,7 +221,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
             }
         }
         if args.platform != PlatformChoice::Android {
-            let missing = missing_ios(&app, &plan);
+            let missing = missing_ios(&app, &assignments, &args.profile);
             if !missing.is_empty() {
                 let what = format!(
                     "No iOS distribution certificate and provisioning profile for {} (build \
@@ -228,6 +229,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
                     missing.join(", "),
                     args.profile
                 );
+                let hint = undefaulted(&assignments, &args.profile, Platform::Ios, &app.name);
                 let fix = format!(
                     "signet ios setup --app {} --profile {}",
                     app.name, args.profile
@@ -235,7 +237,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
                 let Some(session) = &session else {
                     bail!(
                         "{what}. A robot token can change nothing: a team member runs `{fix}` \
-                         (or `signet pull --app {} --profile {} --generate-missing`) once",
+                         (or `signet pull --app {} --profile {} --generate-missing`) once{hint}",
                         app.name,
                         args.profile
                     );
@@ -254,7 +256,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
                 } else if others {
                     eprintln!(
                         "warning: {what}; pulling the Android credentials only. Run `{fix}` to \
-                         create them with Apple"
+                         create them with Apple{hint}"
                     );
                     false
                 } else {
@@ -262,7 +264,7 @@ pub fn run(args: PullArgs) -> Result<bool> {
                         "{what}, and there is no terminal to ask whether to create them; \
                          nothing was written. Run `{fix}` (or this pull with \
                          --generate-missing) to create them with Apple through the team's App \
-                         Store Connect API key"
+                         Store Connect API key{hint}"
                     );
                 };
                 if generate {
@@ -273,14 +275,14 @@ pub fn run(args: PullArgs) -> Result<bool> {
                         &args.profile,
                     )
                     .await?;
-                    let assignments = reader
+                    assignments = reader
                         .api()
                         .assignments(&team.id, &app.id)
                         .await
                         .map_err(|e| explain(e, reader.who()))?;
                     plan = Plan::new(&assignments, &args.profile, args.platform);
                 } else if !others {
-                    bail!("{what}; nothing was created or written");
+                    bail!("{what}; nothing was created or written{hint}");
                 }
             }
         }
@@ -391,21 +393,54 @@ fn check_target_names(plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// The bundle ids of the app's iOS targets whose slot lacks a certificate or a profile.
-fn missing_ios(app: &signet_core::wire::app::AppInfo, plan: &Plan) -> Vec<String> {
-    let single = app.ios_targets.len() == 1;
-    app.ios_targets
-        .iter()
-        .filter(|t| {
-            // A single-target app's slot has no name, or (pushed per target) its own.
-            let found = plan
-                .ios
-                .get(&t.target)
-                .or_else(|| single.then(|| plan.ios.get("")).flatten());
-            !matches!(found, Some((Some(_), Some(_))))
+/// The bundle ids of the app's iOS targets whose slot lacks a default certificate or profile,
+/// judged as the dashboard judges them ([`readiness::missing_for_build`]; the server lists no
+/// trashed credential's assignment, so every one it lists is live).
+fn missing_ios(
+    app: &signet_core::wire::app::AppInfo,
+    assignments: &[Assignment],
+    profile: &str,
+) -> Vec<String> {
+    readiness::missing_for_build(app, assignments, |_| true, profile)
+        .into_iter()
+        .filter_map(|m| match m {
+            Missing::IosSigning { bundle_id, .. } => Some(bundle_id),
+            Missing::AndroidKeystore { .. } => None,
         })
-        .map(|t| t.bundle_id.clone())
         .collect()
+}
+
+/// When `platform`'s slots for `profile` hold credentials none of which is a default, says so
+/// and how to make one the default (empty otherwise).
+fn undefaulted(assignments: &[Assignment], profile: &str, platform: Platform, app: &str) -> String {
+    let waiting = assignments
+        .iter()
+        .filter(|a| a.platform == platform && a.profile == profile && !a.is_default)
+        .filter(|a| {
+            matches!(
+                CredentialKind::parse(&a.kind),
+                Some(
+                    CredentialKind::AndroidKeystore
+                        | CredentialKind::IosDistributionCertificate
+                        | CredentialKind::IosProvisioningProfile
+                )
+            )
+        })
+        .count();
+    if waiting == 0 {
+        return String::new();
+    }
+    let how = match platform {
+        Platform::Android => format!(
+            "or, once Google Play knows its key, `signet android reset-upload-key --app {app} \
+             --profile {profile} --google-accepted --credential ID`"
+        ),
+        Platform::Ios => format!("or run `signet ios setup --app {app} --profile {profile}`"),
+    };
+    format!(
+        ". {waiting} credential(s) are assigned to it but none is the default, and a build uses \
+         only a default: make the right one the default on the app's page in the dashboard, {how}"
+    )
 }
 
 async fn fetch(
@@ -687,5 +722,33 @@ mod tests {
             Some("preview")
         );
         assert!(Plan::new(&a, "staging", PlatformChoice::All).is_empty());
+    }
+
+    #[test]
+    fn a_slot_without_a_default_is_missing_and_the_error_says_why() {
+        use CredentialKind::*;
+        // The default was trashed (the server no longer lists it): the one left is not used.
+        let a = [
+            assigned(
+                Platform::Android,
+                "production",
+                "",
+                "old",
+                AndroidKeystore,
+                false,
+            ),
+            assigned(Platform::Ios, "production", "", "push", ApplePushKey, false),
+        ];
+        let plan = Plan::new(&a, "production", PlatformChoice::All);
+        assert!(plan.is_empty(), "{plan:?}");
+        let android = undefaulted(&a, "production", Platform::Android, "Acme");
+        assert!(
+            android.contains("1 credential(s) are assigned to it but none is the default")
+                && android.contains("--google-accepted"),
+            "{android}"
+        );
+        // A push key is not what a build signs with.
+        assert_eq!(undefaulted(&a, "production", Platform::Ios, "Acme"), "");
+        assert_eq!(undefaulted(&a, "preview", Platform::Android, "Acme"), "");
     }
 }

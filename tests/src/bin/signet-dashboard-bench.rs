@@ -21,12 +21,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
-use signet_tests::{browser::Browser, paths, server::ServeProcess};
+use signet_tests::{
+    browser::{Browser, PASSWORD},
+    paths,
+    server::ServeProcess,
+};
 
 const LOADS: usize = 5;
 const KEYS: usize = 15;
 const UNLOCKS: usize = 3;
-const PASSWORD: &str = "correct horse battery staple";
 
 fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {

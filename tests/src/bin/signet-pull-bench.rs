@@ -32,9 +32,8 @@ use signet_core::{
         team::MyTeamKey,
     },
 };
-use signet_tests::{paths, server::ServeProcess};
+use signet_tests::{api::PASSWORD, paths, server::ServeProcess};
 
-const PASSWORD: &str = "correct horse battery staple ✓";
 const RUNS: usize = 11;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm-core/tests/fixtures");
 

@@ -758,22 +758,13 @@ async fn two_replicas_on_one_postgres_send_each_alert_once() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_admin_adds_destinations_sends_test_alerts_and_reads_the_delivery_log() -> Result<()>
 {
-    use crate::browser_dashboard::{confirm_recovery_code, sign_up};
     let hooks = WebhookReceiver::start().await?;
     hooks.answer("broken", &[503]);
     let clock = Clock::system();
     let server = alerting_server(None, &clock, None).await?;
     let browser = signet_tests::browser::Browser::start().await?;
-    sign_up(&browser, &server.url, "admin@example.com").await?;
-    confirm_recovery_code(&browser).await?;
-    browser.wait_for("#account-fingerprint", 30).await?;
-    browser.click("nav a[href='/teams']").await?;
-    browser.wait_for("#no-teams", 30).await?;
-    browser.fill("#team-name", "Acme Mobile").await?;
-    browser.click("#create-team").await?;
-    browser
-        .wait_for_text("#team-list", "Acme Mobile", 30)
-        .await?;
+    browser.signed_up(&server.url, "admin@example.com").await?;
+    browser.create_first_team("Acme Mobile").await?;
     browser.click("nav a[href='/alerts']").await?;
     browser.wait_for("#no-destinations", 60).await?;
     // No SMTP relay on this server: the page says so and email cannot be chosen.
@@ -878,7 +869,7 @@ async fn browser_admin_adds_destinations_sends_test_alerts_and_reads_the_deliver
         .await?;
     browser.wait_for("#unlock-password", 30).await?;
     browser
-        .fill("#unlock-password", crate::browser_dashboard::PASSWORD)
+        .fill("#unlock-password", signet_tests::browser::PASSWORD)
         .await?;
     browser.click("#unlock-submit").await?;
     browser.wait_for("#no-destinations", 60).await?;

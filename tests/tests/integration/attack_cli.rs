@@ -3,9 +3,7 @@
 //! one, KDF parameters weaker than the account used before, and account keys that do not
 //! open with the (right) password.
 
-use std::process::Stdio;
-
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 use signet_client::{Api, Session, credential::NewCredential};
 use signet_core::{
@@ -16,82 +14,12 @@ use signet_core::{
         credential::CredentialKind,
     },
 };
-use signet_tests::{api::PASSWORD, paths, proxy::TamperProxy, server::TestServer};
-
-/// One machine's `signet` through `server` (the proxy), non-interactive.
-struct Cli {
-    config: tempfile::TempDir,
-    server: String,
-}
-
-impl Cli {
-    fn new(server: &str) -> Result<Self> {
-        Ok(Self {
-            config: tempfile::tempdir()?,
-            server: server.to_owned(),
-        })
-    }
-
-    async fn run(&self, args: &[&str]) -> Result<(Option<i32>, String)> {
-        let out = tokio::process::Command::new(paths::signet_bin()?)
-            .args(args)
-            .env("SIGNET_CONFIG_DIR", self.config.path().join("signet"))
-            .env("SIGNET_SERVER", &self.server)
-            .env("SIGNET_PASSWORD", PASSWORD)
-            .env("CI", "true")
-            .env_remove("SIGNET_TOKEN")
-            .env_remove("SIGNET_EMAIL")
-            .stdin(Stdio::null())
-            .output()
-            .await?;
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        ensure!(!stderr.contains("panicked"), "signet panicked: {stderr}");
-        Ok((out.status.code(), stderr))
-    }
-
-    async fn ok(&self, args: &[&str]) -> Result<()> {
-        let (code, stderr) = self.run(args).await?;
-        if code != Some(0) {
-            bail!("signet {} failed: {stderr}", args.join(" "));
-        }
-        Ok(())
-    }
-
-    async fn fails(&self, args: &[&str]) -> Result<String> {
-        let (code, stderr) = self.run(args).await?;
-        if code == Some(0) {
-            bail!("signet {} succeeded under attack: {stderr}", args.join(" "));
-        }
-        Ok(stderr)
-    }
-}
-
-async fn register(url: &str, email: &str, params: KdfParams) -> Result<Session> {
-    Ok(Session::register(&Api::new(url), email, PASSWORD, params)
-        .await?
-        .0)
-}
-
-fn floor() -> Result<KdfParams> {
-    Ok(KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?)
-}
-
-/// Every file under `dir`, relative.
-fn listing(dir: &std::path::Path) -> Result<Vec<String>> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)? {
-            let p = e?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                found.push(p.strip_prefix(dir)?.to_string_lossy().into_owned());
-            }
-        }
-    }
-    Ok(found)
-}
+use signet_tests::{
+    api::PASSWORD,
+    cli::{Cli, account, floor_kdf, listing, text, with_team},
+    proxy::TamperProxy,
+    server::TestServer,
+};
 
 /// The server renames an iOS target to `../../../../escaped/x`: the old CLI wrote
 /// `x-dist-cert.p12` and `x-profile.mobileprovision` outside `--out`. Now the name is refused
@@ -100,7 +28,7 @@ fn listing(dir: &std::path::Path) -> Result<Vec<String>> {
 async fn attack_pull_target_name_traversal_is_refused() -> Result<()> {
     let server = TestServer::start().await?;
     let proxy = TamperProxy::start(&server.url).await?;
-    let dev = register(&server.url, "dev@example.test", floor()?).await?;
+    let dev = account(&Api::new(&server.url), "dev").await?;
     let (team, key) = dev.create_team("Acme").await?;
     let app: AppInfo = dev
         .api
@@ -162,8 +90,7 @@ async fn attack_pull_target_name_traversal_is_refused() -> Result<()> {
                 .await?;
         }
     }
-    let cli = Cli::new(&proxy.url)?;
-    cli.ok(&["login", "--email", "dev@example.test"]).await?;
+    let cli = Cli::signed_in(&proxy.url, "dev").await?;
     let root = tempfile::tempdir()?;
     let out = root.path().join("a/b/c/d/project");
     std::fs::create_dir_all(&out)?;
@@ -176,7 +103,7 @@ async fn attack_pull_target_name_traversal_is_refused() -> Result<()> {
         }
         a.set_json(&rows)
     });
-    let out_text = out.to_string_lossy().into_owned();
+    let out_text = text(&out);
     let stderr = cli
         .fails(&[
             "pull",
@@ -220,19 +147,8 @@ async fn attack_pull_target_name_traversal_is_refused() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn attack_pull_never_writes_through_a_symlinked_folder() -> Result<()> {
     let server = TestServer::start().await?;
-    let dev = register(&server.url, "dev@example.test", floor()?).await?;
-    let cli = Cli::new(&server.url)?;
-    cli.ok(&["login", "--email", "dev@example.test"]).await?;
-    cli.ok(&["teams", "create", "Acme"]).await?;
-    cli.ok(&[
-        "apps",
-        "create",
-        "--name",
-        "Acme",
-        "--android-package",
-        "com.acme.app",
-    ])
-    .await?;
+    let (dev, cli) = with_team(&server.url, "dev", "Acme").await?;
+    cli.create_app("Acme", "com.acme.app", &[]).await?;
     cli.ok(&["keystore", "generate", "--app", "Acme", "--remote"])
         .await?;
     let root = tempfile::tempdir()?;
@@ -241,7 +157,7 @@ async fn attack_pull_never_writes_through_a_symlinked_folder() -> Result<()> {
     std::fs::create_dir_all(&elsewhere)?;
     std::os::unix::fs::symlink(&elsewhere, out.join("credentials"))?;
     let stderr = cli
-        .fails(&["pull", "--app", "Acme", "--out", &out.to_string_lossy()])
+        .fails(&["pull", "--app", "Acme", "--out", &text(&out)])
         .await?;
     ensure!(stderr.contains("symbolic link"), "{stderr}");
     ensure!(listing(&elsewhere)?.is_empty(), "written through the link");
@@ -256,9 +172,8 @@ async fn attack_pull_never_writes_through_a_symlinked_folder() -> Result<()> {
 async fn attack_huge_response_is_capped() -> Result<()> {
     let server = TestServer::start().await?;
     let proxy = TamperProxy::start(&server.url).await?;
-    register(&server.url, "dev@example.test", floor()?).await?;
-    let cli = Cli::new(&proxy.url)?;
-    cli.ok(&["login", "--email", "dev@example.test"]).await?;
+    account(&Api::new(&server.url), "dev").await?;
+    let cli = Cli::signed_in(&proxy.url, "dev").await?;
     let served = proxy.on("GET", "/api/teams", |a| {
         let mut body = Vec::with_capacity(40 * 1024 * 1024 + 2);
         body.push(b'[');
@@ -282,10 +197,9 @@ async fn attack_login_kdf_below_what_was_seen_is_refused() -> Result<()> {
     let server = TestServer::start().await?;
     let proxy = TamperProxy::start(&server.url).await?;
     let strong = KdfParams::new(2 * MIN_MEMORY_KIB, MIN_ITERATIONS + 1, 1)?;
-    register(&server.url, "dev@example.test", strong).await?;
-    let cli = Cli::new(&proxy.url)?;
-    cli.ok(&["login", "--email", "dev@example.test"]).await?;
-    let weak = serde_json::to_value(floor()?)?;
+    Session::register(&Api::new(&server.url), "dev@example.test", PASSWORD, strong).await?;
+    let cli = Cli::signed_in(&proxy.url, "dev").await?;
+    let weak = serde_json::to_value(floor_kdf()?)?;
     let offered = proxy.on("POST", "/api/auth/prelogin", move |a| {
         let mut p = a.json()?;
         p["kdf_params"] = weak.clone();
@@ -310,17 +224,12 @@ async fn attack_login_kdf_below_what_was_seen_is_refused() -> Result<()> {
 async fn attack_tampered_wrapped_user_key_is_not_called_a_wrong_password() -> Result<()> {
     let server = TestServer::start().await?;
     let proxy = TamperProxy::start(&server.url).await?;
-    register(&server.url, "dev@example.test", floor()?).await?;
-    let other = register(&server.url, "other@example.test", floor()?).await?;
+    let api = Api::new(&server.url);
+    account(&api, "dev").await?;
+    let other = account(&api, "other").await?;
     drop(other);
     let theirs: Value = {
-        let s = Session::login(
-            &Api::new(&server.url),
-            "other@example.test",
-            PASSWORD,
-            false,
-        )
-        .await?;
+        let s = Session::login(&api, "other@example.test", PASSWORD, false).await?;
         s.api.get("/auth/me").await?
     };
     let swapped = theirs["keys"]["wrapped_user_key"].clone();

@@ -9,11 +9,7 @@
 //! unverified and never shows the forged values; `push` never reuses it; and a machine that
 //! cannot verify (no pin yet, a robot token) says so and how to fix it.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Stdio,
-    time::Duration,
-};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -21,99 +17,19 @@ use serde_json::{Value, json};
 use signet_client::{Api, Session};
 use signet_core::{
     credential::{Payload, SecretText},
-    vault::{
-        kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB},
-        membership::listing::UNVERIFIED_METADATA,
-    },
+    vault::membership::listing::UNVERIFIED_METADATA,
 };
-use signet_tests::{api::PASSWORD, paths, server::TestServer};
+use signet_tests::{
+    api::PASSWORD,
+    cli::{Cli, text, with_team},
+    server::TestServer,
+};
 use sqlx::{ConnectOptions, Connection, sqlite::SqliteConnectOptions};
 
 /// A forged SHA-1, as the attack through the proxy showed it.
 const FORGED_SHA1: &str = "DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF:DE:AD:BE:EF";
 /// A forged expiry: 2100-01-01.
 pub(crate) const FORGED_NOT_AFTER: i64 = 4_102_444_800;
-
-/// What a `signet` run did.
-#[derive(Debug)]
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// One machine's `signet`: its own config dir, non-interactive, `SIGNET_PASSWORD` set.
-struct Cli {
-    config: tempfile::TempDir,
-    server: String,
-    robot_token: Option<String>,
-}
-
-impl Cli {
-    fn new(server: &str) -> Result<Self> {
-        Ok(Self {
-            config: tempfile::tempdir()?,
-            server: server.to_owned(),
-            robot_token: None,
-        })
-    }
-
-    fn config_file(&self) -> PathBuf {
-        self.config.path().join("signet/config.json")
-    }
-
-    async fn run(&self, args: &[&str]) -> Result<Outcome> {
-        let mut command = tokio::process::Command::new(paths::signet_bin()?);
-        command
-            .args(args)
-            .env("SIGNET_CONFIG_DIR", self.config.path().join("signet"))
-            .env("SIGNET_SERVER", &self.server)
-            .env("SIGNET_PASSWORD", PASSWORD)
-            .env("CI", "true")
-            .env_remove("SIGNET_EMAIL")
-            .stdin(Stdio::null());
-        match &self.robot_token {
-            Some(token) => command.env("SIGNET_TOKEN", token),
-            None => command.env_remove("SIGNET_TOKEN"),
-        };
-        let out = command.output().await?;
-        let outcome = Outcome {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        ensure!(
-            !outcome.stderr.contains("panicked"),
-            "signet {} panicked: {}",
-            args.join(" "),
-            outcome.stderr
-        );
-        Ok(outcome)
-    }
-
-    /// Runs and requires exit code 0.
-    async fn ok(&self, args: &[&str]) -> Result<Outcome> {
-        let out = self.run(args).await?;
-        if out.code != Some(0) {
-            bail!("signet {} failed: {out:#?}", args.join(" "));
-        }
-        Ok(out)
-    }
-
-    /// `signet credentials --json` (plus `args`), parsed.
-    async fn rows(&self, args: &[&str]) -> Result<Vec<Value>> {
-        let mut all = vec!["credentials", "--json"];
-        all.extend_from_slice(args);
-        let out = self.ok(&all).await?;
-        let rows: Value = serde_json::from_str(&out.stdout)
-            .with_context(|| format!("signet credentials --json printed {out:#?}"))?;
-        rows.as_array().cloned().context("an array of rows")
-    }
-}
-
-fn text(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
 
 fn row<'a>(rows: &'a [Value], id: &str) -> Result<&'a Value> {
     rows.iter()
@@ -125,29 +41,11 @@ fn row<'a>(rows: &'a [Value], id: &str) -> Result<&'a Value> {
 /// one machine, with team Acme, an Android app Acme and an upload keystore generated and
 /// stored by the CLI: returns the machine and the keystore's credential id.
 async fn developer_with_keystore(server: &TestServer) -> Result<(Cli, String)> {
-    Session::register(
-        &Api::new(&server.url),
-        "dev@example.test",
-        PASSWORD,
-        KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?,
-    )
-    .await?;
-    let dev = Cli::new(&server.url)?;
-    dev.ok(&["login", "--email", "dev@example.test"]).await?;
-    dev.ok(&["teams", "create", "Acme"]).await?;
-    dev.ok(&[
-        "apps",
-        "create",
-        "--name",
-        "Acme",
-        "--android-package",
-        "com.acme.app",
-    ])
-    .await?;
+    let (_, dev) = with_team(&server.url, "dev", "Acme").await?;
+    dev.create_app("Acme", "com.acme.app", &[]).await?;
     let id = dev
         .ok(&["keystore", "generate", "--app", "Acme", "--remote"])
         .await?
-        .stdout
         .trim()
         .to_owned();
     Ok((dev, id))
@@ -252,7 +150,7 @@ async fn attack_forged_metadata_is_shown_unverified_by_the_cli() -> Result<()> {
         .to_owned();
 
     // Before the attack: the real fingerprint (shown only when verified).
-    let rows = dev.rows(&[]).await?;
+    let rows = dev.credential_rows(&[]).await?;
     let before = row(&rows, &id)?;
     ensure!(
         before["fingerprint"] == genuine_sha1.as_str() && before["verified"] != false,
@@ -269,13 +167,13 @@ async fn attack_forged_metadata_is_shown_unverified_by_the_cli() -> Result<()> {
     )?;
     tamper(&server, &id, Column::Metadata, &forged).await?;
 
-    let json_out = dev.ok(&["credentials", "--json"]).await?;
+    let json_out = dev.succeeds(&["credentials", "--json"]).await?;
     ensure_no_forgery(&json_out.stdout)?;
     let rows: Vec<Value> = serde_json::from_str(&json_out.stdout)?;
     ensure_unverified(row(&rows, &id)?)?;
 
     for args in [&["credentials"][..], &["credentials", "--app", "Acme"]] {
-        let table = dev.ok(args).await?;
+        let table = dev.succeeds(args).await?;
         ensure_no_forgery(&table.stdout)?;
         ensure!(
             table
@@ -303,7 +201,7 @@ async fn attack_broken_metadata_signature_is_shown_unverified_by_the_cli() -> Re
         .as_str()
         .context("sha1")?
         .to_owned();
-    let rows = dev.rows(&[]).await?;
+    let rows = dev.credential_rows(&[]).await?;
     let before = row(&rows, &id)?;
     ensure!(
         before["fingerprint"] == genuine_sha1.as_str() && before["verified"] != false,
@@ -322,9 +220,9 @@ async fn attack_broken_metadata_signature_is_shown_unverified_by_the_cli() -> Re
     )
     .await?;
 
-    let rows = dev.rows(&[]).await?;
+    let rows = dev.credential_rows(&[]).await?;
     ensure_unverified(row(&rows, &id)?)?;
-    let table = dev.ok(&["credentials"]).await?;
+    let table = dev.succeeds(&["credentials"]).await?;
     ensure!(
         table
             .stdout
@@ -336,7 +234,7 @@ async fn attack_broken_metadata_signature_is_shown_unverified_by_the_cli() -> Re
 
     // Garbage in place of a signature is no different.
     tamper(&server, &id, Column::MetadataSignature, "not-a-signature").await?;
-    ensure_unverified(row(&dev.rows(&[]).await?, &id)?)?;
+    ensure_unverified(row(&dev.credential_rows(&[]).await?, &id)?)?;
     Ok(())
 }
 
@@ -359,7 +257,7 @@ async fn attack_push_never_reuses_an_unverified_credential() -> Result<()> {
             &text(&jks),
         ])
         .await?;
-    let mut entry: Value = serde_json::from_str(&entry.stdout)?;
+    let mut entry: Value = serde_json::from_str(&entry)?;
     let field = |name: &str| {
         entry[name]
             .as_str()
@@ -389,7 +287,7 @@ async fn attack_push_never_reuses_an_unverified_credential() -> Result<()> {
     tamper(&server, &planted, Column::Metadata, &claim).await?;
 
     let push = dev
-        .ok(&["push", &text(&credentials_json), "--app", "Acme"])
+        .succeeds(&["push", &text(&credentials_json), "--app", "Acme"])
         .await?;
     ensure!(
         !push.stderr.contains("already stored as"),
@@ -401,7 +299,7 @@ async fn attack_push_never_reuses_an_unverified_credential() -> Result<()> {
     );
 
     // The user's keystore is stored, verified, and is what the slot now uses.
-    let rows = dev.rows(&[]).await?;
+    let rows = dev.credential_rows(&[]).await?;
     ensure!(rows.len() == 2, "{rows:#?}");
     ensure_unverified(row(&rows, &planted)?)?;
     let stored_anew = rows
@@ -444,7 +342,7 @@ async fn credentials_say_why_a_machine_cannot_verify_and_signet_teams_verify_fix
         .context("config object")?
         .remove("pins");
     std::fs::write(dev.config_file(), serde_json::to_vec(&config)?)?;
-    let out = dev.ok(&["credentials", "--json"]).await?;
+    let out = dev.succeeds(&["credentials", "--json"]).await?;
     let rows: Vec<Value> = serde_json::from_str(&out.stdout)?;
     let unpinned = row(&rows, &id)?;
     ensure!(
@@ -457,29 +355,26 @@ async fn credentials_say_why_a_machine_cannot_verify_and_signet_teams_verify_fix
             && out.stderr.contains("signet teams verify"),
         "{out:#?}"
     );
-    let verify = dev.ok(&["teams", "verify"]).await?;
+    let verify = dev.succeeds(&["teams", "verify"]).await?;
     ensure!(
         verify.stdout.contains("✓ Acme: membership log verified"),
         "{verify:#?}"
     );
-    ensure!(row(&dev.rows(&[]).await?, &id)?["verified"] == true);
+    ensure!(row(&dev.credential_rows(&[]).await?, &id)?["verified"] == true);
 
     // Another machine: signing in is enough.
-    let laptop = Cli::new(&server.url)?;
-    laptop.ok(&["login", "--email", "dev@example.test"]).await?;
-    ensure!(row(&laptop.rows(&[]).await?, &id)?["verified"] == true);
+    let laptop = Cli::signed_in(&server.url, "dev").await?;
+    ensure!(row(&laptop.credential_rows(&[]).await?, &id)?["verified"] == true);
 
     // A robot token verifies the team's log from the anchor sealed under its secret: the
     // same metadata is verified for CI.
     let token = dev
         .ok(&["token", "create", "--app", "Acme"])
         .await?
-        .stdout
         .trim()
         .to_owned();
-    let mut ci = Cli::new(&server.url)?;
-    ci.robot_token = Some(token);
-    let out = ci.ok(&["credentials", "--json"]).await?;
+    let mut ci = Cli::new(&server.url)?.env("SIGNET_TOKEN", Some(&token));
+    let out = ci.succeeds(&["credentials", "--json"]).await?;
     let rows: Vec<Value> = serde_json::from_str(&out.stdout)?;
     let robot_row = row(&rows, &id)?;
     ensure!(
@@ -521,8 +416,11 @@ async fn credentials_say_why_a_machine_cannot_verify_and_signet_teams_verify_fix
             },
         )
         .await?;
-    ci.robot_token = Some(legacy.dangerously_to_string().as_str().to_owned());
-    let out = ci.ok(&["credentials", "--json"]).await?;
+    ci.set_env(
+        "SIGNET_TOKEN",
+        Some(legacy.dangerously_to_string().as_str()),
+    );
+    let out = ci.succeeds(&["credentials", "--json"]).await?;
     let rows: Vec<Value> = serde_json::from_str(&out.stdout)?;
     let legacy_row = row(&rows, &id)?;
     ensure!(

@@ -9,15 +9,12 @@
 //! is encrypted under one — every refusal says what was wrong, and once the proxy is honest
 //! again the genuine key still works.
 
-use std::process::Stdio;
-
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 use signet_client::{Api, Session, team::InviteLink};
 use signet_core::{
     vault::{
         ecies::{EciesContext, EciesWrappedTeamKey},
-        kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB},
         keypair::UserKeyPair,
         membership::{TeamState, listing::Listing},
         team_key::TeamKey,
@@ -25,83 +22,13 @@ use signet_core::{
     wire::Role,
 };
 use signet_tests::{
-    api::PASSWORD,
-    paths,
+    cli::{Cli, account},
     proxy::{Answer, TamperProxy},
     server::TestServer,
 };
 
 /// A made-up user id for the admin the server invents.
 const MALLORY: &str = "6d616c6c-6f72-4079-8000-000000000001";
-
-fn params() -> Result<KdfParams> {
-    Ok(KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?)
-}
-
-async fn person(url: &str, name: &str) -> Result<Session> {
-    let email = format!("{name}@example.test");
-    Ok(
-        Session::register(&Api::new(url), &email, PASSWORD, params()?)
-            .await?
-            .0,
-    )
-}
-
-/// One machine's `signet`, talking to `server` (the proxy), non-interactive.
-struct Cli {
-    config: tempfile::TempDir,
-    server: String,
-}
-
-impl Cli {
-    fn new(server: &str) -> Result<Self> {
-        Ok(Self {
-            config: tempfile::tempdir()?,
-            server: server.to_owned(),
-        })
-    }
-
-    /// `(exit code, stdout, stderr)`.
-    async fn run(&self, args: &[&str]) -> Result<(Option<i32>, String, String)> {
-        let out = tokio::process::Command::new(paths::signet_bin()?)
-            .args(args)
-            .env("SIGNET_CONFIG_DIR", self.config.path().join("signet"))
-            .env("SIGNET_SERVER", &self.server)
-            .env("SIGNET_PASSWORD", PASSWORD)
-            .env("CI", "true")
-            .env_remove("SIGNET_TOKEN")
-            .env_remove("SIGNET_EMAIL")
-            .stdin(Stdio::null())
-            .output()
-            .await?;
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        ensure!(!stderr.contains("panicked"), "signet panicked: {stderr}");
-        Ok((
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr,
-        ))
-    }
-
-    async fn ok(&self, args: &[&str]) -> Result<String> {
-        let (code, stdout, stderr) = self.run(args).await?;
-        if code != Some(0) {
-            bail!("signet {} failed: {stderr}", args.join(" "));
-        }
-        Ok(stdout)
-    }
-
-    async fn fails(&self, args: &[&str]) -> Result<String> {
-        let (code, stdout, stderr) = self.run(args).await?;
-        if code == Some(0) {
-            bail!(
-                "signet {} succeeded under attack: {stdout}{stderr}",
-                args.join(" ")
-            );
-        }
-        Ok(stderr)
-    }
-}
 
 /// Olga's team Acme with an Android app, Dev as a developer (joined through an invitation
 /// link, so her account pins the team's log), and Dev's CLI signed in through the proxy.
@@ -118,8 +45,8 @@ struct World {
 async fn world() -> Result<World> {
     let server = TestServer::start().await?;
     let proxy = TamperProxy::start(&server.url).await?;
-    let olga = person(&server.url, "olga").await?;
-    let dev = person(&server.url, "dev").await?;
+    let olga = account(&Api::new(&server.url), "olga").await?;
+    let dev = account(&Api::new(&server.url), "dev").await?;
     let (team, key) = olga.create_team("Acme").await?;
     let (_, link) = olga.invite(&team.id, &key, Role::Developer).await?;
     dev.accept_invite(&link).await?;
@@ -130,8 +57,7 @@ async fn world() -> Result<World> {
             &json!({"name": "Acme", "android_package": "com.acme.app"}),
         )
         .await?;
-    let cli = Cli::new(&proxy.url)?;
-    cli.ok(&["login", "--email", "dev@example.test"]).await?;
+    let cli = Cli::signed_in(&proxy.url, "dev").await?;
     Ok(World {
         server,
         proxy,
@@ -314,7 +240,7 @@ async fn attack_cli_team_key_sent_as_from_herself_with_server_keys_is_refused() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn attack_member_key_substitution_is_flagged_and_never_wrapped_for() -> Result<()> {
     let w = world().await?;
-    let leaver = person(&w.server.url, "leaver").await?;
+    let leaver = account(&Api::new(&w.server.url), "leaver").await?;
     let (_, link) = w.olga.invite(&w.team, &w.key, Role::Viewer).await?;
     leaver.accept_invite(&link).await?;
     // Olga works through the proxy from here on.
@@ -404,7 +330,7 @@ async fn attack_cli_substituted_team_log_is_refused() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn attack_invitation_pointing_at_a_server_made_team_is_refused() -> Result<()> {
     let w = world().await?;
-    let eve = person(&w.proxy.url, "eve").await?;
+    let eve = account(&Api::new(&w.proxy.url), "eve").await?;
     let (_, link) = w.olga.invite(&w.team, &w.key, Role::Developer).await?;
     let mallory = UserKeyPair::generate()?;
     let (genesis, _) = TeamState::create(&w.team, MALLORY, &mallory)?;

@@ -7,7 +7,7 @@ use signet_tests::{
     server::TestServer,
 };
 
-use super::browser_dashboard::{confirm_recovery_code, sign_up, team_and_app};
+use super::browser_dashboard::team_and_app;
 
 /// Runs axe on the page open now; remembers serious and critical violations under `page`.
 async fn check(
@@ -145,9 +145,11 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
     browser.wait_for("#signup-strength meter", 10).await?;
     check(&browser, &axe_js, theme, "sign-up", &mut found).await?;
 
-    sign_up(&browser, &server.url, &format!("{theme}@example.com")).await?;
+    browser
+        .sign_up(&server.url, &format!("{theme}@example.com"))
+        .await?;
     check(&browser, &axe_js, theme, "recovery-code", &mut found).await?;
-    confirm_recovery_code(&browser).await?;
+    browser.confirm_recovery_code().await?;
     browser.wait_for("#account-fingerprint", 30).await?;
     check(&browser, &axe_js, theme, "account", &mut found).await?;
 

@@ -7,11 +7,10 @@
 
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
-use signet_tests::{browser::Browser, server::TestServer};
+use signet_tests::{api::PASSWORD, browser::Browser, server::TestServer};
 
 use crate::{
     attack_metadata::{Column, altered, stored, tamper},
-    browser_attack::sign_in,
     cli_android_play::{
         fingerprints, is_google_sha256, keytool_sha256, openssl_fingerprint, play_certificate,
     },
@@ -52,7 +51,9 @@ async fn browser_shows_both_keys_assetlinks_and_resets_the_upload_key_only_when_
     .await?;
 
     let browser = Browser::start().await?;
-    sign_in(&browser, &server.url, "dev@example.test").await?;
+    browser
+        .sign_in(&server.url, "dev@example.test", PASSWORD)
+        .await?;
     browser.click("nav a[href='/apps']").await?;
     browser.wait_for("#app-list a", 30).await?.click().await?;
     browser.wait_for("#signing-keys", 60).await?;
@@ -146,16 +147,14 @@ async fn browser_shows_both_keys_assetlinks_and_resets_the_upload_key_only_when_
         .wait_for_text("#upload-key-sha256", &new_sha256, 60)
         .await?;
     ensure!(str_at(&fingerprints(&dev).await?, "/upload_key/sha256")? == new_sha256);
-    let rows: Value = serde_json::from_str(&dev.ok(&["credentials", "--json"]).await?)?;
+    let rows = dev.credential_rows(&[]).await?;
     let keystores = rows
-        .as_array()
-        .context("rows")?
         .iter()
         .filter(|r| r["kind"] == "android_keystore")
         .count();
     ensure!(
         keystores == 2,
-        "the old keystore must stay stored: {rows:#}"
+        "the old keystore must stay stored: {rows:#?}"
     );
 
     // A compromised server forges the app-signing certificate's fingerprint.

@@ -11,27 +11,23 @@ use signet_client::{Api, Session};
 use signet_core::{
     vault::{
         ecies::{EciesContext, EciesWrappedTeamKey},
-        kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB},
         keypair::UserKeyPair,
         team_key::TeamKey,
     },
     wire::Role,
 };
-use signet_tests::{api::PASSWORD, browser::Browser, proxy::TamperProxy, server::TestServer};
+use signet_tests::{
+    api::PASSWORD, browser::Browser, cli::account, proxy::TamperProxy, server::TestServer,
+};
 
 const MALLORY: &str = "6d616c6c-6f72-4079-8000-000000000001";
 
 /// Olga's team Acme with an Android app; Dev joined through an invitation (so her account
 /// pins the team's log). Returns both sessions and the team id.
 pub(crate) async fn team(server: &TestServer) -> Result<(Session, Session, String)> {
-    let params = KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?;
     let api = Api::new(&server.url);
-    let olga = Session::register(&api, "olga@example.test", PASSWORD, params)
-        .await?
-        .0;
-    let dev = Session::register(&api, "dev@example.test", PASSWORD, params)
-        .await?
-        .0;
+    let olga = account(&api, "olga").await?;
+    let dev = account(&api, "dev").await?;
     let (team, key) = olga.create_team("Acme").await?;
     let (_, link) = olga.invite(&team.id, &key, Role::Developer).await?;
     dev.accept_invite(&link).await?;
@@ -43,17 +39,6 @@ pub(crate) async fn team(server: &TestServer) -> Result<(Session, Session, Strin
         )
         .await?;
     Ok((olga, dev, team.id))
-}
-
-pub(crate) async fn sign_in(browser: &Browser, url: &str, email: &str) -> Result<()> {
-    browser.client.goto(&format!("{url}/account")).await?;
-    browser.fill("#signin-email", email).await?;
-    browser.fill("#signin-password", PASSWORD).await?;
-    browser.click("#signin-submit").await?;
-    browser
-        .wait_for_text("#account-fingerprint", "", 60)
-        .await?;
-    Ok(())
 }
 
 /// Waits until the page's text contains `needle`; returns that text.
@@ -106,7 +91,9 @@ async fn browser_attack_team_key_from_an_invented_admin_is_refused() -> Result<(
     });
 
     let browser = Browser::start().await?;
-    sign_in(&browser, &proxy.url, "dev@example.test").await?;
+    browser
+        .sign_in(&proxy.url, "dev@example.test", PASSWORD)
+        .await?;
     browser.click("nav a[href='/apps']").await?;
     browser.click("#app-list a").await?;
     browser.click("#generate-keystore").await?;
@@ -158,7 +145,9 @@ async fn browser_attack_substituted_member_keys_are_shown_unverified() -> Result
     });
 
     let browser = Browser::start().await?;
-    sign_in(&browser, &proxy.url, "olga@example.test").await?;
+    browser
+        .sign_in(&proxy.url, "olga@example.test", PASSWORD)
+        .await?;
     browser.click("nav a[href='/members']").await?;
     let row = browser
         .wait_for_text(
@@ -222,7 +211,9 @@ async fn browser_attack_forged_metadata_is_shown_unverified() -> Result<()> {
     });
 
     let browser = Browser::start().await?;
-    sign_in(&browser, &proxy.url, "dev@example.test").await?;
+    browser
+        .sign_in(&proxy.url, "dev@example.test", PASSWORD)
+        .await?;
     browser.click("nav a[href='/credentials']").await?;
     let text = page_says(&browser, "unverified").await?;
     ensure!(listed.count() > 0);

@@ -5,7 +5,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use signet_core::{credential::Payload, wire::credential::CredentialKind};
-use signet_tests::{browser::Browser, server::TestServer, tools};
+use signet_tests::{
+    browser::{Browser, PASSWORD},
+    server::TestServer,
+    tools,
+};
 
 /// A person opens the dashboard and sees which server version they talk to and what Signet
 /// is; the landing page no longer carries a browser-check toy (the iOS section makes real
@@ -144,39 +148,6 @@ async fn browser_first_load_fetches_only_the_main_module_and_lazy_pages_their_ch
     server.stop().await
 }
 
-pub(crate) const PASSWORD: &str = "correct horse battery staple";
-
-/// Signs up through the dashboard (from a page that needs a session) and returns the recovery
-/// code and how long deriving the keys took in the browser.
-pub(crate) async fn sign_up(
-    browser: &Browser,
-    url: &str,
-    email: &str,
-) -> anyhow::Result<(String, Duration)> {
-    browser.client.goto(&format!("{url}/account")).await?;
-    browser.click("#show-signup").await?;
-    browser.fill("#signup-email", email).await?;
-    browser.fill("#signup-password", PASSWORD).await?;
-    browser.fill("#signup-confirm", PASSWORD).await?;
-    let started = Instant::now();
-    browser.click("#signup-submit").await?;
-    let code = browser.wait_for_text("#recovery-code", "-", 60).await?;
-    let took = started.elapsed();
-    Ok((code, took))
-}
-
-/// After the recovery code: confirm it was saved and continue.
-pub(crate) async fn confirm_recovery_code(browser: &Browser) -> anyhow::Result<()> {
-    let continue_button = browser.wait_for("#recovery-continue", 10).await?;
-    assert!(
-        !continue_button.is_enabled().await?,
-        "Continue must wait for the confirmation"
-    );
-    browser.click("#recovery-saved").await?;
-    browser.click("#recovery-continue").await?;
-    Ok(())
-}
-
 /// Sign up derives keys in the browser (with a visible working state), shows the recovery code
 /// once behind a confirmation; the account page shows the fingerprint; nothing lands in browser
 /// storage; a reload keeps the session but asks for the password (a wrong one is refused);
@@ -267,7 +238,7 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
         .wait_for("button[aria-label='Copy recovery code']", 5)
         .await?;
     browser.screenshot("dashboard-recovery-code").await?;
-    confirm_recovery_code(&browser).await?;
+    browser.confirm_recovery_code().await?;
 
     let fingerprint = browser
         .wait_for_text("#account-fingerprint", "", 20)
@@ -368,7 +339,7 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
     assert_eq!(next_code.trim().split('-').count(), 8, "{next_code}");
     browser.wait_for("#recovery-download", 5).await?;
     browser.wait_for_text("#user-email", email, 5).await?;
-    confirm_recovery_code(&browser).await?;
+    browser.confirm_recovery_code().await?;
     let recovered = browser
         .wait_for_text("#account-fingerprint", "", 60)
         .await?;
@@ -410,13 +381,7 @@ async fn browser_sign_up_recovery_code_reload_unlock_sign_out_sign_in_change_pas
 
 /// Makes a team and an app with a package and iOS targets; returns the app page's URL.
 pub(crate) async fn team_and_app(browser: &Browser) -> anyhow::Result<String> {
-    browser.click("nav a[href='/teams']").await?;
-    browser.wait_for("#no-teams", 30).await?;
-    browser.fill("#team-name", "Acme Mobile").await?;
-    browser.click("#create-team").await?;
-    browser
-        .wait_for_text("#team-list", "Acme Mobile", 30)
-        .await?;
+    browser.create_first_team("Acme Mobile").await?;
     browser.fill("#team-name", "Side Project").await?;
     browser.click("#create-team").await?;
     browser
@@ -466,9 +431,7 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "grace@example.com";
-    sign_up(&browser, &server.url, email).await?;
-    confirm_recovery_code(&browser).await?;
-    browser.wait_for("#account-fingerprint", 30).await?;
+    browser.signed_up(&server.url, email).await?;
     let app_url = team_and_app(&browser).await?;
 
     browser.wait_for("#no-keystore", 30).await?;
@@ -915,9 +878,7 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     let server = TestServer::start().await?;
     let owner = Browser::start().await?;
     let owner_email = "owner@example.com";
-    sign_up(&owner, &server.url, owner_email).await?;
-    confirm_recovery_code(&owner).await?;
-    owner.wait_for("#account-fingerprint", 30).await?;
+    owner.signed_up(&server.url, owner_email).await?;
     team_and_app(&owner).await?;
     owner.click("#generate-keystore").await?;
     owner.wait_for_text(".keystore", "SHA-256", 120).await?;
@@ -956,7 +917,7 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     invitee.fill("#signup-confirm", PASSWORD).await?;
     invitee.click("#signup-submit").await?;
     invitee.wait_for_text("#recovery-code", "-", 60).await?;
-    confirm_recovery_code(&invitee).await?;
+    invitee.confirm_recovery_code().await?;
     invitee
         .wait_for_text("#invite-team", "Acme Mobile", 30)
         .await?;
@@ -1159,9 +1120,7 @@ async fn browser_full_session_never_sends_a_secret_in_the_clear() -> anyhow::Res
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "eve-proof@example.com";
-    let (code, _) = sign_up(&browser, &server.url, email).await?;
-    confirm_recovery_code(&browser).await?;
-    browser.wait_for("#account-fingerprint", 30).await?;
+    let code = browser.signed_up(&server.url, email).await?;
     browser.client.refresh().await?;
     browser.fill("#unlock-password", PASSWORD).await?;
     browser.click("#unlock-submit").await?;
@@ -1367,7 +1326,7 @@ async fn browser_sign_in_page_shows_the_sign_up_policy_and_an_invitee_signs_up_b
     browser.fill("#signup-confirm", PASSWORD).await?;
     browser.click("#signup-submit").await?;
     browser.wait_for_text("#recovery-code", "-", 60).await?;
-    confirm_recovery_code(&browser).await?;
+    browser.confirm_recovery_code().await?;
     browser
         .wait_for_text("#invite-team", "Acme Mobile", 30)
         .await?;
@@ -1407,9 +1366,7 @@ async fn browser_an_app_is_renamed_fixed_and_deleted_from_its_page() -> anyhow::
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "ivy@example.com";
-    sign_up(&browser, &server.url, email).await?;
-    confirm_recovery_code(&browser).await?;
-    browser.wait_for("#account-fingerprint", 30).await?;
+    browser.signed_up(&server.url, email).await?;
     team_and_app(&browser).await?;
     browser.click("#edit-app > summary").await?;
     browser.fill("#edit-app-name", "Acme Renamed").await?;
@@ -1475,8 +1432,7 @@ async fn browser_team_rename_trash_and_restore() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "owner@example.com";
-    sign_up(&browser, &server.url, email).await?;
-    confirm_recovery_code(&browser).await?;
+    browser.signed_up(&server.url, email).await?;
     team_and_app(&browser).await?;
     let api = signet_client::Api::new(&server.url);
     let session = signet_client::Session::login(&api, email, PASSWORD, false).await?;

@@ -62,13 +62,8 @@ async fn browser_expiring_page_sorts_soonest_first_with_words_and_apps_show_thei
 
     let browser = Browser::start().await?;
     browser
-        .client
-        .goto(&format!("{}/account", server.url))
+        .sign_in(&server.url, "dev@example.test", PASSWORD)
         .await?;
-    browser.fill("#signin-email", "dev@example.test").await?;
-    browser.fill("#signin-password", PASSWORD).await?;
-    browser.click("#signin-submit").await?;
-    browser.wait_for("#account-fingerprint", 60).await?;
 
     browser.click("nav a[href='/expiring']").await?;
     browser.wait_for("#expiring-list", 60).await?;

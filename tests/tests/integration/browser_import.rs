@@ -3,9 +3,13 @@
 
 use std::path::Path;
 
-use signet_tests::{browser::Browser, server::TestServer, tools};
+use signet_tests::{
+    browser::{Browser, PASSWORD},
+    server::TestServer,
+    tools,
+};
 
-use super::browser_dashboard::{PASSWORD, confirm_recovery_code, sign_up, team_and_app};
+use super::browser_dashboard::team_and_app;
 
 const STORE_PASSWORD: &str = "legacy-store-1";
 const KEY_PASSWORD: &str = "legacy-key-22";
@@ -77,9 +81,7 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "mia@example.com";
-    sign_up(&browser, &server.url, email).await?;
-    confirm_recovery_code(&browser).await?;
-    browser.wait_for("#account-fingerprint", 30).await?;
+    browser.signed_up(&server.url, email).await?;
     team_and_app(&browser).await?;
 
     // The keystore someone already signs with, made by keytool.
@@ -346,9 +348,7 @@ async fn browser_import_android_and_per_target_ios_bundle() -> anyhow::Result<()
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "noor@example.com";
-    sign_up(&browser, &server.url, email).await?;
-    confirm_recovery_code(&browser).await?;
-    browser.wait_for("#account-fingerprint", 30).await?;
+    browser.signed_up(&server.url, email).await?;
     team_and_app(&browser).await?;
 
     let mut bundle = super::cli_doctor::Bundle::new(10_000, 200)?;

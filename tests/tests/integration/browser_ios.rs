@@ -10,9 +10,12 @@ use signet_core::{
     ios::csr::{CsrSubject, PendingCsr},
     wire::credential::CredentialKind,
 };
-use signet_tests::{browser::Browser, paths, server::TestServer, tools};
-
-use crate::browser_dashboard::{PASSWORD, confirm_recovery_code, sign_up};
+use signet_tests::{
+    browser::{Browser, PASSWORD},
+    paths,
+    server::TestServer,
+    tools,
+};
 
 const APPLE_SUBJECT: &str =
     "/UID=A1B2C3D4E5/CN=Apple Distribution: Acme Inc (A1B2C3D4E5)/OU=A1B2C3D4E5/O=Acme Inc/C=US";
@@ -68,27 +71,12 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
     let email = "ios@example.com";
-    sign_up(&browser, &server.url, email).await?;
-    confirm_recovery_code(&browser).await?;
-    browser.wait_for("#account-fingerprint", 30).await?;
+    browser.signed_up(&server.url, email).await?;
 
-    browser.click("nav a[href='/teams']").await?;
-    browser.wait_for("#no-teams", 30).await?;
-    browser.fill("#team-name", "Acme Mobile").await?;
-    browser.click("#create-team").await?;
+    browser.create_first_team("Acme Mobile").await?;
     browser
-        .wait_for_text("#team-list", "Acme Mobile", 30)
+        .create_first_app("Acme", Some("com.acme.app"), "com.acme.app")
         .await?;
-    browser.click("nav a[href='/apps']").await?;
-    browser.wait_for("#no-apps", 60).await?;
-    browser.fill("#app-name", "Acme").await?;
-    browser.fill("#app-package", "com.acme.app").await?;
-    browser.fill("#app-ios", "com.acme.app").await?;
-    browser.click("#create-app").await?;
-    browser
-        .wait_for_text("#app-list", "com.acme.app", 30)
-        .await?;
-    browser.click("#app-list a").await?;
     browser
         .wait_for_text("#ios-target-0", "com.acme.app · production profile", 30)
         .await?;

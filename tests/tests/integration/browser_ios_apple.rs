@@ -9,9 +9,12 @@
 use anyhow::{Context, Result, ensure};
 use serde_json::json;
 use signet_core::{asc::Request, keys::asc::AppStoreConnectKey};
-use signet_tests::{asc_sim::AscSimulator, browser::Browser, paths, server::TestServer};
-
-use crate::browser_dashboard::{PASSWORD, confirm_recovery_code, sign_up};
+use signet_tests::{
+    asc_sim::AscSimulator,
+    browser::{Browser, PASSWORD},
+    paths,
+    server::TestServer,
+};
 
 const KEY_ID: &str = "ABC123DEFG";
 const ISSUER: &str = "57246542-96fe-1a63-e053-0824d011072a";
@@ -38,25 +41,11 @@ async fn browser_creates_ios_credentials_with_apple_through_the_scoped_relay() -
     }
     let server = TestServer::start().await?;
     let browser = Browser::start().await?;
-    sign_up(&browser, &server.url, "apple@example.com").await?;
-    confirm_recovery_code(&browser).await?;
-    browser.wait_for("#account-fingerprint", 30).await?;
-    browser.click("nav a[href='/teams']").await?;
-    browser.wait_for("#no-teams", 30).await?;
-    browser.fill("#team-name", "Acme Mobile").await?;
-    browser.click("#create-team").await?;
+    browser.signed_up(&server.url, "apple@example.com").await?;
+    browser.create_first_team("Acme Mobile").await?;
     browser
-        .wait_for_text("#team-list", "Acme Mobile", 30)
+        .create_first_app("Acme", None, "com.acme.app")
         .await?;
-    browser.click("nav a[href='/apps']").await?;
-    browser.wait_for("#no-apps", 60).await?;
-    browser.fill("#app-name", "Acme").await?;
-    browser.fill("#app-ios", "com.acme.app").await?;
-    browser.click("#create-app").await?;
-    browser
-        .wait_for_text("#app-list", "com.acme.app", 30)
-        .await?;
-    browser.click("#app-list a").await?;
     browser
         .wait_for_text("#ios-target-0", "com.acme.app · production profile", 30)
         .await?;

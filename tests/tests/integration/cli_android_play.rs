@@ -168,8 +168,8 @@ async fn both_keys_side_by_side_assetlinks_and_an_upload_key_reset() -> Result<(
         ])
         .await?;
     ensure!(err.contains("private key"), "{err}");
-    let rows: Value = serde_json::from_str(&dev.ok(&["credentials", "--json"]).await?)?;
-    ensure!(rows.as_array().map(Vec::len) == Some(1), "{rows:#}");
+    let rows = dev.credential_rows(&[]).await?;
+    ensure!(rows.len() == 1, "{rows:#?}");
 
     // The DER Play Console offers; the same certificate as PEM changes nothing.
     let play_id = dev
@@ -353,6 +353,41 @@ async fn both_keys_side_by_side_assetlinks_and_an_upload_key_reset() -> Result<(
     ensure!(std::fs::read_to_string(&reset_pem)?.starts_with("-----BEGIN CERTIFICATE-----"));
     // Builds keep the old key until Google accepts.
     ensure!(str_at(&fingerprints(&dev).await?, "/upload_key/sha256")? == upload_sha256);
+    // With the default in the trash, a pull never falls back to the waiting keystore (a key
+    // Google Play does not know yet): it says what is missing and why, and writes nothing.
+    dev.ok(&["credentials", "remove", &old_keystore, "--in-use"])
+        .await?;
+    let pulled = tempfile::tempdir()?;
+    let pull = [
+        "pull",
+        "--app",
+        "Acme App",
+        "--platform",
+        "android",
+        "--out",
+        &text(pulled.path()),
+    ];
+    let stderr = dev.fails(&pull).await?;
+    ensure!(
+        stderr.contains("No Android upload keystore for com.acme.app")
+            && stderr.contains("1 credential(s) are assigned to it but none is the default")
+            && stderr.contains("--google-accepted"),
+        "{stderr}"
+    );
+    ensure!(std::fs::read_dir(pulled.path())?.next().is_none());
+    // Restored, it is the default again and the pull takes it.
+    dev.ok(&["credentials", "restore", &old_keystore]).await?;
+    dev.ok(&pull).await?;
+    let pulled_json: Value =
+        serde_json::from_slice(&std::fs::read(pulled.path().join("credentials.json"))?)?;
+    let listing = tools::keytool_list(
+        &pulled
+            .path()
+            .join(str_at(&pulled_json, "/android/keystore/keystorePath")?),
+        "JKS",
+        str_at(&pulled_json, "/android/keystore/keystorePassword")?,
+    )?;
+    ensure!(listing.contains(&upload_sha256), "{listing}");
     let accepted = dev
         .ok(&[
             "android",

@@ -6,14 +6,16 @@
 
 use std::{
     path::{Path, PathBuf},
-    process::Command,
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use signet_core::ios::certificate::format_utc;
-use signet_tests::{paths, tools};
+use signet_tests::{
+    cli::{Outcome, offline, offline_ok, text},
+    tools,
+};
 
 const APPLE_FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -24,49 +26,12 @@ const FIXTURE_UUID: &str = "5f1c2e7a-3b4d-4e8f-9a0b-1c2d3e4f5a6b";
 const APPLE_SUBJECT: &str =
     "/UID=A1B2C3D4E5/CN=Apple Distribution: Acme Inc (A1B2C3D4E5)/OU=A1B2C3D4E5/O=Acme Inc/C=US";
 
-/// What `signet doctor` did.
-#[derive(Debug)]
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Outcome {
-    /// The report line of a check (`  ✓ keystore file  …`), by its label.
-    fn line(&self, label: &str) -> &str {
-        self.stdout
-            .lines()
-            .find(|l| l.chars().skip(4).collect::<String>().starts_with(label))
-            .unwrap_or_else(|| panic!("no line for {label}:\n{}", self.stdout))
-    }
-}
-
-fn signet(args: &[&str]) -> Result<Outcome> {
-    let out = Command::new(paths::signet_bin()?).args(args).output()?;
-    let outcome = Outcome {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !outcome.stderr.contains("panicked"),
-        "signet panicked: {}",
-        outcome.stderr
-    );
-    Ok(outcome)
-}
-
-fn signet_ok(args: &[&str]) -> Result<String> {
-    let out = signet(args)?;
-    if out.code != Some(0) {
-        bail!("signet {} failed:\n{}", args.join(" "), out.stderr);
-    }
-    Ok(out.stdout)
-}
-
-fn text(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+/// The report line of a check (`  ✓ keystore file  …`), by its label.
+fn report_line<'a>(out: &'a Outcome, label: &str) -> &'a str {
+    out.stdout
+        .lines()
+        .find(|l| l.chars().skip(4).collect::<String>().starts_with(label))
+        .unwrap_or_else(|| panic!("no line for {label}:\n{}", out.stdout))
 }
 
 fn now() -> Result<i64> {
@@ -91,7 +56,7 @@ fn distribution_p12(work: &Path, out: &Path) -> Result<(Vec<u8>, String)> {
             std::fs::remove_file(file)?;
         }
     }
-    signet_ok(&[
+    offline_ok(&[
         "csr",
         "generate",
         "--email",
@@ -106,7 +71,7 @@ fn distribution_p12(work: &Path, out: &Path) -> Result<(Vec<u8>, String)> {
     let cer =
         tools::openssl_issue_certificate(&std::fs::read_to_string(&csr)?, APPLE_SUBJECT, work)?;
     let cer_path = tools::write_file(work, "dist.cer", &cer)?;
-    let password = signet_ok(&[
+    let password = offline_ok(&[
         "p12",
         "--key",
         &text(&key),
@@ -156,7 +121,7 @@ impl Bundle {
             std::fs::create_dir_all(dir.path().join(sub))?;
         }
 
-        let keystore = signet_ok(&[
+        let keystore = offline_ok(&[
             "keystore",
             "generate",
             "--package",
@@ -213,7 +178,7 @@ impl Bundle {
         let json = text(&self.path("credentials.json"));
         let mut all = vec!["doctor", json.as_str()];
         all.extend_from_slice(args);
-        signet(&all)
+        offline(&all)
     }
 }
 
@@ -278,7 +243,7 @@ fn wrong_passwords_fail_with_the_field_to_fix() -> Result<()> {
     bundle.save()?;
     let out = bundle.doctor(&[])?;
     assert_eq!(out.code, Some(1), "{out:#?}");
-    let line = out.line("keystore password");
+    let line = report_line(&out, "keystore password");
     assert!(
         line.starts_with("  ✗") && line.contains("wrong keystore password"),
         "{line}"
@@ -289,9 +254,13 @@ fn wrong_passwords_fail_with_the_field_to_fix() -> Result<()> {
         "{}",
         out.stdout
     );
-    assert!(out.line("key alias").starts_with("  - "), "{}", out.stdout);
+    assert!(
+        report_line(&out, "key alias").starts_with("  - "),
+        "{}",
+        out.stdout
+    );
     // Both problems are reported in one run.
-    let line = out.line("certificate password");
+    let line = report_line(&out, "certificate password");
     assert!(
         line.starts_with("  ✗") && line.contains("wrong .p12 password"),
         "{line}"
@@ -317,7 +286,7 @@ fn wrong_alias_names_the_alias_to_use() -> Result<()> {
     bundle.save()?;
     let out = bundle.doctor(&[])?;
     assert_eq!(out.code, Some(1), "{out:#?}");
-    let line = out.line("key alias");
+    let line = report_line(&out, "key alias");
     assert!(
         line.starts_with("  ✗") && line.contains("no entry named \"upload\""),
         "{line}"
@@ -342,11 +311,11 @@ fn a_p12_the_profile_does_not_list_fails() -> Result<()> {
     let out = bundle.doctor(&["--bundle-id", "com.acme.app"])?;
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(
-        out.line("certificate password").starts_with("  ✓"),
+        report_line(&out, "certificate password").starts_with("  ✓"),
         "{}",
         out.stdout
     );
-    let line = out.line("profile ↔ certificate");
+    let line = report_line(&out, "profile ↔ certificate");
     assert!(
         line.starts_with("  ✗") && line.contains("does not include the distribution certificate"),
         "{line}"
@@ -359,7 +328,7 @@ fn a_bundle_id_the_profile_does_not_cover_fails() -> Result<()> {
     let bundle = Bundle::new(10_000, 200)?;
     let out = bundle.doctor(&["--bundle-id", "com.acme.other"])?;
     assert_eq!(out.code, Some(1), "{out:#?}");
-    let line = out.line("bundle id");
+    let line = report_line(&out, "bundle id");
     assert!(
         line.starts_with("  ✗") && line.contains("issued for com.acme.app, not com.acme.other"),
         "{line}"
@@ -417,7 +386,7 @@ fn a_missing_file_is_named_with_where_it_was_looked_for() -> Result<()> {
     std::fs::remove_file(bundle.path("ios/profile.mobileprovision"))?;
     let out = bundle.doctor(&[])?;
     assert_eq!(out.code, Some(1), "{out:#?}");
-    let line = out.line("profile file");
+    let line = report_line(&out, "profile file");
     let expected = text(&bundle.path("ios/profile.mobileprovision"));
     assert!(
         line.starts_with("  ✗") && line.contains(&format!("{expected} does not exist")),
@@ -430,14 +399,14 @@ fn a_missing_file_is_named_with_where_it_was_looked_for() -> Result<()> {
     );
     for label in ["profile ↔ certificate", "bundle id", "profile expiry"] {
         assert!(
-            out.line(label).starts_with("  - "),
+            report_line(&out, label).starts_with("  - "),
             "{label}: {}",
             out.stdout
         );
     }
     // What does not depend on the profile is still checked.
     assert!(
-        out.line("certificate expiry").starts_with("  ✓"),
+        report_line(&out, "certificate expiry").starts_with("  ✓"),
         "{}",
         out.stdout
     );
@@ -450,14 +419,14 @@ fn expiring_soon_is_a_warning_and_expired_a_failure() -> Result<()> {
     let out = bundle.doctor(&["--bundle-id", "com.acme.app"])?;
     assert_eq!(out.code, Some(0), "warnings only: {out:#?}");
     for label in ["upload certificate", "profile expiry"] {
-        let line = out.line(label);
+        let line = report_line(&out, label);
         assert!(
             line.starts_with("  ⚠") && line.contains("expires in"),
             "{line}"
         );
     }
     assert!(
-        out.line("certificate expiry").starts_with("  ✓"),
+        report_line(&out, "certificate expiry").starts_with("  ✓"),
         "{}",
         out.stdout
     );
@@ -472,7 +441,7 @@ fn expiring_soon_is_a_warning_and_expired_a_failure() -> Result<()> {
     let out = bundle.doctor(&["--at", "2100-01-01"])?;
     assert_eq!(out.code, Some(1), "{out:#?}");
     for label in ["upload certificate", "certificate expiry", "profile expiry"] {
-        let line = out.line(label);
+        let line = report_line(&out, label);
         assert!(
             line.starts_with("  ✗") && line.contains("expired on"),
             "{line}"
@@ -524,7 +493,7 @@ fn user_errors_are_messages_never_panics() -> Result<()> {
         ),
     ];
     for (args, expected) in cases {
-        let out = signet(args)?;
+        let out = offline(args)?;
         assert_eq!(out.code, Some(1), "{args:?}: {out:#?}");
         assert!(
             out.stderr.starts_with("error: ") && out.stderr.contains(expected),
@@ -535,10 +504,10 @@ fn user_errors_are_messages_never_panics() -> Result<()> {
     }
     // A file that is not what it should be is a failed check, not an error.
     std::fs::write(dir.path().join("k.jks"), b"not a keystore")?;
-    let out = signet(&["doctor", &android_only])?;
+    let out = offline(&["doctor", &android_only])?;
     assert_eq!(out.code, Some(1));
     assert!(
-        out.line("keystore password").contains("not a keystore"),
+        report_line(&out, "keystore password").contains("not a keystore"),
         "{}",
         out.stdout
     );

@@ -121,10 +121,7 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
     let dev = team_with_expiring_credentials(&server.url).await?;
 
     // Within 30 days: the expired profile, then 5 days, then 20; nothing that lasts longer.
-    let within_30 = rows(
-        &dev.ok(&["credentials", "--expiring", "30d", "--json"])
-            .await?,
-    )?;
+    let within_30 = dev.credential_rows(&["--expiring", "30d"]).await?;
     let got = summary(&within_30);
     ensure!(got.len() == 3, "{within_30:#?}");
     ensure!(
@@ -159,10 +156,7 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
     );
     // A wider window (a bare number of days) adds the two certificates (365 days), after
     // the profiles; the keystores (10 000 days) stay out.
-    let within_400 = summary(&rows(
-        &dev.ok(&["credentials", "--expiring", "400", "--json"])
-            .await?,
-    )?);
+    let within_400 = summary(&dev.credential_rows(&["--expiring", "400"]).await?);
     ensure!(
         within_400.len() == 5
             && within_400[3..]
@@ -177,22 +171,8 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
         "{within_400:?}"
     );
     // Weeks and hours: 2w is the 5-day one and the expired one; 12h only the expired one.
-    ensure!(
-        rows(
-            &dev.ok(&["credentials", "--expiring", "2w", "--json"])
-                .await?
-        )?
-        .len()
-            == 2
-    );
-    ensure!(
-        rows(
-            &dev.ok(&["credentials", "--expiring", "12h", "--json"])
-                .await?
-        )?
-        .len()
-            == 1
-    );
+    ensure!(dev.credential_rows(&["--expiring", "2w"]).await?.len() == 2);
+    ensure!(dev.credential_rows(&["--expiring", "12h"]).await?.len() == 1);
 
     // The table people read: a severity word and the days, soonest first, with the slot.
     let table = dev.ok(&["credentials", "--expiring", "30d"]).await?;
@@ -311,7 +291,7 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
         ])
         .await?;
     ensure!(said.contains("to “Acme App Store profile 2027”"), "{said}");
-    let listed = rows(&dev.ok(&["credentials", "--json"]).await?)?;
+    let listed = dev.credential_rows(&[]).await?;
     let renamed = listed
         .iter()
         .find(|r| r["id"] == soon_id)
@@ -324,7 +304,7 @@ async fn credentials_expiring_lists_soonest_first_and_fail_gates_ci_both_ways() 
         .fails(&["credentials", "rename", later_id, "Trust me"])
         .await?;
     ensure!(refused.contains("cannot be renamed"), "{refused}");
-    let listed = rows(&dev.ok(&["credentials", "--json"]).await?)?;
+    let listed = dev.credential_rows(&[]).await?;
     ensure!(
         listed.iter().all(|r| r["label"] != "Trust me"),
         "{listed:#?}"

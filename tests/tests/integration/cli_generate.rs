@@ -4,109 +4,15 @@
 //! generates. What it generates is a real upload keystore that keytool opens, stored
 //! encrypted and reused on the next pull.
 
-use std::{path::Path, process::Stdio};
+use std::path::Path;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::Value;
-use signet_client::{Api, Session};
-use signet_core::vault::kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB};
-use signet_tests::{api::PASSWORD, paths, server::TestServer, tools};
-
-/// One machine's `signet`, non-interactive unless run through [`Cli::on_terminal`].
-struct Cli {
-    config: tempfile::TempDir,
-    server: String,
-    token: Option<String>,
-}
-
-impl Cli {
-    fn new(server: &str) -> Result<Self> {
-        Ok(Self {
-            config: tempfile::tempdir()?,
-            server: server.to_owned(),
-            token: None,
-        })
-    }
-
-    fn command(&self, program: &str) -> tokio::process::Command {
-        let mut c = tokio::process::Command::new(program);
-        c.env("SIGNET_CONFIG_DIR", self.config.path().join("signet"))
-            .env("SIGNET_SERVER", &self.server)
-            .env("SIGNET_PASSWORD", PASSWORD)
-            .env_remove("SIGNET_EMAIL");
-        match &self.token {
-            Some(t) => c.env("SIGNET_TOKEN", t),
-            None => c.env_remove("SIGNET_TOKEN"),
-        };
-        c
-    }
-
-    async fn run(&self, args: &[&str]) -> Result<(Option<i32>, String, String)> {
-        let out = self
-            .command(&paths::signet_bin()?.to_string_lossy())
-            .args(args)
-            .env("CI", "true")
-            .stdin(Stdio::null())
-            .output()
-            .await?;
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        ensure!(!stderr.contains("panicked"), "signet panicked: {stderr}");
-        Ok((
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr,
-        ))
-    }
-
-    async fn ok(&self, args: &[&str]) -> Result<String> {
-        let (code, stdout, stderr) = self.run(args).await?;
-        if code != Some(0) {
-            bail!("signet {} failed: {stderr}", args.join(" "));
-        }
-        Ok(stdout)
-    }
-
-    async fn fails(&self, args: &[&str]) -> Result<String> {
-        let (code, _, stderr) = self.run(args).await?;
-        if code == Some(0) {
-            bail!("signet {} succeeded: {stderr}", args.join(" "));
-        }
-        Ok(stderr)
-    }
-
-    /// Runs `signet args` on a pseudo-terminal (util-linux `script`), typing `answer`;
-    /// returns everything the terminal showed.
-    async fn on_terminal(&self, args: &[&str], answer: &str) -> Result<(Option<i32>, String)> {
-        let line = std::iter::once(paths::signet_bin()?.to_string_lossy().into_owned())
-            .chain(args.iter().map(|a| format!("'{a}'")))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut child = self
-            .command("script")
-            .args(["-qec", &line, "/dev/null"])
-            .env_remove("CI")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        {
-            use tokio::io::AsyncWriteExt;
-            let mut stdin = child.stdin.take().context("stdin")?;
-            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-            stdin.write_all(answer.as_bytes()).await?;
-            stdin.flush().await?;
-        }
-        let out = child.wait_with_output().await?;
-        Ok((
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        ))
-    }
-}
-
-fn text(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
+use signet_tests::{
+    cli::{Cli, text, with_team},
+    server::TestServer,
+    tools,
+};
 
 fn files_in(dir: &Path) -> Result<usize> {
     Ok(std::fs::read_dir(dir)?.count())
@@ -114,33 +20,15 @@ fn files_in(dir: &Path) -> Result<usize> {
 
 /// A developer with team Acme and app Acme (Android package com.acme.app), no credentials.
 async fn developer(server: &TestServer) -> Result<Cli> {
-    Session::register(
-        &Api::new(&server.url),
-        "dev@example.test",
-        PASSWORD,
-        KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?,
-    )
-    .await?;
-    let dev = Cli::new(&server.url)?;
-    dev.ok(&["login", "--email", "dev@example.test"]).await?;
-    dev.ok(&["teams", "create", "Acme"]).await?;
-    dev.ok(&[
-        "apps",
-        "create",
-        "--name",
-        "Acme",
-        "--android-package",
-        "com.acme.app",
-    ])
-    .await?;
+    let (_, dev) = with_team(&server.url, "dev", "Acme").await?;
+    dev.create_app("Acme", "com.acme.app", &[]).await?;
     Ok(dev)
 }
 
 async fn keystores(dev: &Cli) -> Result<usize> {
-    let rows: Value = serde_json::from_str(&dev.ok(&["credentials", "--json"]).await?)?;
-    Ok(rows
-        .as_array()
-        .context("rows")?
+    Ok(dev
+        .credential_rows(&[])
+        .await?
         .iter()
         .filter(|r| r["kind"] == "android_keystore")
         .count())
@@ -229,8 +117,7 @@ async fn a_robot_token_never_generates_and_says_which_command_to_run() -> Result
     let server = TestServer::start().await?;
     let dev = developer(&server).await?;
     let token = dev.ok(&["token", "create", "--app", "Acme"]).await?;
-    let mut ci = Cli::new(&server.url)?;
-    ci.token = Some(token.trim().to_owned());
+    let ci = Cli::new(&server.url)?.env("SIGNET_TOKEN", Some(token.trim()));
     let out = tempfile::tempdir()?;
     let stderr = ci
         .fails(&[

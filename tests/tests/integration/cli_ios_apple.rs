@@ -9,21 +9,25 @@
 //! certificate limit (listed, nothing revoked without being told which); renewal of what
 //! expires; and the simulator refusing the tokens Apple would refuse.
 
-use std::{path::Path, process::Stdio, time::Instant};
+use std::{path::Path, time::Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use p256::{
     ecdsa::{Signature, SigningKey, signature::Signer},
     pkcs8::DecodePrivateKey,
 };
 use serde_json::{Value, json};
-use signet_client::{Api, Session};
+use signet_client::Api;
 use signet_core::{
     asc::Request,
     keys::{asc::AppStoreConnectKey, jwt},
-    vault::kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB},
 };
-use signet_tests::{api::PASSWORD, asc_sim::AscSimulator, paths, server::TestServer, tools};
+use signet_tests::{
+    asc_sim::AscSimulator,
+    cli::{Cli, account, text},
+    server::TestServer,
+    tools,
+};
 
 const KEY_ID: &str = "SIM4KEY123";
 const ISSUER: &str = "69a6de7e-1b2c-47e3-e053-5b8c7c11a4d1";
@@ -31,59 +35,6 @@ const APPLE_TEAM: &str = "A1B2C3D4E5";
 const UDID_1: &str = "00008030-001A2B3C4D5E6F70";
 const UDID_ANA: &str = "0123456789abcdef0123456789abcdef01234567";
 const UDID_BEN: &str = "89abcdef0123456789abcdef0123456789abcdef";
-
-/// One machine's `signet`, pointed at the server and the simulator.
-struct Cli {
-    config: tempfile::TempDir,
-    server: String,
-    asc: String,
-    token: Option<String>,
-}
-
-impl Cli {
-    async fn run(&self, args: &[&str]) -> Result<(Option<i32>, String)> {
-        let mut command = tokio::process::Command::new(paths::signet_bin()?);
-        match &self.token {
-            Some(t) => command.env("SIGNET_TOKEN", t),
-            None => command.env_remove("SIGNET_TOKEN"),
-        };
-        let out = command
-            .args(args)
-            .env("SIGNET_CONFIG_DIR", self.config.path().join("signet"))
-            .env("SIGNET_SERVER", &self.server)
-            .env("SIGNET_PASSWORD", PASSWORD)
-            .env("SIGNET_ASC_API_URL", &self.asc)
-            .env("CI", "true")
-            .env_remove("SIGNET_EMAIL")
-            .stdin(Stdio::null())
-            .output()
-            .await?;
-        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-        text.push_str(&String::from_utf8_lossy(&out.stderr));
-        ensure!(!text.contains("panicked"), "signet panicked: {text}");
-        Ok((out.status.code(), text))
-    }
-
-    async fn ok(&self, args: &[&str]) -> Result<String> {
-        let (code, text) = self.run(args).await?;
-        if code != Some(0) {
-            bail!("signet {} failed: {text}", args.join(" "));
-        }
-        Ok(text)
-    }
-
-    async fn fails(&self, args: &[&str]) -> Result<String> {
-        let (code, text) = self.run(args).await?;
-        if code == Some(0) {
-            bail!("signet {} succeeded: {text}", args.join(" "));
-        }
-        Ok(text)
-    }
-}
-
-fn text(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
 
 /// A fresh P-256 key as App Store Connect hands it out (PKCS#8 PEM), and its public half.
 fn new_p8(dir: &Path) -> Result<(String, String)> {
@@ -119,23 +70,12 @@ async fn setup(server: &TestServer) -> Result<(Cli, AscSimulator, tempfile::Temp
 
 /// As [`setup`], with the key only on disk (`AuthKey_….p8` in the returned folder).
 async fn without_key(server: &TestServer) -> Result<(Cli, AscSimulator, tempfile::TempDir)> {
-    Session::register(
-        &Api::new(&server.url),
-        "dev@example.test",
-        PASSWORD,
-        KdfParams::new(MIN_MEMORY_KIB, MIN_ITERATIONS, 1)?,
-    )
-    .await?;
+    account(&Api::new(&server.url), "dev").await?;
     let dir = tempfile::tempdir()?;
     let (p8, public) = new_p8(dir.path())?;
     let sim = AscSimulator::start(&public, KEY_ID, ISSUER, APPLE_TEAM).await?;
-    let cli = Cli {
-        config: tempfile::tempdir()?,
-        server: server.url.clone(),
-        asc: sim.url.clone(),
-        token: None,
-    };
-    cli.ok(&["login", "--email", "dev@example.test"]).await?;
+    let cli = Cli::new(&server.url)?.env("SIGNET_ASC_API_URL", Some(&sim.url));
+    cli.login("dev").await?;
     cli.ok(&["teams", "create", "Acme"]).await?;
     cli.ok(&[
         "apps",
@@ -163,7 +103,7 @@ fn posts(sim: &AscSimulator, path: &str) -> usize {
 async fn pull_and_check(cli: &Cli, profile: &str) -> Result<(Value, String)> {
     let out = tempfile::tempdir()?;
     let report = cli
-        .ok(&[
+        .succeeds(&[
             "pull",
             "--app",
             "Acme",
@@ -175,7 +115,8 @@ async fn pull_and_check(cli: &Cli, profile: &str) -> Result<(Value, String)> {
             &text(out.path()),
             "--check",
         ])
-        .await?;
+        .await?
+        .stderr;
     ensure!(report.contains("Pulled Acme"), "{report}");
     let mobileprovision = out.path().join("credentials/ios/profile.mobileprovision");
     let inspected = cli
@@ -185,8 +126,7 @@ async fn pull_and_check(cli: &Cli, profile: &str) -> Result<(Value, String)> {
     let content = tools::openssl_cms_content(&std::fs::read(&mobileprovision)?, out.path())?;
     let content = String::from_utf8_lossy(&content).into_owned();
     ensure!(content.contains("A1B2C3D4E5.com.acme.app"), "{content}");
-    let start = inspected.find('{').context("json")?;
-    Ok((serde_json::from_str(&inspected[start..])?, content))
+    Ok((serde_json::from_str(&inspected)?, content))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -195,7 +135,10 @@ async fn ios_setup_creates_everything_with_apple_and_pull_passes_doctor() -> Res
     let (cli, sim, _dir) = setup(&server).await?;
 
     let started = Instant::now();
-    let said = cli.ok(&["ios", "setup", "--app", "Acme"]).await?;
+    let said = cli
+        .succeeds(&["ios", "setup", "--app", "Acme"])
+        .await?
+        .stderr;
     let (inspected, _) = pull_and_check(&cli, "production").await?;
     eprintln!(
         "from nothing to a passing signet doctor for an iOS app: {:.1} s",
@@ -219,7 +162,10 @@ async fn ios_setup_creates_everything_with_apple_and_pull_passes_doctor() -> Res
     );
 
     // A second run reuses the certificate Signet holds (and Apple still has).
-    let again = cli.ok(&["ios", "setup", "--app", "Acme"]).await?;
+    let again = cli
+        .succeeds(&["ios", "setup", "--app", "Acme"])
+        .await?
+        .stderr;
     ensure!(again.contains("Reusing certificate"), "{again}");
     ensure!(posts(&sim, "/v1/certificates") == 1);
     ensure!(
@@ -383,7 +329,7 @@ async fn the_certificate_limit_is_listed_and_only_the_named_certificate_is_revok
     // (revoking the old one, as named, to make room).
     sim.set_certificate_days(365);
     let renewed = cli
-        .ok(&[
+        .succeeds(&[
             "ios",
             "renew",
             "--app",
@@ -393,7 +339,8 @@ async fn the_certificate_limit_is_listed_and_only_the_named_certificate_is_revok
             "--revoke-certificate",
             &apple_id,
         ])
-        .await?;
+        .await?
+        .stderr;
     ensure!(
         renewed.contains("Revoked certificate") && renewed.contains("Created certificate"),
         "{renewed}"
@@ -410,30 +357,25 @@ async fn the_certificate_limit_is_listed_and_only_the_named_certificate_is_revok
     );
     ensure!(sim.profiles().len() == 2);
     let nothing = cli
-        .ok(&["ios", "renew", "--app", "Acme", "--days", "30"])
-        .await?;
+        .succeeds(&["ios", "renew", "--app", "Acme", "--days", "30"])
+        .await?
+        .stderr;
     ensure!(nothing.contains("nothing was changed"), "{nothing}");
     ensure!(sim.profiles().len() == 2);
 
     // Removing a certificate in Signet: without a terminal it stays at Apple (and says so);
     // with --revoke-at-apple it is revoked there too.
-    let listing = cli.ok(&["credentials", "--json"]).await?;
-    let start = listing.find('[').context("json")?;
-    let rows: Value = serde_json::Deserializer::from_str(&listing[start..])
-        .into_iter::<Value>()
-        .next()
-        .context("rows")??;
+    let rows = cli.credential_rows(&[]).await?;
     let certs: Vec<String> = rows
-        .as_array()
-        .context("rows")?
         .iter()
         .filter(|r| r["kind"] == "ios_distribution_certificate")
         .filter_map(|r| r["id"].as_str().map(str::to_owned))
         .collect();
-    ensure!(certs.len() == 2, "{rows}");
+    ensure!(certs.len() == 2, "{rows:#?}");
     let kept = cli
-        .ok(&["credentials", "remove", &certs[0], "--in-use"])
-        .await?;
+        .succeeds(&["credentials", "remove", &certs[0], "--in-use"])
+        .await?
+        .stderr;
     ensure!(kept.contains("stays valid at Apple"), "{kept}");
     ensure!(sim.certificate_serials() == now);
     cli.ok(&["credentials", "restore", &certs[0]]).await?;
@@ -492,7 +434,7 @@ async fn pull_creates_missing_ios_credentials_with_apple_only_when_told_and_neve
     ensure!(bad.contains("UUID"), "{bad}");
     cli.ok(&["ios", "add-api-key", "--p8", &p8, "--issuer-id", ISSUER])
         .await?;
-    let made = cli.ok(&generate).await?;
+    let made = cli.succeeds(&generate).await?.stderr;
     ensure!(
         made.contains("Created certificate") && made.contains("Pulled Acme"),
         "{made}"
@@ -500,14 +442,12 @@ async fn pull_creates_missing_ios_credentials_with_apple_only_when_told_and_neve
     ensure!(posts(&sim, "/v1/certificates") == 1 && sim.profiles().len() == 1);
 
     // A robot token for the app pulls what exists but never creates.
-    let token = cli.ok(&["token", "create", "--app", "Acme"]).await?;
-    cli.token = Some(
-        token
-            .split_whitespace()
-            .find(|w| w.starts_with("signet_"))
-            .context("a token")?
-            .to_owned(),
-    );
+    let created = cli.ok(&["token", "create", "--app", "Acme"]).await?;
+    let token = created
+        .split_whitespace()
+        .find(|w| w.starts_with("signet_"))
+        .context("a token")?;
+    cli.set_env("SIGNET_TOKEN", Some(token));
     let ci_out = tempfile::tempdir()?;
     cli.ok(&[
         "pull",
@@ -543,7 +483,7 @@ async fn pull_creates_missing_ios_credentials_with_apple_only_when_told_and_neve
 
     // A person then sets the preview profile up with Apple; the same token pulls it, though it
     // was made before (issue 12 §3: the assignment wraps it for the app's robot tokens).
-    let robot_token = cli.token.take();
+    cli.set_env("SIGNET_TOKEN", None);
     cli.ok(&[
         "ios",
         "devices",
@@ -560,7 +500,7 @@ async fn pull_creates_missing_ios_credentials_with_apple_only_when_told_and_neve
     .await?;
     cli.ok(&["ios", "setup", "--app", "Acme", "--profile", "preview"])
         .await?;
-    cli.token = robot_token;
+    cli.set_env("SIGNET_TOKEN", Some(token));
     let preview = tempfile::tempdir()?;
     cli.ok(&[
         "pull",

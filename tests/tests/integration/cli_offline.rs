@@ -1,32 +1,11 @@
 //! The offline `signet` commands, run as a user would, judged by keytool and openssl.
 
-use std::{path::Path, process::Command};
-
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::Value;
-use signet_tests::{paths, tools};
-
-/// Runs `signet ARGS…`; returns (success, stdout, stderr).
-fn signet(args: &[&str]) -> Result<(bool, String, String)> {
-    let out = Command::new(paths::signet_bin()?).args(args).output()?;
-    Ok((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
-}
-
-fn signet_ok(args: &[&str]) -> Result<String> {
-    let (ok, stdout, stderr) = signet(args)?;
-    if !ok {
-        bail!("signet {} failed:\n{stderr}", args.join(" "));
-    }
-    Ok(stdout)
-}
-
-fn path(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
+use signet_tests::{
+    cli::{offline_fails, offline_ok, text},
+    tools,
+};
 
 #[test]
 fn keystore_generate_prints_credentials_json_that_keytool_accepts() -> Result<()> {
@@ -36,7 +15,7 @@ fn keystore_generate_prints_credentials_json_that_keytool_accepts() -> Result<()
         ("pkcs12", "PKCS12", "upload.p12"),
     ] {
         let file = dir.path().join(name);
-        let out = signet_ok(&[
+        let out = offline_ok(&[
             "keystore",
             "generate",
             "--package",
@@ -44,13 +23,13 @@ fn keystore_generate_prints_credentials_json_that_keytool_accepts() -> Result<()
             "--format",
             format,
             "--out",
-            &path(&file),
+            &text(&file),
         ])?;
         let entry: Value = serde_json::from_str(&out)?;
         let store_password = entry["keystorePassword"].as_str().unwrap_or_default();
         let alias = entry["keyAlias"].as_str().unwrap_or_default();
         assert_eq!(store_password.len(), 32, "EAS-style 32-hex password");
-        assert_eq!(entry["keystorePath"], path(&file));
+        assert_eq!(entry["keystorePath"], text(&file));
         if format == "pkcs12" {
             assert_eq!(entry["keyPassword"], entry["keystorePassword"]);
         } else {
@@ -65,9 +44,9 @@ fn keystore_generate_prints_credentials_json_that_keytool_accepts() -> Result<()
         );
 
         // `signet inspect` agrees with keytool on the fingerprints.
-        let inspected: Value = serde_json::from_str(&signet_ok(&[
+        let inspected: Value = serde_json::from_str(&offline_ok(&[
             "inspect",
-            &path(&file),
+            &text(&file),
             "--password",
             store_password,
             "--key-password",
@@ -95,15 +74,14 @@ fn keystore_generate_never_overwrites_without_force() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("k.jks");
     std::fs::write(&file, b"precious")?;
-    let (ok, _, stderr) = signet(&[
+    let stderr = offline_fails(&[
         "keystore",
         "generate",
         "--package",
         "com.acme.app",
         "--out",
-        &path(&file),
+        &text(&file),
     ])?;
-    assert!(!ok);
     assert!(stderr.contains("--force"), "{stderr}");
     assert_eq!(std::fs::read(&file)?, b"precious");
     Ok(())
@@ -113,25 +91,22 @@ fn keystore_generate_never_overwrites_without_force() -> Result<()> {
 fn inspect_says_what_was_wrong() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("k.jks");
-    let out = signet_ok(&[
+    let out = offline_ok(&[
         "keystore",
         "generate",
         "--package",
         "com.acme.app",
         "--out",
-        &path(&file),
+        &text(&file),
     ])?;
     assert!(out.contains("keyAlias"));
-    let (ok, _, stderr) = signet(&["inspect", &path(&file), "--password", "nope"])?;
-    assert!(!ok);
+    let stderr = offline_fails(&["inspect", &text(&file), "--password", "nope"])?;
     assert!(stderr.contains("wrong keystore password"), "{stderr}");
-    let (ok, _, stderr) = signet(&["inspect", &path(&file)])?;
-    assert!(!ok);
+    let stderr = offline_fails(&["inspect", &text(&file)])?;
     assert!(stderr.contains("--password"), "{stderr}");
     let garbage = dir.path().join("garbage.bin");
     std::fs::write(&garbage, b"this is not a credential")?;
-    let (ok, _, stderr) = signet(&["inspect", &path(&garbage)])?;
-    assert!(!ok);
+    let stderr = offline_fails(&["inspect", &text(&garbage)])?;
     assert!(stderr.contains("unrecognised file"), "{stderr}");
     Ok(())
 }
@@ -143,7 +118,7 @@ fn csr_then_p12_makes_a_keychain_compatible_p12() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let key = dir.path().join("dist.key");
     let csr = dir.path().join("dist.csr");
-    signet_ok(&[
+    offline_ok(&[
         "csr",
         "generate",
         "--email",
@@ -153,9 +128,9 @@ fn csr_then_p12_makes_a_keychain_compatible_p12() -> Result<()> {
         "--country",
         "us",
         "--key-out",
-        &path(&key),
+        &text(&key),
         "--csr-out",
-        &path(&csr),
+        &text(&csr),
     ])?;
     let csr_pem = std::fs::read_to_string(&csr)?;
     tools::openssl_verify_csr(&csr_pem, dir.path())?;
@@ -167,14 +142,14 @@ fn csr_then_p12_makes_a_keychain_compatible_p12() -> Result<()> {
     let cer_path = dir.path().join("issued.cer");
     std::fs::write(&cer_path, &cer)?;
     let p12 = dir.path().join("dist.p12");
-    let password = signet_ok(&[
+    let password = offline_ok(&[
         "p12",
         "--key",
-        &path(&key),
+        &text(&key),
         "--cert",
-        &path(&cer_path),
+        &text(&cer_path),
         "--out",
-        &path(&p12),
+        &text(&p12),
     ])?;
     let password = password.trim();
     assert_eq!(password.len(), 32);
@@ -183,7 +158,7 @@ fn csr_then_p12_makes_a_keychain_compatible_p12() -> Result<()> {
         &[
             "pkcs12",
             "-in",
-            &path(&p12),
+            &text(&p12),
             "-passin",
             &format!("pass:{password}"),
             "-info",
@@ -195,7 +170,7 @@ fn csr_then_p12_makes_a_keychain_compatible_p12() -> Result<()> {
         "{info}"
     );
     assert!(info.contains("Acme Inc"), "{info}");
-    let inspected = signet_ok(&["inspect", &path(&p12), "--password", password])?;
+    let inspected = offline_ok(&["inspect", &text(&p12), "--password", password])?;
     assert!(
         inspected.starts_with("kind: PKCS12 keystore"),
         "{inspected}"
@@ -208,7 +183,7 @@ fn csr_then_p12_makes_a_keychain_compatible_p12() -> Result<()> {
     // A certificate for somebody else's key is refused, and nothing is written.
     let other_key = dir.path().join("other.key");
     let other_csr = dir.path().join("other.csr");
-    signet_ok(&[
+    offline_ok(&[
         "csr",
         "generate",
         "--email",
@@ -216,21 +191,20 @@ fn csr_then_p12_makes_a_keychain_compatible_p12() -> Result<()> {
         "--common-name",
         "Other",
         "--key-out",
-        &path(&other_key),
+        &text(&other_key),
         "--csr-out",
-        &path(&other_csr),
+        &text(&other_csr),
     ])?;
     let refused = dir.path().join("refused.p12");
-    let (ok, _, stderr) = signet(&[
+    let stderr = offline_fails(&[
         "p12",
         "--key",
-        &path(&other_key),
+        &text(&other_key),
         "--cert",
-        &path(&cer_path),
+        &text(&cer_path),
         "--out",
-        &path(&refused),
+        &text(&refused),
     ])?;
-    assert!(!ok);
     assert!(stderr.contains("different signing request"), "{stderr}");
     assert!(!refused.exists());
     Ok(())

@@ -188,8 +188,8 @@ async fn push_then_pull_gives_back_the_same_files_and_keytool_opens_them() -> Re
         "Acme App",
     ])
     .await?;
-    let all: Value = serde_json::from_str(&dev.ok(&["credentials", "--json"]).await?)?;
-    ensure!(all.as_array().map(Vec::len) == Some(3), "{all:#}");
+    let all = dev.credential_rows(&[]).await?;
+    ensure!(all.len() == 3, "{all:#?}");
     Ok(())
 }
 
@@ -252,8 +252,8 @@ async fn push_checks_everything_first_and_uploads_nothing_when_something_is_wron
         "{stderr}"
     );
 
-    let listed: Value = serde_json::from_str(&dev.ok(&["credentials", "--json"]).await?)?;
-    ensure!(listed == serde_json::json!([]), "uploaded anyway: {listed}");
+    let listed = dev.credential_rows(&[]).await?;
+    ensure!(listed.is_empty(), "uploaded anyway: {listed:#?}");
     Ok(())
 }
 
@@ -312,11 +312,10 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
         .await?;
     // Removing the default keystore is refused without --in-use (no terminal to ask),
     // naming where it is used; nothing is removed.
-    let listed = dev.ok(&["credentials", "--json"]).await?;
-    let listed: Value = serde_json::from_str(&listed)?;
+    let listed = dev.credential_rows(&[]).await?;
     let first_id = listed
-        .as_array()
-        .and_then(|l| l.iter().find(|c| c["kind"] == "android_keystore"))
+        .iter()
+        .find(|c| c["kind"] == "android_keystore")
         .and_then(|c| c["id"].as_str())
         .context("the keystore in `signet credentials --json`")?
         .to_owned();
@@ -406,8 +405,8 @@ async fn a_robot_token_pulls_only_its_app_until_it_is_revoked() -> Result<()> {
             == Some(vec!["Shop".into()]),
         "{apps}"
     );
-    let creds: Value = serde_json::from_str(&ci.ok(&["credentials", "--json"]).await?)?;
-    ensure!(creds.as_array().map(Vec::len) == Some(1), "{creds}");
+    let creds = ci.credential_rows(&[]).await?;
+    ensure!(creds.len() == 1, "{creds:#?}");
     let stderr = ci
         .fails(&["keystore", "generate", "--app", "Shop", "--remote"])
         .await?;
@@ -949,10 +948,10 @@ async fn several_ios_targets_pull_target_prefixed_files_and_the_trash_round_trip
     );
 
     // Remove: builds stop getting it; restore: back.
-    let all: Value = serde_json::from_str(&dev.ok(&["credentials", "--json"]).await?)?;
+    let all = dev.credential_rows(&[]).await?;
     let keystore = all
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["kind"] == "android_keystore"))
+        .iter()
+        .find(|r| r["kind"] == "android_keystore")
         .context("keystore row")?;
     let id = str_at(keystore, "/id")?;
     // It is the app's default keystore: removing it takes --in-use.

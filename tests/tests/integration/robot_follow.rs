@@ -194,11 +194,8 @@ async fn follows_assignments(server: TestServer) -> Result<()> {
         .await?;
     ensure!(stderr.contains("scope"), "{stderr}");
     ensure!(listing(elsewhere.path())?.is_empty());
-    let bank_creds: Value = serde_json::from_str(&bank_ci.ok(&["credentials", "--json"]).await?)?;
-    ensure!(
-        bank_creds.as_array().map(Vec::len) == Some(1),
-        "{bank_creds}"
-    );
+    let bank_creds = bank_ci.credential_rows(&[]).await?;
+    ensure!(bank_creds.len() == 1, "{bank_creds:#?}");
     let bank = tempfile::tempdir()?;
     bank_ci
         .ok(&["pull", "--app", "Bank", "--out", &text(bank.path())])
@@ -432,8 +429,8 @@ async fn a_robot_refuses_a_grant_signed_by_a_viewer_or_a_non_member() -> Result<
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_assignments_are_wrapped_for_robot_tokens_and_a_swapped_key_is_refused()
 -> Result<()> {
-    use crate::browser_attack::{page_says, sign_in, team};
-    use signet_tests::browser::Browser;
+    use crate::browser_attack::{page_says, team};
+    use signet_tests::{api::PASSWORD, browser::Browser};
 
     let server = TestServer::start().await?;
     let proxy = TamperProxy::start(&server.url).await?;
@@ -476,7 +473,9 @@ async fn browser_assignments_are_wrapped_for_robot_tokens_and_a_swapped_key_is_r
     });
 
     let browser = Browser::start().await?;
-    sign_in(&browser, &proxy.url, "dev@example.test").await?;
+    browser
+        .sign_in(&proxy.url, "dev@example.test", PASSWORD)
+        .await?;
     browser.click("nav a[href='/apps']").await?;
     browser.click("#app-list a").await?;
     browser.click("#generate-keystore").await?;

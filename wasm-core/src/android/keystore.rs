@@ -235,6 +235,21 @@ impl Keystore {
             })
     }
 
+    /// The alias of the keystore's only private key, for an upload where no alias was typed.
+    /// None or several: [`Error::ChooseKeyAlias`], which lists them.
+    pub fn only_key_alias(&self) -> Result<String> {
+        let keys: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|e| matches!(e, RawEntry::Key { .. }))
+            .map(|e| e.alias().to_owned())
+            .collect();
+        match <[String; 1]>::try_from(keys) {
+            Ok([only]) => Ok(only),
+            Err(keys) => Err(Error::ChooseKeyAlias { keys }),
+        }
+    }
+
     /// Decrypts the private key of `alias` with the key password (or the store password).
     pub fn key_entry(&self, alias: &str) -> Result<KeyEntry> {
         let entry = self.find(alias)?;
