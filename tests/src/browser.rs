@@ -197,6 +197,37 @@ impl Browser {
         }
     }
 
+    /// What takes more than one line now, among the elements matching `css`: with
+    /// `each_text` every text node inside them on its own (a word or an id broken inside
+    /// itself), else each element's whole content (a date or a row of buttons that wraps).
+    /// Returns their texts; empty when each sits on one line. Lines come from the boxes of
+    /// the text itself: two boxes are on one line when they overlap vertically (so a
+    /// button's padding around its label is no second line).
+    pub async fn wrapped(&self, css: &str, each_text: bool) -> Result<Vec<String>> {
+        let script = format!(
+            "(() => {{ \
+               const boxes = n => {{ const r = document.createRange(); r.selectNodeContents(n); \
+                 return [...r.getClientRects()].filter(b => b.width > 0 && b.height > 0); }}; \
+               const texts = el => {{ const out = []; const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT); \
+                 for (let n = walk.nextNode(); n; n = walk.nextNode()) if (n.textContent.trim()) out.push(n); return out; }}; \
+               const lines = bs => {{ bs.sort((a, b) => a.top - b.top); let count = 0, bottom = -Infinity; \
+                 for (const b of bs) {{ if (b.top >= bottom - 1) {{ count++; bottom = b.bottom; }} else bottom = Math.max(bottom, b.bottom); }} \
+                 return count; }}; \
+               const out = []; \
+               for (const el of document.querySelectorAll({css})) {{ \
+                 if ({each_text}) {{ for (const n of texts(el)) if (lines(boxes(n)) > 1) out.push(n.textContent); }} \
+                 else if (lines(texts(el).flatMap(boxes)) > 1) out.push(el.innerText); \
+               }} \
+               return out; }})()",
+            css = serde_json::to_string(css)?,
+        );
+        let value = self
+            .client
+            .execute(&format!("return {script};"), vec![])
+            .await?;
+        Ok(serde_json::from_value(value)?)
+    }
+
     /// Waits for the element matching `css` and clicks it.
     pub async fn click(&self, css: &str) -> Result<()> {
         for attempt in 1.. {

@@ -347,7 +347,7 @@ fn AppBody(
             })}
             {v.role.may(Permission::EditApps).then(|| view! { <EditApp app=v.app.clone() reload admin={v.role.may(Permission::DeleteApps)} /> })}
         </section>
-        {(v.role.may(Permission::OpenCredentials) && downloadable).then(|| view! {
+        {(v.role.may(Permission::OpenCredentials) && (downloadable || !missing.is_empty())).then(|| view! {
             <DownloadBundle app_name=v.app.name.clone() android=default_keystore.clone() ios=ios_pairs.clone() missing=missing.clone() />
         })}
         <section class="card" aria-labelledby="android-title">
@@ -452,9 +452,17 @@ fn DownloadBundle(
     ios: Vec<(String, String, String)>,
     missing: Vec<String>,
 ) -> impl IntoView {
+    // Nothing to put in a zip: say what is missing, offer no button that could claim a
+    // download (issue 16 §3: a trashed default is missing, not downloaded).
+    let nothing = android.is_none() && ios.is_empty();
     let missing_text = (!missing.is_empty()).then(|| {
         format!(
-            "Not in the download (the app has none assigned for the {PROFILE} profile): {}.",
+            "{} (the app has none assigned as the default for the {PROFILE} profile): {}.",
+            if nothing {
+                "Nothing to download yet"
+            } else {
+                "Not in the download"
+            },
             missing.join("; ")
         )
     });
@@ -525,11 +533,13 @@ fn DownloadBundle(
                 "and assembled in this browser. Keep it out of version control."
             </p>
             {missing_text.map(|m| view! { <p class="warning-text" id="download-missing">{m}</p> })}
-            <button id="download-bundle" class="button" type="button" on:click=download
-                disabled=move || busy.get().is_working()>
-                "Download credentials.zip"
-            </button>
-            <BusyLine state=busy id="download-status" />
+            {(!nothing).then(|| view! {
+                <button id="download-bundle" class="button" type="button" on:click=download
+                    disabled=move || busy.get().is_working()>
+                    "Download credentials.zip"
+                </button>
+                <BusyLine state=busy id="download-status" />
+            })}
         </section>
     }
 }

@@ -117,7 +117,7 @@ fn CredentialList() -> impl IntoView {
                             "Open a credential to restore it; team admins can also delete it forever from there."
                         </p>
                     })}
-                    <table class="table" id="credential-list">
+                    <table class="table stack" id="credential-list">
                         <thead>
                             <tr>
                                 <th scope="col">"Name"</th>
@@ -135,9 +135,9 @@ fn CredentialList() -> impl IntoView {
                                     view! {
                                         <tr>
                                             <td><a href=href>{c.label.clone()}</a></td>
-                                            <td>{kind_name(c.kind.as_str())}</td>
-                                            <td>{c.created_by_email.clone()} <span class="muted">" · "{date(c.created_at)}</span></td>
-                                            <td>{expiry.map(|n| view! { <ExpiryBadge not_after=n /> })}</td>
+                                            <td data-label="Kind">{kind_name(c.kind.as_str())}</td>
+                                            <td data-label="Created by">{c.created_by_email.clone()} <span class="muted">" · "{date(c.created_at)}</span></td>
+                                            <td data-label="Expiry" class="expiry">{expiry.map(|n| view! { <ExpiryBadge not_after=n /> })}</td>
                                         </tr>
                                     }
                                 })

@@ -118,7 +118,8 @@ pub struct GenerateArgs {
     /// Certificate subject, e.g. "CN=Acme,OU=Mobile,O=Acme Inc,L=Berlin,ST=Berlin,C=DE".
     #[arg(long)]
     dname: Option<String>,
-    /// Replace an existing output file (with --remote: the same as --make-default).
+    /// Replace an existing output file. Not with --remote, which writes no file: replacing
+    /// an app's upload key is --make-default, said on purpose.
     #[arg(long)]
     force: bool,
     /// With --remote, when the app already has an upload keystore for the profile: make the
@@ -313,6 +314,16 @@ fn generate(args: GenerateArgs) -> Result<()> {
 
 /// `--app APP --remote`: generate, prove usable, encrypt, upload, assign as the default.
 fn generate_remote(args: GenerateArgs) -> Result<()> {
+    if args.force {
+        // Before, --force stood in for --make-default here: a flag for overwriting a file
+        // silently replaced the upload key Google Play knows.
+        bail!(
+            "--force replaces an output file, and --remote writes none. Nothing was \
+             generated. To make the new keystore the app's upload keystore in place of the \
+             current one, pass --make-default (Google Play rejects builds signed with a new \
+             upload key until Google accepts an upload-key reset)"
+        );
+    }
     let Some(wanted) = args.app.clone() else {
         bail!("--remote needs --app APP");
     };
@@ -338,7 +349,7 @@ fn generate_remote(args: GenerateArgs) -> Result<()> {
         if let Some(current) =
             android_slot(&assignments, &args.profile, CredentialKind::AndroidKeystore)
                 .find(|a| a.is_default)
-            && !(args.make_default || args.force)
+            && !args.make_default
         {
             bail!(
                 "app {} already has an upload keystore for profile {} ({}), the upload key \

@@ -18,13 +18,35 @@ async fn check(
     found: &mut Vec<(String, Violation)>,
 ) -> anyhow::Result<()> {
     browser.screenshot(&format!("a11y-{theme}-{page}")).await?;
+    // axe at 360 px too: a layout that reflows for a phone can hide a label or break
+    // contrast (text over a background that no longer sits behind it).
     narrow(browser, page, found).await?;
+    axe_here(
+        browser,
+        axe_js,
+        &format!("[{theme}, 360 px] {page}"),
+        page,
+        found,
+    )
+    .await?;
+    browser.client.set_window_size(1280, 900).await?;
+    axe_here(browser, axe_js, &format!("[{theme}] {page}"), page, found).await
+}
+
+/// Runs axe on the page as it is laid out now; remembers serious and critical violations.
+async fn axe_here(
+    browser: &Browser,
+    axe_js: &str,
+    context: &str,
+    page: &str,
+    found: &mut Vec<(String, Violation)>,
+) -> anyhow::Result<()> {
     let results = axe::run(browser, axe_js).await?;
     for v in results.incomplete.iter().filter(|v| v.is_serious()) {
-        eprintln!("(needs review) [{theme}] {page}: {v}");
+        eprintln!("(needs review) {context}: {v}");
     }
     for v in results.violations {
-        let line = format!("[{theme}] {page}: {v}");
+        let line = format!("{context}: {v}");
         if v.is_serious() {
             eprintln!("{line}");
             found.push((page.to_owned(), v));
@@ -36,7 +58,8 @@ async fn check(
 }
 
 /// At 360×740 (a small phone) the page fits: nothing wider than the window, so no
-/// horizontal scroll. What sticks out is named (tag, id or class, and by how much).
+/// horizontal scroll. What sticks out is named (tag, id or class, and by how much). Leaves
+/// the window at 360 px for the caller's axe run.
 async fn narrow(
     browser: &Browser,
     page: &str,
@@ -57,7 +80,6 @@ async fn narrow(
             10,
         )
         .await?;
-    browser.client.set_window_size(1280, 900).await?;
     let scroll = overflow["scroll"].as_i64().unwrap_or(0);
     if scroll > 0 {
         let line = format!(
@@ -189,6 +211,23 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
         browser.wait_for(ready, 30).await?;
         check(&browser, &axe_js, theme, page, &mut found).await?;
     }
+    // On a phone the list shows every column without scrolling inside it: Expiry too.
+    browser.client.set_window_size(360, 740).await?;
+    let hidden = browser
+        .wait_until(
+            "(() => { const w = document.documentElement.clientWidth; \
+               const cells = [...document.querySelectorAll('#credential-list td.expiry')]; \
+               if (cells.length === 0) return null; \
+               return `off-screen: ${cells.filter(c => c.getBoundingClientRect().right > w + 1 || c.getBoundingClientRect().width === 0).length}`; })()",
+            10,
+        )
+        .await?;
+    browser.client.set_window_size(1280, 900).await?;
+    assert_eq!(
+        hidden,
+        serde_json::json!("off-screen: 0"),
+        "[{theme}] at 360 px an Expiry cell of the credentials list is off-screen"
+    );
     browser.click("#credential-list a").await?;
     browser.wait_for("#credential-details", 30).await?;
     check(&browser, &axe_js, theme, "credential", &mut found).await?;

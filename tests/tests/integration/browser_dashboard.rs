@@ -452,7 +452,18 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
         .await?;
     let card = browser.wait_for_text(".keystore", "SHA-256", 120).await?;
     assert!(card.contains("Default"), "{card}");
-    assert!(card.contains("Valid"), "{card}");
+    // Its validity is the certificate's end date, not a count of days that reads one less
+    // after the next reload ("Valid · 10000 days", then "9999").
+    let valid_until = card
+        .find("Valid until ")
+        .map(|at| {
+            card[at..]
+                .chars()
+                .take("Valid until YYYY-MM-DD".len())
+                .collect::<String>()
+        })
+        .ok_or_else(|| anyhow::anyhow!("no \"Valid until\" date on the card: {card}"))?;
+    assert!(!card.contains("days"), "{card}");
     assert!(card.contains("CN=com.acme.app"), "{card}");
     let keygen_ms = browser
         .wait_for("#keygen-time", 5)
@@ -656,6 +667,18 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
             .await?,
     )?;
     assert!(unticked);
+    let explained = browser
+        .wait_for_text(
+            "label:has(#keystore-make-default)",
+            "Make the new one the default",
+            5,
+        )
+        .await?;
+    assert!(
+        explained.contains("replaces the upload key Google Play knows for com.acme.app")
+            && explained.contains("rejected until Google accepts an upload-key reset"),
+        "{explained}"
+    );
     browser.click("#upload-keystore").await?;
     browser
         .wait_until("document.querySelectorAll('.keystore').length === 2", 60)
@@ -798,6 +821,17 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     browser.client.goto(&app_url).await?;
     browser.fill("#unlock-password", PASSWORD).await?;
     browser.click("#unlock-submit").await?;
+    let reloaded = browser
+        .wait_for_text(
+            &format!("[data-credential='{generated_id}']"),
+            "SHA-256",
+            30,
+        )
+        .await?;
+    assert!(
+        reloaded.contains(&valid_until),
+        "after a reload the card says {reloaded:?}, before it said {valid_until:?}"
+    );
     browser
         .click(&format!(
             "[data-credential='{generated_id}'] .keystore-label"
@@ -846,6 +880,30 @@ async fn browser_team_app_generate_and_upload_keystore_inspect_trash_restore() -
     browser.click("#trash-confirm").await?;
     browser.wait_for("#in-trash", 30).await?;
     assert_eq!(session.credentials(&team.id, true).await?.len(), 1);
+    // With its default in the trash the app has no upload keystore to build with (the one
+    // stored beside it is not the default): the download says so and offers nothing to
+    // download, rather than "Downloaded…" with no android entry.
+    browser.click("nav a[href='/apps']").await?;
+    browser.click("#app-list a").await?;
+    let missing = browser
+        .wait_for_text("#download-missing", "Nothing to download yet", 30)
+        .await?;
+    assert!(
+        missing.contains("the Android upload keystore for com.acme.app"),
+        "{missing}"
+    );
+    assert!(
+        browser.absent("#download-bundle").await?,
+        "a download is offered with nothing to put in it"
+    );
+    browser.click("nav a[href='/credentials']").await?;
+    browser.click("#show-trash").await?;
+    browser
+        .click(&format!(
+            "#credential-list a[href='/credentials/{generated_id}']"
+        ))
+        .await?;
+    browser.wait_for("#in-trash", 30).await?;
     browser.click("#restore-credential").await?;
     browser.wait_for("#trash-credential", 30).await?;
     assert_eq!(session.credentials(&team.id, true).await?.len(), 0);
@@ -975,6 +1033,10 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     owner.click("nav a[href='/members']").await?;
     let row = format!("tr[data-email='{invitee_email}']");
     owner.wait_for(&row, 30).await?;
+    // Dates and the row's buttons each stay on one line (a wrapped date reads as two).
+    let joined = "#member-list tbody td:nth-child(4), #member-list tbody td:nth-child(5)";
+    let wrapped = owner.wrapped(joined, false).await?;
+    assert!(wrapped.is_empty(), "member cells wrap: {wrapped:?}");
     owner.click(&format!("{row} option[value=viewer]")).await?;
     // The role changes only once confirmed, after saying what viewers may do.
     let asked = owner
@@ -1077,6 +1139,19 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     ] {
         assert!(audit.contains(action), "{action} missing from:\n{audit}");
     }
+    // An action id wraps only after a '.' or '_', never inside a word, even on a phone.
+    for width in [1280, 360] {
+        owner.client.set_window_size(width, 900).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let broken = owner
+            .wrapped("#audit-list tbody td:nth-child(3)", true)
+            .await?;
+        assert!(
+            broken.is_empty(),
+            "at {width} px action ids break inside a word: {broken:?}"
+        );
+    }
+    owner.client.set_window_size(1280, 900).await?;
     owner
         .click("#audit-action option[value='member.removed']")
         .await?;

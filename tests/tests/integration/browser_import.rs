@@ -272,6 +272,60 @@ async fn browser_import_eas_zip_refuses_bad_password_then_imports_downloads_and_
     assert_eq!(stored.len(), 1, "the re-import stored nothing new");
     let credential = stored[0].clone();
 
+    // A second app of the same team imports the same download: the keystore is stored but
+    // is not this app's default, so the import only makes it the default, named as such,
+    // and uploads nothing.
+    browser.click("nav a[href='/apps']").await?;
+    browser.fill("#app-name", "Acme Beta").await?;
+    browser.fill("#app-package", "com.acme.beta").await?;
+    browser.click("#create-app").await?;
+    browser
+        .wait_for_text("#app-list", "com.acme.beta", 30)
+        .await?;
+    let beta = session
+        .api
+        .apps(&team.id)
+        .await?
+        .into_iter()
+        .find(|a| a.name == "Acme Beta")
+        .ok_or_else(|| anyhow::anyhow!("no app Acme Beta"))?;
+    browser
+        .click(&format!("#app-list a[href='/apps/{}']", beta.id))
+        .await?;
+    browser
+        .wait_for_text("#app-android-package", "com.acme.beta", 30)
+        .await?;
+    browser.click("#import-link").await?;
+    browser
+        .wait_for_text("main h1", "Import credentials into Acme Beta", 30)
+        .await?;
+    choose(&browser, "#import-zip", &download_path).await?;
+    browser.click("#import-check").await?;
+    let items = browser
+        .wait_for_text("#import-items", "already stored", 60)
+        .await?;
+    assert!(items.contains("reused"), "{items}");
+    assert!(
+        browser.absent("#import-nothing").await?,
+        "the bundle is not this app's default yet"
+    );
+    let confirm = browser.wait_for("#import-confirm", 10).await?;
+    assert_eq!(confirm.text().await?, "Make them this app's defaults");
+    confirm.click().await?;
+    let status = browser
+        .wait_for_text("#import-status", "Imported 1 credential into Acme Beta", 60)
+        .await?;
+    assert!(status.contains("0 uploaded, 1 already stored"), "{status}");
+    let stored = session.credentials(&team.id, false).await?;
+    assert_eq!(stored.len(), 1, "making defaults uploads nothing");
+    let beta_slots = session.api.assignments(&team.id, &beta.id).await?;
+    assert!(
+        beta_slots
+            .iter()
+            .any(|a| a.credential_id == credential.id && a.is_default),
+        "{beta_slots:?}"
+    );
+
     // Delete forever: only from the trash, only after typing the name.
     browser.click("nav a[href='/credentials']").await?;
     browser

@@ -222,6 +222,29 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
             .await?
     );
     browser.click("#ios-add-profile-0 > summary").await?;
+    // Made for our certificate but another app (com.other.app): refused the same way,
+    // naming both bundle ids; nothing is stored ("Use it anyway" was untied by the last
+    // upload).
+    let other_app = plist.replace("A1B2C3D4E5.com.acme.*", "A1B2C3D4E5.com.other.app");
+    assert_ne!(other_app, plist);
+    let other_path = dir.path().join("other-app.mobileprovision");
+    std::fs::write(
+        &other_path,
+        tools::openssl_sign_profile(other_app.as_bytes(), true, dir.path())?,
+    )?;
+    upload_profile(&other_path).await?;
+    let problems = browser
+        .wait_for_text(
+            "#ios-profile-problems-0",
+            "was issued for com.other.app, not com.acme.app",
+            60,
+        )
+        .await?;
+    assert!(problems.contains("Use it anyway"), "{problems}");
+    browser
+        .wait_for_text("#ios-profile-status-0", "Nothing was stored", 10)
+        .await?;
+    assert_eq!(profiles_stored().await?, 1);
     pick(&browser, "#ios-profile-file-0", &profile_path).await?;
     browser.click("#ios-upload-profile-0").await?;
     browser

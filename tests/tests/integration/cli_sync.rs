@@ -308,6 +308,17 @@ async fn wrong_or_missing_password_fails_cleanly_and_writes_nothing() -> Result<
             && stderr.contains("--make-default"),
         "{stderr}"
     );
+    // --force (overwrite a file) does not stand in for --make-default: with --remote it is
+    // refused before anything is generated.
+    let stderr = dev
+        .fails(&[
+            "keystore", "generate", "--app", "App", "--remote", "--force",
+        ])
+        .await?;
+    ensure!(
+        stderr.contains("--remote writes none") && stderr.contains("--make-default"),
+        "{stderr}"
+    );
     dev.ok(&["pull", "--app", "App", "--out", &text(out.path())])
         .await?;
     // Removing the default keystore is refused without --in-use (no terminal to ask),

@@ -297,7 +297,12 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
     let before = w.olga.api.assignments(&w.team, &app).await?;
     let stderr = cli
         .fails(&[
-            "keystore", "generate", "--app", "Acme App", "--remote", "--force",
+            "keystore",
+            "generate",
+            "--app",
+            "Acme App",
+            "--remote",
+            "--make-default",
         ])
         .await?;
     ensure!(
@@ -316,7 +321,12 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
     // Honest again: the same command works and the token pulls the new keystore.
     proxy.clear();
     cli.ok(&[
-        "keystore", "generate", "--app", "Acme App", "--remote", "--force",
+        "keystore",
+        "generate",
+        "--app",
+        "Acme App",
+        "--remote",
+        "--make-default",
     ])
     .await?;
     let out = tempfile::tempdir()?;
