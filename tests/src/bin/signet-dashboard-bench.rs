@@ -40,7 +40,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// One cold first load: (resources as (name, encoded bytes), first contentful paint, ready).
-async fn first_load(url: &str) -> Result<(Vec<(String, f64)>, f64, f64)> {
+async fn first_load(url: &str) -> Result<(Vec<(String, f64)>, f64, f64, String)> {
     let browser = Browser::start().await?;
     browser.client.goto(&format!("{url}/")).await?;
     let ready = browser
@@ -59,7 +59,13 @@ async fn first_load(url: &str) -> Result<(Vec<(String, f64)>, f64, f64)> {
              const files = performance.getEntriesByType('resource')
                .map(r => [new URL(r.name).pathname, r.encodedBodySize]);
              files.unshift(['/ (document)', nav.encodedBodySize]);
-             return { files, fcp: paint ? paint.startTime : null };",
+             const at = t => Math.round(t);
+             const steps = [`document ${at(nav.requestStart)}→${at(nav.responseEnd)}`]
+               .concat(performance.getEntriesByType('resource').map(r =>
+                 `${new URL(r.name).pathname.slice(1)} ${at(r.startTime)}→${at(r.responseEnd)}`))
+               .concat(performance.getEntriesByType('mark').map(m => `${m.name} ${at(m.startTime)}`))
+               .concat(performance.getEntriesByType('measure').map(m => `${m.name} ${at(m.startTime)}+${at(m.duration)}`));
+             return { files, fcp: paint ? paint.startTime : null, steps: steps.join(', ') };",
             vec![],
         )
         .await?;
@@ -75,7 +81,13 @@ async fn first_load(url: &str) -> Result<(Vec<(String, f64)>, f64, f64)> {
             )
         })
         .collect();
-    Ok((files, report["fcp"].as_f64().unwrap_or(f64::NAN), ready))
+    let steps = report["steps"].as_str().unwrap_or_default().to_owned();
+    Ok((
+        files,
+        report["fcp"].as_f64().unwrap_or(f64::NAN),
+        ready,
+        steps,
+    ))
 }
 
 const KEYGEN_SCRIPT: &str = r#"
@@ -206,8 +218,10 @@ async fn main() -> Result<()> {
     let mut fcps = Vec::new();
     let mut readies = Vec::new();
     let mut files = Vec::new();
+    let mut timelines = Vec::new();
     for _ in 0..LOADS {
-        let (f, fcp, ready) = first_load(&server.url).await?;
+        let (f, fcp, ready, steps) = first_load(&server.url).await?;
+        timelines.push(steps);
         totals.push(f.iter().map(|(_, b)| b).sum::<f64>() / 1024.0);
         fcps.push(fcp);
         readies.push(ready);
@@ -259,6 +273,10 @@ async fn main() -> Result<()> {
         "  time to interactive           {:>8.0} ms   p50 (signet:ready; goal ≤ 150 ms)",
         median(readies)
     );
+    // Where a load's time goes: each fetch (start→end, ms since navigation) and the marks.
+    for (n, steps) in timelines.iter().enumerate() {
+        println!("  load {}: {steps}", n + 1);
+    }
 
     let browser = Browser::start().await?;
     browser.client.goto(&format!("{}/", server.url)).await?;

@@ -178,18 +178,20 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         .await?;
     assert!(refused.contains("expired on 2021-01-15"), "{refused}");
     assert_eq!(profiles_stored().await?, 0);
+    // A profile that does not fit: the problem is named, "Use it anyway" offered, and
+    // nothing is stored.
+    let refused_for = async |problem: &str| -> anyhow::Result<()> {
+        let problems = browser
+            .wait_for_text("#ios-profile-problems-0", problem, 60)
+            .await?;
+        assert!(problems.contains("Use it anyway"), "{problems}");
+        browser
+            .wait_for_text("#ios-profile-status-0", "Nothing was stored", 10)
+            .await?;
+        Ok(())
+    };
     upload_profile(&apple_fixture("adhoc.mobileprovision")).await?;
-    let problems = browser
-        .wait_for_text(
-            "#ios-profile-problems-0",
-            "does not include the assigned distribution certificate",
-            60,
-        )
-        .await?;
-    assert!(problems.contains("Use it anyway"), "{problems}");
-    browser
-        .wait_for_text("#ios-profile-status-0", "Nothing was stored", 10)
-        .await?;
+    refused_for("does not include the assigned distribution certificate").await?;
     assert_eq!(profiles_stored().await?, 0);
     browser.click("#ios-profile-use-anyway-0").await?;
     upload_profile(&apple_fixture("adhoc.mobileprovision")).await?;
@@ -233,17 +235,7 @@ async fn browser_ios_csr_certificate_profile_push_key_and_download() -> anyhow::
         tools::openssl_sign_profile(other_app.as_bytes(), true, dir.path())?,
     )?;
     upload_profile(&other_path).await?;
-    let problems = browser
-        .wait_for_text(
-            "#ios-profile-problems-0",
-            "was issued for com.other.app, not com.acme.app",
-            60,
-        )
-        .await?;
-    assert!(problems.contains("Use it anyway"), "{problems}");
-    browser
-        .wait_for_text("#ios-profile-status-0", "Nothing was stored", 10)
-        .await?;
+    refused_for("was issued for com.other.app, not com.acme.app").await?;
     assert_eq!(profiles_stored().await?, 1);
     pick(&browser, "#ios-profile-file-0", &profile_path).await?;
     browser.click("#ios-upload-profile-0").await?;

@@ -295,16 +295,16 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
     let cli = Cli::new(&proxy.url)?;
     cli.login("dev").await?;
     let before = w.olga.api.assignments(&w.team, &app).await?;
-    let stderr = cli
-        .fails(&[
-            "keystore",
-            "generate",
-            "--app",
-            "Acme App",
-            "--remote",
-            "--make-default",
-        ])
-        .await?;
+    // A new upload keystore in place of the app's default, which wraps it for the robot.
+    let replace_keystore = [
+        "keystore",
+        "generate",
+        "--app",
+        "Acme App",
+        "--remote",
+        "--make-default",
+    ];
+    let stderr = cli.fails(&replace_keystore).await?;
     ensure!(
         fired.count() > 0,
         "the swapped card was never served: {stderr}"
@@ -320,15 +320,7 @@ async fn an_assigning_client_refuses_a_robot_whose_public_key_the_server_swapped
 
     // Honest again: the same command works and the token pulls the new keystore.
     proxy.clear();
-    cli.ok(&[
-        "keystore",
-        "generate",
-        "--app",
-        "Acme App",
-        "--remote",
-        "--make-default",
-    ])
-    .await?;
+    cli.ok(&replace_keystore).await?;
     let out = tempfile::tempdir()?;
     ci(&w.server.url, &token)?
         .ok(&[
