@@ -74,6 +74,18 @@ pub fn default_in_slot<'a>(
     })
 }
 
+/// Whether a build signs with credentials of `kind`: the kinds [`missing_for_build`] asks
+/// each slot's default for (an upload keystore, a distribution certificate, a provisioning
+/// profile). Push and service-account keys are used by the app at run time, not to sign it.
+pub fn signs_builds(kind: CredentialKind) -> bool {
+    matches!(
+        kind,
+        CredentialKind::AndroidKeystore
+            | CredentialKind::IosDistributionCertificate
+            | CredentialKind::IosProvisioningProfile
+    )
+}
+
 /// What a `profile` build of `app` needs that `assignments` (the app's, with `is_live` saying
 /// which credential ids are live) does not provide, Android first, then iOS targets in the
 /// app's order. A single-target app's slot may be unnamed (`""`) or carry the target's name.
@@ -116,6 +128,23 @@ pub fn missing_for_build(
 mod tests {
     use super::*;
     use crate::wire::app::IosTarget;
+
+    #[test]
+    fn only_signing_kinds_sign_builds() {
+        let signing: Vec<_> = CredentialKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| signs_builds(*k))
+            .collect();
+        assert_eq!(
+            signing,
+            [
+                CredentialKind::AndroidKeystore,
+                CredentialKind::IosDistributionCertificate,
+                CredentialKind::IosProvisioningProfile,
+            ]
+        );
+    }
 
     fn app(package: Option<&str>, targets: &[(&str, &str)]) -> AppInfo {
         AppInfo {

@@ -416,16 +416,7 @@ fn undefaulted(assignments: &[Assignment], profile: &str, platform: Platform, ap
     let waiting = assignments
         .iter()
         .filter(|a| a.platform == platform && a.profile == profile && !a.is_default)
-        .filter(|a| {
-            matches!(
-                CredentialKind::parse(&a.kind),
-                Some(
-                    CredentialKind::AndroidKeystore
-                        | CredentialKind::IosDistributionCertificate
-                        | CredentialKind::IosProvisioningProfile
-                )
-            )
-        })
+        .filter(|a| CredentialKind::parse(&a.kind).is_some_and(readiness::signs_builds))
         .count();
     if waiting == 0 {
         return String::new();
