@@ -197,6 +197,15 @@ impl Browser {
         }
     }
 
+    /// Resizes the window (its outer size: in headless Chromium the viewport comes out the
+    /// same) and gives the page a moment to lay itself out again. Browsers start at
+    /// 1280×900.
+    pub async fn resize(&self, width: u32, height: u32) -> Result<()> {
+        self.client.set_window_size(width, height).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(())
+    }
+
     /// What takes more than one line now, among the elements matching `css`: with
     /// `each_text` every text node inside them on its own (a word or an id broken inside
     /// itself), else each element's whole content (a date or a row of buttons that wraps).

@@ -29,7 +29,7 @@ async fn check(
         found,
     )
     .await?;
-    browser.client.set_window_size(1280, 900).await?;
+    browser.resize(1280, 900).await?;
     axe_here(browser, axe_js, &format!("[{theme}] {page}"), page, found).await
 }
 
@@ -65,9 +65,7 @@ async fn narrow(
     page: &str,
     found: &mut Vec<(String, Violation)>,
 ) -> anyhow::Result<()> {
-    // The window's outer size: the viewport inside comes out at 360 wide in headless Chromium.
-    browser.client.set_window_size(360, 740).await?;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    browser.resize(360, 740).await?;
     let overflow = browser
         .wait_until(
             "(() => { const w = document.documentElement.clientWidth; \
@@ -212,7 +210,7 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
         check(&browser, &axe_js, theme, page, &mut found).await?;
     }
     // On a phone the list shows every column without scrolling inside it: Expiry too.
-    browser.client.set_window_size(360, 740).await?;
+    browser.resize(360, 740).await?;
     let hidden = browser
         .wait_until(
             "(() => { const w = document.documentElement.clientWidth; \
@@ -222,7 +220,7 @@ async fn audit(dark: bool) -> anyhow::Result<()> {
             10,
         )
         .await?;
-    browser.client.set_window_size(1280, 900).await?;
+    browser.resize(1280, 900).await?;
     assert_eq!(
         hidden,
         serde_json::json!("off-screen: 0"),

@@ -1141,8 +1141,7 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
     }
     // An action id wraps only after a '.' or '_', never inside a word, even on a phone.
     for width in [1280, 360] {
-        owner.client.set_window_size(width, 900).await?;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        owner.resize(width, 900).await?;
         let broken = owner
             .wrapped("#audit-list tbody td:nth-child(3)", true)
             .await?;
@@ -1151,7 +1150,7 @@ async fn browser_invite_by_link_accept_change_role_remove_and_rotate() -> anyhow
             "at {width} px action ids break inside a word: {broken:?}"
         );
     }
-    owner.client.set_window_size(1280, 900).await?;
+    owner.resize(1280, 900).await?;
     owner
         .click("#audit-action option[value='member.removed']")
         .await?;
